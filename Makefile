@@ -1,0 +1,57 @@
+# outcry — `make run` to try it, `make test` to test it. See README.md and docs/.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+export PORT
+
+.PHONY: run dev test test-sqlite test-postgres lint format install vendor bench clean messages
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else "outcry needs Python 3.13 or newer (see .python-version); found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(STAMP): requirements.lock | $(PY)
+	$(BIN)/uv pip sync --quiet --python $(PY) requirements.lock
+	@touch $(STAMP)
+
+install: $(STAMP)
+	$(PY) manage.py compile_catalogues
+
+run: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py load_demo
+	$(PY) manage.py serve --port $(PORT)
+
+dev: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py load_demo
+	OUTCRY_DEBUG=on $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/ruff check --quiet .
+	$(BIN)/pytest -n auto -q
+	@if [ -n "$$DATABASE_URL" ]; then echo "(ran on $$DATABASE_URL)"; fi
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: install
+	$(PY) manage.py makemessages -l ko --ignore .venv --ignore var --ignore bench --ignore tests
+	$(PY) manage.py compile_catalogues -v 2
+
+bench: install
+	$(PY) bench/sign.py
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,173 @@
+"""Load the demo coalition and campaign (idempotent: running it again changes nothing)."""
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from outcry.campaigns.models import Campaign, CampaignText, Organisation
+from outcry.petitions.models import Petition, PetitionText
+
+ORGANISATIONS = [
+    ("North Korea Freedom Coalition", "nkfc", "https://www.nkfreedom.org/"),
+    ("Save My Friend", "save-my-friend", ""),
+    ("Justice for North Korea", "jfnk", ""),
+]
+
+STORY_EN = """\
+On 8 February 2012 Chinese police arrested a group of North Koreans in Shenyang who were
+trying to reach their families in South Korea. They were moved to a detention centre in
+Changchun. More arrests followed in the days after: in all, at least **31 people**.
+
+Among them are a 16-year-old boy whose older brother lives in Seoul, a 19-year-old woman
+whose parents wait for her in Seoul, a mother with her two children, a father with his
+daughter, a woman of 70, and a child of five.
+
+China treats them as illegal migrants and is preparing to send them back. People returned
+to North Korea face prison camps, torture and worse, all the more so for leaving during the
+official mourning period after Kim Jong-il's death. China signed the 1951 Refugee Convention
+and its 1967 Protocol; sending refugees back to persecution breaks the rule of
+*non-refoulement* it accepted.
+
+Their families went public only when quiet diplomacy failed. Now the world's attention is
+the strongest protection these people have. Sign the petition below, then share it.
+
+Every day at 2 p.m. supporters stand in front of the Chinese Embassy in Seoul
+(Gyeongbokgung station, line 3, exit 2, about ten minutes on foot).
+"""
+
+STORY_KO = """\
+2012년 2월 8일, 중국 공안은 한국에 있는 가족에게 가려던 탈북자들을 선양에서 체포했습니다.
+이들은 창춘의 구금 시설로 옮겨졌고, 며칠 사이에 체포가 이어져 **최소 31명**이 붙잡혔습니다.
+
+그중에는 형이 서울에 사는 16세 소년, 부모가 서울에서 기다리는 19세 여성, 두 자녀와 함께 있는
+어머니, 딸과 함께 있는 아버지, 70세 할머니, 그리고 다섯 살 아이가 있습니다.
+
+중국은 이들을 불법 이주자로 보고 북한으로 돌려보내려 합니다. 강제 북송된 사람들은 수용소와
+고문, 그보다 더 나쁜 일을 겪습니다. 김정일 사망 후 애도 기간에 탈북했다는 이유로 처벌은 더
+무거울 수 있습니다. 중국은 1951년 난민협약과 1967년 의정서에 가입했으며, 박해가 기다리는 곳으로
+난민을 돌려보내는 것은 중국이 받아들인 *강제송환 금지 원칙*을 어기는 일입니다.
+
+가족들은 조용한 외교가 통하지 않자 세상에 도움을 청했습니다. 지금 이들을 지켜 줄 가장 큰 힘은
+세계의 관심입니다. 아래 청원에 서명하고 널리 알려 주세요.
+
+매일 오후 2시, 서울 주한 중국대사관 앞에서 시민들이 모입니다
+(경복궁역 3호선 2번 출구, 걸어서 약 10분).
+"""
+
+PETITION_EN = """\
+We ask the UN High Commissioner for Refugees and the UN Special Rapporteur on the situation
+of human rights in the DPRK to act now for the North Koreans held in China since February 2012:
+to ask China for access to them, to recognise them as people in need of protection, and to
+press China to let them travel to South Korea, where their families are waiting, instead of
+returning them to North Korea."""
+
+PETITION_KO = """\
+유엔난민기구(UNHCR) 최고대표와 북한인권 특별보고관께 요청합니다. 2012년 2월부터 중국에 구금된
+탈북자들을 위해 지금 행동해 주십시오. 중국에 이들에 대한 접견을 요구하고, 이들을 보호가 필요한
+사람으로 인정하며, 북한으로 돌려보내는 대신 가족이 기다리는 한국으로 갈 수 있도록 중국을
+설득해 주십시오."""
+
+
+class Command(BaseCommand):
+    help = "Load the demo coalition, campaign and petition, and an organiser login."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--quiet-login", action="store_true", help="Do not print the organiser login."
+        )
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        organisations = []
+        for name, slug, website in ORGANISATIONS:
+            organisation, _created = Organisation.objects.get_or_create(
+                slug=slug, defaults={"name": name, "website": website}
+            )
+            organisations.append(organisation)
+        lead, *partners = organisations
+        # Ten days from the first load, so the demo always shows a live countdown.
+        deadline = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=10)
+        campaign, created = Campaign.objects.get_or_create(
+            slug="save-my-friend",
+            defaults={
+                "status": Campaign.Status.ACTIVE,
+                "languages": "en,ko",
+                "deadline_at": deadline,
+                "lead_organisation": lead,
+                "created_at": datetime(2012, 2, 14, tzinfo=UTC),
+            },
+        )
+        if created:
+            campaign.partners.set(partners)
+        for language, title, summary, story in [
+            (
+                "en",
+                "Stop the forced return of 31 North Korean refugees",
+                "Arrested in China in February 2012 and days from being sent back. "
+                "Ask the UN to act before it is too late.",
+                STORY_EN,
+            ),
+            (
+                "ko",
+                "탈북자 31명의 강제 북송을 막아 주세요",
+                "2012년 2월 중국에서 체포되어 곧 북송될 위기에 있습니다. "
+                "늦기 전에 유엔이 나서도록 목소리를 내 주세요.",
+                STORY_KO,
+            ),
+        ]:
+            CampaignText.objects.get_or_create(
+                campaign=campaign,
+                language=language,
+                defaults={"title": title, "summary": summary, "story": story},
+            )
+        petition, _created = Petition.objects.get_or_create(
+            slug="unhcr-save-my-friend",
+            defaults={"campaign": campaign, "goal": 175000, "needs_confirmation": True},
+        )
+        for language, title, addressee, text in [
+            (
+                "en",
+                "UNHCR: protect the North Koreans detained in China",
+                "UN High Commissioner for Refugees; UN Special Rapporteur on the DPRK",
+                PETITION_EN,
+            ),
+            (
+                "ko",
+                "유엔난민기구는 중국에 구금된 탈북자들을 보호하라",
+                "유엔난민기구 최고대표, 유엔 북한인권 특별보고관",
+                PETITION_KO,
+            ),
+        ]:
+            PetitionText.objects.get_or_create(
+                petition=petition,
+                language=language,
+                defaults={"title": title, "addressee": addressee, "text": text},
+            )
+        self._organiser(lead, quiet=options["quiet_login"])
+        self.stdout.write(self.style.SUCCESS(f"Demo campaign ready: /en/c/{campaign.slug}/"))
+
+    def _organiser(self, organisation: Organisation, *, quiet: bool) -> None:
+        """Create the demo organiser once; its password is kept in var/ to print it again."""
+        password_file = settings.VAR_DIR / "demo_organiser_password"
+        username = "demo-organiser"
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=username).first()
+        if user is None or not password_file.exists():
+            password = secrets.token_urlsafe(12)
+            user = user or user_model(username=username, email="organiser@demo.invalid")
+            user.is_staff = True
+            user.set_password(password)
+            user.save()
+            password_file.parent.mkdir(parents=True, exist_ok=True)
+            password_file.write_text(password)
+            password_file.chmod(0o600)
+        organisation.members.add(user)
+        if not quiet:
+            self.stdout.write(
+                f"Demo organiser login: {username} / {password_file.read_text().strip()}"
+            )

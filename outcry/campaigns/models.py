@@ -1,0 +1,152 @@
+"""Organisations, the campaigns they run together, and campaign text per language."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from outcry.core.text import pick_translation
+
+
+def validate_language_list(value: str) -> None:
+    known = {code for code, _name in settings.CONTENT_LANGUAGES}
+    codes = [code.strip() for code in value.split(",") if code.strip()]
+    if not codes:
+        raise ValidationError(_("Name at least one language."))
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ValidationError(
+            _("Unknown language code(s): %(codes)s."), params={"codes": ", ".join(unknown)}
+        )
+
+
+class Organisation(models.Model):
+    """A member organisation of a coalition. Organisers belong to one or more."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    website = models.URLField(_("website"), blank=True)
+    privacy_url = models.URLField(_("privacy policy"), blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="organisations",
+        verbose_name=_("organisers"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignQuerySet(models.QuerySet):
+    def public(self) -> "CampaignQuerySet":
+        return self.exclude(status=Campaign.Status.DRAFT)
+
+    def for_user(self, user) -> "CampaignQuerySet":
+        """Campaigns an organiser may edit: led by or partnered with one of their organisations."""
+        if user.is_superuser:
+            return self
+        organisations = user.organisations.all()
+        return self.filter(
+            models.Q(lead_organisation__in=organisations) | models.Q(partners__in=organisations)
+        ).distinct()
+
+
+class Campaign(models.Model):
+    """One urgent campaign: a story, a deadline, and the actions that serve it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        ACTIVE = "active", _("active")
+        WON = "won", _("won")
+        LOST = "lost", _("lost")
+        CLOSED = "closed", _("closed")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    languages = models.CharField(
+        _("languages"),
+        max_length=100,
+        default="en",
+        validators=[validate_language_list],
+        help_text=_("Language codes, first one is the fallback, e.g. “en,ko”."),
+    )
+    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    lead_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="led_campaigns",
+        verbose_name=_("lead organisation"),
+    )
+    partners = models.ManyToManyField(
+        Organisation,
+        blank=True,
+        related_name="partner_campaigns",
+        verbose_name=_("partner organisations"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        text = self.text_for(self.language_codes[0])
+        return text.title if text else self.slug
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [code.strip() for code in self.languages.split(",") if code.strip()] or ["en"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.ACTIVE and not self.deadline_passed
+
+    @property
+    def deadline_passed(self) -> bool:
+        return self.deadline_at is not None and self.deadline_at <= timezone.now()
+
+    def text_for(self, language: str) -> "CampaignText | None":
+        return pick_translation(self.texts.all(), language, self.language_codes)
+
+    def coalition(self) -> list[Organisation]:
+        """The lead organisation first, then the partners by name."""
+        partners = [org for org in self.partners.all() if org.pk != self.lead_organisation_id]
+        return [self.lead_organisation, *sorted(partners, key=lambda org: org.name)]
+
+
+class CampaignText(models.Model):
+    """A campaign's words in one language."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=10, choices=settings.CONTENT_LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(
+        _("summary"), max_length=300, blank=True, help_text=_("One or two sentences for sharing.")
+    )
+    story = models.TextField(_("story"), help_text=_("Markdown. Links and emphasis are kept."))
+
+    class Meta:
+        verbose_name = _("campaign text")
+        verbose_name_plural = _("campaign texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "language"], name="one_campaign_text_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"

@@ -1,0 +1,62 @@
+"""Serve the site with granian and run one task worker beside it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Start the web server (granian, several workers) and a task worker together."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default=os.environ.get("OUTCRY_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=settings.PORT)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("OUTCRY_WEB_WORKERS", os.cpu_count() or 1)),
+        )
+        parser.add_argument(
+            "--task-workers", type=int, default=int(os.environ.get("OUTCRY_TASK_WORKERS", 1))
+        )
+
+    def handle(self, *args, host: str, port: int, workers: int, task_workers: int, **options):
+        python = sys.executable
+        web = [
+            python, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
+            "--workers", str(workers), "--blocking-threads", "4", "--no-ws",
+            "--log-level", "warning", "outcry.wsgi:application",
+        ]  # fmt: skip
+        worker = [python, "manage.py", "db_worker", "--queue-name", "default"]
+        processes = [subprocess.Popen(web)]  # noqa: S603 - our own interpreter and arguments
+        processes += [subprocess.Popen(worker) for _ in range(task_workers)]  # noqa: S603
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"outcry is running at http://{host}:{port}/ "
+                f"({workers} web workers, {task_workers} task worker). Ctrl-C stops it."
+            )
+        )
+
+        def stop(signum, frame):
+            for process in processes:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(process.poll() is None for process in processes):
+                time.sleep(0.5)
+        finally:
+            stop(None, None)
+            for process in processes:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        return None

@@ -1,0 +1,69 @@
+"""The delivery ledger: one row per outbound message, written before it is sent."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerEntry(models.Model):
+    """Abstract base for anything outcry sends (email, fax, letter, webhook).
+
+    The unique ``idempotency_key`` is written before sending, and a worker claims
+    a row by moving it from QUEUED to SENDING with a conditional update, so two
+    workers, a retry or a restart never send the same message twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def claim(self) -> bool:
+        """Take this row for sending; False if another worker has it or it is done."""
+        claimed = (
+            type(self)
+            .objects.filter(pk=self.pk, status=self.Status.QUEUED)
+            .update(status=self.Status.SENDING, attempt_count=models.F("attempt_count") + 1)
+        )
+        return claimed == 1
+
+    def mark_sent(self) -> None:
+        type(self).objects.filter(pk=self.pk).update(
+            status=self.Status.SENT, sent_at=timezone.now(), last_error=""
+        )
+
+    def mark_retry(self, error: str) -> None:
+        type(self).objects.filter(pk=self.pk).update(
+            status=self.Status.QUEUED, last_error=error[:2000]
+        )
+
+    def mark_failed(self, error: str) -> None:
+        type(self).objects.filter(pk=self.pk).update(
+            status=self.Status.FAILED, last_error=error[:2000]
+        )
+
+
+class OutgoingEmail(LedgerEntry):
+    """A transactional email to a supporter (confirmation links and the like)."""
+
+    to_address = models.EmailField(max_length=254)
+    purpose = models.CharField(max_length=60)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} → {self.to_address} ({self.status})"

@@ -1,0 +1,75 @@
+"""Text helpers shared by every app: cleaning user input and picking a translation."""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Protocol
+
+import markdown
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+
+# C0/C1 control characters except tab and line breaks; NUL included.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_line(value: str) -> str:
+    """Return *value* as one tidy line: NFC, no control characters, single spaces."""
+    value = unicodedata.normalize("NFC", value)
+    value = _CONTROL.sub("", value)
+    return " ".join(value.split())
+
+
+def clean_text(value: str) -> str:
+    """Return multi-line *value* without control characters and with \\n line ends."""
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", value).strip()
+
+
+def has_control_characters(value: str) -> bool:
+    return bool(_CONTROL.search(value))
+
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+}
+
+
+def render_markdown(source: str) -> SafeString:
+    """Render organiser Markdown to HTML, keeping only a short list of tags and attributes."""
+    html = markdown.markdown(source, extensions=["sane_lists"])
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 just above
+
+
+class HasLanguage(Protocol):
+    language: str
+
+
+def pick_translation[T: HasLanguage](
+    rows: Iterable[T], language: str, order: list[str]
+) -> T | None:
+    """Return the row in *language*, else the first of *order* that exists, else any row."""
+    by_language = {row.language: row for row in rows}
+    for code in [language, *order]:
+        if code in by_language:
+            return by_language[code]
+    return next(iter(by_language.values()), None)

@@ -1,0 +1,166 @@
+"""Petitions, their signatures, and the sharded counter shown to the public."""
+
+import secrets
+
+from django.db import models
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from outcry.core.text import pick_translation
+
+
+class Petition(models.Model):
+    """A petition to the people who decide, inside a campaign."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="petitions"
+    )
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    goal = models.PositiveIntegerField(_("goal"), default=1000)
+    needs_confirmation = models.BooleanField(
+        _("signatures need email confirmation"),
+        default=True,
+        help_text=_("Count a signature only after the signer follows the link in an email."),
+    )
+    shows_signers = models.BooleanField(
+        _("show the public list of signers"),
+        default=True,
+        help_text=_("Only signers who chose to be listed appear, and only as they chose."),
+    )
+    is_open = models.BooleanField(_("accepting signatures"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+
+    def __str__(self) -> str:
+        text = self.text_for(self.campaign.language_codes[0])
+        return text.title if text else self.slug
+
+    def text_for(self, language: str) -> "PetitionText | None":
+        return pick_translation(self.texts.all(), language, self.campaign.language_codes)
+
+    @property
+    def accepts_signatures(self) -> bool:
+        return self.is_open and self.campaign.is_open
+
+    def counted_total(self) -> int:
+        """The public count: the sum of the counter shards (see services.count_signatures)."""
+        return self.counter_shards.aggregate(total=Sum("count"))["total"] or 0
+
+
+class PetitionText(models.Model):
+    """A petition's words in one language."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=10)
+    title = models.CharField(_("title"), max_length=200)
+    addressee = models.CharField(
+        _("addressed to"), max_length=300, help_text=_("e.g. “UN High Commissioner for Refugees”")
+    )
+    text = models.TextField(_("petition text"))
+
+    class Meta:
+        verbose_name = _("petition text")
+        verbose_name_plural = _("petition texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "language"], name="one_petition_text_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+
+class SignatureQuerySet(models.QuerySet):
+    def confirmed(self) -> "SignatureQuerySet":
+        return self.filter(confirmed_at__isnull=False)
+
+    def listed(self) -> "SignatureQuerySet":
+        return self.confirmed().exclude(public_name=Signature.PublicName.HIDDEN)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Signature(models.Model):
+    """One supporter's signature on one petition; the database allows only one."""
+
+    class PublicName(models.TextChoices):
+        HIDDEN = "hidden", _("Do not show my name")
+        FIRST = "first", _("First name only")
+        FIRST_COUNTRY = "first_country", _("First name and country")
+        FULL = "full", _("Full name and country")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
+    supporter = models.ForeignKey(
+        "supporters.Supporter", on_delete=models.CASCADE, related_name="signatures"
+    )
+    comment = models.TextField(_("comment"), max_length=1000, blank=True)
+    public_name = models.CharField(
+        _("public name"), max_length=15, choices=PublicName.choices, default=PublicName.HIDDEN
+    )
+    language = models.CharField(_("language"), max_length=10, default="en")
+    # Random, so the confirmation link cannot be guessed from the row id.
+    token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(_("signed"), default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    objects = SignatureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "supporter"], name="one_signature_per_supporter"
+            )
+        ]
+        indexes = [models.Index(fields=["petition", "confirmed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.supporter_id} on {self.petition_id}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def display_name(self) -> str:
+        """The name as the signer chose to show it, or "" when hidden."""
+        supporter = self.supporter
+        match self.public_name:
+            case self.PublicName.FIRST:
+                return supporter.first_name
+            case self.PublicName.FIRST_COUNTRY:
+                return ", ".join(p for p in [supporter.first_name, supporter.country] if p)
+            case self.PublicName.FULL:
+                return ", ".join(p for p in [supporter.name, supporter.country] if p)
+        return ""
+
+
+class CounterShard(models.Model):
+    """One of several rows whose sum is a petition's public count.
+
+    Thousands of signers confirming at once each bump a random shard, so they
+    do not all wait on one row's lock. ``recount_signatures`` rebuilds the
+    shards from the Signature rows, which stay the only record.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="counter_shards")
+    shard = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "shard"], name="one_row_per_shard")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}#{self.shard}: {self.count}"

@@ -1,0 +1,301 @@
+"""Verbs on petitions: sign, confirm, count, recount, send the confirmation email."""
+
+import logging
+import random
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from outcry.campaigns.models import Organisation
+from outcry.core.mail import render_message
+from outcry.core.models import OutgoingEmail
+from outcry.petitions.models import CounterShard, Petition, Signature
+from outcry.supporters import services as supporters
+
+logger = logging.getLogger("outcry.petitions")
+
+CONFIRM_SALT = "outcry.petitions.confirm"
+
+
+class SigningRefused(Exception):
+    """Base for a refusal the signer should be told about."""
+
+
+class PetitionClosed(SigningRefused):
+    pass
+
+
+class AlreadySigned(SigningRefused):
+    def __init__(self, signature: Signature) -> None:
+        super().__init__("already signed")
+        self.signature = signature
+
+
+class InvalidConfirmation(Exception):
+    """The confirmation link is malformed, tampered with or expired."""
+
+    def __init__(self, *, expired: bool) -> None:
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def source_for(signature: Signature) -> str:
+    return f"signature:{signature.pk}"
+
+
+def sign(
+    *,
+    petition: Petition,
+    email: str,
+    name: str,
+    language: str,
+    country: str = "",
+    postcode: str = "",
+    comment: str = "",
+    public_name: str = Signature.PublicName.HIDDEN,
+    consents: list[tuple[Organisation, str]] = (),
+) -> Signature:
+    """Sign *petition* for the person behind *email*, in one transaction.
+
+    Writes the supporter (if new), the signature and the consents together, then
+    queues the confirmation email once the transaction commits. When the petition
+    does not ask for confirmation, the signature counts at once.
+
+    Raises PetitionClosed, or AlreadySigned carrying the existing signature (any
+    letter case or surrounding spaces in *email* name the same person). Safe
+    under concurrent submissions of one address: the database keeps one row.
+    """
+    if not petition.accepts_signatures:
+        raise PetitionClosed("closed")
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                supporter = supporters.find_or_create_supporter(
+                    email=email, name=name, country=country, postcode=postcode, language=language
+                )
+                existing = Signature.objects.filter(petition=petition, supporter=supporter).first()
+                if existing is not None:
+                    raise AlreadySigned(existing)
+                confirmed = not petition.needs_confirmation
+                signature = Signature.objects.create(
+                    petition=petition,
+                    supporter=supporter,
+                    comment=comment,
+                    public_name=public_name,
+                    language=language,
+                    confirmed_at=timezone.now() if confirmed else None,
+                )
+                supporters.record_consents(
+                    supporter=supporter,
+                    wordings=consents,
+                    language=language,
+                    source=source_for(signature),
+                    confirmed=confirmed,
+                )
+                if confirmed:
+                    _bump_counter(petition.pk)
+                else:
+                    from outcry.petitions.tasks import send_signature_confirmation
+
+                    signature_id = signature.pk
+                    transaction.on_commit(
+                        lambda sid=signature_id: send_signature_confirmation.enqueue(
+                            signature_id=sid
+                        )
+                    )
+            return signature
+        except IntegrityError:
+            # Another request inserted the same supporter or signature between our
+            # read and our write; the next attempt finds their row.
+            logger.info("Concurrent signature for one address on petition %s", petition.pk)
+    existing = Signature.objects.get(petition=petition, supporter__email=email.strip().lower())
+    raise AlreadySigned(existing)
+
+
+def confirmation_code(signature: Signature) -> str:
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(signature.token)
+
+
+def confirmation_url(signature: Signature) -> str:
+    with translation.override(signature.language):
+        path = reverse("petitions:confirm", args=[confirmation_code(signature)])
+    return f"{settings.BASE_URL}{path}"
+
+
+def confirm_signature(*, code: str) -> tuple[Signature, bool]:
+    """Confirm the signature behind the link *code*; return it and whether this call counted it.
+
+    Idempotent: a mail scanner opening the link first, a second click or a
+    retry all leave one confirmed signature, counted once. Raises
+    InvalidConfirmation when the code is tampered with or older than the
+    configured number of days (an already-confirmed signature is still found).
+    """
+    signer = signing.TimestampSigner(salt=CONFIRM_SALT)
+    try:
+        token = signer.unsign(code, max_age=settings.CONFIRMATION_MAX_AGE_DAYS * 86400)
+    except signing.SignatureExpired:
+        token = signer.unsign(code)
+        signature = Signature.objects.filter(token=token).first()
+        if signature is not None and signature.is_confirmed:
+            return signature, False
+        raise InvalidConfirmation(expired=True) from None
+    except signing.BadSignature:
+        raise InvalidConfirmation(expired=False) from None
+    with transaction.atomic():
+        signature = (
+            Signature.objects.select_for_update()
+            .select_related("petition")
+            .filter(token=token)
+            .first()
+        )
+        if signature is None:
+            raise InvalidConfirmation(expired=False)
+        if signature.confirmed_at is not None:
+            return signature, False
+        signature.confirmed_at = timezone.now()
+        signature.save(update_fields=["confirmed_at"])
+        supporters.confirm_consents(
+            supporter_id=signature.supporter_id, source=source_for(signature)
+        )
+        _bump_counter(signature.petition_id)
+    return signature, True
+
+
+def _bump_counter(petition_id: int) -> None:
+    """Add one to a random shard of the petition's counter (inside the caller's transaction)."""
+    shard = random.randrange(settings.COUNTER_SHARDS)  # noqa: S311 - spreading load, not security
+    updated = CounterShard.objects.filter(petition_id=petition_id, shard=shard).update(
+        count=F("count") + 1
+    )
+    if not updated:
+        _ensure_shards(petition_id)
+        CounterShard.objects.filter(petition_id=petition_id, shard=shard).update(
+            count=F("count") + 1
+        )
+
+
+def _ensure_shards(petition_id: int) -> None:
+    existing = set(
+        CounterShard.objects.filter(petition_id=petition_id).values_list("shard", flat=True)
+    )
+    missing = [
+        CounterShard(petition_id=petition_id, shard=n)
+        for n in range(settings.COUNTER_SHARDS)
+        if n not in existing
+    ]
+    if missing:
+        CounterShard.objects.bulk_create(missing, ignore_conflicts=True)
+
+
+def count_signatures(petition: Petition) -> int:
+    """Return the public count, cached for a few seconds so a surge reads it cheaply."""
+    key = f"petition-count:{petition.pk}"
+    count = cache.get(key)
+    if count is None:
+        count = petition.counted_total()
+        if settings.PAGE_CACHE_SECONDS:
+            cache.set(key, count, timeout=settings.PAGE_CACHE_SECONDS)
+    return count
+
+
+def recount_signatures(*, petition: Petition) -> tuple[int, int]:
+    """Rebuild the petition's counter from its confirmed Signature rows; return (before, after).
+
+    Locks every shard first, so a confirmation that commits meanwhile either is
+    in the count or bumps a shard after we release it. Idempotent.
+    """
+    with transaction.atomic():
+        _ensure_shards(petition.pk)
+        shards = list(CounterShard.objects.select_for_update().filter(petition=petition))
+        before = sum(shard.count for shard in shards)
+        after = Signature.objects.filter(petition=petition).confirmed().count()
+        CounterShard.objects.filter(petition=petition).update(count=0)
+        CounterShard.objects.filter(petition=petition, shard=0).update(count=after)
+    cache.delete(f"petition-count:{petition.pk}")
+    return before, after
+
+
+MILESTONE_STEPS = (1, 2.5, 5)
+
+
+def next_milestone(count: int, goal: int) -> int:
+    """The next round number above *count* (100, 250, 500, 1,000, …), or the goal if nearer."""
+    scale = 100
+    while True:
+        for step in MILESTONE_STEPS:
+            milestone = int(step * scale)
+            if milestone > count:
+                return goal if count < goal < milestone else milestone
+        scale *= 10
+
+
+def confirmation_key(signature_id: int, round_: int) -> str:
+    return f"signature-confirmation:{signature_id}:{round_}"
+
+
+def resend_confirmation(*, signature: Signature) -> None:
+    """Queue the confirmation email again for someone who signed but never confirmed.
+
+    At most once an hour per signature: the hour is part of the ledger key, so a
+    second request in the same hour finds the row already there and sends nothing.
+    """
+    from outcry.petitions.tasks import send_signature_confirmation
+
+    round_ = int(timezone.now().timestamp() // 3600)
+    signature_id = signature.pk
+    transaction.on_commit(
+        lambda: send_signature_confirmation.enqueue(signature_id=signature_id, round=round_)
+    )
+
+
+def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
+    """Send the confirmation email for a signature once; return True if this call sent it.
+
+    Writes the ledger row (unique idempotency key) before sending. Does nothing
+    if the signature is gone, already confirmed, or its email is already sent or
+    being sent by another worker. Raises the mail error after recording it, so
+    the task can retry.
+    """
+    signature = (
+        Signature.objects.select_related("supporter", "petition__campaign")
+        .filter(pk=signature_id)
+        .first()
+    )
+    if signature is None or signature.is_confirmed:
+        return False
+    entry, _created = OutgoingEmail.objects.get_or_create(
+        idempotency_key=confirmation_key(signature.pk, round_),
+        defaults={"to_address": signature.supporter.email, "purpose": "signature-confirmation"},
+    )
+    if not entry.claim():
+        return False
+    language = signature.language
+    petition_text = signature.petition.text_for(language)
+    campaign = signature.petition.campaign
+    with translation.override(language):
+        campaign_path = reverse("campaigns:detail", args=[campaign.slug])
+    message = render_message(
+        template="petitions/emails/confirm",
+        context={
+            "signature": signature,
+            "supporter": signature.supporter,
+            "petition_title": petition_text.title if petition_text else signature.petition.slug,
+            "confirm_url": confirmation_url(signature),
+            "campaign_url": f"{settings.BASE_URL}{campaign_path}",
+            "days": settings.CONFIRMATION_MAX_AGE_DAYS,
+        },
+        to=signature.supporter.email,
+        language=language,
+    )
+    try:
+        message.send()
+    except Exception as error:
+        entry.mark_retry(f"{type(error).__name__}: {error}")
+        raise
+    entry.mark_sent()
+    return True

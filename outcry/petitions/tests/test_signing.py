@@ -1,0 +1,77 @@
+from django.core import mail
+from django.urls import reverse
+
+from outcry.petitions.models import Signature
+from outcry.petitions.services import count_signatures
+from outcry.supporters.models import Consent, Supporter
+from outcry.testing import (
+    confirm_all_pending,
+    make_campaign,
+    make_organisation,
+    make_petition,
+    post_signature,
+)
+
+
+def test_campaign_page_shows_story_counter_and_sign_form(client, petition):
+    response = client.get(reverse("campaigns:detail", args=[petition.campaign.slug]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Stop the forced return" in html
+    assert "<strong>story</strong>" in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert "__outcry_csrf_token__" not in html
+    assert "Sign the petition" in html
+    assert '<progress max="1000" value="0"' in html
+
+
+def test_signing_sends_confirmation_and_confirming_counts_once(client, petition, run_on_commit):
+    response = run_on_commit(lambda: post_signature(client, petition, email="  Min@Example.ORG "))
+    assert response.status_code == 302
+    assert "s=pending" in response["Location"]
+    assert count_signatures(petition) == 0
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["min@example.org"]
+    link = next(line for line in message.body.splitlines() if "/confirm/" in line)
+    path = link.split("127.0.0.1:8000", 1)[1].strip()
+    for _ in range(2):  # a mail scanner first, then the person
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "Your signature is confirmed" in page.content.decode()
+    assert count_signatures(petition) == 1
+
+
+def test_signing_twice_with_one_address_counts_once(client, petition):
+    for email in ["Min@Example.org", " min@example.org"]:
+        post_signature(client, petition, email=email)
+    confirm_all_pending(petition)
+    response = post_signature(client, petition, email="MIN@EXAMPLE.ORG")
+    assert "s=already" in response["Location"]
+    page = client.get(response["Location"])
+    assert "You have already signed" in page.content.decode()
+    assert Signature.objects.filter(petition=petition).count() == 1
+    assert count_signatures(petition) == 1
+
+
+def test_consent_is_asked_per_organisation_and_recorded_with_its_wording(client, db):
+    lead, partner = make_organisation(name="Lead Org"), make_organisation(name="Partner Org")
+    petition = make_petition(campaign=make_campaign(lead=lead, partners=[partner]))
+    page = client.get(reverse("campaigns:detail", args=[petition.campaign.slug])).content.decode()
+    assert f'name="consent_{lead.pk}"' in page and f'name="consent_{partner.pk}"' in page
+    assert "checked" not in page.split('name="consent_', 1)[1].split(">", 1)[0]
+    post_signature(client, petition, **{f"consent_{partner.pk}": "on"})
+    consent = Consent.objects.get()
+    assert consent.organisation == partner
+    assert "Partner Org may email me" in consent.wording
+    assert consent.confirmed_at is None
+    confirm_all_pending(petition)
+    consent.refresh_from_db()
+    assert consent.confirmed_at is not None
+
+
+def test_signing_in_korean_answers_in_korean(client, petition):
+    response = post_signature(client, petition, language="ko", name="", email="bad")
+    assert response.status_code == 400
+    assert Supporter.objects.count() == 0
+    assert 'lang="ko"' in response.content.decode()

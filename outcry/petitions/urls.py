@@ -1,0 +1,11 @@
+from django.urls import path
+
+from outcry.petitions import views
+
+app_name = "petitions"
+urlpatterns = [
+    path("petitions/<slug:slug>/sign/", views.sign, name="sign"),
+    path("petitions/<slug:slug>/thanks/", views.thanks, name="thanks"),
+    path("petitions/<slug:slug>/signers/", views.signers, name="signers"),
+    path("confirm/<str:code>/", views.confirm, name="confirm"),
+]

@@ -1,0 +1,176 @@
+"""Signing, confirming, thanking and the public list of signers."""
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from outcry.campaigns.views import render_campaign_page
+from outcry.core.ratelimit import email_key, is_limited, network_key
+from outcry.petitions import services
+from outcry.petitions.forms import SignForm
+from outcry.petitions.models import Petition
+from outcry.supporters.models import normalise_email
+
+
+def petition_or_404(slug: str) -> Petition:
+    petition = get_object_or_404(
+        Petition.objects.select_related("campaign__lead_organisation").prefetch_related(
+            "texts", "campaign__texts", "campaign__partners"
+        ),
+        slug=slug,
+    )
+    if petition.campaign.status == petition.campaign.Status.DRAFT:
+        raise Http404
+    return petition
+
+
+def sign(request: HttpRequest, slug: str) -> HttpResponse:
+    """Take a signature from the campaign page's form (works without JavaScript)."""
+    petition = petition_or_404(slug)
+    campaign = petition.campaign
+    if request.method == "GET":
+        return redirect("campaigns:detail", campaign.slug)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+
+    form = SignForm(request.POST, campaign=campaign, auto_id=f"p{petition.pk}-%s")
+
+    def again(message: str | None = None, status: int = 400) -> HttpResponse:
+        if message:
+            form.add_error(None, message)
+        return render_campaign_page(request, campaign, forms={petition.pk: form}, status=status)
+
+    if not form.is_valid():
+        return again()
+    data = form.cleaned_data
+    email = normalise_email(data["email"])
+    window = settings.RATELIMIT_WINDOW_SECONDS
+    if is_limited(
+        bucket="sign-network",
+        key=network_key(request),
+        limit=settings.RATELIMIT_SIGN_PER_NETWORK,
+        window=window,
+    ) or is_limited(
+        bucket="sign-email",
+        key=email_key(email),
+        limit=settings.RATELIMIT_SIGN_PER_EMAIL,
+        window=window,
+    ):
+        return again(
+            _(
+                "Too many signatures have come from here in a short time. "
+                "Please wait a few minutes and try again."
+            ),
+            status=429,
+        )
+    try:
+        signature = services.sign(
+            petition=petition,
+            email=email,
+            name=data["name"],
+            country=data["country"],
+            postcode=data["postcode"],
+            comment=data["comment"],
+            public_name=data["public_name"],
+            language=get_language(),
+            consents=form.chosen_consents(),
+        )
+    except services.PetitionClosed:
+        return again(_("This petition is no longer taking signatures."), status=409)
+    except services.AlreadySigned as refusal:
+        if not refusal.signature.is_confirmed:
+            services.resend_confirmation(signature=refusal.signature)
+        state = "already" if refusal.signature.is_confirmed else "already-pending"
+        return redirect(f"{reverse('petitions:thanks', args=[petition.slug])}?s={state}")
+    state = "confirmed" if signature.is_confirmed else "pending"
+    return redirect(f"{reverse('petitions:thanks', args=[petition.slug])}?s={state}")
+
+
+def share_links(*, url: str, text: str) -> list[dict]:
+    """Plain share links: no third-party script runs on our page."""
+    u, t = quote(url, safe=""), quote(text, safe="")
+    return [
+        {"name": "X", "url": f"https://x.com/intent/post?text={t}&url={u}"},
+        {"name": "Facebook", "url": f"https://www.facebook.com/sharer/sharer.php?u={u}"},
+        {"name": "WhatsApp", "url": f"https://wa.me/?text={t}%20{u}"},
+        {"name": "Telegram", "url": f"https://t.me/share/url?url={u}&text={t}"},
+        {"name": "LINE", "url": f"https://social-plugins.line.me/lineit/share?url={u}"},
+        {"name": "KakaoTalk", "url": f"https://story.kakao.com/share?url={u}"},
+        {"name": _("Email"), "url": f"mailto:?subject={t}&body={t}%0A%0A{u}"},
+    ]
+
+
+def _share_context(petition: Petition) -> dict:
+    language = get_language()
+    campaign = petition.campaign
+    text = campaign.text_for(language)
+    path = reverse("campaigns:detail", args=[campaign.slug])
+    url = f"{settings.BASE_URL}{path}"
+    title = text.title if text else campaign.slug
+    petition_text = petition.text_for(language)
+    return {
+        "petition": petition,
+        "petition_text": petition_text,
+        "campaign": campaign,
+        "campaign_text": text,
+        "campaign_path": path,
+        "page_url": url,
+        "share_links": share_links(url=url, text=title),
+        "count": services.count_signatures(petition),
+    }
+
+
+THANKS_STATES = {"pending", "confirmed", "already", "already-pending"}
+
+
+@require_GET
+def thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = petition_or_404(slug)
+    state = request.GET.get("s", "pending")
+    if state not in THANKS_STATES:
+        state = "pending"
+    context = _share_context(petition) | {"state": state}
+    return render(request, "petitions/thanks.html", context)
+
+
+@require_GET
+def confirm(request: HttpRequest, code: str) -> HttpResponse:
+    """Confirm a signature from the emailed link. Opening it twice is harmless."""
+    try:
+        signature, _counted = services.confirm_signature(code=code)
+    except services.InvalidConfirmation as problem:
+        return render(
+            request,
+            "petitions/confirm_failed.html",
+            {"expired": problem.expired},
+            status=410 if problem.expired else 404,
+        )
+    context = _share_context(signature.petition) | {"state": "confirmed"}
+    return render(request, "petitions/thanks.html", context)
+
+
+@require_GET
+def signers(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public list: only signers who chose to be listed, shown as they chose."""
+    petition = petition_or_404(slug)
+    if not petition.shows_signers:
+        return render(
+            request,
+            "petitions/signers.html",
+            {"petition": petition, "hidden": True} | _share_context(petition),
+            status=404,
+        )
+    listed = petition.signatures.listed().select_related("supporter").order_by("-confirmed_at")
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "petitions/signers.html",
+        _share_context(petition) | {"page": page, "hidden": False},
+    )

@@ -1,0 +1,191 @@
+"""Settings for outcry, read from environment variables (see docs/configuration.md)."""
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from outcry.core.env import (
+    env_bool,
+    env_database,
+    env_email,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    generated_secret,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("OUTCRY_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+
+DEBUG = env_bool("OUTCRY_DEBUG", default=False)
+SECRET_KEY = env_secret("SECRET_KEY") or generated_secret(VAR_DIR / "secret_key")
+
+PORT = env_int("PORT", default=8000, minimum=1)
+BASE_URL = env_str("OUTCRY_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+_base = urlparse(BASE_URL)
+if _base.scheme not in {"http", "https"} or not _base.hostname:
+    raise ImproperlyConfigured(
+        f"OUTCRY_BASE_URL must be an absolute http(s) URL; got {BASE_URL!r}."
+    )
+ALLOWED_HOSTS = [
+    _base.hostname,
+    "127.0.0.1",
+    "localhost",
+    *env_list("OUTCRY_ALLOWED_HOSTS", default=[]),
+]
+CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
+SECURE = _base.scheme == "https"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+if SECURE:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("OUTCRY_HSTS_SECONDS", default=0, minimum=0)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+    "outcry.core",
+    "outcry.campaigns",
+    "outcry.supporters",
+    "outcry.petitions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "outcry.urls"
+WSGI_APPLICATION = "outcry.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "outcry" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "outcry.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env_database("DATABASE_URL", default=f"sqlite:///{VAR_DIR}/outcry.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("OUTCRY_CACHE_PREFIX", "outcry"),
+        }
+    }
+else:
+    # One server, one cache per process: fine for page fragments and counters;
+    # rate limits are then counted per process (docs/operations.md).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else ("django.contrib.sessions.backends.db")
+)
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
+# Languages campaign content may be written in (a superset of the interface languages).
+CONTENT_LANGUAGES = [("en", "English"), ("ko", "한국어"), ("zh-hans", "中文")]
+LOCALE_PATHS = [BASE_DIR / "outcry" / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "outcry" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MAX_AGE = 3600
+
+EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
+MAILERS = {"default": env_email("EMAIL_URL", outbox_dir=EMAIL_OUTBOX_DIR)}
+DEFAULT_FROM_EMAIL = env_str("OUTCRY_FROM_EMAIL", f"outcry <noreply@{_base.hostname}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+
+# Abuse control. OUTCRY_RATELIMIT=off is for load tests only.
+RATELIMIT_ENABLED = env_bool("OUTCRY_RATELIMIT", default=True)
+RATELIMIT_SIGN_PER_NETWORK = env_int("OUTCRY_RATELIMIT_SIGN_PER_NETWORK", default=60, minimum=1)
+RATELIMIT_SIGN_PER_EMAIL = env_int("OUTCRY_RATELIMIT_SIGN_PER_EMAIL", default=5, minimum=1)
+RATELIMIT_WINDOW_SECONDS = env_int("OUTCRY_RATELIMIT_WINDOW", default=600, minimum=1)
+
+# How many rows the public signature counter is spread over (see petitions/services.py).
+COUNTER_SHARDS = env_int("OUTCRY_COUNTER_SHARDS", default=16, minimum=1)
+# Seconds a rendered campaign page and its counter may be served from cache.
+PAGE_CACHE_SECONDS = env_int("OUTCRY_PAGE_CACHE_SECONDS", default=3, minimum=0)
+CONFIRMATION_MAX_AGE_DAYS = env_int("OUTCRY_CONFIRMATION_DAYS", default=14, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("OUTCRY_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+CSRF_FAILURE_VIEW = "outcry.core.views.csrf_failure"

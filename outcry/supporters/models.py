@@ -1,0 +1,86 @@
+"""Supporters (one per normalised email) and their consent to each organisation."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def normalise_email(value: str) -> str:
+    """Return the form of *value* that identifies one person: trimmed and lower case."""
+    return value.strip().lower()
+
+
+class SupporterQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "SupporterQuerySet":
+        """Supporters who confirmed consent to one of the user's organisations."""
+        if user.is_superuser:
+            return self
+        return self.filter(
+            consents__organisation__in=user.organisations.all(),
+            consents__confirmed_at__isnull=False,
+            consents__withdrawn_at__isnull=True,
+        ).distinct()
+
+
+class Supporter(models.Model):
+    """One person, identified by their normalised email address."""
+
+    email = models.EmailField(_("email"), max_length=254, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    country = models.CharField(_("country"), max_length=60, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = SupporterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def first_name(self) -> str:
+        parts = self.name.split()
+        return parts[0] if parts else ""
+
+
+class Consent(models.Model):
+    """A supporter's agreement to hear from one organisation, with the words they saw.
+
+    It counts only once confirmed: from the confirmation link of the action where
+    it was given (so nobody can sign someone else up by typing their address).
+    """
+
+    supporter = models.ForeignKey(Supporter, on_delete=models.CASCADE, related_name="consents")
+    organisation = models.ForeignKey(
+        "campaigns.Organisation", on_delete=models.CASCADE, related_name="consents"
+    )
+    wording = models.TextField(_("wording shown"))
+    language = models.CharField(_("language"), max_length=10)
+    given_at = models.DateTimeField(_("given"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supporter", "organisation"], name="one_consent_per_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supporter_id} → {self.organisation}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.withdrawn_at is None

@@ -1,0 +1,17 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from outcry.core import views as core_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+urlpatterns += i18n_patterns(
+    path("", include("outcry.campaigns.urls")),
+    path("", include("outcry.petitions.urls")),
+)
+
+handler404 = "outcry.core.views.not_found"
+handler500 = "outcry.core.views.server_error"
