@@ -1,0 +1,101 @@
+import re
+from datetime import timedelta
+
+from django.utils import timezone
+
+from outcry.campaigns.models import Campaign
+from outcry.testing import make_campaign, make_petition, post_signature
+
+
+def get(client, path):
+    response = client.get(path)
+    return response, response.content.decode()
+
+
+def test_campaign_page_comes_in_each_language_with_a_switcher(client, db):
+    petition = make_petition()
+    slug = petition.campaign.slug
+    _response, english = get(client, f"/en/c/{slug}/")
+    _response, korean = get(client, f"/ko/c/{slug}/")
+    assert '<html lang="en">' in english and "Stop the forced return" in english
+    assert '<html lang="ko">' in korean and "강제 북송을 멈춰라" in korean
+    assert "난민을 보호하라" in korean
+    assert f'href="/ko/c/{slug}/" hreflang="ko"' in english
+    assert f'href="/en/c/{slug}/" hreflang="en"' in korean
+
+
+def test_content_missing_in_a_language_falls_back_to_the_first_language(client, db):
+    campaign = make_campaign(languages="en,ko", title_ko=None)
+    make_petition(campaign=campaign)
+    _response, korean = get(client, f"/ko/c/{campaign.slug}/")
+    assert '<html lang="ko">' in korean
+    assert '<article class="campaign" lang="en">' in korean
+    assert "Stop the forced return" in korean
+
+
+def test_deadline_is_shown_as_a_countdown(client, db):
+    deadline = timezone.now() + timedelta(days=3, hours=5)
+    campaign = make_campaign(deadline_at=deadline)
+    _response, html = get(client, f"/en/c/{campaign.slug}/")
+    assert "3\xa0days, 4\xa0hours left" in html or "3\xa0days, 5\xa0hours left" in html
+    assert f'datetime="{deadline.isoformat(timespec="seconds")[:19]}' in html
+
+
+def test_a_campaign_past_its_deadline_takes_no_signatures(client, db):
+    campaign = make_campaign(deadline_at=timezone.now() - timedelta(hours=1))
+    petition = make_petition(campaign=campaign)
+    _response, html = get(client, f"/en/c/{campaign.slug}/")
+    assert "The deadline has passed." in html
+    assert "Sign the petition</button>" not in html
+    response = post_signature(client, petition, email="late@example.org")
+    assert response.status_code == 409
+    assert petition.signatures.count() == 0
+
+
+def test_won_campaign_says_so(client, db):
+    campaign = make_campaign(status=Campaign.Status.WON)
+    _response, html = get(client, f"/en/c/{campaign.slug}/")
+    assert "This campaign was won." in html
+
+
+def test_draft_campaign_is_not_public(client, db):
+    campaign = make_campaign(status=Campaign.Status.DRAFT)
+    response, html = get(client, f"/en/c/{campaign.slug}/")
+    assert response.status_code == 404
+    assert "Page not found" in html
+    _response, home = get(client, "/en/")
+    assert campaign.slug not in home
+
+
+def test_home_lists_campaigns_and_has_an_empty_state(client, db):
+    _response, empty = get(client, "/en/")
+    assert "There are no campaigns here yet." in empty
+    campaign = make_campaign()
+    _response, home = get(client, "/en/")
+    assert f'href="/en/c/{campaign.slug}/"' in home
+
+
+def test_root_redirects_to_the_browser_language(client, db):
+    response = client.get("/", headers={"accept-language": "ko-KR,ko;q=0.9"})
+    assert response.status_code == 302 and response["Location"] == "/ko/"
+
+
+def test_public_pages_load_nothing_from_another_host(client, db):
+    petition = make_petition()
+    response = post_signature(client, petition, email="share@example.org")
+    for path in [f"/en/c/{petition.campaign.slug}/", response["Location"], "/en/"]:
+        response, html = get(client, path)
+        assert "default-src 'self'" in response["Content-Security-Policy"]
+        loaded = re.sub(r'<link rel="canonical"[^>]*>', "", html)  # a name, not a fetch
+        sources = re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="([^"]+)"', loaded)
+        assert sources and all(s.startswith("/") for s in sources), sources
+
+
+def test_story_markdown_is_rendered_without_script(client, db):
+    campaign = make_campaign()
+    text = campaign.texts.get(language="en")
+    text.story = "Hello <script>alert(1)</script> [x](javascript:alert(1)) **bold**"
+    text.save()
+    _response, html = get(client, f"/en/c/{campaign.slug}/")
+    assert "<script>alert" not in html and "javascript:" not in html
+    assert "<strong>bold</strong>" in html

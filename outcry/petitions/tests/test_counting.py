@@ -1,0 +1,79 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from outcry.petitions.models import CounterShard, Signature
+from outcry.petitions.services import count_signatures, next_milestone, recount_signatures
+from outcry.testing import confirm_all_pending, make_petition, post_signature
+
+
+def campaign_page(client, petition, language="en") -> str:
+    return client.get(f"/{language}/c/{petition.campaign.slug}/").content.decode()
+
+
+def test_confirmations_spread_over_shards_and_sum_to_the_rows(client, petition, settings):
+    settings.COUNTER_SHARDS = 4
+    for n in range(12):
+        post_signature(client, petition, email=f"s{n}@example.org")
+    confirm_all_pending(petition)
+    assert sum(CounterShard.objects.filter(petition=petition).values_list("count", flat=True)) == 12
+    assert CounterShard.objects.filter(petition=petition).count() == 4
+    assert '<strong class="count" data-count="12">12</strong>' in campaign_page(client, petition)
+
+
+def test_recount_repairs_a_counter_that_drifted_from_the_rows(client, petition):
+    for n in range(3):
+        post_signature(client, petition, email=f"r{n}@example.org")
+    confirm_all_pending(petition)
+    CounterShard.objects.filter(petition=petition).update(count=50)  # drift
+    out = StringIO()
+    call_command("recount_signatures", petition.slug, stdout=out)
+    assert f"{petition.slug}:" in out.getvalue() and "→ 3" in out.getvalue()
+    assert count_signatures(petition) == 3
+    assert recount_signatures(petition=petition) == (3, 3)  # idempotent
+
+
+def test_unconfirmed_signatures_are_not_counted(client, petition):
+    post_signature(client, petition, email="pending@example.org")
+    recount_signatures(petition=petition)
+    assert count_signatures(petition) == 0
+    assert Signature.objects.filter(petition=petition).count() == 1
+
+
+def test_petition_without_confirmation_counts_at_once(client, db):
+    petition = make_petition(needs_confirmation=False)
+    response = post_signature(client, petition, email="now@example.org")
+    assert "s=confirmed" in response["Location"]
+    assert count_signatures(petition) == 1
+
+
+def test_recount_of_unknown_slug_is_refused(db):
+    with pytest.raises(Exception, match="No petition with slug: nope"):
+        call_command("recount_signatures", "nope")
+
+
+@pytest.mark.parametrize(
+    ("count", "goal", "expected"),
+    [
+        (0, 1000, 100),
+        (99, 1000, 100),
+        (100, 1000, 250),
+        (900, 1000, 1000),
+        (23412, 175000, 25000),
+        (174000, 175000, 175000),
+        (175000, 175000, 250000),
+    ],
+)
+def test_next_milestone_is_a_round_number_or_the_goal(count, goal, expected):
+    assert next_milestone(count, goal) == expected
+
+
+def test_campaign_page_shows_progress_and_next_milestone(client, db):
+    petition = make_petition(goal=500, needs_confirmation=False)
+    for n in range(3):
+        post_signature(client, petition, email=f"m{n}@example.org")
+    html = campaign_page(client, petition)
+    assert '<progress max="500" value="3"' in html
+    assert "Next milestone: 100 signatures" in html
+    assert "goal 500" in html
