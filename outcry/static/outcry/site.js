@@ -13,17 +13,22 @@
       });
     });
   });
-  // Live countdown to the deadline, in the page's language.
+  // Live countdown to the deadline, in the page's language ("9 days 4 hours left").
   var lang = document.documentElement.lang || "en";
   document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
     var deadline = Date.parse(el.dataset.deadline);
-    if (isNaN(deadline) || !window.Intl || !Intl.RelativeTimeFormat) return;
-    var fmt = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+    var format = el.dataset.format || "%(left)s";
+    if (isNaN(deadline) || !window.Intl || !Intl.NumberFormat) return;
+    function unit(n, name) {
+      try {
+        return new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "long" }).format(n);
+      } catch (e) { return n + " " + name; }
+    }
     function tick() {
-      var s = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      var s = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
       var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
-      el.textContent = d > 0 ? fmt.format(d, "day") + " · " + fmt.format(h, "hour")
-        : h > 0 ? fmt.format(h, "hour") + " · " + fmt.format(m, "minute") : fmt.format(m, "minute");
+      var parts = d > 0 ? [unit(d, "day"), unit(h, "hour")] : [unit(h, "hour"), unit(m, "minute")];
+      el.textContent = format.replace("%(left)s", parts.join(" "));
     }
     tick();
     setInterval(tick, 30000);
