@@ -147,12 +147,9 @@ def confirm_signature(*, code: str) -> tuple[Signature, bool]:
     except signing.BadSignature:
         raise InvalidConfirmation(expired=False) from None
     with transaction.atomic():
-        signature = (
-            Signature.objects.select_for_update()
-            .select_related("petition")
-            .filter(token=token)
-            .first()
-        )
+        # Lock only the signature row (no join): a join would also lock the
+        # petition row on PostgreSQL and make every confirmation queue on it.
+        signature = Signature.objects.select_for_update().filter(token=token).first()
         if signature is None:
             raise InvalidConfirmation(expired=False)
         if signature.confirmed_at is not None:
