@@ -107,3 +107,79 @@ def confirm_all_pending(petition: Petition) -> int:
     for signature in pending:
         confirm_signature(code=confirmation_code(signature))
     return len(pending)
+
+
+def make_supporter(
+    *,
+    email: str | None = None,
+    name: str = "Ji-woo Park",
+    country: str = "Korea",
+    postcode: str = "",
+    language: str = "en",
+    consents_to: list[Organisation] = (),
+    consent_confirmed: bool = True,
+):
+    """A supporter, with consent to each of *consents_to* (confirmed unless told otherwise)."""
+    from outcry.supporters.models import Supporter
+
+    n = next(_sequence)
+    supporter = Supporter.objects.create(
+        email=email or f"supporter-{n}@example.org",
+        name=name,
+        country=country,
+        postcode=postcode,
+        language=language,
+    )
+    for organisation in consents_to:
+        give_consent(supporter, organisation, confirmed=consent_confirmed)
+    return supporter
+
+
+def give_consent(supporter, organisation: Organisation, *, confirmed: bool = True):
+    from django.utils import timezone
+
+    from outcry.supporters.models import Consent
+
+    now = timezone.now()
+    return Consent.objects.create(
+        supporter=supporter,
+        organisation=organisation,
+        wording=f"Yes, {organisation.name} may email me.",
+        language="en",
+        given_at=now,
+        confirmed_at=now if confirmed else None,
+        source="test",
+    )
+
+
+def make_signature(
+    *,
+    petition: Petition,
+    supporter=None,
+    confirmed: bool = True,
+    comment: str = "",
+    public_name: str = Signature.PublicName.HIDDEN,
+    **supporter_fields,
+) -> Signature:
+    """A signature on *petition*; *supporter_fields* go to make_supporter when none is given."""
+    from django.utils import timezone
+
+    supporter = supporter or make_supporter(**supporter_fields)
+    return Signature.objects.create(
+        petition=petition,
+        supporter=supporter,
+        comment=comment,
+        public_name=public_name,
+        confirmed_at=timezone.now() if confirmed else None,
+    )
+
+
+def make_organiser(*, organisation: Organisation, username: str | None = None):
+    """A staff user in the Organisers group, member of *organisation*, made as the command does."""
+    from outcry.campaigns.services import create_organiser
+
+    username = username or f"organiser-{next(_sequence)}"
+    user, _password = create_organiser(
+        username=username, email=f"{username}@example.org", organisation=organisation
+    )
+    return user

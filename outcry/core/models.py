@@ -1,5 +1,6 @@
 """The delivery ledger: one row per outbound message, written before it is sent."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,3 +68,41 @@ class OutgoingEmail(LedgerEntry):
 
     def __str__(self) -> str:
         return f"{self.purpose} → {self.to_address} ({self.status})"
+
+
+class AuditEvent(models.Model):
+    """A record that someone did something sensitive: exported personal data, changed a contact.
+
+    Rows are only ever added. The actor's username is copied, so the record
+    still names them after their account is deleted.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_username = models.CharField(_("actor's username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=60, help_text=_("e.g. “export-signatures”"))
+    object_repr = models.CharField(_("object"), max_length=300, blank=True)
+    organisation = models.ForeignKey(
+        "campaigns.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"

@@ -1,0 +1,193 @@
+"""Admin for petitions and signatures, scoped to the organiser's campaigns and consent.
+
+An organiser sees the petitions of their campaigns with the count of every
+signature, but a signer's personal data (list, detail, search, filters,
+autocomplete and the CSV export) only if the signer consented to one of the
+organiser's organisations: all of those start from
+``exports.visible_signatures`` or ``Supporter.objects.visible_to``.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from outcry.campaigns.models import Campaign
+from outcry.core.spreadsheet import streaming_csv_response
+from outcry.petitions import exports
+from outcry.petitions.models import Petition, PetitionText, Signature
+
+
+def _signature_count(**filters) -> Coalesce:
+    """Count a petition's signatures in a subquery, so joins for search cannot inflate it."""
+    counted = (
+        Signature.objects.filter(petition=OuterRef("pk"), **filters)
+        .order_by()
+        .values("petition")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class PetitionTextInline(admin.StackedInline):
+    model = PetitionText
+    extra = 0
+    min_num = 1
+
+
+@admin.register(Petition)
+class PetitionAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "campaign",
+        "is_open",
+        "goal",
+        "confirmed_signatures",
+        "pending_signatures",
+        "export_link",
+    ]
+    list_filter = ["is_open", ("campaign", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["slug", "texts__title"]
+    fields = ["campaign", "slug", "goal", "is_open", "needs_confirmation", "shows_signers"]
+    inlines = [PetitionTextInline]
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("campaign")
+            .prefetch_related("texts", "campaign__texts")
+            .annotate(
+                confirmed_total=_signature_count(confirmed_at__isnull=False),
+                pending_total=_signature_count(confirmed_at__isnull=True),
+            )
+        )
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(campaign__in=Campaign.objects.for_user(request.user))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.fields
+        return [*self.fields, *self.get_readonly_fields(request, obj)]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["confirmed_signatures", "pending_signatures", "export_link"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "campaign":
+            kwargs["queryset"] = Campaign.objects.for_user(request.user).prefetch_related("texts")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("confirmed signatures"), ordering="confirmed_total")
+    def confirmed_signatures(self, obj: Petition) -> int:
+        return obj.confirmed_total
+
+    @admin.display(description=_("waiting for confirmation"), ordering="pending_total")
+    def pending_signatures(self, obj: Petition) -> int:
+        return obj.pending_total
+
+    @admin.display(description=_("export"))
+    def export_link(self, obj: Petition) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:petitions_petition_export", args=[obj.pk]),
+            _("Export signatures (CSV)"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/export-signatures/",
+                self.admin_site.admin_view(self.export_view),
+                name="petitions_petition_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Explain what the export holds (GET); download it as CSV and audit it (POST)."""
+        petition = self.get_object(request, unquote(object_id))
+        if petition is None:
+            raise Http404
+        if not request.user.has_perm("petitions.view_signature"):
+            raise PermissionDenied
+        if request.method == "POST":
+            chunks = exports.export_signatures(petition=petition, user=request.user)
+            return streaming_csv_response(filename=exports.export_filename(petition), chunks=chunks)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Export signatures"),
+            "petition": petition,
+            "total_count": petition.confirmed_total + petition.pending_total,
+            "row_count": exports.visible_signatures(
+                request.user, petition.signatures.all()
+            ).count(),
+        }
+        return TemplateResponse(request, "admin/petitions/petition/export_signatures.html", context)
+
+
+@admin.register(Signature)
+class SignatureAdmin(admin.ModelAdmin):
+    list_display = [
+        "signer_name",
+        "signer_email",
+        "petition",
+        "created_at",
+        "confirmed_at",
+        "public_name",
+    ]
+    list_filter = [
+        ("petition", admin.RelatedOnlyFieldListFilter),
+        ("confirmed_at", admin.EmptyFieldListFilter),
+        "public_name",
+    ]
+    search_fields = ["supporter__email", "supporter__name"]
+    fields = [
+        "petition",
+        "signer_name",
+        "signer_email",
+        "signer_country",
+        "comment",
+        "public_name",
+        "language",
+        "created_at",
+        "confirmed_at",
+    ]
+    # Only the public name is editable, so an organiser can take an abusive or
+    # mistaken name off the public list of signers.
+    readonly_fields = [name for name in fields if name != "public_name"]
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("supporter", "petition__campaign")
+            .prefetch_related("petition__texts")
+        )
+        return exports.visible_signatures(request.user, queryset)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # signatures come only from the signing form
+
+    @admin.display(description=_("name"), ordering="supporter__name")
+    def signer_name(self, obj: Signature) -> str:
+        return obj.supporter.name
+
+    @admin.display(description=_("email"), ordering="supporter__email")
+    def signer_email(self, obj: Signature) -> str:
+        return obj.supporter.email
+
+    @admin.display(description=_("country"))
+    def signer_country(self, obj: Signature) -> str:
+        return obj.supporter.country

@@ -4,12 +4,12 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from outcry.campaigns.models import Campaign, CampaignText, Organisation
+from outcry.campaigns.services import create_organiser
 from outcry.petitions.models import Petition, PetitionText
 
 ORGANISATIONS = [
@@ -154,20 +154,19 @@ class Command(BaseCommand):
     def _organiser(self, organisation: Organisation, *, quiet: bool) -> None:
         """Create the demo organiser once; its password is kept in var/ to print it again."""
         password_file = settings.VAR_DIR / "demo_organiser_password"
-        username = "demo-organiser"
-        user_model = get_user_model()
-        user = user_model.objects.filter(username=username).first()
-        if user is None or not password_file.exists():
-            password = secrets.token_urlsafe(12)
-            user = user or user_model(username=username, email="organiser@demo.invalid")
-            user.is_staff = True
-            user.set_password(password)
-            user.save()
+        # With the file there, an existing organiser keeps their password (they may
+        # have changed it); without it, set a new one so it can be written down.
+        user, password = create_organiser(
+            username="demo-organiser",
+            email="organiser@demo.invalid",
+            organisation=organisation,
+            password=None if password_file.exists() else secrets.token_urlsafe(12),
+        )
+        if password:
             password_file.parent.mkdir(parents=True, exist_ok=True)
             password_file.write_text(password)
             password_file.chmod(0o600)
-        organisation.members.add(user)
         if not quiet:
             self.stdout.write(
-                f"Demo organiser login: {username} / {password_file.read_text().strip()}"
+                f"Demo organiser login: {user.get_username()} / {password_file.read_text().strip()}"
             )

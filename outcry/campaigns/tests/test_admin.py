@@ -1,0 +1,285 @@
+"""The admin as organisers of different organisations see it."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from outcry.campaigns.models import Campaign
+from outcry.core.models import AuditEvent, OutgoingEmail
+from outcry.testing import (
+    give_consent,
+    make_campaign,
+    make_organisation,
+    make_organiser,
+    make_petition,
+    make_signature,
+    make_supporter,
+)
+
+
+@pytest.fixture
+def org_a(db):
+    return make_organisation(name="Alpha Rights")
+
+
+@pytest.fixture
+def org_b(db):
+    return make_organisation(name="Beta Watch")
+
+
+@pytest.fixture
+def organiser_a(org_a):
+    return make_organiser(organisation=org_a, username="alpha-organiser")
+
+
+@pytest.fixture
+def organiser_b(org_b):
+    return make_organiser(organisation=org_b, username="beta-organiser")
+
+
+@pytest.fixture
+def client_a(client, organiser_a):
+    client.force_login(organiser_a)
+    return client
+
+
+@pytest.fixture
+def campaign_a(org_a):
+    return make_campaign(lead=org_a, title="Alpha campaign")
+
+
+@pytest.fixture
+def campaign_b(org_b):
+    return make_campaign(lead=org_b, title="Beta campaign")
+
+
+def admin_url(model: str, action: str = "changelist", *args) -> str:
+    app = {
+        "organisation": "campaigns",
+        "campaign": "campaigns",
+        "petition": "petitions",
+        "signature": "petitions",
+        "supporter": "supporters",
+        "consent": "supporters",
+        "outgoingemail": "core",
+        "auditevent": "core",
+    }[model]
+    return reverse(f"admin:{app}_{model}_{action}", args=args)
+
+
+def page(client, url: str, **params) -> str:
+    response = client.get(url, params)
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def select_options(html: str, name: str) -> str:
+    """The HTML of the <select> named *name* (its options)."""
+    match = re.search(rf'<select name="{name}".*?</select>', html, re.DOTALL)
+    assert match, f"no select named {name}"
+    return match.group(0)
+
+
+def test_organiser_sees_only_campaigns_of_their_organisation(client_a, campaign_a, campaign_b):
+    listing = page(client_a, admin_url("campaign"))
+    assert "Alpha campaign" in listing
+    assert "Beta campaign" not in listing
+    assert client_a.get(admin_url("campaign", "change", campaign_a.pk)).status_code == 200
+    other = client_a.get(admin_url("campaign", "change", campaign_b.pk), follow=True)
+    assert "Beta campaign" not in other.content.decode()
+    assert "doesn\u2019t exist" in other.content.decode()
+
+
+def test_organiser_sees_campaigns_their_organisation_partners_in(client_a, org_a, org_b):
+    make_campaign(lead=org_b, partners=[org_a], title="Shared campaign")
+    assert "Shared campaign" in page(client_a, admin_url("campaign"))
+
+
+def test_organiser_starts_campaigns_only_for_their_organisation_but_invites_any_partner(
+    client_a, org_a, org_b
+):
+    form = page(client_a, admin_url("campaign", "add"))
+    lead_choices = select_options(form, "lead_organisation")
+    assert "Alpha Rights" in lead_choices and "Beta Watch" not in lead_choices
+    assert "Beta Watch" in select_options(form, "partners")
+
+    data = {
+        "slug": "new-campaign",
+        "status": Campaign.Status.DRAFT,
+        "languages": "en,ko",
+        "partners": [org_b.pk],
+        "texts-TOTAL_FORMS": "1",
+        "texts-INITIAL_FORMS": "0",
+        "texts-MIN_NUM_FORMS": "1",
+        "texts-MAX_NUM_FORMS": "1000",
+        "texts-0-language": "ko",
+        "texts-0-title": "새 캠페인",
+        "texts-0-summary": "",
+        "texts-0-story": "이야기",
+    }
+    refused = client_a.post(admin_url("campaign", "add"), {**data, "lead_organisation": org_b.pk})
+    assert refused.status_code == 200
+    assert "Select a valid choice" in refused.content.decode()
+    assert not Campaign.objects.filter(slug="new-campaign").exists()
+
+    created = client_a.post(admin_url("campaign", "add"), {**data, "lead_organisation": org_a.pk})
+    assert created.status_code == 302
+    campaign = Campaign.objects.get(slug="new-campaign")
+    assert campaign.lead_organisation == org_a
+    assert list(campaign.partners.all()) == [org_b]
+    assert str(campaign) == "새 캠페인"
+
+
+def test_organiser_cannot_hand_their_campaign_to_another_lead(client_a, campaign_a, org_b):
+    form = page(client_a, admin_url("campaign", "change", campaign_a.pk))
+    assert 'name="lead_organisation"' not in form
+    texts = list(campaign_a.texts.order_by("pk"))
+    data = {
+        "slug": campaign_a.slug,
+        "status": Campaign.Status.ACTIVE,
+        "languages": "en,ko",
+        "lead_organisation": org_b.pk,
+        "texts-TOTAL_FORMS": str(len(texts)),
+        "texts-INITIAL_FORMS": str(len(texts)),
+        "texts-MIN_NUM_FORMS": "1",
+        "texts-MAX_NUM_FORMS": "1000",
+    }
+    for n, text in enumerate(texts):
+        data |= {
+            f"texts-{n}-id": text.pk,
+            f"texts-{n}-campaign": campaign_a.pk,
+            f"texts-{n}-language": text.language,
+            f"texts-{n}-title": text.title,
+            f"texts-{n}-summary": text.summary,
+            f"texts-{n}-story": text.story,
+        }
+    response = client_a.post(admin_url("campaign", "change", campaign_a.pk), data)
+    assert response.status_code == 302
+    campaign_a.refresh_from_db()
+    assert campaign_a.lead_organisation.name == "Alpha Rights"
+
+
+def test_organiser_sees_only_supporters_with_confirmed_consent_to_their_organisation(
+    client_a, org_a, org_b
+):
+    visible = make_supporter(email="visible@example.org", consents_to=[org_a])
+    only_b = make_supporter(email="only-b@example.org", consents_to=[org_b])
+    make_supporter(email="unconfirmed@example.org", consents_to=[org_a], consent_confirmed=False)
+    withdrawn = make_supporter(email="withdrawn@example.org", consents_to=[org_a])
+    withdrawn.consents.update(withdrawn_at=visible.created_at)
+    make_supporter(email="nobody@example.org")
+
+    listing = page(client_a, admin_url("supporter"))
+    assert "visible@example.org" in listing
+    for hidden in ["only-b@", "unconfirmed@", "withdrawn@", "nobody@"]:
+        assert hidden not in listing
+    assert "only-b@" not in page(client_a, admin_url("supporter"), q="only-b")
+    assert "unconfirmed@" not in page(client_a, admin_url("supporter"), q="unconfirmed")
+    assert page(client_a, admin_url("supporter", "change", visible.pk))
+    other = client_a.get(admin_url("supporter", "change", only_b.pk), follow=True)
+    assert "only-b@" not in other.content.decode()
+    # A filter the admin does not offer cannot be smuggled in through the URL.
+    sneaky = client_a.get(admin_url("supporter"), {"consents__organisation__id__exact": org_b.pk})
+    assert sneaky.status_code == 400
+
+
+def test_supporter_page_shows_only_consents_to_the_organisers_own_organisations(
+    client_a, org_a, org_b
+):
+    supporter = make_supporter(email="both@example.org", consents_to=[org_a, org_b])
+    detail = page(client_a, admin_url("supporter", "change", supporter.pk))
+    assert "Yes, Alpha Rights may email me." in detail
+    assert "Beta Watch" not in detail
+    assert 'name="_save"' not in detail
+
+    consents = page(client_a, admin_url("consent"))
+    assert "Alpha Rights" in consents and "Beta Watch" not in consents
+
+
+def test_signatures_show_personal_data_only_of_consenting_signers_but_count_everyone(
+    client_a, campaign_a, org_a, org_b
+):
+    petition = make_petition(campaign=campaign_a)
+    make_signature(petition=petition, email="agreed@example.org", consents_to=[org_a])
+    only_b = make_signature(petition=petition, email="only-b@example.org", consents_to=[org_b])
+    make_signature(petition=petition, email="silent@example.org")
+    make_signature(petition=petition, email="pending@example.org", confirmed=False)
+
+    signatures = page(client_a, admin_url("signature"))
+    assert "agreed@example.org" in signatures
+    assert "only-b@" not in signatures and "silent@" not in signatures
+    assert "only-b@" not in page(client_a, admin_url("signature"), q="only-b")
+    assert client_a.get(admin_url("signature", "change", only_b.pk)).status_code == 302
+
+    petitions = page(client_a, admin_url("petition"))
+    assert '<td class="field-confirmed_signatures">3</td>' in petitions
+    assert '<td class="field-pending_signatures">1</td>' in petitions
+
+
+def test_autocomplete_offers_only_supporters_the_organiser_may_see(client_a, org_a, org_b):
+    make_supporter(email="agreed@example.org", consents_to=[org_a])
+    make_supporter(email="only-b@example.org", consents_to=[org_b])
+    response = client_a.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "petitions", "model_name": "signature", "field_name": "supporter"},
+    )
+    assert response.status_code == 200
+    texts = [result["text"] for result in response.json()["results"]]
+    assert len(texts) == 1 and "agreed@example.org" in texts[0]
+
+
+def test_organiser_sees_only_petitions_of_their_campaigns(client_a, campaign_a, campaign_b):
+    own = make_petition(campaign=campaign_a)
+    other = make_petition(campaign=campaign_b)
+    listing = page(client_a, admin_url("petition"))
+    choices = select_options(page(client_a, admin_url("petition", "add")), "campaign")
+    assert "Alpha campaign" in choices and "Beta campaign" not in choices
+    assert admin_url("petition", "change", own.pk) in listing
+    assert admin_url("petition", "change", other.pk) not in listing
+    assert client_a.get(admin_url("petition", "change", other.pk)).status_code == 302
+
+
+def test_organiser_sees_their_own_organisation_but_not_other_organisations_members(
+    client_a, org_a, org_b, organiser_b
+):
+    listing = page(client_a, admin_url("organisation"))
+    assert "Alpha Rights" in listing and "Beta Watch" not in listing
+    own = page(client_a, admin_url("organisation", "change", org_a.pk))
+    assert "alpha-organiser" in own
+    assert "beta-organiser" not in own
+    assert 'name="members"' not in own
+    assert client_a.get(admin_url("organisation", "change", org_b.pk)).status_code == 302
+
+
+def test_email_ledger_and_audit_log_are_for_superusers_only(client_a, admin_client):
+    OutgoingEmail.objects.create(idempotency_key="k", to_address="secret@example.org", purpose="x")
+    AuditEvent.objects.create(actor_username="someone", action="export-signatures")
+    index = page(client_a, reverse("admin:index"))
+    assert "Outgoing emails" not in index and "Audit events" not in index
+    for model in ["outgoingemail", "auditevent"]:
+        assert client_a.get(admin_url(model)).status_code == 403
+        assert admin_client.get(admin_url(model)).status_code == 200
+    assert "secret@example.org" in page(admin_client, admin_url("outgoingemail"))
+    assert admin_client.get(admin_url("auditevent", "add")).status_code == 403
+
+
+def test_superuser_sees_every_campaign_and_supporter(admin_client, campaign_a, campaign_b, org_b):
+    make_supporter(email="only-b@example.org", consents_to=[org_b])
+    make_supporter(email="nobody@example.org")
+    campaigns = page(admin_client, admin_url("campaign"))
+    assert "Alpha campaign" in campaigns and "Beta campaign" in campaigns
+    supporters = page(admin_client, admin_url("supporter"))
+    assert "only-b@" in supporters and "nobody@" in supporters
+
+
+def test_an_organiser_of_two_organisations_sees_both(client, org_a, org_b, campaign_a, campaign_b):
+    organiser = make_organiser(organisation=org_a, username="both-organiser")
+    org_b.members.add(organiser)
+    client.force_login(organiser)
+    make_supporter(email="only-b@example.org", consents_to=[org_b])
+    give_consent(make_supporter(email="late@example.org"), org_a)
+    campaigns = page(client, admin_url("campaign"))
+    assert "Alpha campaign" in campaigns and "Beta campaign" in campaigns
+    supporters = page(client, admin_url("supporter"))
+    assert "only-b@" in supporters and "late@" in supporters

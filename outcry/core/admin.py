@@ -1,0 +1,43 @@
+"""Superuser-only, read-only views of the email ledger and the audit log.
+
+The ledger holds every supporter's address, whoever they consented to, so
+organisers never see it; the audit log is for whoever oversees the organisers.
+"""
+
+from django.contrib import admin
+
+from outcry.core.models import AuditEvent, OutgoingEmail
+
+
+class SuperuserLedgerAdmin(admin.ModelAdmin):
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(SuperuserLedgerAdmin):
+    list_display = ["purpose", "to_address", "status", "attempt_count", "created_at", "sent_at"]
+    list_filter = ["status", "purpose"]
+    search_fields = ["to_address", "idempotency_key"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(SuperuserLedgerAdmin):
+    list_display = ["created_at", "actor_username", "action", "object_repr", "organisation"]
+    list_filter = ["action", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["actor_username", "object_repr"]
+    date_hierarchy = "created_at"
+    list_select_related = ["organisation"]
