@@ -137,9 +137,9 @@ class Signature(models.Model):
         supporter = self.supporter
         match self.public_name:
             case self.PublicName.FIRST:
-                return supporter.first_name
+                return supporter.short_public_name
             case self.PublicName.FIRST_COUNTRY:
-                return ", ".join(p for p in [supporter.first_name, supporter.country] if p)
+                return ", ".join(p for p in [supporter.short_public_name, supporter.country] if p)
             case self.PublicName.FULL:
                 return ", ".join(p for p in [supporter.name, supporter.country] if p)
         return ""

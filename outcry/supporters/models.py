@@ -1,9 +1,18 @@
 """Supporters (one per normalised email) and their consent to each organisation."""
 
+import unicodedata
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def is_cjk(value: str) -> bool:
+    """True if *value* is written mainly in Hangul or Han characters."""
+    letters = [ch for ch in value if ch.isalpha()]
+    cjk = [ch for ch in letters if unicodedata.name(ch, "").startswith(("HANGUL", "CJK"))]
+    return bool(letters) and len(cjk) * 2 > len(letters)
 
 
 def normalise_email(value: str) -> str:
@@ -46,8 +55,27 @@ class Supporter(models.Model):
         return f"{self.name} <{self.email}>"
 
     @property
-    def first_name(self) -> str:
+    def greeting_name(self) -> str:
+        """How to greet them in an email: the first word, or the whole name in CJK scripts."""
+        if is_cjk(self.name):
+            return self.name
         parts = self.name.split()
+        return parts[0] if parts else ""
+
+    @property
+    def short_public_name(self) -> str:
+        """The name for "first name only" on public pages.
+
+        Korean and Chinese names are usually written without a space, family name
+        first; showing the first word would show the whole name. They are shown
+        as the family name with the rest masked (김○○), the usual way to name
+        someone publicly without identifying them.
+        """
+        name = self.name.strip()
+        if is_cjk(name):
+            letters = name.replace(" ", "")
+            return letters[0] + "○" * (len(letters) - 1)
+        parts = name.split()
         return parts[0] if parts else ""
 
 

@@ -103,3 +103,19 @@ def test_expired_confirmation_link_says_it_expired(client, db, time_machine):
     response = client.get(f"/en/confirm/{code}/")
     assert response.status_code == 410
     assert "This link has expired" in response.content.decode()
+
+
+def test_first_name_only_never_shows_a_whole_korean_name(client, db):
+    petition = make_petition(needs_confirmation=False)
+    for n, name in enumerate(["김민준", "김 민준", "Ana María López"]):
+        post_signature(
+            client,
+            petition,
+            email=f"k{n}@example.org",
+            name=name,
+            country="",
+            public_name=Signature.PublicName.FIRST,
+        )
+    html = client.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
+    assert "김○○" in html and "김민준" not in html and "민준" not in html
+    assert "Ana</span>" in html and "López" not in html
