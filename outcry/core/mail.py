@@ -66,7 +66,9 @@ class OutboxBackend(BaseEmailBackend):
         for message in email_messages:
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
             path = self.directory / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-            path.write_bytes(message.message().as_bytes(linesep="\n"))
+            mime = message.message()
+            # Unix line endings, so the file reads well in any editor or mail client.
+            path.write_bytes(mime.as_bytes(policy=mime.policy.clone(linesep="\n")))
             logger.warning("Mail to %s written to %s", ", ".join(message.to), path)
             sent += 1
         return sent

@@ -1,0 +1,270 @@
+"""The confirmation email, sent the way an operator configures it and received by a real server.
+
+An SMTP server (aiosmtpd) listens on loopback; the app is pointed at it through
+``EMAIL_URL``, parsed by the same helper settings.py uses.
+"""
+
+import email
+import logging
+import re
+import signal
+import socket
+from datetime import timedelta
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from email.utils import parseaddr
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from outcry.core.env import env_email
+from outcry.core.models import OutgoingEmail
+from outcry.petitions.models import Signature
+from outcry.petitions.tasks import send_signature_confirmation
+from outcry.testing import make_petition, post_signature
+
+# Every header a confirmation email may carry; anything else is a leak or an injection.
+EXPECTED_HEADERS = {
+    "content-language",
+    "content-type",
+    "date",
+    "from",
+    "message-id",
+    "mime-version",
+    "subject",
+    "to",
+}
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (the kernel picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(envelope.original_content, policy=default_policy)
+            for envelope in self.envelopes
+        ]
+
+
+class MailServer:
+    """A loopback SMTP server that can be started and stopped on one fixed port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self._controller = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def mail_server():
+    server = MailServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def email_url(settings, monkeypatch):
+    """Set EMAIL_URL as an operator would, and rebuild MAILERS from it as settings.py does."""
+
+    def configure(url: str | None) -> None:
+        if url is None:
+            monkeypatch.delenv("EMAIL_URL", raising=False)
+        else:
+            monkeypatch.setenv("EMAIL_URL", url)
+        settings.MAILERS = {"default": env_email("EMAIL_URL", outbox_dir=settings.EMAIL_OUTBOX_DIR)}
+
+    return configure
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Queue tasks in the database, as in production, instead of running them at once."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+def run_worker() -> None:
+    """Run ``manage.py db_worker --batch`` here, then undo what it changes in this process.
+
+    The worker installs its own SIGINT/SIGTERM handlers (Ctrl-C would no longer
+    stop pytest) and sets its loggers' levels.
+    """
+    numbers = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+    handlers = {number: signal.getsignal(number) for number in numbers}
+    loggers = [logging.getLogger(name) for name in ("django.tasks", "django_tasks_db")]
+    levels = [logger.level for logger in loggers]
+    try:
+        call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def in_language(language: str, message: str) -> str:
+    with translation.override(language):
+        return gettext(message)
+
+
+def link_in(message: EmailMessage) -> str:
+    """The confirmation link in the text part, as a path the test client can open."""
+    text = message.get_body(("plain",)).get_content()
+    url = next(word for word in text.split() if "/confirm/" in word)
+    assert url.startswith(django_settings.BASE_URL + "/")
+    return url.removeprefix(django_settings.BASE_URL)
+
+
+def shown_count(client, petition, language: str = "en") -> int:
+    page = client.get(f"/{language}/c/{petition.campaign.slug}/").content.decode()
+    return int(re.search(r'class="count" data-count="(\d+)"', page).group(1))
+
+
+def test_confirmation_arrives_over_smtp_in_korean_and_its_link_counts_the_signature(
+    client, petition, mail_server, email_url, run_on_commit
+):
+    mail_server.start()
+    email_url(mail_server.url)
+    assert shown_count(client, petition, "ko") == 0
+
+    response = run_on_commit(
+        lambda: post_signature(
+            client, petition, language="ko", name="김민지", email="minji@example.org"
+        )
+    )
+    assert response.status_code == 302
+
+    [envelope] = mail_server.inbox.envelopes
+    assert envelope.mail_from == parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1]
+    assert envelope.rcpt_tos == ["minji@example.org"]
+    [message] = mail_server.inbox.messages()
+    assert message["From"] == django_settings.DEFAULT_FROM_EMAIL
+    assert message["To"] == "minji@example.org"
+    subject = in_language("ko", "Please confirm your signature: %(petition_title)s")
+    assert message["Subject"] == subject % {"petition_title": "난민을 보호하라"}
+    assert message["Content-Language"] == "ko"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "김민지" in text and "/ko/confirm/" in text
+    assert '<html lang="ko">' in html and "/ko/confirm/" in html
+    names = [name.lower() for name in message]
+    assert sorted(names) == sorted(EXPECTED_HEADERS)  # each once, nothing else
+
+    page = client.get(link_in(message))
+    assert page.status_code == 200
+    assert in_language("ko", "Your signature is confirmed") in page.content.decode()
+    assert shown_count(client, petition, "ko") == 1
+    assert shown_count(client, petition, "en") == 1
+    entry = OutgoingEmail.objects.get()
+    assert (entry.status, entry.attempt_count) == (OutgoingEmail.Status.SENT, 1)
+
+
+def test_english_signer_gets_the_email_and_confirmation_in_english(
+    client, petition, mail_server, email_url, run_on_commit
+):
+    mail_server.start()
+    email_url(mail_server.url)
+    run_on_commit(lambda: post_signature(client, petition, email="min@example.org"))
+    [message] = mail_server.inbox.messages()
+    assert message["Subject"] == "Please confirm your signature: Protect the refugees"
+    assert message["Content-Language"] == "en"
+    page = client.get(link_in(message))
+    assert "Your signature is confirmed" in page.content.decode()
+    assert shown_count(client, petition) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_server_down_keeps_the_signature_and_a_later_run_sends_exactly_once(
+    client, mail_server, email_url, database_tasks
+):
+    petition = make_petition()
+    email_url(mail_server.url)  # nothing listens there yet: connection refused
+
+    response = post_signature(client, petition, email="down@example.org")
+    assert response.status_code == 302
+    assert "s=pending" in response["Location"]
+    run_worker()
+
+    signature = Signature.objects.get(petition=petition)
+    assert not signature.is_confirmed
+    entry = OutgoingEmail.objects.get()
+    assert entry.status == OutgoingEmail.Status.QUEUED
+    assert entry.attempt_count == 1
+    assert "ConnectionRefusedError" in entry.last_error
+    assert mail_server.inbox.envelopes == []
+
+    # The worker scheduled a retry with backoff; once the server is back and the
+    # backoff has passed, the next run sends the email.
+    mail_server.start()
+    run_worker()  # too early: the retry is not due yet
+    assert mail_server.inbox.envelopes == []
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        run_worker()
+        assert len(mail_server.inbox.envelopes) == 1
+        run_worker()  # nothing left to do
+        # A duplicate task (a restart, a second worker) finds the ledger row sent.
+        send_signature_confirmation.enqueue(signature_id=signature.pk)
+        run_worker()
+    assert len(mail_server.inbox.envelopes) == 1
+    entry.refresh_from_db()
+    assert entry.status == OutgoingEmail.Status.SENT
+    assert entry.attempt_count == 2
+    assert entry.last_error == ""
+    page = client.get(link_in(mail_server.inbox.messages()[0]))
+    assert "Your signature is confirmed" in page.content.decode()
+    assert shown_count(client, petition) == 1
+
+
+def test_without_email_url_mail_is_written_to_the_outbox_as_a_readable_file(
+    client, petition, settings, email_url, run_on_commit, tmp_path, caplog
+):
+    settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
+    email_url(None)
+    assert settings.MAILERS["default"]["BACKEND"] == "outcry.core.mail.OutboxBackend"
+
+    run_on_commit(lambda: post_signature(client, petition, email="min@example.org"))
+
+    [path] = (tmp_path / "outbox").glob("*.eml")
+    assert f"Mail to min@example.org written to {path}" in caplog.text
+    raw = path.read_bytes()
+    assert b"\r\n" not in raw  # plain Unix lines, for any editor
+    message = email.message_from_bytes(raw, policy=default_policy)
+    assert message["To"] == "min@example.org"
+    assert message["Subject"] == "Please confirm your signature: Protect the refugees"
+    assert message.get_body(("html",)) is not None
+    page = client.get(link_in(message))
+    assert "Your signature is confirmed" in page.content.decode()
