@@ -2,12 +2,104 @@
 
 import os
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 
+# Every cache key a test writes starts with this, so the keys of one run (one
+# process; each xdist worker is one) can be found and removed from a shared Redis.
+RUN_KEY_PREFIX = f"test-{os.getpid()}-"
+
+
+def without_password(url: str) -> str:
+    """*url* fit for a log: CI prints the report header, so never the password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def pytest_sessionstart(session):
+    """Stop at once with one clear line when the configured PostgreSQL or Redis is down.
+
+    Otherwise every test that touches them errors with the same traceback.
+    """
+    if hasattr(session.config, "workerinput"):
+        return  # the xdist controller has checked before starting this worker
+    problems = []
+    database_url = os.environ.get("DATABASE_URL", "")
+    if urlsplit(database_url).scheme in {"postgres", "postgresql", "pgsql"}:
+        import psycopg
+
+        try:
+            # Django creates the test database from the "postgres" database, so
+            # the one named in the URL need not exist yet.
+            psycopg.connect(database_url, dbname="postgres", connect_timeout=5).close()
+        except psycopg.OperationalError as error:
+            problems.append(f"PostgreSQL at {without_password(database_url)}: {error}".strip())
+    redis_url = os.environ.get("REDIS_URL", "")
+    if redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=5).ping()
+        except redis.RedisError as error:
+            problems.append(f"Redis at {without_password(redis_url)}: {error}")
+    if problems:
+        pytest.exit("Cannot reach a configured service:\n  " + "\n  ".join(problems), returncode=4)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_postgres_test_database():
+    """Name the PostgreSQL test database after this process.
+
+    Two runs at once against one server (two people, or two CI jobs) would
+    otherwise both use test_<name>_gw0, and the second would drop the first's
+    database under it. pytest-django still appends the xdist worker suffix, and
+    Django drops the database at the end of the run.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        test = database.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{os.getpid()}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _forget_cache_keys_of_this_run():
+    """Remove this run's keys from Redis when it ends (sessions would stay for two weeks)."""
+    yield
+    from django.conf import settings
+
+    for config in settings.CACHES.values():
+        if config["BACKEND"].endswith("RedisCache"):
+            import redis
+
+            server = redis.Redis.from_url(config["LOCATION"])
+            try:
+                keys = list(server.scan_iter(match=f"{RUN_KEY_PREFIX}*", count=1000))
+                if keys:
+                    server.delete(*keys)
+            finally:
+                server.close()
+
+
+@pytest.fixture(scope="session")
+def _test_var_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("var")
+
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, _test_var_dir):
+    # Nothing a test does may write into the developer's var/ (demo password, outbox).
+    settings.VAR_DIR = _test_var_dir
+    settings.EMAIL_OUTBOX_DIR = _test_var_dir / "outbox"
+    # Static files come from the app directories, as in development, so tests
+    # need no collectstatic and WhiteNoise does not warn about a missing var/static/.
+    settings.STATIC_ROOT = None
+    settings.WHITENOISE_USE_FINDERS = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
@@ -19,13 +111,13 @@ def _test_settings(settings):
     # between tests (or between xdist workers sharing one Redis).
     caches = {}
     for alias, config in settings.CACHES.items():
-        caches[alias] = {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        caches[alias] = {**config, "KEY_PREFIX": f"{RUN_KEY_PREFIX}{uuid.uuid4().hex}"}
         if config["BACKEND"].endswith("LocMemCache"):
             caches[alias]["LOCATION"] = uuid.uuid4().hex
     settings.CACHES = caches
 
 
 def pytest_report_header(config):
-    database = os.environ.get("DATABASE_URL", "sqlite (default)")
-    redis = os.environ.get("REDIS_URL", "none (local memory cache)")
+    database = without_password(os.environ.get("DATABASE_URL", "")) or "sqlite (default)"
+    redis = without_password(os.environ.get("REDIS_URL", "")) or "none (local memory cache)"
     return [f"outcry database: {database}", f"outcry redis: {redis}"]
