@@ -9,13 +9,17 @@ export PORT
 
 .PHONY: run dev test test-sqlite test-postgres lint format install vendor bench clean messages
 
-$(PY):
+UV := $(BIN)/uv
+
+# The uv binary, not python, is the mark of a finished venv: if installing uv
+# fails half-way, the next run tries again instead of finding a venv without it.
+$(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else "outcry needs Python 3.13 or newer (see .python-version); found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
 
-$(STAMP): requirements.lock | $(PY)
-	$(BIN)/uv pip sync --quiet --python $(PY) requirements.lock
+$(STAMP): requirements.lock | $(UV)
+	$(UV) pip sync --quiet --python $(PY) requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -32,10 +36,22 @@ dev: install
 	$(PY) manage.py load_demo
 	OUTCRY_DEBUG=on $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-m e2e"`.
+# -rs lists skipped tests with their reason (no Chromium, no PostgreSQL URL, …).
 test: install
 	$(BIN)/ruff check --quiet .
-	$(BIN)/pytest -n auto -q
+	$(BIN)/pytest -n auto -q -rs $(PYTEST_ARGS)
 	@if [ -n "$$DATABASE_URL" ]; then echo "(ran on $$DATABASE_URL)"; fi
+
+# The two configurations CI runs (.ci/run); test-postgres needs both services up.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+test-sqlite:
+	env -u DATABASE_URL -u REDIS_URL $(MAKE) test
+
+test-postgres:
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(MAKE) test
 
 lint: install
 	$(BIN)/ruff format --check .
