@@ -1,7 +1,9 @@
 """Form fields that turn hostile or broken input into a clear message."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.text import clean_line, clean_text, has_control_characters
@@ -28,27 +30,40 @@ class LineField(forms.CharField):
             return value
         if "\n" in value or "\r" in value:
             raise ValidationError(_("Please write this on one line."), code="line_break")
-        if has_control_characters(value.replace("\x00", "")):
+        if has_control_characters(value):
             raise ValidationError(
                 _("This contains invisible control characters. Please type it again."),
                 code="control",
             )
-        return value
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value:
-            _check_readable(value)
-            value = clean_line(value)
-        return value
+        _check_readable(value)
+        # Tidy before the length check runs: NFC can lengthen a string (U+0958 becomes
+        # two code points), and the column must hold what we measured.
+        return clean_line(value)
 
 
 class TextField(forms.CharField):
     """A multi-line text field: control characters removed, line ends made uniform."""
 
-    def clean(self, value):
-        value = super().clean(value)
-        if value:
-            _check_readable(value)
-            value = clean_text(value)
-        return value
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        _check_readable(value)
+        return clean_text(value)  # before the length check, as in LineField
+
+
+def body_is_unreadable(request: HttpRequest) -> bool:
+    """Return True when a urlencoded form body is not valid text in its encoding.
+
+    Django then decodes the whole body as Latin-1 (see QueryDict), which turns the
+    bad bytes into a plausible name nobody typed, and every Korean name sent with
+    them into mojibake. Percent-encoded bad bytes and multipart bodies become
+    U+FFFD instead, which the fields above refuse.
+    """
+    if request.content_type != "application/x-www-form-urlencoded":
+        return False
+    try:
+        request.body.decode(request.encoding or settings.DEFAULT_CHARSET)
+    except UnicodeDecodeError:
+        return True
+    return False

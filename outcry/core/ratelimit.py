@@ -7,6 +7,7 @@ day, useless for finding out who made them, and it rotates at midnight UTC.
 
 import hashlib
 import hmac
+import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,12 +15,24 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 
+def network_of(address: str) -> str:
+    """Return the network *address* counts for: itself for IPv4, its /64 for IPv6."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    # One subscriber usually holds a whole /64, so count the /64. Parsed, not split
+    # on ":", because "2001:db8::1" and "2001:db8::2" are written with "::".
+    return str(ipaddress.IPv6Network((ip, 64), strict=False))
+
+
 def network_key(request: HttpRequest) -> str:
     """Return a rotating keyed hash of the client's network (never the raw IP)."""
-    address = request.META.get("REMOTE_ADDR", "")
-    if ":" in address:
-        # IPv6: one subscriber usually holds a whole /64, so count the /64.
-        address = ":".join(address.split(":")[:4])
+    address = network_of(request.META.get("REMOTE_ADDR", ""))
     day = timezone.now().strftime("%Y-%m-%d")
     key = hashlib.sha256(f"{settings.SECRET_KEY}:network:{day}".encode()).digest()
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]

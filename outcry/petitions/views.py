@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from outcry.campaigns.views import render_campaign_page
+from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import email_key, is_limited, network_key
 from outcry.petitions import services
 from outcry.petitions.forms import SignForm
@@ -47,6 +48,13 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, message)
         return render_campaign_page(request, campaign, forms={petition.pk: form}, status=status)
 
+    if body_is_unreadable(request):
+        return again(
+            _(
+                "Your form arrived with characters we could not read. "
+                "Please type your details again."
+            )
+        )
     if not form.is_valid():
         return again()
     data = form.cleaned_data
