@@ -5,24 +5,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
-    """Give SQLite a test database file instead of Django's shared in-memory one.
-
-    Threads sharing an in-memory database hit "database table is locked" at the
-    first concurrent write instead of waiting, so the concurrency tests (and WAL,
-    as in production) need a real file. Each xdist worker has its own tmp dir.
-    """
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("TEST", {})["NAME"] = str(
-            tmp_path_factory.mktemp("db") / "test.sqlite3"
-        )
-
+from django.test import override_settings
 
 # Every cache key a test writes starts with this, so the keys of one run (one
 # process; each xdist worker is one) can be found and removed from a shared Redis.
@@ -104,25 +87,34 @@ def _forget_cache_keys_of_this_run():
                 server.close()
 
 
-@pytest.fixture(scope="session")
-def _test_var_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("var")
+@pytest.fixture(scope="session", autouse=True)
+def _test_directories(tmp_path_factory):
+    """Settings for the whole run, in force before the session-wide live server starts.
+
+    Nothing a test does may write into the developer's var/ (load_demo keeps a
+    password there, the outbox backend writes mail). Static files come from the
+    app directories, as in development, so tests need no collectstatic (nor its
+    manifest) and WhiteNoise does not warn about a missing var/static/.
+    """
+    from django.conf import settings
+
+    var_dir = tmp_path_factory.mktemp("var")
+    with override_settings(
+        VAR_DIR=var_dir,
+        EMAIL_OUTBOX_DIR=var_dir / "outbox",
+        STATIC_ROOT=None,
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        WHITENOISE_USE_FINDERS=True,
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, _test_var_dir):
-    # Nothing a test does may write into the developer's var/ (demo password, outbox).
-    settings.VAR_DIR = _test_var_dir
-    settings.EMAIL_OUTBOX_DIR = _test_var_dir / "outbox"
-    # Static files come from the app directories, as in development, so tests
-    # need no collectstatic and WhiteNoise does not warn about a missing var/static/.
-    settings.STATIC_ROOT = None
-    settings.WHITENOISE_USE_FINDERS = True
+def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.PAGE_CACHE_SECONDS = 0
     # A fresh cache namespace per test, so rate limits and cached pages never leak
