@@ -37,10 +37,10 @@ dev: install
 	OUTCRY_DEBUG=on $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-m e2e"`.
-# -rs lists skipped tests with their reason (no Chromium, no PostgreSQL URL, …).
+# -rfEs: the summary lists failures, errors, and skips with their reason (no Chromium, …).
 test: install
 	$(BIN)/ruff check --quiet .
-	$(BIN)/pytest -n auto -q -rs $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto -q -rfEs $(PYTEST_ARGS)
 	@if [ -n "$$DATABASE_URL" ]; then echo "(ran on $$DATABASE_URL)"; fi
 
 # The two configurations CI runs (.ci/run); test-postgres needs both services up.
