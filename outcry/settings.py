@@ -24,7 +24,7 @@ VAR_DIR = Path(env_str("OUTCRY_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 DEBUG = env_bool("OUTCRY_DEBUG", default=False)
 SECRET_KEY = env_secret("SECRET_KEY") or generated_secret(VAR_DIR / "secret_key")
 
-PORT = env_int("PORT", default=8000, minimum=1)
+PORT = env_int("PORT", default=8000, minimum=1, maximum=65535)
 BASE_URL = env_str("OUTCRY_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 _base = urlparse(BASE_URL)
 if _base.scheme not in {"http", "https"} or not _base.hostname:
@@ -173,6 +173,10 @@ RATELIMIT_ENABLED = env_bool("OUTCRY_RATELIMIT", default=True)
 RATELIMIT_SIGN_PER_NETWORK = env_int("OUTCRY_RATELIMIT_SIGN_PER_NETWORK", default=60, minimum=1)
 RATELIMIT_SIGN_PER_EMAIL = env_int("OUTCRY_RATELIMIT_SIGN_PER_EMAIL", default=5, minimum=1)
 RATELIMIT_WINDOW_SECONDS = env_int("OUTCRY_RATELIMIT_WINDOW", default=600, minimum=1)
+# How many reverse proxies of yours stand in front of outcry. Each appends the address
+# it saw to X-Forwarded-For, so the client is the Nth entry from the right. 0: trust
+# no header and use the connection's address.
+TRUSTED_PROXY_COUNT = env_int("OUTCRY_TRUSTED_PROXIES", default=0, minimum=0, maximum=10)
 
 # How many rows the public signature counter is spread over (see petitions/services.py).
 COUNTER_SHARDS = env_int("OUTCRY_COUNTER_SHARDS", default=16, minimum=1)

@@ -13,5 +13,6 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.petitions.urls")),
 )
 
+handler400 = "outcry.core.views.bad_request"
 handler404 = "outcry.core.views.not_found"
 handler500 = "outcry.core.views.server_error"

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -25,6 +26,12 @@ def header_safe(value: str) -> str:
     return _LINE_BREAKS.sub(" ", value).strip()
 
 
+def render_plain(template_name: str, context: dict) -> str:
+    """Render a plain-text template without HTML escaping ("O'Brien", not "O&#x27;Brien")."""
+    template = engines["django"].engine.get_template(template_name)
+    return template.render(Context(context, autoescape=False))
+
+
 def render_message(
     *,
     template: str,
@@ -35,8 +42,8 @@ def render_message(
 ) -> EmailMultiAlternatives:
     """Build (not send) a multipart message from ``<template>_subject.txt/.txt/.html``."""
     with translation.override(language):
-        subject = header_safe(render_to_string(f"{template}_subject.txt", context))
-        text = render_to_string(f"{template}.txt", context)
+        subject = header_safe(render_plain(f"{template}_subject.txt", context))
+        text = render_plain(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(
         subject=subject,

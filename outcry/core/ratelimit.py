@@ -30,9 +30,27 @@ def network_of(address: str) -> str:
     return str(ipaddress.IPv6Network((ip, 64), strict=False))
 
 
+def client_address(request: HttpRequest) -> str:
+    """The visitor's address, read through the operator's own reverse proxies only.
+
+    Entries left of the trusted ones in X-Forwarded-For were written by the
+    client and can be forged, so they are never used.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def network_key(request: HttpRequest) -> str:
     """Return a rotating keyed hash of the client's network (never the raw IP)."""
-    address = network_of(request.META.get("REMOTE_ADDR", ""))
+    address = network_of(client_address(request))
     day = timezone.now().strftime("%Y-%m-%d")
     key = hashlib.sha256(f"{settings.SECRET_KEY}:network:{day}".encode()).digest()
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]

@@ -16,8 +16,12 @@ def is_cjk(value: str) -> bool:
 
 
 def normalise_email(value: str) -> str:
-    """Return the form of *value* that identifies one person: trimmed and lower case."""
-    return value.strip().lower()
+    """Return the form of *value* that identifies one person: trimmed, NFC, lower case.
+
+    NFC first, so "exämple.org" typed with a combining accent and with a
+    precomposed "ä" name the same mailbox.
+    """
+    return unicodedata.normalize("NFC", value.strip()).lower()
 
 
 class SupporterQuerySet(models.QuerySet):

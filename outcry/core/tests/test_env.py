@@ -120,11 +120,6 @@ def test_a_malformed_variable_is_refused_naming_it(monkeypatch, tmp_path, name, 
     assert words in str(refusal.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="env_int checks only a minimum, so PORT=70000 is accepted; core/env.py and "
-    "settings.py are outside this change (reported on issue 3)",
-)
 def test_a_port_out_of_range_is_refused(monkeypatch, tmp_path):
     with pytest.raises(ImproperlyConfigured, match="PORT"):
         load_settings(monkeypatch, tmp_path, PORT="70000")

@@ -213,12 +213,6 @@ def test_a_script_name_is_escaped_on_the_signer_list_and_in_the_confirmation_ema
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Kim" in listing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the .txt mail templates are rendered with HTML autoescaping, so the plain-text "
-    "part and the subject read 'O&#x27;Brien' and '&amp;'; core/mail.py and the templates "
-    "are outside this change (reported on issue 3)",
-)
 def test_the_plain_text_email_shows_names_and_titles_as_typed(client, petition, run_on_commit):
     petition.texts.update(title="Free Kim & Lee")
     run_on_commit(lambda: post_signature(client, petition, name="O'Brien <Kim>"))
@@ -453,3 +447,12 @@ def test_one_address_posted_from_twenty_browsers_at_once_gets_clear_answers(sett
     assert states == ["already-pending"] * 19 + ["pending"]
     assert Supporter.objects.count() == 1
     assert Signature.objects.count() == 1
+
+
+def test_a_request_with_too_many_fields_gets_a_readable_page(client, petition, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
+    data = {f"f{n}": "x" for n in range(60)}
+    response = client.post(f"/en/petitions/{petition.slug}/sign/", data)
+    assert response.status_code == 400
+    assert "We could not read that request" in response.content.decode()
+    assert not Signature.objects.exists()

@@ -18,7 +18,13 @@ from outcry.core.ratelimit import network_key
 from outcry.petitions.models import Signature
 from outcry.petitions.services import confirmation_url
 from outcry.supporters.models import Supporter
-from outcry.testing import make_campaign, make_organisation, make_petition, post_signature
+from outcry.testing import (
+    make_campaign,
+    make_organisation,
+    make_petition,
+    post_signature,
+    sign_form,
+)
 
 TOO_MANY = (
     "Too many signatures have come from here in a short time. "
@@ -238,3 +244,19 @@ def test_with_rate_limits_off_two_hundred_signatures_from_one_address_go_through
     }
     assert statuses == {302}
     assert Signature.objects.filter(petition=petition).count() == 200
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_limit(petition, settings):
+    settings.RATELIMIT_SIGN_PER_NETWORK = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = from_address("10.0.0.1")  # the proxy
+    url = f"/en/petitions/{petition.slug}/sign/"
+
+    def sign(email: str, forwarded_for: str) -> int:
+        data = sign_form(email=email)
+        return client.post(url, data, headers={"x-forwarded-for": forwarded_for}).status_code
+
+    assert sign("p1@example.org", "198.51.100.1") == 302
+    assert sign("p2@example.org", "198.51.100.2") == 302
+    # A forged entry left of the proxy's own does not buy a fresh limit.
+    assert sign("p3@example.org", "203.0.113.9, 198.51.100.2") == 429

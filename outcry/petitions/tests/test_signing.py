@@ -75,3 +75,10 @@ def test_signing_in_korean_answers_in_korean(client, petition):
     assert response.status_code == 400
     assert Supporter.objects.count() == 0
     assert 'lang="ko"' in response.content.decode()
+
+
+def test_an_address_typed_with_combining_accents_is_the_same_person(client, petition):
+    post_signature(client, petition, email="min@ex\u00e4mple.org")
+    response = post_signature(client, petition, email="MIN@exa\u0308mple.org")
+    assert "s=already" in response["Location"]
+    assert Supporter.objects.count() == 1
