@@ -7,6 +7,24 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import override_settings
 
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """Give SQLite a test database file instead of Django's shared in-memory one.
+
+    Threads sharing an in-memory database hit "database table is locked" at the
+    first concurrent write instead of waiting, so the concurrency tests (and WAL,
+    as in production) need a real file. Each xdist worker has its own tmp dir.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )
+
+
 # Every cache key a test writes starts with this, so the keys of one run (one
 # process; each xdist worker is one) can be found and removed from a shared Redis.
 RUN_KEY_PREFIX = f"test-{os.getpid()}-"
