@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "outcry.campaigns",
     "outcry.supporters",
     "outcry.petitions",
+    "outcry.letters",
 ]
 
 MIDDLEWARE = [
