@@ -27,6 +27,9 @@ class ImportRun(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
+    removed_count = models.PositiveIntegerField(
+        default=0, help_text=_("Rows closed or deleted because the source no longer lists them.")
+    )
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -89,6 +92,7 @@ class Target(models.Model):
     city = models.CharField(_("city"), max_length=120, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)
     languages = models.CharField(
         _("languages for correspondence"), max_length=60, blank=True, default="en"
     )
@@ -98,6 +102,9 @@ class Target(models.Model):
     is_closed = models.BooleanField(_("closed"), default=False)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closed_reason = models.CharField(_("why closed"), max_length=300, blank=True)
+    # An import re-opens a target it closed itself when the source lists it again,
+    # but never one an organiser closed by hand.
+    is_closed_by_import = models.BooleanField(_("closed by an import"), default=False)
     import_run = models.ForeignKey(
         ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="targets"
     )
@@ -170,6 +177,15 @@ class Channel(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
     verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    import_kind = models.CharField(
+        _("kept up to date by"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The import that manages this channel. Channels entered by hand have none, "
+            "and imports never change them."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
