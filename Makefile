@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test test-sqlite test-postgres lint format install vendor bench clean messages
+.PHONY: run dev test test-sqlite test-postgres lint format install vendor vendor-fonts bench clean messages
 
 UV := $(BIN)/uv
 
@@ -65,6 +65,30 @@ format: install
 messages: install
 	$(PY) manage.py makemessages -l ko --ignore .venv --ignore var --ignore bench --ignore tests
 	$(PY) manage.py compile_catalogues -v 2
+
+# Third-party files are copied out of npm packages (fetched with `npm pack`, never from a
+# CDN) into outcry/static/vendor/<package>-<version>/ and committed; run this only to
+# upgrade. Fonts for letter PDFs (Latin, Korean, Simplified Chinese): the regular weight
+# of each, with its SIL Open Font License.
+FONTS := noto-sans@0.4.2:NotoSans noto-sans-kr@0.4.3:NotoSansKR noto-sans-sc@0.4.3:NotoSansSC
+
+# `make vendor` runs every vendor-* target.
+vendor: vendor-fonts
+
+vendor-fonts:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for spec in $(FONTS); do \
+		package=$${spec%%:*}; family=$${spec##*:}; name=$${package%%@*}; version=$${package##*@}; \
+		dest=outcry/static/vendor/$$name-$$version; \
+		(cd "$$tmp" && npm pack --silent "@expo-google-fonts/$$package" >/dev/null); \
+		tar -xzf "$$tmp/expo-google-fonts-$$name-$$version.tgz" -C "$$tmp" \
+			"package/400Regular/$${family}_400Regular.ttf" package/LICENSE_FONT; \
+		rm -rf "$$dest"; mkdir -p "$$dest"; \
+		cp "$$tmp/package/400Regular/$${family}_400Regular.ttf" "$$dest/"; \
+		cp "$$tmp/package/LICENSE_FONT" "$$dest/OFL.txt"; \
+		rm -rf "$$tmp/package"; \
+		echo "$$dest"; \
+	done
 
 bench: install
 	$(PY) bench/sign.py
