@@ -375,7 +375,22 @@ class Letter(models.Model):
 
 
 class Delivery(LedgerEntry):
-    """One letter to one target by one channel; written before anything is sent."""
+    """One letter to one target by one channel; written before anything is sent.
+
+    The sending itself lives in letters/delivery.py; see docs/operations.md,
+    "Delivering letters", for what each status means to an organiser.
+    """
+
+    class Error(models.TextChoices):
+        """Why the last attempt did not get through (empty once it has)."""
+
+        BAD_ADDRESS = "bad_address", _("bad or missing address")
+        REFUSED = "refused", _("refused by the recipient's server or the provider")
+        UNAVAILABLE = "unavailable", _("server or provider unavailable")
+        TIMEOUT = "timeout", _("no answer in time")
+        NOT_CONFIGURED = "not_configured", _("channel not configured")
+        OUTCOME_UNKNOWN = "outcome_unknown", _("interrupted while sending: check before resending")
+        PROVIDER_FAILED = "provider_failed", _("the provider could not transmit it")
 
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="deliveries")
     target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="deliveries")
@@ -385,6 +400,23 @@ class Delivery(LedgerEntry):
     kind = models.CharField(_("channel"), max_length=10)
     provider_reference = models.CharField(max_length=200, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        _("sending since"),
+        null=True,
+        blank=True,
+        help_text=_("When a worker last took this delivery; a row left sending long is recovered."),
+    )
+    error_code = models.CharField(
+        _("problem"), max_length=20, choices=Error.choices, blank=True, db_index=True
+    )
+    confirmed_at = models.DateTimeField(
+        _("confirmed"),
+        null=True,
+        blank=True,
+        help_text=_("When the fax provider reported the fax transmitted."),
+    )
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
+    page_count = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -394,3 +426,12 @@ class Delivery(LedgerEntry):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.target} ({self.status})"
+
+    def claim(self) -> bool:
+        """Take this row for sending (QUEUED → SENDING) and note when; False if not ours."""
+        claimed = Delivery.objects.filter(pk=self.pk, status=self.Status.QUEUED).update(
+            status=self.Status.SENDING,
+            attempt_count=models.F("attempt_count") + 1,
+            claimed_at=timezone.now(),
+        )
+        return claimed == 1
