@@ -280,6 +280,15 @@ class LetterAction(models.Model):
         default="email,fax,post,webform,phone,mailto",
         help_text=_("Comma-separated: email, mailto, fax, post, webform, phone."),
     )
+    represents = models.CharField(
+        _("missions of"),
+        max_length=2,
+        blank=True,
+        help_text=_(
+            "For “the mission nearest to the supporter”: the country whose embassies "
+            "and consulates are written to (ISO code, e.g. CN)."
+        ),
+    )
     is_open = models.BooleanField(_("open"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -307,6 +316,14 @@ class LetterTemplate(models.Model):
     title = models.CharField(_("title on the page"), max_length=200)
     subject = models.CharField(_("subject"), max_length=200)
     introduction = models.TextField(_("introduction for supporters"), blank=True)
+    call_script = models.TextField(
+        _("call script"),
+        blank=True,
+        help_text=_(
+            "What a supporter says on the phone. May hold the same placeholders as the "
+            "paragraphs. Left empty, a short script is made from the subject."
+        ),
+    )
 
     class Meta:
         verbose_name = _("letter template")
@@ -317,6 +334,25 @@ class LetterTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.language})"
+
+
+PLACEHOLDERS = ("salutation", "target_name", "supporter_name", "supporter_city")
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """Replace {salutation}, {target_name}, {supporter_name} and {supporter_city} in *text*.
+
+    Only these four names are replaced, and by plain substitution rather than
+    str.format: a letter a supporter wrote may hold any other braces.
+    """
+    for name in PLACEHOLDERS:
+        text = text.replace("{" + name + "}", values.get(name, ""))
+    return text
+
+
+def target_placeholders(target: "Target") -> dict[str, str]:
+    """The target's half of the placeholders (the salutation falls back to the name)."""
+    return {"salutation": target.salutation or target.name, "target_name": target.name}
 
 
 class Paragraph(models.Model):
@@ -352,7 +388,12 @@ class Paragraph(models.Model):
 
 
 class Letter(models.Model):
-    """What one supporter wrote, once; sent to one or more targets as Deliveries."""
+    """What one supporter wrote, once; sent to one or more targets as Deliveries.
+
+    ``subject`` and ``body`` keep the placeholders ({salutation}, {target_name}, …):
+    one letter goes to several targets, so use ``subject_for(target)`` and
+    ``body_for(target)`` for the text one target receives.
+    """
 
     action = models.ForeignKey(LetterAction, on_delete=models.CASCADE, related_name="letters")
     supporter = models.ForeignKey(
@@ -362,7 +403,22 @@ class Letter(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("letter"))
     is_personalised = models.BooleanField(_("written or edited by the supporter"), default=False)
+    sender_name = models.CharField(
+        _("sender's name"),
+        max_length=100,
+        blank=True,
+        help_text=_("As typed for this letter (the supporter's stored name is never overwritten)."),
+    )
     sender_city = models.CharField(_("sender's city"), max_length=120, blank=True)
+    sender_country = models.CharField(_("sender's country"), max_length=2, blank=True)
+    nonce = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="One-time token of the form that sent it: a double submit finds this row.",
+    )
     created_at = models.DateTimeField(_("written"), default=timezone.now)
 
     class Meta:
@@ -372,6 +428,19 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.created_at:%Y-%m-%d})"
+
+    def placeholders_for(self, target: Target) -> dict[str, str]:
+        return target_placeholders(target) | {
+            "supporter_name": self.sender_name or self.supporter.name,
+            "supporter_city": self.sender_city,
+        }
+
+    def subject_for(self, target: Target) -> str:
+        return fill_placeholders(self.subject, self.placeholders_for(target))
+
+    def body_for(self, target: Target) -> str:
+        """The letter as *target* receives it, placeholders filled (plain text)."""
+        return fill_placeholders(self.body, self.placeholders_for(target))
 
 
 class Delivery(LedgerEntry):
