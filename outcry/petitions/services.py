@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from outcry.campaigns.models import Organisation
 from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
+from outcry.core.queue import enqueue_with_transaction
 from outcry.petitions.models import CounterShard, Petition, Signature
 from outcry.supporters import services as supporters
 
@@ -62,8 +63,9 @@ def sign(
 ) -> Signature:
     """Sign *petition* for the person behind *email*, in one transaction.
 
-    Writes the supporter (if new), the signature and the consents together, then
-    queues the confirmation email once the transaction commits. When the petition
+    Writes the supporter (if new), the signature, the consents and the queued
+    confirmation email together (see core.queue.enqueue_with_transaction), so an
+    acknowledged signature always has its email on the way. When the petition
     does not ask for confirmation, the signature counts at once.
 
     Raises PetitionClosed, or AlreadySigned carrying the existing signature (any
@@ -75,10 +77,15 @@ def sign(
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                supporter = supporters.find_or_create_supporter(
+                supporter, created = supporters.get_or_create_supporter(
                     email=email, name=name, country=country, postcode=postcode, language=language
                 )
-                existing = Signature.objects.filter(petition=petition, supporter=supporter).first()
+                # Someone new cannot have signed yet: one query fewer on the common path.
+                existing = (
+                    None
+                    if created
+                    else Signature.objects.filter(petition=petition, supporter=supporter).first()
+                )
                 if existing is not None:
                     raise AlreadySigned(existing)
                 confirmed = not petition.needs_confirmation
@@ -102,12 +109,7 @@ def sign(
                 else:
                     from outcry.petitions.tasks import send_signature_confirmation
 
-                    signature_id = signature.pk
-                    transaction.on_commit(
-                        lambda sid=signature_id: send_signature_confirmation.enqueue(
-                            signature_id=sid
-                        )
-                    )
+                    enqueue_with_transaction(send_signature_confirmation, signature_id=signature.pk)
             return signature
         except IntegrityError:
             # Another request inserted the same supporter or signature between our
@@ -244,10 +246,7 @@ def resend_confirmation(*, signature: Signature) -> None:
     from outcry.petitions.tasks import send_signature_confirmation
 
     round_ = int(timezone.now().timestamp() // 3600)
-    signature_id = signature.pk
-    transaction.on_commit(
-        lambda: send_signature_confirmation.enqueue(signature_id=signature_id, round=round_)
-    )
+    enqueue_with_transaction(send_signature_confirmation, signature_id=signature.pk, round=round_)
 
 
 def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:

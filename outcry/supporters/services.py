@@ -17,7 +17,7 @@ def find_or_create_supporter(
     An existing supporter's details are never overwritten from an unconfirmed
     form (anyone can type anyone's address); only empty fields are filled in.
     Must run inside a transaction; safe against a concurrent insert of the same
-    address (the loser reads the winner's row).
+    address (the loser reads the winner's row), at the cost of a savepoint.
     """
     email = normalise_email(email)
     supporter = Supporter.objects.filter(email=email).first()
@@ -29,6 +29,33 @@ def find_or_create_supporter(
                 )
         except IntegrityError:
             supporter = Supporter.objects.get(email=email)
+    _fill_in(supporter, country=country, postcode=postcode)
+    return supporter
+
+
+def get_or_create_supporter(
+    *, email: str, name: str, country: str = "", postcode: str = "", language: str = "en"
+) -> tuple[Supporter, bool]:
+    """Return the supporter behind *email* and whether this call created them.
+
+    Like find_or_create_supporter, for a caller that retries its transaction:
+    if another transaction inserts the same address between our read and our
+    insert, this raises IntegrityError and the caller's transaction must run
+    again, which then finds that row (petitions.services.sign does). It takes
+    no savepoint of its own: two statements fewer on every new signer.
+    """
+    email = normalise_email(email)
+    supporter = Supporter.objects.filter(email=email).first()
+    if supporter is None:
+        supporter = Supporter.objects.create(
+            email=email, name=name, country=country, postcode=postcode, language=language
+        )
+        return supporter, True
+    _fill_in(supporter, country=country, postcode=postcode)
+    return supporter, False
+
+
+def _fill_in(supporter: Supporter, *, country: str, postcode: str) -> None:
     changed = []
     for field, value in (("country", country), ("postcode", postcode)):
         if value and not getattr(supporter, field):
@@ -36,7 +63,6 @@ def find_or_create_supporter(
             changed.append(field)
     if changed:
         supporter.save(update_fields=changed)
-    return supporter
 
 
 def record_consents(

@@ -1,0 +1,70 @@
+"""The busiest request in a surge: what one signature writes, and how many queries it takes."""
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from outcry.petitions import services
+from outcry.petitions.models import Signature
+from outcry.supporters.models import Supporter
+from outcry.testing import make_petition, make_signature, post_signature
+
+TASK = "outcry.petitions.tasks.send_signature_confirmation"
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Queue tasks in the database, as in production, instead of running them at once."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+def queued_signature_ids() -> list[int]:
+    return [
+        row["kwargs"]["signature_id"]
+        for row in DBTaskResult.objects.filter(task_path=TASK).values_list("args_kwargs", flat=True)
+    ]
+
+
+def test_the_confirmation_email_is_queued_inside_the_signing_transaction(db, database_tasks):
+    # The test's own transaction never commits, so no on_commit callback runs:
+    # the task row can only be there if it was written with the signature.
+    petition = make_petition()
+    response = post_signature(Client(), petition, email="min@example.org")
+    assert response.status_code == 302
+    assert queued_signature_ids() == [Signature.objects.get().pk]
+
+
+def test_a_rolled_back_signature_leaves_no_queued_email(db, database_tasks):
+    petition = make_petition()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.sign(petition=petition, email="min@example.org", name="Min", language="en")
+        raise RuntimeError("the request died before its transaction committed")
+    assert Signature.objects.count() == 0
+    assert Supporter.objects.count() == 0
+    assert queued_signature_ids() == []
+
+
+def test_signing_again_when_already_confirmed_queues_nothing(db, database_tasks):
+    petition = make_petition()
+    signature = make_signature(petition=petition, confirmed=True)
+    with pytest.raises(services.AlreadySigned):
+        services.sign(petition=petition, email=signature.supporter.email, name="Min", language="en")
+    assert queued_signature_ids() == []
+
+
+def test_a_signature_from_someone_new_takes_six_queries_once_the_petition_is_cached(
+    db, settings, database_tasks, django_assert_num_queries
+):
+    settings.PAGE_CACHE_SECONDS = 3
+    petition = make_petition()
+    client = Client()
+    post_signature(client, petition, email="first@example.org")  # fills the cache
+    # Inside the test's transaction: savepoint, find the supporter, insert them,
+    # insert the signature, queue the email, release.
+    with django_assert_num_queries(6):
+        response = post_signature(client, petition, email="second@example.org")
+    assert response.status_code == 302
+    assert "s=pending" in response["Location"]
