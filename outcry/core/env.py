@@ -94,6 +94,8 @@ def env_database(name: str, *, default: str) -> dict:
     except (ValueError, KeyError) as error:
         raise ImproperlyConfigured(f"{name} is not a database URL we understand: {error}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's SQLite backend, with writers queued on a file lock (see there).
+        config["ENGINE"] = "outcry.core.sqlite3"
         config["CONN_MAX_AGE"] = None  # one connection per thread, kept open
         config["OPTIONS"] = {
             # WAL lets readers proceed while one writer commits; IMMEDIATE takes the

@@ -107,7 +107,7 @@ def test_with_nothing_set_the_settings_load_with_safe_defaults(monkeypatch, tmp_
     loaded = load_settings(monkeypatch, tmp_path)
     assert loaded["DEBUG"] is False
     assert loaded["RATELIMIT_ENABLED"] is True
-    assert loaded["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert loaded["DATABASES"]["default"]["ENGINE"] == "outcry.core.sqlite3"
 
 
 @pytest.mark.parametrize(
