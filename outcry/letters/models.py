@@ -336,25 +336,6 @@ class LetterTemplate(models.Model):
         return f"{self.title} ({self.language})"
 
 
-PLACEHOLDERS = ("salutation", "target_name", "supporter_name", "supporter_city")
-
-
-def fill_placeholders(text: str, values: dict[str, str]) -> str:
-    """Replace {salutation}, {target_name}, {supporter_name} and {supporter_city} in *text*.
-
-    Only these four names are replaced, and by plain substitution rather than
-    str.format: a letter a supporter wrote may hold any other braces.
-    """
-    for name in PLACEHOLDERS:
-        text = text.replace("{" + name + "}", values.get(name, ""))
-    return text
-
-
-def target_placeholders(target: "Target") -> dict[str, str]:
-    """The target's half of the placeholders (the salutation falls back to the name)."""
-    return {"salutation": target.salutation or target.name, "target_name": target.name}
-
-
 class Paragraph(models.Model):
     """A paragraph of a letter template.
 
@@ -390,9 +371,9 @@ class Paragraph(models.Model):
 class Letter(models.Model):
     """What one supporter wrote, once; sent to one or more targets as Deliveries.
 
-    ``subject`` and ``body`` keep the placeholders ({salutation}, {target_name}, …):
-    one letter goes to several targets, so use ``subject_for(target)`` and
-    ``body_for(target)`` for the text one target receives.
+    ``body`` is the letter between the salutation and the closing, and keeps the
+    placeholders ({target_name}, …): one letter goes to several targets, and
+    letters/wording.py fills them in for each.
     """
 
     action = models.ForeignKey(LetterAction, on_delete=models.CASCADE, related_name="letters")
@@ -428,19 +409,6 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.created_at:%Y-%m-%d})"
-
-    def placeholders_for(self, target: Target) -> dict[str, str]:
-        return target_placeholders(target) | {
-            "supporter_name": self.sender_name or self.supporter.name,
-            "supporter_city": self.sender_city,
-        }
-
-    def subject_for(self, target: Target) -> str:
-        return fill_placeholders(self.subject, self.placeholders_for(target))
-
-    def body_for(self, target: Target) -> str:
-        """The letter as *target* receives it, placeholders filled (plain text)."""
-        return fill_placeholders(self.body, self.placeholders_for(target))
 
 
 class Delivery(LedgerEntry):
