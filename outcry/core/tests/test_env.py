@@ -123,3 +123,18 @@ def test_a_malformed_variable_is_refused_naming_it(monkeypatch, tmp_path, name, 
 def test_a_port_out_of_range_is_refused(monkeypatch, tmp_path):
     with pytest.raises(ImproperlyConfigured, match="PORT"):
         load_settings(monkeypatch, tmp_path, PORT="70000")
+
+
+def test_postgresql_prepares_its_statements_unless_the_url_says_not_to(monkeypatch, tmp_path):
+    url = "postgres://outcry@127.0.0.1:5432/outcry"
+    options = load_settings(monkeypatch, tmp_path, DATABASE_URL=url)["DATABASES"]["default"][
+        "OPTIONS"
+    ]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    behind_a_pooler = f"{url}?server_side_binding=false"
+    options = load_settings(monkeypatch, tmp_path, DATABASE_URL=behind_a_pooler)["DATABASES"][
+        "default"
+    ]["OPTIONS"]
+    assert options["server_side_binding"] is False
+    assert "prepare_threshold" not in options
