@@ -194,3 +194,38 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 CSRF_FAILURE_VIEW = "outcry.core.views.csrf_failure"
+
+# Delivering letters to targets (letters/delivery.py; docs/configuration.md, "Letters").
+FAX_BACKEND = env_str("OUTCRY_FAX_BACKEND", "none").strip().lower()
+if FAX_BACKEND not in {"interfax", "email", "none"}:
+    raise ImproperlyConfigured(
+        f"OUTCRY_FAX_BACKEND must be interfax, email or none; got {FAX_BACKEND!r}."
+    )
+INTERFAX_URL = env_str("OUTCRY_INTERFAX_URL", "https://rest.interfax.net").rstrip("/")
+if urlparse(INTERFAX_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured(f"OUTCRY_INTERFAX_URL must be an http(s) URL; got {INTERFAX_URL!r}.")
+INTERFAX_USERNAME = env_str("OUTCRY_INTERFAX_USERNAME")
+INTERFAX_PASSWORD = env_secret("OUTCRY_INTERFAX_PASSWORD")
+if FAX_BACKEND == "interfax" and not (INTERFAX_USERNAME and INTERFAX_PASSWORD):
+    raise ImproperlyConfigured(
+        "OUTCRY_FAX_BACKEND=interfax needs OUTCRY_INTERFAX_USERNAME and OUTCRY_INTERFAX_PASSWORD."
+    )
+FAX_EMAIL_PATTERN = env_str("OUTCRY_FAX_EMAIL_PATTERN")
+if FAX_BACKEND == "email" and "{number}" not in FAX_EMAIL_PATTERN:
+    raise ImproperlyConfigured(
+        "OUTCRY_FAX_BACKEND=email needs OUTCRY_FAX_EMAIL_PATTERN with {number}, "
+        f"e.g. {{number}}@fax.example.net; got {FAX_EMAIL_PATTERN!r}."
+    )
+FAX_EMAIL_FROM = env_str("OUTCRY_FAX_EMAIL_FROM", DEFAULT_FROM_EMAIL)
+FAX_TIMEOUT_SECONDS = env_int("OUTCRY_FAX_TIMEOUT", default=60, minimum=1)
+DELIVERY_MAX_ATTEMPTS = env_int("OUTCRY_DELIVERY_MAX_ATTEMPTS", default=6, minimum=1)
+DELIVERY_RETRY_SECONDS = env_int("OUTCRY_DELIVERY_RETRY_SECONDS", default=60, minimum=1)
+# At most this many messages per target per hour on each channel; more wait, none is dropped.
+DELIVERY_RATE_PER_TARGET_HOUR = {
+    "email": env_int("OUTCRY_DELIVERY_RATE_EMAIL", default=60, minimum=1),
+    "fax": env_int("OUTCRY_DELIVERY_RATE_FAX", default=20, minimum=1),
+}
+# A delivery left "sending" this long was interrupted (see recover_deliveries).
+DELIVERY_STALE_SECONDS = env_int("OUTCRY_DELIVERY_STALE_SECONDS", default=900, minimum=60)
+# fontTools reports every table it subsets at INFO while PDFs are made.
+LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

@@ -1,0 +1,99 @@
+"""Plain helpers for the delivery tests: targets with channels, letters, queued deliveries.
+
+They make rows as the composer does (one Delivery per letter, target and channel,
+QUEUED, with the agreed idempotency key), so the tests exercise the real contract.
+"""
+
+from itertools import count
+
+from outcry.letters.models import Channel, Delivery, Letter, LetterAction, Target, TargetList
+from outcry.testing import make_campaign, make_supporter
+
+_sequence = count(1)
+
+KOREAN_BODY = (
+    "저는 중국에서 체포된 탈북자들의 강제 북송을 멈춰 주실 것을 간곡히 요청드립니다.\n\n"
+    "他们是难民，不应被强制遣返。请遵守《难民公约》的不驱回原则。\n\n"  # noqa: RUF001
+    "Please let them go to the country of their choice."
+)
+
+
+def make_target(
+    *,
+    name: str = "Embassy of the People's Republic of China",
+    role: str = "Ambassador",
+    organisation: str = "",
+    country: str = "US",
+    salutation: str = "Your Excellency",
+    email: str | None = None,
+    fax: str | None = None,
+    post: str | None = None,
+    postal_address: dict | None = None,
+) -> Target:
+    n = next(_sequence)
+    target = Target.objects.create(
+        name=name,
+        role=role,
+        organisation=organisation,
+        country=country,
+        salutation=salutation,
+        category=Target.Category.EMBASSY,
+        external_id=f"test:{n}",
+    )
+    if email:
+        Channel.objects.create(target=target, kind=Channel.Kind.EMAIL, value=email)
+    if fax:
+        Channel.objects.create(target=target, kind=Channel.Kind.FAX, value=fax)
+    if post:
+        Channel.objects.create(
+            target=target,
+            kind=Channel.Kind.POST,
+            value=post,
+            postal_address=postal_address or {},
+        )
+    return target
+
+
+def make_letter(
+    *,
+    targets: list[Target] = (),
+    name: str = "김민지",
+    email: str | None = None,
+    language: str = "ko",
+    subject: str = "탈북자 강제 북송을 멈춰 주십시오",
+    body: str = KOREAN_BODY,
+    city: str = "Seoul",
+) -> Letter:
+    n = next(_sequence)
+    campaign = make_campaign()
+    target_list = TargetList.objects.create(slug=f"list-{n}", name=f"List {n}")
+    target_list.targets.set(targets)
+    action = LetterAction.objects.create(
+        campaign=campaign,
+        slug=f"write-{n}",
+        target_list=target_list,
+        selection=LetterAction.Selection.FIXED,
+    )
+    supporter = make_supporter(
+        name=name, email=email or f"writer-{n}@example.org", country="Korea", language="ko"
+    )
+    return Letter.objects.create(
+        action=action,
+        supporter=supporter,
+        language=language,
+        subject=subject,
+        body=body,
+        sender_city=city,
+    )
+
+
+def queue_delivery(*, letter: Letter, target: Target, kind: str) -> Delivery:
+    """A QUEUED delivery row, keyed as the composer keys it."""
+    channel = target.channels.filter(kind=kind).first()
+    return Delivery.objects.create(
+        letter=letter,
+        target=target,
+        channel=channel,
+        kind=kind,
+        idempotency_key=f"letter:{letter.pk}:{target.pk}:{kind}",
+    )

