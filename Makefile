@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test test-sqlite test-postgres lint format install vendor vendor-fonts bench clean messages
+.PHONY: run dev test test-sqlite test-postgres lint format install vendor vendor-fonts bench bench-postgres clean messages
 
 UV := $(BIN)/uv
 
@@ -90,8 +90,17 @@ vendor-fonts:
 		echo "$$dest"; \
 	done
 
+# Load test of signing (bench/README.md): needs nothing beyond the venv; bench-postgres
+# also needs PostgreSQL at BENCH_DATABASE_URL (it creates and drops outcry_bench there).
+# Each run appends a line to bench/results/README.md. BENCH_ARGS="--sign-seconds 30" etc.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/0
+
 bench: install
-	$(PY) bench/sign.py
+	$(PY) bench/sign.py $(BENCH_ARGS)
+
+bench-postgres: install
+	$(PY) bench/sign.py --database $(BENCH_DATABASE_URL) --redis $(BENCH_REDIS_URL) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static
