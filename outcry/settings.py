@@ -173,11 +173,20 @@ SECURE_CSP = {
 RATELIMIT_ENABLED = env_bool("OUTCRY_RATELIMIT", default=True)
 RATELIMIT_SIGN_PER_NETWORK = env_int("OUTCRY_RATELIMIT_SIGN_PER_NETWORK", default=60, minimum=1)
 RATELIMIT_SIGN_PER_EMAIL = env_int("OUTCRY_RATELIMIT_SIGN_PER_EMAIL", default=5, minimum=1)
+RATELIMIT_LETTER_PER_NETWORK = env_int("OUTCRY_RATELIMIT_LETTER_PER_NETWORK", default=30, minimum=1)
+RATELIMIT_LETTER_PER_EMAIL = env_int("OUTCRY_RATELIMIT_LETTER_PER_EMAIL", default=10, minimum=1)
+RATELIMIT_REPORT_PER_NETWORK = env_int("OUTCRY_RATELIMIT_REPORT_PER_NETWORK", default=10, minimum=1)
 RATELIMIT_WINDOW_SECONDS = env_int("OUTCRY_RATELIMIT_WINDOW", default=600, minimum=1)
 # How many reverse proxies of yours stand in front of outcry. Each appends the address
 # it saw to X-Forwarded-For, so the client is the Nth entry from the right. 0: trust
 # no header and use the connection's address.
 TRUSTED_PROXY_COUNT = env_int("OUTCRY_TRUSTED_PROXIES", default=0, minimum=0, maximum=10)
+
+# Jobs `manage.py run_periodic` runs (started by `manage.py serve`): dotted path, seconds.
+PERIODIC_JOBS = [
+    ("outcry.petitions.services.requeue_stale_confirmations", 120),
+    ("outcry.petitions.services.recount_all_signatures", 600),
+]
 
 # How many rows the public signature counter is spread over (see petitions/services.py).
 COUNTER_SHARDS = env_int("OUTCRY_COUNTER_SHARDS", default=16, minimum=1)

@@ -11,6 +11,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("outcry.campaigns.urls")),
     path("", include("outcry.petitions.urls")),
+    path("", include("outcry.letters.urls")),
 )
 
 handler400 = "outcry.core.views.bad_request"

@@ -25,6 +25,8 @@ class LedgerEntry(models.Model):
     attempt_count = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When a worker last took the row: one left SENDING long ago was interrupted.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -35,7 +37,11 @@ class LedgerEntry(models.Model):
         claimed = (
             type(self)
             .objects.filter(pk=self.pk, status=self.Status.QUEUED)
-            .update(status=self.Status.SENDING, attempt_count=models.F("attempt_count") + 1)
+            .update(
+                status=self.Status.SENDING,
+                attempt_count=models.F("attempt_count") + 1,
+                claimed_at=timezone.now(),
+            )
         )
         return claimed == 1
 

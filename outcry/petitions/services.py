@@ -2,12 +2,14 @@
 
 import logging
 import random
+from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -295,3 +297,67 @@ def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
         raise
     entry.mark_sent()
     return True
+
+
+def recount_all_signatures() -> int:
+    """Reconcile the counter of every petition still taking signatures; return how many."""
+    petitions = Petition.objects.filter(is_open=True).exclude(campaign__status="draft")
+    for petition in petitions:
+        recount_signatures(petition=petition)
+    return len(petitions)
+
+
+STALE_AFTER = timedelta(minutes=15)
+
+
+def requeue_stale_confirmations(*, now=None) -> int:
+    """Queue again every confirmation email that a crash left behind; return how many.
+
+    Three ways one can be stranded: a worker died holding the task before it wrote
+    the ledger row (no row at all), a retry was lost (row QUEUED for long), or a
+    worker died mid-send (row SENDING for long). For the last, the email may or
+    may not have left; a second confirmation email is harmless, a signature that
+    can never be confirmed is not, so it is sent again. Idempotent: each queued
+    task claims its row, so running this twice sends nothing twice.
+    """
+    from outcry.petitions.tasks import send_signature_confirmation
+
+    now = now or timezone.now()
+    stale = now - STALE_AFTER
+    oldest = now - timedelta(days=settings.CONFIRMATION_MAX_AGE_DAYS)
+    requeued = 0
+    stuck = OutgoingEmail.objects.filter(
+        purpose="signature-confirmation",
+        status=OutgoingEmail.Status.SENDING,
+        claimed_at__lt=stale,
+    )
+    stuck.update(status=OutgoingEmail.Status.QUEUED, last_error="interrupted while sending")
+    waiting = OutgoingEmail.objects.filter(
+        purpose="signature-confirmation",
+        status=OutgoingEmail.Status.QUEUED,
+        created_at__lt=stale,
+        created_at__gte=oldest,
+    )
+    for key in waiting.values_list("idempotency_key", flat=True):
+        _prefix, signature_id, round_ = key.split(":")
+        send_signature_confirmation.enqueue(signature_id=int(signature_id), round=int(round_))
+        requeued += 1
+    has_email = OutgoingEmail.objects.filter(
+        idempotency_key=Concat(
+            Value("signature-confirmation:"), Cast(OuterRef("pk"), CharField()), Value(":0")
+        )
+    )
+    orphans = (
+        Signature.objects.filter(
+            confirmed_at__isnull=True,
+            created_at__lt=stale,
+            created_at__gte=oldest,
+            petition__needs_confirmation=True,
+        )
+        .exclude(Exists(has_email))
+        .values_list("pk", flat=True)
+    )
+    for signature_id in orphans:
+        send_signature_confirmation.enqueue(signature_id=signature_id)
+        requeued += 1
+    return requeued

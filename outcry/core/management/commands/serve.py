@@ -50,9 +50,9 @@ class Command(BaseCommand):
             "--log-level", "warning", "outcry.wsgi:application",
         ]  # fmt: skip
         worker = [python, "manage.py", "db_worker", "--queue-name", "default"]
-        # Counters are a cache of the rows: reconcile them every ten minutes.
-        recount = [python, "manage.py", "recount_signatures", "--every", "600", "-v", "0"]
-        processes = [subprocess.Popen(web), subprocess.Popen(recount)]  # noqa: S603
+        # Recounts and recovery of stranded work (settings.PERIODIC_JOBS).
+        periodic = [python, "manage.py", "run_periodic"]
+        processes = [subprocess.Popen(web), subprocess.Popen(periodic)]  # noqa: S603
         processes += [subprocess.Popen(worker) for _ in range(task_workers)]  # noqa: S603
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,54 @@
+"""A crash never strands a confirmation email: the periodic sweep queues it again."""
+
+from datetime import timedelta
+from io import StringIO
+
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from outcry.core.models import OutgoingEmail
+from outcry.petitions.services import requeue_stale_confirmations
+from outcry.testing import make_petition, post_signature
+
+
+def later(minutes: int):
+    return timezone.now() + timedelta(minutes=minutes)
+
+
+def test_a_signature_whose_task_was_lost_gets_its_email(client, db):
+    petition = make_petition()
+    # The immediate test backend runs the task on commit; with no capture it never
+    # runs here, which is what a worker dying with the task looks like.
+    post_signature(client, petition, email="lost@example.org")
+    assert not OutgoingEmail.objects.exists() and not mail.outbox
+    assert requeue_stale_confirmations(now=later(5)) == 0  # too early: may still be on its way
+    assert requeue_stale_confirmations(now=later(20)) == 1
+    assert [m.to for m in mail.outbox] == [["lost@example.org"]]
+    assert requeue_stale_confirmations(now=later(40)) == 0  # sent: nothing more
+
+
+def test_an_email_interrupted_mid_send_is_sent_again_once(client, db, run_on_commit):
+    petition = make_petition()
+    run_on_commit(lambda: post_signature(client, petition, email="cut@example.org"))
+    mail.outbox.clear()
+    entry = OutgoingEmail.objects.get()
+    OutgoingEmail.objects.filter(pk=entry.pk).update(
+        status=OutgoingEmail.Status.SENDING, claimed_at=timezone.now()
+    )
+    assert requeue_stale_confirmations(now=later(5)) == 0  # maybe still sending
+    assert not mail.outbox
+    requeue_stale_confirmations(now=later(20))
+    requeue_stale_confirmations(now=later(25))
+    assert len(mail.outbox) == 1
+    entry.refresh_from_db()
+    assert entry.status == OutgoingEmail.Status.SENT
+
+
+def test_run_periodic_once_runs_every_job(client, db):
+    petition = make_petition(needs_confirmation=False)
+    post_signature(client, petition, email="p@example.org")
+    out = StringIO()
+    call_command("run_periodic", "--once", stdout=out)
+    assert "requeue_stale_confirmations: 0" in out.getvalue()
+    assert "recount_all_signatures: 1" in out.getvalue()
