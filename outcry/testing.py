@@ -183,3 +183,233 @@ def make_organiser(*, organisation: Organisation, username: str | None = None):
         username=username, email=f"{username}@example.org", organisation=organisation
     )
     return user
+
+
+# Letters ------------------------------------------------------------------------------
+
+SAMPLE_PARAGRAPHS = {
+    "en": [
+        (
+            "required",
+            True,
+            "",
+            "Please do not send the North Korean refugees recently arrested "
+            "in China back to North Korea, where they face certain torture and even execution.",
+        ),
+        (
+            "optional",
+            True,
+            "China's obligations as a signatory of the Refugee Convention",
+            "As a signatory to the 1951 Convention Relating to the Status of Refugees and the "
+            "1967 Protocol, China is obligated not to force these refugees back to North Korea "
+            "where they face certain persecution.",
+        ),
+        (
+            "optional",
+            False,
+            "Violence and trafficking",
+            "The policy of forced repatriation has created an environment of violent activity "
+            "in China, while most North Korean women who flee end up trafficked.",
+        ),
+        (
+            "editable",
+            True,
+            "",
+            "Please save the lives of the refugees by allowing them to "
+            "be resettled safely in South Korea.",
+        ),
+        (
+            "required",
+            True,
+            "",
+            "Thank you, {target_name}, for considering this request "
+            "from {supporter_name} in {supporter_city}.",
+        ),
+    ],
+    "ko": [
+        (
+            "required",
+            True,
+            "",
+            "최근 중국에서 체포된 탈북 난민들을 북한으로 돌려보내지 말아 "
+            "주십시오. 그들은 고문과 처형을 당하게 됩니다.",
+        ),
+        (
+            "optional",
+            True,
+            "난민협약 가입국으로서 중국의 의무",
+            "중국은 1951년 난민협약과 1967년 의정서의 가입국으로서 박해가 기다리는 북한으로 "
+            "난민을 강제로 돌려보내지 않을 의무가 있습니다.",
+        ),
+        (
+            "optional",
+            False,
+            "폭력과 인신매매",
+            "강제 송환 정책은 중국 안에서 폭력을 낳았고, 탈출한 북한 여성 대부분이 인신매매를 "
+            "당합니다.",
+        ),
+        ("editable", True, "", "난민들이 한국에 안전하게 정착할 수 있도록 생명을 구해 주십시오."),
+        (
+            "required",
+            True,
+            "",
+            "{target_name}께서 {supporter_city}에 사는 {supporter_name}의 "
+            "요청을 살펴 주셔서 감사합니다.",
+        ),
+    ],
+}
+SAMPLE_SUBJECTS = {
+    "en": ("Write to the Chinese embassy", "Do not send the refugees back"),
+    "ko": ("중국 대사관에 편지를 보내세요", "난민을 돌려보내지 마십시오"),
+}
+
+
+def make_target(
+    *,
+    name: str | None = None,
+    country: str = "US",
+    represents: str = "CN",
+    category: str = "embassy",
+    city: str = "",
+    salutation: str = "Your Excellency",
+    languages: str = "en",
+    is_closed: bool = False,
+    channels: dict | None = None,
+    **fields,
+):
+    """A target; *channels* maps a kind to a value (e.g. {"email": "a@b.org"}), all active."""
+    from outcry.letters.models import Target
+
+    n = next(_sequence)
+    target = Target.objects.create(
+        name=name or f"Office {n}",
+        country=country,
+        represents=represents,
+        category=category,
+        city=city,
+        salutation=salutation,
+        languages=languages,
+        is_closed=is_closed,
+        **fields,
+    )
+    for kind, value in (channels or {}).items():
+        make_channel(target=target, kind=kind, value=value)
+    return target
+
+
+def make_channel(
+    *,
+    target,
+    kind: str,
+    value: str,
+    status: str = "active",
+    char_limit: int | None = None,
+    **fields,
+):
+    from outcry.letters.models import Channel
+
+    return Channel.objects.create(
+        target=target, kind=kind, value=value, status=status, char_limit=char_limit, **fields
+    )
+
+
+def make_letter_action(
+    *,
+    campaign: Campaign | None = None,
+    targets: list = (),
+    selection: str = "fixed",
+    channels: str = "email,fax,post,webform,phone,mailto",
+    represents: str = "",
+    languages: tuple[str, ...] = ("en", "ko"),
+    paragraphs: dict | None = None,
+    is_open: bool = True,
+):
+    """A letter action writing to *targets*, with the sample letter in each of *languages*.
+
+    *paragraphs* maps a language to (kind, ticked by default, label, text) tuples.
+    """
+    from outcry.letters.models import LetterAction, LetterTemplate, Paragraph, TargetList
+
+    n = next(_sequence)
+    target_list = TargetList.objects.create(slug=f"list-{n}", name=f"List {n}")
+    target_list.targets.set(targets)
+    action = LetterAction.objects.create(
+        campaign=campaign or make_campaign(),
+        slug=f"letter-{n}",
+        target_list=target_list,
+        selection=selection,
+        channels=channels,
+        represents=represents,
+        is_open=is_open,
+    )
+    paragraphs = paragraphs or SAMPLE_PARAGRAPHS
+    for language in languages:
+        title, subject = SAMPLE_SUBJECTS.get(language, SAMPLE_SUBJECTS["en"])
+        template = LetterTemplate.objects.create(
+            action=action,
+            language=language,
+            title=title,
+            subject=subject,
+            introduction="Write now.",
+        )
+        for position, (kind, ticked, label, text) in enumerate(
+            paragraphs.get(language, paragraphs["en"])
+        ):
+            Paragraph.objects.create(
+                template=template,
+                position=position,
+                kind=kind,
+                is_included_by_default=ticked,
+                label=label,
+                text=text,
+            )
+    return action
+
+
+def letter_form(
+    action,
+    *,
+    targets: list = (),
+    channels: tuple[str, ...] = ("email",),
+    language: str = "en",
+    goto: str = "send",
+    **overrides,
+) -> dict:
+    """The data of the composer's last step with every default accepted, ready to send."""
+    from outcry.letters.models import LetterAction, Paragraph
+    from outcry.letters.services import new_nonce
+
+    template = action.templates.get(language=language)
+    data = {
+        "name": "Min-jun Kim",
+        "email": "min@example.org",
+        "country": "US",
+        "zip_code": "",
+        "city": "Boston",
+        "compose_step": "1",
+        "letter_language": language,
+        "nonce": new_nonce(),
+        "subject": template.subject,
+        "mode": "template",
+        "channels": list(channels),
+        "goto": goto,
+    }
+    if action.selection != LetterAction.Selection.FIXED:
+        data["targets"] = [str(target.pk) for target in targets]
+        data["targets_step"] = "1"
+    for paragraph in template.paragraphs.all():
+        if paragraph.kind == Paragraph.Kind.OPTIONAL and paragraph.is_included_by_default:
+            data[f"p_{paragraph.pk}"] = "on"
+        elif paragraph.kind == Paragraph.Kind.EDITABLE:
+            data[f"e_{paragraph.pk}"] = paragraph.text
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def post_letter(client: Client, action, page_language: str = "en", **form):
+    """POST the composer's form (letter_form(**form)) in *page_language*."""
+    from django.utils import translation
+
+    with translation.override(page_language):
+        url = reverse("letters:compose", args=[action.slug])
+    return client.post(url, letter_form(action, **form))

@@ -73,6 +73,13 @@ def campaign_context(campaign: Campaign, *, forms: dict | None = None) -> dict:
                 "form": form,
             }
         )
+    # Open letter actions, each with its letter in the page's language (a prefetch
+    # of "letter_actions__templates" keeps this to one query for all of them).
+    letters = [
+        {"action": action, "template": action.template_for(language)}
+        for action in campaign.letter_actions.all()
+        if action.is_open and campaign.is_open
+    ]
     path = reverse("campaigns:detail", args=[campaign.slug])
     return {
         "campaign": campaign,
@@ -81,6 +88,7 @@ def campaign_context(campaign: Campaign, *, forms: dict | None = None) -> dict:
         "text_language": text.language if text else language,
         "coalition": campaign.coalition(),
         "petitions": petitions,
+        "letter_actions": letters,
         "language_links": language_links("campaigns:detail", [campaign.slug]),
         "page_url": f"{settings.BASE_URL}{path}",
         "csrf_value": CSRF_PLACEHOLDER,
@@ -104,7 +112,9 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         campaign = get_object_or_404(
             Campaign.objects.public()
             .select_related("lead_organisation")
-            .prefetch_related("texts", "partners", "petitions__texts"),
+            .prefetch_related(
+                "texts", "partners", "petitions__texts", "letter_actions__templates"
+            ),
             slug=slug,
         )
         html = render_to_string("campaigns/campaign_detail.html", campaign_context(campaign))

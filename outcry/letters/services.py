@@ -1,0 +1,601 @@
+"""Verbs on letters: whom a supporter may write to, how the letter reads, queue_letter.
+
+The composer (views.py) calls these at every step, and queue_letter checks
+everything again before it writes: a page that was tampered with, replayed or
+left open overnight cannot send what the form would not have offered.
+"""
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+
+from outcry.core.queue import enqueue_with_transaction
+from outcry.core.ratelimit import email_key, is_limited
+from outcry.core.text import has_control_characters
+from outcry.letters.models import (
+    Channel,
+    Delivery,
+    Letter,
+    LetterAction,
+    LetterTemplate,
+    Paragraph,
+    Target,
+)
+from outcry.letters.wording import wording_for
+from outcry.supporters import services as supporters
+from outcry.supporters.models import Supporter, normalise_email
+
+logger = logging.getLogger("outcry.letters")
+
+# The ways of sending a LetterAction may offer, in the order the composer shows
+# them, and the kind of Channel each one needs ("mailto" opens the supporter's
+# own mail program with the office's email address).
+CHANNEL_KINDS = {
+    "email": Channel.Kind.EMAIL,
+    "fax": Channel.Kind.FAX,
+    "post": Channel.Kind.POST,
+    "webform": Channel.Kind.WEBFORM,
+    "mailto": Channel.Kind.EMAIL,
+    "phone": Channel.Kind.PHONE,
+}
+# Sent by a worker (letters/tasks.py); "post" is a print job the supporter does;
+# the rest the supporter does themselves, and we only record that they meant to.
+SENT_BY_WORKER = ("email", "fax")
+DONE_BY_SUPPORTER = ("mailto", "webform", "phone")
+
+MAX_LETTER_CHARS = 10_000  # far above any channel's limit; stops a megabyte "letter"
+NONCE_SALT = "outcry.letters.nonce"
+NONCE_MAX_AGE = 7 * 24 * 3600
+
+
+class LetterRefused(Exception):
+    """A refusal to show the supporter; ``str()`` is the message in the active language.
+
+    ``field`` names the form field the message belongs to, if any.
+    """
+
+    field: str | None = None
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ActionClosed(LetterRefused):
+    pass
+
+
+class UnknownZipCode(LetterRefused):
+    field = "zip_code"
+
+
+class NoTargetNearby(LetterRefused):
+    field = "country"
+
+
+class TargetNotOffered(LetterRefused):
+    pass
+
+
+class EmptyLetter(LetterRefused):
+    pass
+
+
+class UnsafeText(LetterRefused):
+    pass
+
+
+class NoChannelLeft(LetterRefused):
+    field = "channels"
+
+
+class LetterTooLong(LetterRefused):
+    field = "channels"
+
+    def __init__(self, message: str, fit: "Fit") -> None:
+        super().__init__(message)
+        self.fit = fit
+
+
+class TooManyLetters(LetterRefused):
+    pass
+
+
+class FormExpired(LetterRefused):
+    pass
+
+
+# Channels ------------------------------------------------------------------------------
+
+
+def channel_name(code: str) -> str:
+    """A short name for a way of sending, for use inside a sentence."""
+    names = {
+        "email": gettext("email"),
+        "fax": gettext("fax"),
+        "post": gettext("post"),
+        "webform": gettext("web form"),
+        "mailto": gettext("your own email program"),
+        "phone": gettext("phone"),
+    }
+    return names.get(code, code)
+
+
+def channel_for(target: Target, code: str) -> Channel | None:
+    """The target's first active channel for the way of sending *code*, or None.
+
+    Reads ``target.channels.all()``, so prefetch "channels" for a list of targets.
+    """
+    kind = CHANNEL_KINDS.get(code)
+    for channel in target.channels.all():
+        if channel.kind == kind and channel.status == Channel.Status.ACTIVE:
+            return channel
+    return None
+
+
+def reachable_codes(target: Target, codes: Iterable[str]) -> list[str]:
+    return [code for code in codes if channel_for(target, code) is not None]
+
+
+def unreachable_reason(target: Target, codes: Iterable[str]) -> str:
+    """Why *target* cannot be written to by any of *codes*, for the supporter."""
+    kinds = {CHANNEL_KINDS[code] for code in codes if code in CHANNEL_KINDS}
+    known = [channel for channel in target.channels.all() if channel.kind in kinds]
+    if not known:
+        return gettext("We have no address for this office for the ways this action sends.")
+    states = ", ".join(
+        f"{channel.get_kind_display()}: {channel.get_status_display()}" for channel in known
+    )
+    return gettext("None of its addresses works at the moment (%(states)s).") % {"states": states}
+
+
+def plan_deliveries(
+    targets: Iterable[Target], codes: Iterable[str]
+) -> list[tuple[Target, str, Channel]]:
+    """Each (target, way of sending, channel) a letter to *targets* by *codes* would make."""
+    codes = list(codes)
+    plan = []
+    for target in targets:
+        for code in codes:
+            channel = channel_for(target, code)
+            if channel is not None:
+                plan.append((target, code, channel))
+    return plan
+
+
+# Who to write to -------------------------------------------------------------------------
+
+
+@dataclass
+class Offer:
+    """The targets the composer offers one supporter.
+
+    When ``districts`` is not empty the supporter's ZIP code spans several
+    congressional districts and they must pick one before representatives are known.
+    """
+
+    targets: list[Target]
+    default_ids: set[int] = field(default_factory=set)
+    districts: list[tuple[str, int]] = field(default_factory=list)
+
+
+def offer_targets(
+    *,
+    action: LetterAction,
+    country: str = "",
+    zip_code: str = "",
+    district: tuple[str, int] | None = None,
+) -> Offer:
+    """The open targets of *action*'s list that this supporter may write to.
+
+    Closed targets are never offered. Raises UnknownZipCode or NoTargetNearby.
+    """
+    selection = action.selection
+    if selection == LetterAction.Selection.NEAREST_MISSION:
+        from outcry.letters.selection import nearest_missions
+
+        found = nearest_missions(
+            represents=action.represents,
+            country=country,
+            target_list=action.target_list,
+        )
+        targets = _in_list(action, found)
+        if not targets:
+            raise NoTargetNearby(
+                gettext(
+                    "We know of no office to write to in this country. "
+                    "Please check the country you chose."
+                )
+            )
+        offer = Offer(targets=targets)
+    elif selection == LetterAction.Selection.US_CONGRESS:
+        from outcry.letters import selection as selecting
+
+        try:
+            result = selecting.legislators_for_zip(
+                zip_code=zip_code, target_list=action.target_list
+            )
+        except selecting.ZipLookupError as error:
+            raise UnknownZipCode(str(error)) from None
+        if result.needs_choice and district in result.districts:
+            result = selecting.choose_district(result, district)
+        targets = _in_list(action, [*result.senators, *result.representatives])
+        offer = Offer(
+            targets=targets, districts=list(result.districts) if result.needs_choice else []
+        )
+    else:
+        targets = list(action.target_list.targets.open().prefetch_related("channels"))
+        offer = Offer(targets=targets)
+    codes = action.channel_codes
+    reachable = [target.pk for target in offer.targets if reachable_codes(target, codes)]
+    if selection == LetterAction.Selection.NEAREST_MISSION:
+        offer.default_ids = set(reachable[:1])  # the nearest one that can be written to
+    elif selection != LetterAction.Selection.CHOOSE:
+        offer.default_ids = set(reachable)
+    return offer
+
+
+def _in_list(action: LetterAction, targets: Iterable[Target]) -> list[Target]:
+    """*targets* that are open and in *action*'s list, in their order, channels prefetched."""
+    targets = [target for target in targets if not target.is_closed]
+    allowed = set(
+        action.target_list.targets.filter(pk__in=[target.pk for target in targets]).values_list(
+            "pk", flat=True
+        )
+    )
+    targets = [target for target in targets if target.pk in allowed]
+    prefetch_related_objects(targets, "channels")
+    return targets
+
+
+def template_languages(action: LetterAction) -> list[str]:
+    return [template.language for template in action.templates.all()]
+
+
+def preferred_language(target: Target, available: Iterable[str]) -> str | None:
+    """The first of *target*'s correspondence languages we have a template in.
+
+    "zh" matches a "zh-hans" template: directory data names languages loosely.
+    """
+    available = list(available)
+    for code in target.language_codes:
+        code = code.lower()
+        for language in available:
+            if language == code or language.split("-")[0] == code.split("-")[0]:
+                return language
+    return None
+
+
+# How the letter reads --------------------------------------------------------------------
+
+
+def assemble_body(
+    *, paragraphs: Iterable[Paragraph], included: set[int], edits: dict[int, str]
+) -> str:
+    """The letter's body from the template's paragraphs as the supporter chose them.
+
+    Required paragraphs always, optional ones if in *included*, editable ones as
+    edited (an editable paragraph emptied by the supporter is left out).
+    """
+    parts = []
+    for paragraph in paragraphs:
+        if paragraph.kind == Paragraph.Kind.OPTIONAL and paragraph.pk not in included:
+            continue
+        text = paragraph.text
+        if paragraph.kind == Paragraph.Kind.EDITABLE:
+            text = edits.get(paragraph.pk, paragraph.text)
+        text = text.strip()
+        if text:
+            parts.append(text)
+    return "\n\n".join(parts)
+
+
+def same_words(a: str, b: str) -> bool:
+    """True if *a* and *b* differ at most in spacing and line breaks."""
+    return a.split() == b.split()
+
+
+def draft_letter(
+    *,
+    action: LetterAction,
+    language: str,
+    subject: str,
+    body: str,
+    sender_name: str,
+    sender_city: str = "",
+    sender_country: str = "",
+) -> Letter:
+    """An unsaved Letter, for the preview and the length checks before sending."""
+    return Letter(
+        action=action,
+        supporter=Supporter(name=sender_name, country=sender_country),
+        language=language,
+        subject=subject,
+        body=body,
+        sender_name=sender_name,
+        sender_city=sender_city,
+        sender_country=sender_country,
+    )
+
+
+def letter_text(*, letter: Letter, target: Target) -> str:
+    """The whole letter as *target* reads it, as plain text (salutation to signature)."""
+    wording = wording_for(letter=letter, target=target)
+    signature = "\n".join([wording.closing, *wording.signature])
+    return "\n\n".join(part for part in (wording.salutation, wording.body, signature) if part)
+
+
+@dataclass
+class Fit:
+    """The tightest character limit a letter meets: which target and channel, how long."""
+
+    length: int
+    limit: int
+    target: Target
+    code: str
+    channel: Channel
+
+    @property
+    def is_over(self) -> bool:
+        return self.length > self.limit
+
+    def describe(self) -> str:
+        return gettext("%(channel)s of %(target)s") % {
+            "channel": channel_name(self.code),
+            "target": self.target.name,
+        }
+
+
+def tightest_fit(*, letter: Letter, targets: Iterable[Target], codes: Iterable[str]) -> Fit | None:
+    """The (target, channel) with a character limit that leaves the least room, or None."""
+    codes = list(codes)
+    tightest = None
+    for target in targets:
+        length = None
+        for code in codes:
+            channel = channel_for(target, code)
+            if channel is None or not channel.char_limit:
+                continue
+            if length is None:
+                length = len(letter_text(letter=letter, target=target))
+            fit = Fit(
+                length=length, limit=channel.char_limit, target=target, code=code, channel=channel
+            )
+            if tightest is None or fit.limit - fit.length < tightest.limit - tightest.length:
+                tightest = fit
+    return tightest
+
+
+def too_long_message(fit: Fit) -> str:
+    return gettext(
+        "Your letter to %(target)s has %(length)s characters, but its %(channel)s takes "
+        "at most %(limit)s."
+    ) % {
+        "target": fit.target.name,
+        "length": f"{fit.length:,}",
+        "channel": channel_name(fit.code),
+        "limit": f"{fit.limit:,}",
+    }
+
+
+def drop_optional_to_fit(
+    *,
+    paragraphs: Iterable[Paragraph],
+    included: set[int],
+    measure: Callable[[set[int]], Fit | None],
+) -> tuple[set[int], list[Paragraph], Fit | None]:
+    """Untick optional paragraphs, longest first, until *measure* says the letter fits.
+
+    Returns the paragraphs still included, those dropped, and the last measure
+    (which is still over the limit if even dropping all of them was not enough).
+    """
+    included = set(included)
+    dropped = []
+    candidates = sorted(
+        (p for p in paragraphs if p.kind == Paragraph.Kind.OPTIONAL and p.pk in included),
+        key=lambda p: len(p.text),
+        reverse=True,
+    )
+    fit = measure(included)
+    for paragraph in candidates:
+        if fit is None or not fit.is_over:
+            break
+        included.discard(paragraph.pk)
+        dropped.append(paragraph)
+        fit = measure(included)
+    return included, dropped, fit
+
+
+# The one-time form token -----------------------------------------------------------------
+
+
+def new_nonce() -> str:
+    """A signed one-time token for the compose form (see read_nonce)."""
+    return signing.TimestampSigner(salt=NONCE_SALT).sign(secrets.token_urlsafe(18))
+
+
+def read_nonce(value: str) -> str:
+    """The token inside a signed *value*; raises FormExpired if forged or a week old.
+
+    Only tokens this site issued are accepted, so nobody can pick the token of
+    someone else's letter (it names their thank-you page).
+    """
+    try:
+        return signing.TimestampSigner(salt=NONCE_SALT).unsign(value, max_age=NONCE_MAX_AGE)
+    except signing.BadSignature:
+        raise FormExpired(
+            gettext("This form was too old to send. Please check your letter and send it again.")
+        ) from None
+
+
+# Sending ------------------------------------------------------------------------------
+
+
+def queue_letter(
+    *,
+    action: LetterAction,
+    nonce: str,
+    email: str,
+    name: str,
+    language: str,
+    template: LetterTemplate,
+    subject: str,
+    body: str,
+    is_personalised: bool,
+    targets: list[Target],
+    codes: list[str],
+    city: str = "",
+    country: str = "",
+    postcode: str = "",
+    network: str = "",
+) -> tuple[Letter, bool]:
+    """Write one letter to *targets* by *codes*; return it and whether this call wrote it.
+
+    In one transaction: the supporter (if new), the Letter, one Delivery per
+    target and way of sending (idempotency key ``letter:<letter>:<target>:<code>``),
+    and a delivery task for each email and fax. Post waits for the supporter to
+    print it; mailto, web form and phone are the supporter's to do, so those
+    rows are recorded as sent at once.
+
+    Idempotent per *nonce* (the form's one-time token): a second submit of the
+    same form returns the first letter, even when both arrive at once.
+    Raises a LetterRefused subclass: ActionClosed, TargetNotOffered, EmptyLetter,
+    UnsafeText, NoChannelLeft, LetterTooLong, TooManyLetters.
+    """
+    existing = Letter.objects.filter(nonce=nonce).first()
+    if existing is not None:
+        return existing, False
+    if not (action.is_open and action.campaign.is_open):
+        raise ActionClosed(gettext("This letter action is closed."))
+    if template.action_id != action.pk:
+        raise TargetNotOffered(gettext("This letter does not belong to this action."))
+    for value in (subject, name, email):
+        if "\n" in value or "\r" in value or has_control_characters(value):
+            raise UnsafeText(gettext("Your name and the subject must be on one line."))
+    if not body.strip():
+        raise EmptyLetter(gettext("Your letter is empty. Please write something."))
+    if len(body) > MAX_LETTER_CHARS:
+        raise LetterTooLong(
+            gettext("Your letter is too long: at most %(limit)s characters, please.")
+            % {"limit": f"{MAX_LETTER_CHARS:,}"},
+            fit=None,
+        )
+    codes = [code for code in dict.fromkeys(codes) if code in action.channel_codes]
+    if not codes:
+        raise NoChannelLeft(gettext("Please choose how to send your letter."))
+    targets = _checked_targets(action, targets)
+    plan = plan_deliveries(targets, codes)
+    unreached = [t for t in targets if not any(p[0].pk == t.pk for p in plan)]
+    if unreached:
+        raise NoChannelLeft(no_channel_message(unreached, codes))
+    letter = draft_letter(
+        action=action,
+        language=template.language,
+        subject=subject,
+        body=body,
+        sender_name=name,
+        sender_city=city,
+        sender_country=country,
+    )
+    fit = tightest_fit(letter=letter, targets=targets, codes=codes)
+    if fit is not None and fit.is_over:
+        raise LetterTooLong(too_long_message(fit), fit=fit)
+    email = normalise_email(email)
+    window = settings.RATELIMIT_WINDOW_SECONDS
+    if is_limited(
+        bucket="letter-network",
+        key=network,
+        limit=settings.RATELIMIT_LETTER_PER_NETWORK,
+        window=window,
+    ) or is_limited(
+        bucket="letter-email",
+        key=email_key(email),
+        limit=settings.RATELIMIT_LETTER_PER_EMAIL,
+        window=window,
+    ):
+        raise TooManyLetters(
+            gettext(
+                "Too many letters have come from here in a short time. "
+                "Please wait a few minutes and try again."
+            )
+        )
+    try:
+        with transaction.atomic():
+            supporter = supporters.find_or_create_supporter(
+                email=email, name=name, country=country, postcode=postcode, language=language
+            )
+            letter.supporter = supporter
+            letter.nonce = nonce
+            letter.is_personalised = is_personalised
+            letter.save()
+            _record_deliveries(letter, plan)
+    except IntegrityError:
+        # The same form arrived twice at once and the other request won the
+        # nonce; anything else is a real error.
+        existing = Letter.objects.filter(nonce=nonce).first()
+        if existing is None:
+            raise
+        logger.info("Double submit of letter form for action %s", action.pk)
+        return existing, False
+    return letter, True
+
+
+def _checked_targets(action: LetterAction, targets: list[Target]) -> list[Target]:
+    """*targets* again from the database: open and in the action's list, or refuse."""
+    ids = list(dict.fromkeys(target.pk for target in targets))
+    if not ids:
+        raise TargetNotOffered(gettext("Please choose at least one office to write to."))
+    found = {
+        target.pk: target
+        for target in action.target_list.targets.open()
+        .filter(pk__in=ids)
+        .prefetch_related("channels")
+    }
+    if len(found) != len(ids):
+        raise TargetNotOffered(
+            gettext("You can only write to the offices this campaign lists. Please choose again.")
+        )
+    return [found[pk] for pk in ids]
+
+
+def no_channel_message(targets: list[Target], codes: list[str]) -> str:
+    names = ", ".join(target.name for target in targets)
+    ways = ", ".join(channel_name(code) for code in codes)
+    return ngettext(
+        "%(names)s cannot receive letters by %(ways)s. Please tick another way to send, "
+        "or leave this office out.",
+        "%(names)s cannot receive letters by %(ways)s. Please tick another way to send, "
+        "or leave these offices out.",
+        len(targets),
+    ) % {"names": names, "ways": ways}
+
+
+def delivery_key(letter: Letter, target: Target, code: str) -> str:
+    return f"letter:{letter.pk}:{target.pk}:{code}"
+
+
+def _record_deliveries(letter: Letter, plan: list[tuple[Target, str, Channel]]) -> None:
+    from outcry.letters.tasks import deliver_letter
+
+    now = timezone.now()
+    for target, code, channel in plan:
+        done = code in DONE_BY_SUPPORTER
+        delivery = Delivery.objects.create(
+            letter=letter,
+            target=target,
+            channel=channel,
+            kind=code,
+            idempotency_key=delivery_key(letter, target, code),
+            status=Delivery.Status.SENT if done else Delivery.Status.QUEUED,
+            sent_at=now if done else None,
+        )
+        if code in SENT_BY_WORKER:
+            enqueue_with_transaction(deliver_letter, delivery_id=delivery.pk)

@@ -1,0 +1,471 @@
+"""The letter composer and the page after sending.
+
+The composer works without JavaScript and without a session: each step is a
+POST that carries the earlier answers as hidden fields, and every request
+checks them all again (letters/forms.py). Buttons name where to go next:
+
+  goto=targets   from "who you are" to "whom you write to"
+  goto=compose   to the letter (also "update the preview")
+  goto=own / goto=template   write your own words / back to the sample letter
+  goto=fit       drop optional paragraphs, longest first, until the letter fits
+  goto=send      queue the letter (services.queue_letter), then the thank-you page
+  goto=sender    back to the first step
+
+letters.js only makes the preview and the character count follow the ticks and
+edits as they happen; the server decides everything.
+"""
+
+from urllib.parse import quote
+
+import phonenumbers
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from outcry.campaigns.models import Campaign
+from outcry.core.forms import body_is_unreadable
+from outcry.core.ratelimit import network_key
+from outcry.letters import services
+from outcry.letters.forms import (
+    ComposeForm,
+    DistrictForm,
+    SenderForm,
+    TargetsForm,
+    country_name,
+    district_value,
+    excerpt,
+    parse_district,
+)
+from outcry.letters.models import Delivery, Letter, LetterAction, Target
+from outcry.letters.wording import wording_for
+
+# Some mail programs cut a mailto: link's body at about this many characters.
+MAILTO_SAFE_CHARS = 1800
+
+
+def action_or_404(slug: str) -> LetterAction:
+    action = get_object_or_404(
+        LetterAction.objects.select_related("campaign", "target_list").prefetch_related(
+            "templates__paragraphs", "campaign__texts"
+        ),
+        slug=slug,
+    )
+    if action.campaign.status == Campaign.Status.DRAFT:
+        raise Http404
+    return action
+
+
+def _render(
+    request: HttpRequest, action: LetterAction, name: str, context: dict, status: int = 200
+) -> HttpResponse:
+    language = get_language()
+    page_template = action.template_for(language)
+    campaign_text = action.campaign.text_for(language)
+    base = {
+        "action": action,
+        "page_template": page_template,
+        "campaign": action.campaign,
+        "campaign_text": campaign_text,
+        "has_target_step": action.selection != LetterAction.Selection.FIXED,
+        "step": name.removeprefix("letter_form_"),
+    }
+    return render(request, f"letters/{name}.html", base | context, status=status)
+
+
+def compose(request: HttpRequest, slug: str) -> HttpResponse:
+    """The composer: who you are, whom you write to, what you write, send."""
+    action = action_or_404(slug)
+    if not (action.is_open and action.campaign.is_open):
+        status = 200 if request.method == "GET" else 409
+        return _render(request, action, "letter_closed", {}, status=status)
+    language = get_language()
+    if request.method == "GET":
+        form = SenderForm(action=action, language=language)
+        return _render(request, action, "letter_form_sender", {"form": form})
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if body_is_unreadable(request):
+        form = SenderForm(action=action, language=language)
+        message = _(
+            "Your form arrived with characters we could not read. Please type your details again."
+        )
+        return _render(
+            request, action, "letter_form_sender", {"form": form, "message": message}, 400
+        )
+
+    goto = request.POST.get("goto", "")
+    sender = SenderForm(request.POST, action=action, language=language)
+    if not sender.is_valid():
+        return _render(request, action, "letter_form_sender", {"form": sender}, status=400)
+    if goto == "sender":
+        return _render(request, action, "letter_form_sender", {"form": sender})
+
+    district = parse_district(request.POST.get("district"))
+    try:
+        offer = services.offer_targets(
+            action=action,
+            country=sender.country_code,
+            zip_code=sender.cleaned_data.get("zip_code") or "",
+            district=district,
+        )
+    except services.LetterRefused as refusal:
+        sender.add_error(refusal.field, refusal.message)
+        return _render(request, action, "letter_form_sender", {"form": sender}, status=400)
+    carried = sender.carried()
+    codes = action.channel_codes
+
+    if offer.districts:
+        posted = "district" in request.POST
+        district_form = DistrictForm(request.POST if posted else None, districts=offer.districts)
+        if posted:
+            district_form.is_valid()  # a valid choice would have narrowed the offer
+        context = {"sender": sender, "carried": carried, "district_form": district_form}
+        return _render(
+            request, action, "letter_form_targets", context, status=400 if posted else 200
+        )
+    if district is not None:
+        carried.append(("district", district_value(*district)))
+
+    targets_form = TargetsForm(
+        request.POST if "targets_step" in request.POST else None, offer=offer, codes=codes
+    )
+    if action.selection == LetterAction.Selection.FIXED:
+        chosen = targets_form.reachable
+        if not chosen:
+            context = {"sender": sender, "carried": carried, "targets_form": targets_form}
+            return _render(request, action, "letter_form_targets", context, status=200)
+    else:
+        if goto == "targets" or not targets_form.is_bound or not targets_form.is_valid():
+            status = 400 if targets_form.is_bound and targets_form.errors else 200
+            context = {"sender": sender, "carried": carried, "targets_form": targets_form}
+            return _render(request, action, "letter_form_targets", context, status=status)
+        chosen = targets_form.chosen()
+        carried += [("targets", str(target.pk)) for target in chosen]
+        carried.append(("targets_step", "1"))
+    return _compose(
+        request,
+        action,
+        sender=sender,
+        chosen=chosen,
+        unreachable=targets_form.unreachable,
+        carried=carried,
+        goto=goto,
+    )
+
+
+def _compose(
+    request: HttpRequest,
+    action: LetterAction,
+    *,
+    sender: SenderForm,
+    chosen: list[Target],
+    unreachable: list,
+    carried: list,
+    goto: str,
+) -> HttpResponse:
+    templates = {template.language: template for template in action.templates.all()}
+    if not templates:
+        raise Http404  # an action without a letter is not ready for supporters
+    switch = request.POST.get("switch_language")
+    posted_language = request.POST.get("letter_language")
+    switched = switch in templates and switch != posted_language
+    if switched:
+        language = switch
+    elif posted_language in templates:
+        language = posted_language
+    else:
+        language = action.template_for(get_language()).language
+    template = templates[language]
+    codes = [
+        code
+        for code in action.channel_codes
+        if any(services.channel_for(target, code) for target in chosen)
+    ]
+
+    def make_form(data) -> ComposeForm:
+        return ComposeForm(data, template=template, codes=codes, targets=chosen)
+
+    if switched or "compose_step" not in request.POST:
+        posted = [code for code in request.POST.getlist("channels") if code in codes]
+        defaults = [code for code in ("email", "fax") if code in codes] or codes[:1]
+        form = make_form(ComposeForm.initial_data(template, posted if switched else defaults))
+    else:
+        form = make_form(request.POST)
+    valid = form.is_valid()
+    notice = ""
+    status = 200
+    if valid and goto in ("own", "template"):
+        data = form.data.copy()
+        data["mode"] = goto
+        if goto == "own":
+            data["own_text"] = form.template_body()
+        form = make_form(data)
+        valid = form.is_valid()
+    elif valid and goto == "fit":
+        form, notice = _drop_to_fit(form, sender, chosen, make_form)
+        valid = form.is_valid()
+
+    # The preview is worked out before any refusal is added: a letter refused as
+    # too long is shown with its count and the offer to make it fit.
+    preview = _preview_context(form, sender, chosen, templates, language) if valid else {}
+    try:
+        services.read_nonce(request.POST.get("nonce", ""))
+        nonce = request.POST["nonce"]
+    except services.FormExpired as expired:
+        nonce = services.new_nonce()
+        if valid and goto == "send":
+            form.add_error(None, expired.message)
+            valid = False
+            status = 400
+
+    if valid and goto == "send":
+        response = _send(request, action, form, sender, chosen, template, nonce)
+        if isinstance(response, HttpResponse):
+            return response
+        status = 429 if isinstance(response, services.TooManyLetters) else 400
+        form.add_error(None, response.message)
+    elif not valid and "compose_step" in request.POST:
+        status = 400
+
+    context = {
+        "sender": sender,
+        "carried": carried,
+        "chosen": chosen,
+        "unreachable": unreachable,
+        "form": form,
+        "template": template,
+        "languages": [(code, _language_name(code)) for code in templates],
+        "nonce": nonce,
+        "notice": notice,
+        **preview,
+    }
+    return _render(request, action, "letter_form_compose", context, status=status)
+
+
+def _language_name(code: str) -> str:
+    try:
+        return translation.get_language_info(code)["name_local"]
+    except KeyError:
+        return dict(settings.CONTENT_LANGUAGES).get(code, code)
+
+
+def _drop_to_fit(form: ComposeForm, sender: SenderForm, chosen: list[Target], make_form):
+    """Untick optional paragraphs until the letter fits; the new form and what to tell."""
+    codes = form.cleaned_data["channels"]
+
+    def measure(included: set[int]):
+        draft = form.draft(sender=sender)
+        draft.body = form.template_body(included)
+        return services.tightest_fit(letter=draft, targets=chosen, codes=codes)
+
+    _included, dropped, fit = services.drop_optional_to_fit(
+        paragraphs=form.paragraphs, included=form.included(), measure=measure
+    )
+    data = form.data.copy()
+    for paragraph in dropped:
+        data.pop(f"p_{paragraph.pk}", None)
+    names = ", ".join(
+        f"“{paragraph.label or excerpt(paragraph.text, 50)}”" for paragraph in dropped
+    )
+    if fit is not None and fit.is_over:
+        notice = _(
+            "Even without the optional paragraphs your letter is too long for the "
+            "%(channel)s. Please shorten what you wrote, or untick that way of sending."
+        ) % {"channel": fit.describe()}
+        if dropped:
+            notice = _("We left out %(paragraphs)s.") % {"paragraphs": names} + " " + notice
+    elif dropped:
+        notice = ngettext(
+            "We left out %(paragraphs)s, so that your letter fits. Tick it again if you "
+            "would rather shorten something else.",
+            "We left out %(paragraphs)s, so that your letter fits. Tick them again if you "
+            "would rather shorten something else.",
+            len(dropped),
+        ) % {"paragraphs": names}
+    else:
+        notice = _("Your letter already fits.")
+    return make_form(data), notice
+
+
+def _preview_context(
+    form: ComposeForm, sender: SenderForm, chosen: list[Target], templates: dict, language: str
+) -> dict:
+    draft = form.draft(sender=sender)
+    first = chosen[0]
+    codes = form.cleaned_data["channels"]
+    preview = services.letter_text(letter=draft, target=first)
+    fit = services.tightest_fit(letter=draft, targets=chosen, codes=codes)
+    suggested = services.preferred_language(first, templates)
+    offered = [code for code, _label in form.fields["channels"].choices]
+    js_targets = []
+    for target in chosen:
+        wording = wording_for(letter=draft, target=target)
+        js_targets.append(
+            {
+                "name": target.name,
+                "salutation": wording.salutation,
+                "closing": wording.closing,
+                "signature": wording.signature,
+                "limits": {
+                    code: channel.char_limit
+                    for code in offered
+                    if (channel := services.channel_for(target, code)) and channel.char_limit
+                },
+            }
+        )
+    return {
+        "preview": preview,
+        "preview_target": first,
+        "length": fit.length if fit else len(preview),
+        "fit": fit,
+        "too_long": services.too_long_message(fit) if fit and fit.is_over else "",
+        "can_drop": bool(
+            fit and fit.is_over and form.cleaned_data["mode"] == "template" and form.included()
+        ),
+        "suggested_language": suggested if suggested and suggested != language else None,
+        "suggested_language_name": _language_name(suggested) if suggested else "",
+        "letter_data": {
+            "targets": js_targets,
+            "supporter": {
+                "name": sender.cleaned_data["name"],
+                "city": sender.cleaned_data.get("city") or "",
+            },
+            "paragraphs": [{"id": p.pk, "kind": p.kind, "text": p.text} for p in form.paragraphs],
+            "messages": {
+                "over": _("Too long by %(n)s characters for the %(channel)s."),
+                "of": _("%(length)s of %(limit)s characters"),
+                "count": _("%(length)s characters"),
+            },
+            "channelNames": {code: services.channel_name(code) for code in offered},
+        },
+    }
+
+
+def _send(request, action, form, sender, chosen, template, nonce):
+    """Queue the letter; a redirect to the thank-you page, or the refusal to show."""
+    data = sender.cleaned_data
+    try:
+        letter, _created = services.queue_letter(
+            action=action,
+            nonce=services.read_nonce(nonce),
+            email=data["email"],
+            name=data["name"],
+            language=get_language(),
+            template=template,
+            subject=form.cleaned_data["subject"],
+            body=form.body(),
+            is_personalised=form.is_personalised(),
+            targets=chosen,
+            codes=form.cleaned_data["channels"],
+            city=data.get("city") or "",
+            country=sender.country_code,
+            postcode=data.get("zip_code") or "",
+            network=network_key(request),
+        )
+    except services.LetterRefused as refusal:
+        return refusal
+    return redirect("letters:sent", action.slug, letter.nonce)
+
+
+@require_GET
+def sent(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """What happens next for each office and way of sending, after the letter is queued."""
+    letter = get_object_or_404(
+        Letter.objects.select_related("action__campaign", "supporter").prefetch_related(
+            "action__templates", "action__campaign__texts"
+        ),
+        nonce=token,
+        action__slug=slug,
+    )
+    deliveries = list(
+        letter.deliveries.select_related("target", "channel").order_by("target__name", "pk")
+    )
+    items = [_delivery_item(letter, delivery) for delivery in deliveries]
+    context = {
+        "letter": letter,
+        "items": items,
+        "sender_country": country_name(letter.sender_country, get_language()),
+    }
+    return _render(request, letter.action, "letter_sent", context)
+
+
+def mailto_url(*, address: str, subject: str, body: str) -> str:
+    """A mailto: link with recipient, subject and body percent-encoded (RFC 6068)."""
+    return (
+        f"mailto:{quote(address, safe='@')}"
+        f"?subject={quote(subject, safe='')}"
+        f"&body={quote(body.replace(chr(10), chr(13) + chr(10)), safe='')}"
+    )
+
+
+def _delivery_item(letter: Letter, delivery: Delivery) -> dict:
+    target, channel = delivery.target, delivery.channel
+    text = services.letter_text(letter=letter, target=target)
+    item = {
+        "delivery": delivery,
+        "target": target,
+        "channel": channel,
+        "text": text,
+        "kind_name": services.channel_name(delivery.kind),
+    }
+    if channel is None:
+        return item
+    if delivery.kind == "mailto":
+        subject = wording_for(letter=letter, target=target).subject
+        item["mailto_url"] = mailto_url(address=channel.value, subject=subject, body=text)
+        item["is_long"] = len(text) > MAILTO_SAFE_CHARS
+    elif delivery.kind == "webform":
+        item["limit"] = channel.char_limit
+        item["length"] = len(text)
+    elif delivery.kind == "phone":
+        item["tel"] = channel.value
+        item["phone_display"] = _phone_display(channel.value)
+        item["script"] = call_script(letter=letter, target=target)
+    return item
+
+
+def _phone_display(number: str) -> str:
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def call_script(*, letter: Letter, target: Target) -> str:
+    """What to say on the phone: the template's script, or one made from the subject."""
+    template = next(
+        (t for t in letter.action.templates.all() if t.language == letter.language), None
+    )
+    if template is not None and template.call_script.strip():
+        script_letter = Letter(
+            action=letter.action,
+            supporter=letter.supporter,
+            language=letter.language,
+            subject=letter.subject,
+            body=template.call_script,
+            sender_name=letter.sender_name,
+            sender_city=letter.sender_city,
+        )
+        return wording_for(letter=script_letter, target=target).body
+    name = letter.sender_name or letter.supporter.name
+    with translation.override(letter.language):
+        if letter.sender_city:
+            return _(
+                "Hello, my name is %(name)s and I live in %(city)s. I am calling %(target)s "
+                "about this: %(subject)s. I have also written to you. Please pass my message "
+                "on. Thank you."
+            ) % {
+                "name": name,
+                "city": letter.sender_city,
+                "target": target.name,
+                "subject": letter.subject,
+            }
+        return _(
+            "Hello, my name is %(name)s. I am calling %(target)s about this: %(subject)s. "
+            "I have also written to you. Please pass my message on. Thank you."
+        ) % {"name": name, "target": target.name, "subject": letter.subject}
