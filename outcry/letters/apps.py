@@ -6,3 +6,7 @@ class LettersConfig(AppConfig):
     name = "outcry.letters"
     label = "letters"
     verbose_name = _("letters")
+
+    def ready(self) -> None:
+        # Deliveries and letters have their own admin module beside the directory's admin.py.
+        from outcry.letters import admin_delivery  # noqa: F401
