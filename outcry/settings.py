@@ -236,5 +236,6 @@ DELIVERY_RATE_PER_TARGET_HOUR = {
 }
 # A delivery left "sending" this long was interrupted (see recover_deliveries).
 DELIVERY_STALE_SECONDS = env_int("OUTCRY_DELIVERY_STALE_SECONDS", default=900, minimum=60)
+PERIODIC_JOBS.append(("outcry.letters.delivery.recover_deliveries", 300))
 # fontTools reports every table it subsets at INFO while PDFs are made.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             type=int,
             default=0,
             metavar="SECONDS",
-            help="Keep running and sweep every SECONDS (used by `manage.py serve`).",
+            help="Keep running and sweep every SECONDS (`manage.py run_periodic` already runs it).",
         )
 
     def handle(self, *args, stale_after: int, every: int, **options) -> None:
