@@ -20,7 +20,7 @@ from outcry.letters import services
 from outcry.letters.models import Letter, LetterAction, LetterTemplate, Paragraph, Target
 from outcry.supporters.models import Supporter, normalise_email
 
-ZIP_CODE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+ZIP_CODE = re.compile(r"^([0-9]{5})(?:-?[0-9]{4})?$")  # ASCII digits only
 # Territory codes in CLDR that are not countries one lives in.
 NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
 

@@ -209,23 +209,19 @@ def test_optional_paragraphs_are_in_the_letter_only_when_ticked(client, action, 
 
 
 def test_placeholders_are_filled_for_each_target(client, action, embassy, san_francisco):
-    response = post_letter(
-        client, action, targets=[embassy, san_francisco], channels=("webform",)
-    )
+    response = post_letter(client, action, targets=[embassy, san_francisco], channels=("webform",))
     # Neither has a web form: refused, and nothing written.
     assert response.status_code == 400
     assert Letter.objects.count() == 0
     for target in (embassy, san_francisco):
         make_channel(target=target, kind="webform", value=f"https://example.org/{target.pk}")
 
-    response = post_letter(
-        client, action, targets=[embassy, san_francisco], channels=("webform",)
-    )
+    response = post_letter(client, action, targets=[embassy, san_francisco], channels=("webform",))
     assert response.status_code == 302
     letter = Letter.objects.get()
     assert "{target_name}" in letter.body  # kept: one letter, several targets
     sent = page(client.get(response["Location"]))
-    assert f"Your Excellency,\n\n" in sent
+    assert "Your Excellency,\n\n" in sent
     assert f"Thank you, {embassy.name}, for considering" in sent
     assert "Dear Consul General,\n\n" in sent
     assert f"Thank you, {san_francisco.name}, for considering" in sent
@@ -275,9 +271,7 @@ def test_a_letter_too_long_for_a_2500_character_web_form_is_refused_with_an_offe
     assert 'value="fit"' in content
 
 
-def test_dropping_optional_paragraphs_longest_first_until_it_fits(
-    client, seed_action, white_house
-):
+def test_dropping_optional_paragraphs_longest_first_until_it_fits(client, seed_action, white_house):
     template = seed_action.templates.get()
     optional = list(template.paragraphs.filter(kind=Paragraph.Kind.OPTIONAL))
     longest = max(optional, key=lambda p: len(p.text))
@@ -399,9 +393,7 @@ def test_a_closed_target_is_not_offered_and_cannot_be_forged_in(client, action, 
     assert Letter.objects.count() == 0
 
 
-def test_a_target_without_a_working_channel_is_shown_unreachable_with_the_reason(
-    client, embassy
-):
+def test_a_target_without_a_working_channel_is_shown_unreachable_with_the_reason(client, embassy):
     bouncing = make_target(name="Consulate-General in Chicago", city="Chicago")
     make_channel(target=bouncing, kind="email", value="old@example.org", status="bouncing")
     action = make_letter_action(selection="choose", targets=[embassy, bouncing])
@@ -493,9 +485,7 @@ def test_the_thank_you_page_of_another_letter_cannot_be_guessed(client, action, 
     assert client.get(f"/en/letters/{action.slug}/sent/{letter.pk}/").status_code == 404
 
 
-def test_mailto_link_carries_recipient_subject_and_korean_body_encoded(
-    client, action, embassy
-):
+def test_mailto_link_carries_recipient_subject_and_korean_body_encoded(client, action, embassy):
     response = post_letter(
         client, action, targets=[embassy], channels=("mailto",), language="ko", page_language="ko"
     )
@@ -687,7 +677,7 @@ def congress(db):
 
 
 def test_my_senators_and_representative_from_my_zip_code(client, congress):
-    action, senators, (sarbanes, van_hollen) = congress
+    action, senators, (sarbanes, _van_hollen) = congress
     sender = {"name": "Ana", "email": "ana@example.org", "zip_code": "21201", "goto": "targets"}
     content = page(client.post(compose_url(action), sender))
     for target in [*senators, sarbanes]:
