@@ -6,4 +6,5 @@ app_name = "letters"
 urlpatterns = [
     path("letters/<slug:slug>/", views.compose, name="compose"),
     path("letters/<slug:slug>/sent/<str:token>/", views.sent, name="sent"),
+    path("letters/<slug:slug>/sent/<str:token>/letter.pdf", views.letter_pdf, name="letter_pdf"),
 ]

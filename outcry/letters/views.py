@@ -21,6 +21,7 @@ import phonenumbers
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_GET
 from outcry.campaigns.models import Campaign
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
+from outcry.letters import delivery as delivering
 from outcry.letters import services
 from outcry.letters.forms import (
     ComposeForm,
@@ -393,6 +395,22 @@ def sent(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return _render(request, letter.action, "letter_sent", context)
 
 
+@require_GET
+def letter_pdf(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The letter's post deliveries as one PDF to print (letters/delivery.post_batch_pdf)."""
+    letter = get_object_or_404(
+        Letter.objects.select_related("action", "supporter"), nonce=token, action__slug=slug
+    )
+    try:
+        content = delivering.post_batch_pdf(letter=letter)
+    except delivering.NothingToPrint:
+        return _render(request, letter.action, "letter_printed", {"letter": letter}, status=410)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="letter-{letter.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def mailto_url(*, address: str, subject: str, body: str) -> str:
     """A mailto: link with recipient, subject and body percent-encoded (RFC 6068)."""
     return (
@@ -418,6 +436,8 @@ def _delivery_item(letter: Letter, delivery: Delivery) -> dict:
         subject = wording_for(letter=letter, target=target).subject
         item["mailto_url"] = mailto_url(address=channel.value, subject=subject, body=text)
         item["is_long"] = len(text) > MAILTO_SAFE_CHARS
+    elif delivery.kind == "post":
+        item["pdf_url"] = reverse("letters:letter_pdf", args=[letter.action.slug, letter.nonce])
     elif delivery.kind == "webform":
         item["limit"] = channel.char_limit
         item["length"] = len(text)

@@ -724,3 +724,27 @@ def test_an_unknown_zip_code_gets_a_clear_message(client, congress):
     )
     assert response.status_code == 400
     assert "We know of no congressional district for the ZIP code 99999." in page(response)
+
+
+def test_a_letter_by_post_is_offered_as_a_pdf_to_print(client, action, embassy):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    make_channel(
+        target=embassy, kind="post", value="3505 International Place, N.W.\nWashington, DC 20008"
+    )
+    response = post_letter(
+        client, action, targets=[embassy], channels=("post",), language="ko", name="김민준"
+    )
+    sent = page(client.get(response["Location"]))
+    assert "Print your letter, sign it, and post it to:" in sent
+    pdf_url = re.search(r'href="([^"]+letter\.pdf)"', sent).group(1)
+    download = client.get(pdf_url)
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert download.content.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(download.content)).pages)
+    assert "최근 중국에서 체포된 탈북 난민들을" in text
+    assert "3505 International Place" in text
+    assert Delivery.objects.get().status == Delivery.Status.SENT
