@@ -348,10 +348,15 @@ class Fit:
         return self.length > self.limit
 
     def describe(self) -> str:
-        return gettext("%(channel)s of %(target)s") % {
-            "channel": channel_name(self.code),
-            "target": self.target.name,
-        }
+        return channel_description(self.code, self.target)
+
+
+def channel_description(code: str, target: Target) -> str:
+    """E.g. "web form of The White House"."""
+    return gettext("%(channel)s of %(target)s") % {
+        "channel": channel_name(code),
+        "target": target.name,
+    }
 
 
 def tightest_fit(*, letter: Letter, targets: Iterable[Target], codes: Iterable[str]) -> Fit | None:
@@ -374,11 +379,16 @@ def tightest_fit(*, letter: Letter, targets: Iterable[Target], codes: Iterable[s
     return tightest
 
 
-def too_long_message(fit: Fit) -> str:
+def too_long_template() -> str:
+    """The sentence for a letter over a limit, unformatted (letters.js fills it in too)."""
     return gettext(
         "Your letter to %(target)s has %(length)s characters, but its %(channel)s takes "
         "at most %(limit)s."
-    ) % {
+    )
+
+
+def too_long_message(fit: Fit) -> str:
+    return too_long_template() % {
         "target": fit.target.name,
         "length": f"{fit.length:,}",
         "channel": channel_name(fit.code),

@@ -313,7 +313,11 @@ def _preview_context(
                 "closing": wording.closing,
                 "signature": wording.signature,
                 "limits": {
-                    code: channel.char_limit
+                    code: {
+                        "limit": channel.char_limit,
+                        "channel": services.channel_name(code),
+                        "describe": services.channel_description(code, target),
+                    }
                     for code in offered
                     if (channel := services.channel_for(target, code)) and channel.char_limit
                 },
@@ -325,9 +329,7 @@ def _preview_context(
         "length": fit.length if fit else len(preview),
         "fit": fit,
         "too_long": services.too_long_message(fit) if fit and fit.is_over else "",
-        "can_drop": bool(
-            fit and fit.is_over and form.cleaned_data["mode"] == "template" and form.included()
-        ),
+        "can_drop": form.cleaned_data["mode"] == "template" and bool(form.included()),
         "suggested_language": suggested if suggested and suggested != language else None,
         "suggested_language_name": _language_name(suggested) if suggested else "",
         "letter_data": {
@@ -338,11 +340,10 @@ def _preview_context(
             },
             "paragraphs": [{"id": p.pk, "kind": p.kind, "text": p.text} for p in form.paragraphs],
             "messages": {
-                "over": _("Too long by %(n)s characters for the %(channel)s."),
-                "of": _("%(length)s of %(limit)s characters"),
+                "of": _("%(length)s of %(limit)s characters (the limit of the %(channel)s)"),
                 "count": _("%(length)s characters"),
+                "tooLong": services.too_long_template(),
             },
-            "channelNames": {code: services.channel_name(code) for code in offered},
         },
     }
 
