@@ -44,7 +44,7 @@ from django.utils.translation import gettext
 from outcry.core.mail import header_safe
 from outcry.letters import pdf
 from outcry.letters.models import Channel, Delivery, Letter
-from outcry.letters.wording import wording_for
+from outcry.letters.wording import sender_name, wording_for
 
 logger = logging.getLogger("outcry.letters")
 
@@ -308,7 +308,7 @@ def send_email(delivery: Delivery, channel: Channel) -> Sent:
     letter = delivery.letter
     supporter = letter.supporter
     wording = wording_for(letter=letter, target=delivery.target)
-    name = header_safe(supporter.name)
+    name = header_safe(sender_name(letter))
     body = "\n\n".join(
         [wording.salutation, wording.body, wording.closing, "\n".join(wording.signature)]
     )

@@ -261,7 +261,7 @@ def _label_pages(pdf: _Document, pages: list[Page]) -> None:
 
 def _texts(letter: Letter, pages: list[Page], layout: str) -> list[str]:
     """Every string the letter's pages will show, to choose the fonts they need."""
-    texts = [letter.subject, letter.body, letter.supporter.name, letter.sender_city]
+    texts = [letter.subject, letter.body, *sender_lines(letter)]
     for page in pages:
         texts += recipient_lines(target=page.target, channel=page.channel, kind=layout)
         texts.append(page.target.salutation)

@@ -61,10 +61,15 @@ def country_name(code: str) -> str:
     return Locale("en").territories.get(code.upper(), code).upper() if code else ""
 
 
+def sender_name(letter: Letter) -> str:
+    """The name as typed for this letter, else the supporter's stored name."""
+    return clean(letter.sender_name or letter.supporter.name).strip()
+
+
 def wording_for(*, letter: Letter, target: Target) -> Wording:
-    """The letter's words for *target*: its salutation, and the body with placeholders filled."""
-    supporter = letter.supporter
+    """The letter's words for *target*: salutation, subject and body, placeholders filled."""
     language = letter.language
+    name = sender_name(letter)
     with translation.override(language):
         salutation = clean(target.salutation).strip() or gettext("Dear Sir or Madam")
         closing = gettext("Yours sincerely,")
@@ -73,18 +78,22 @@ def wording_for(*, letter: Letter, target: Target) -> Wording:
     values = {
         "salutation": salutation.rstrip(","),
         "target_name": target.name,
-        "supporter_name": supporter.name,
+        "supporter_name": name,
         "supporter_city": letter.sender_city,
     }
-    body = _PLACEHOLDER.sub(lambda match: values[match.group(1)], clean(letter.body)).strip()
+
+    def fill(text: str) -> str:
+        return _PLACEHOLDER.sub(lambda match: values[match.group(1)], clean(text)).strip()
+
+    body = fill(letter.body)
     # A composer that already put the salutation at the top must not get it twice.
     if body.startswith(salutation.rstrip(",")):
         body = body[len(salutation.rstrip(",")) :].lstrip(",").strip()
-    signature = [clean(supporter.name).strip()]
+    signature = [name]
     if letter.sender_city:
         signature.append(clean(letter.sender_city).strip())
     return Wording(
-        subject=clean(letter.subject).replace("\n", " ").strip(),
+        subject=fill(letter.subject).replace("\n", " ").strip(),
         salutation=salutation,
         body=body,
         closing=closing,
@@ -99,8 +108,12 @@ def sender_lines(letter: Letter) -> list[str]:
     embassy is read by the government they fear (the email channel is the one
     that shares an address, for replies, and the supporter chose it).
     """
-    supporter = letter.supporter
-    lines = [supporter.name, letter.sender_city, supporter.country]
+    code = letter.sender_country
+    if code:
+        country = babel_locale(letter.language).territories.get(code.upper(), code)
+    else:
+        country = letter.supporter.country
+    lines = [sender_name(letter), letter.sender_city, country]
     return [clean(line).strip() for line in lines if line and line.strip()]
 
 

@@ -63,6 +63,8 @@ def make_letter(
     subject: str = "탈북자 강제 북송을 멈춰 주십시오",
     body: str = KOREAN_BODY,
     city: str = "Seoul",
+    sender_name: str = "",
+    sender_country: str = "",
 ) -> Letter:
     n = next(_sequence)
     campaign = make_campaign()
@@ -84,6 +86,8 @@ def make_letter(
         subject=subject,
         body=body,
         sender_city=city,
+        sender_name=sender_name,
+        sender_country=sender_country,
     )
 
 

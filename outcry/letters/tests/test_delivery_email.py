@@ -32,7 +32,9 @@ def test_letter_arrives_from_the_platform_in_the_supporters_name_with_reply_to_t
     mail_server, django_capture_on_commit_callbacks
 ):
     target = make_target(email="chinaemb_us@mfa.gov.cn")
-    letter = make_letter(targets=[target], name="김민지", email="minji@example.org")
+    letter = make_letter(
+        targets=[target], name="김민지 (stored)", sender_name="김민지", email="minji@example.org"
+    )
     delivery = queue_delivery(letter=letter, target=target, kind="email")
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -60,6 +60,28 @@ def test_fax_pages_carry_korean_chinese_and_latin_text_one_target_per_page():
     assert "@" not in first  # never the supporter's email address on paper
 
 
+def test_placeholders_are_filled_per_target_and_the_name_typed_for_this_letter_signs_it():
+    embassy = make_target(fax="+12024952266", name="Embassy of China", salutation="")
+    letter = make_letter(
+        targets=[embassy],
+        language="en",
+        name="Kim Min-ji",
+        sender_name="M. Kim",
+        sender_country="KR",
+        subject="To the {target_name}: stop the returns",
+        body="{salutation}, I, {supporter_name} of {supporter_city}, ask {target_name} {to act}.",
+    )
+
+    text = read(pdf.letter_pages_pdf(letter=letter, targets=[embassy], layout="fax")).pages[0]
+    text = text.extract_text()
+
+    assert "To the Embassy of China: stop the returns" in text
+    assert "Dear Sir or Madam," in text  # no salutation in the directory
+    assert "I, M. Kim of Seoul, ask Embassy of China {to act}." in text
+    assert "South Korea" in text  # the sender's country, named in the letter's language
+    assert "Kim Min-ji" not in text
+
+
 def test_a_long_letter_wraps_and_runs_over_several_pages_for_one_target():
     target = make_target(fax="+12024952266")
     long_body = "\n\n".join(
