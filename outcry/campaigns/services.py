@@ -41,6 +41,19 @@ ORGANISER_PERMISSIONS = frozenset(
         "petitions.change_signature",
         "supporters.view_supporter",
         "supporters.view_consent",
+        "letters.view_letteraction",
+        "letters.add_letteraction",
+        "letters.change_letteraction",
+        "letters.view_lettertemplate",
+        "letters.add_lettertemplate",
+        "letters.change_lettertemplate",
+        "letters.delete_lettertemplate",
+        "letters.view_paragraph",
+        "letters.add_paragraph",
+        "letters.change_paragraph",
+        "letters.delete_paragraph",
+        "letters.view_letter",
+        "letters.view_delivery",
     }
 )
 

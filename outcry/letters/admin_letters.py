@@ -1,0 +1,158 @@
+"""Admin for letter actions and their letter templates, scoped to the organiser's campaigns.
+
+An action's page shows how many letters were written and how many the
+supporters personalised (personal letters carry more weight), with the
+deliveries by channel and status. Templates are edited on their own page, with
+their paragraphs inline (the admin cannot nest inlines). Imported at the end of
+admin.py.
+"""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from outcry.campaigns.models import Campaign
+from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph
+from outcry.letters.services import channel_name
+
+
+def _campaigns_of(user):
+    return Campaign.objects.for_user(user)
+
+
+class LetterTemplateInline(admin.StackedInline):
+    model = LetterTemplate
+    extra = 0
+    fields = ["language", "title", "subject", "introduction", "call_script"]
+    show_change_link = True  # the paragraphs are edited on the template's own page
+
+
+@admin.register(LetterAction)
+class LetterActionAdmin(admin.ModelAdmin):
+    list_display = [
+        "slug",
+        "campaign",
+        "selection",
+        "is_open",
+        "letters_written",
+        "letters_personalised",
+    ]
+    list_filter = ["is_open", "selection", ("campaign", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["slug", "templates__title"]
+    fields = [
+        "campaign",
+        "slug",
+        "target_list",
+        "selection",
+        "represents",
+        "channels",
+        "is_open",
+        "letter_summary",
+    ]
+    readonly_fields = ["letter_summary"]
+    inlines = [LetterTemplateInline]
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("campaign")
+            .annotate(
+                letter_count=Count("letters", distinct=True),
+                personalised_count=Count(
+                    "letters", filter=Q(letters__is_personalised=True), distinct=True
+                ),
+            )
+        )
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(campaign__in=_campaigns_of(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "campaign" and not request.user.is_superuser:
+            kwargs["queryset"] = _campaigns_of(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("letters"), ordering="letter_count")
+    def letters_written(self, action: LetterAction) -> int:
+        return action.letter_count
+
+    @admin.display(description=_("personalised"), ordering="personalised_count")
+    def letters_personalised(self, action: LetterAction) -> int:
+        return action.personalised_count
+
+    @admin.display(description=_("letters so far"))
+    def letter_summary(self, action: LetterAction) -> str:
+        """Letters written and personalised, and deliveries by channel and status."""
+        if action.pk is None:
+            return "—"
+        total = action.letters.count()
+        personalised = action.letters.filter(is_personalised=True).count()
+        share = f" ({personalised * 100 // total} %)" if total else ""
+        rows = (
+            Delivery.objects.filter(letter__action=action)
+            .values("kind", "status")
+            .annotate(count=Count("pk"))
+            .order_by("kind", "status")
+        )
+        statuses = dict(Delivery.Status.choices)
+        url = (
+            reverse("admin:letters_delivery_changelist") + f"?letter__action__id__exact={action.pk}"
+        )
+        table = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    channel_name(row["kind"]),
+                    statuses.get(row["status"], row["status"]),
+                    row["count"],
+                )
+                for row in rows
+            ),
+        )
+        return format_html(
+            "<p>{}</p><p>{}</p>"
+            '<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+            '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>'
+            '<p><a href="{}">{}</a></p>',
+            gettext("Letters written: %(total)s") % {"total": total},
+            gettext("Personalised by the supporter: %(count)s%(share)s")
+            % {"count": personalised, "share": share},
+            gettext("Channel"),
+            gettext("Status"),
+            gettext("Deliveries"),
+            table,
+            url,
+            gettext("See every delivery"),
+        )
+
+
+class ParagraphInline(admin.TabularInline):
+    model = Paragraph
+    extra = 1
+    fields = ["position", "kind", "is_included_by_default", "label", "text"]
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(admin.ModelAdmin):
+    list_display = ["title", "language", "action"]
+    list_filter = ["language", ("action", admin.RelatedOnlyFieldListFilter)]
+    fields = ["action", "language", "title", "subject", "introduction", "call_script"]
+    inlines = [ParagraphInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("action")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(action__campaign__in=_campaigns_of(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "action" and not request.user.is_superuser:
+            kwargs["queryset"] = LetterAction.objects.filter(
+                campaign__in=_campaigns_of(request.user)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
