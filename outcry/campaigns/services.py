@@ -54,6 +54,8 @@ ORGANISER_PERMISSIONS = frozenset(
         "letters.delete_paragraph",
         "letters.view_letter",
         "letters.view_delivery",
+        # Only to queue a failed delivery again (the ledger itself stays read-only).
+        "letters.change_delivery",
     }
 )
 

@@ -3,7 +3,6 @@
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -73,12 +72,13 @@ def test_failed_deliveries_can_be_queued_again_and_are_then_sent(admin_client, m
     assert len(mail_server.inbox.envelopes) == 1
 
 
-def test_an_organiser_sees_only_the_deliveries_of_their_own_campaigns(client):
+def test_an_organiser_sees_only_the_deliveries_of_their_own_campaigns_and_may_requeue_them(
+    client, mail_server
+):
     target = make_target(email="embassy@example.net")
     ours = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
     theirs = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
     organiser = make_organiser(organisation=ours.letter.action.campaign.lead_organisation)
-    organiser.user_permissions.add(Permission.objects.get(codename="view_delivery"))
     make_organiser(organisation=make_organisation())
     client.force_login(organiser)
 
@@ -90,3 +90,11 @@ def test_an_organiser_sees_only_the_deliveries_of_their_own_campaigns(client):
     assert theirs.pk not in shown
     detail = client.get(reverse("admin:letters_delivery_change", args=[theirs.pk]))
     assert detail.status_code == 302  # redirected away: not theirs to see
+
+    Delivery.objects.update(status=Delivery.Status.FAILED)
+    client.post(
+        reverse(CHANGELIST),
+        {"action": "queue_again", "_selected_action": [ours.pk, theirs.pk]},
+    )
+    assert Delivery.objects.get(pk=ours.pk).status == Delivery.Status.SENT
+    assert Delivery.objects.get(pk=theirs.pk).status == Delivery.Status.FAILED
