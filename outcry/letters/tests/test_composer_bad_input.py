@@ -230,11 +230,10 @@ def test_no_channel_chosen_is_refused(client, action, embassy):
     assert "Please choose how to send your letter." in page(response)
 
 
-@pytest.mark.parametrize(
-    "nonce",
-    ["", "made-up", "abc:def:ghi", signing.TimestampSigner(salt="other").sign("token")],
-)
+@pytest.mark.parametrize("nonce", ["", "made-up", "abc:def:ghi", "signed-with-another-salt"])
 def test_a_forged_or_missing_form_token_is_refused(client, action, embassy, nonce):
+    if nonce == "signed-with-another-salt":
+        nonce = signing.TimestampSigner(salt="other").sign("token")
     response = post_letter(client, action, targets=[embassy], nonce=nonce)
     assert response.status_code == 400
     assert "This form was too old to send." in page(response)
@@ -336,3 +335,39 @@ def test_a_webform_letter_too_long_is_refused_even_if_the_page_was_bypassed(clie
     assert response.status_code == 400
     assert "but its web form takes at most 100." in page(response)
     assert_nothing_written()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_from_ten_browsers_at_once_makes_one_letter(settings):
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    settings.RATELIMIT_LETTER_PER_EMAIL = 100  # this test is about the race, not the limit
+    embassy = make_target(name="Embassy", channels={"email": "embassy@example.cn"})
+    action = make_letter_action(selection="choose", targets=[embassy])
+    form = letter_form(action, targets=[embassy], channels=("mailto",))
+    barrier = threading.Barrier(10)
+    results: list = [None] * 10
+
+    def post(i: int) -> None:
+        try:
+            barrier.wait()
+            response = Client().post(compose_url(action), form)
+            results[i] = (response.status_code, response.get("Location", ""))
+        except Exception as error:
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(isinstance(result, tuple) for result in results), results
+    assert {status for status, _location in results} == {302}
+    assert len({location for _status, location in results}) == 1
+    assert Letter.objects.count() == 1
+    assert Delivery.objects.count() == 1
