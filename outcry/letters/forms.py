@@ -40,10 +40,6 @@ def country_choices(language: str) -> list[tuple[str, str]]:
     return sorted(names, key=lambda pair: pair[1])
 
 
-def country_name(code: str, language: str) -> str:
-    return dict(country_choices(language)).get(code, code)
-
-
 CHANNEL_CHOICE_LABELS = {
     "email": _("Email, sent for you from this site (replies come to your address)"),
     "fax": _("Fax, sent for you from this site"),

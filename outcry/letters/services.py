@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from babel import Locale
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -539,8 +540,13 @@ def queue_letter(
         )
     try:
         with transaction.atomic():
+            # The supporter's country is free text elsewhere ("Korea"); the letter keeps the code.
             supporter = supporters.find_or_create_supporter(
-                email=email, name=name, country=country, postcode=postcode, language=language
+                email=email,
+                name=name,
+                country=Locale("en").territories.get(country, country) if country else "",
+                postcode=postcode,
+                language=language,
             )
             letter.supporter = supporter
             letter.nonce = nonce

@@ -37,7 +37,6 @@ from outcry.letters.forms import (
     DistrictForm,
     SenderForm,
     TargetsForm,
-    country_name,
     district_value,
     excerpt,
     parse_district,
@@ -224,12 +223,16 @@ def _compose(
             valid = False
             status = 400
 
-    if valid and goto == "send":
-        response = _send(request, action, form, sender, chosen, template, nonce)
-        if isinstance(response, HttpResponse):
-            return response
-        status = 429 if isinstance(response, services.TooManyLetters) else 400
-        form.add_error(None, response.message)
+    # Only a letter the supporter has seen is sent: not the defaults of a form
+    # that was never shown, nor one just switched to another language.
+    if valid and goto == "send" and "compose_step" in request.POST and not switched:
+        try:
+            letter = _send(request, action, form, sender, chosen, template, nonce)
+        except services.LetterRefused as refusal:
+            status = 429 if isinstance(refusal, services.TooManyLetters) else 400
+            form.add_error(None, refusal.message)
+        else:
+            return redirect("letters:sent", action.slug, letter.nonce)
     elif not valid and "compose_step" in request.POST:
         status = 400
 
@@ -348,30 +351,35 @@ def _preview_context(
     }
 
 
-def _send(request, action, form, sender, chosen, template, nonce):
-    """Queue the letter; a redirect to the thank-you page, or the refusal to show."""
+def _send(
+    request: HttpRequest,
+    action: LetterAction,
+    form: ComposeForm,
+    sender: SenderForm,
+    chosen: list[Target],
+    template,
+    nonce: str,
+) -> Letter:
+    """Queue the letter (services.queue_letter); raises its LetterRefused."""
     data = sender.cleaned_data
-    try:
-        letter, _created = services.queue_letter(
-            action=action,
-            nonce=services.read_nonce(nonce),
-            email=data["email"],
-            name=data["name"],
-            language=get_language(),
-            template=template,
-            subject=form.cleaned_data["subject"],
-            body=form.body(),
-            is_personalised=form.is_personalised(),
-            targets=chosen,
-            codes=form.cleaned_data["channels"],
-            city=data.get("city") or "",
-            country=sender.country_code,
-            postcode=data.get("zip_code") or "",
-            network=network_key(request),
-        )
-    except services.LetterRefused as refusal:
-        return refusal
-    return redirect("letters:sent", action.slug, letter.nonce)
+    letter, _created = services.queue_letter(
+        action=action,
+        nonce=services.read_nonce(nonce),
+        email=data["email"],
+        name=data["name"],
+        language=get_language(),
+        template=template,
+        subject=form.cleaned_data["subject"],
+        body=form.body(),
+        is_personalised=form.is_personalised(),
+        targets=chosen,
+        codes=form.cleaned_data["channels"],
+        city=data.get("city") or "",
+        country=sender.country_code,
+        postcode=data.get("zip_code") or "",
+        network=network_key(request),
+    )
+    return letter
 
 
 @require_GET
@@ -388,11 +396,7 @@ def sent(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         letter.deliveries.select_related("target", "channel").order_by("target__name", "pk")
     )
     items = [_delivery_item(letter, delivery) for delivery in deliveries]
-    context = {
-        "letter": letter,
-        "items": items,
-        "sender_country": country_name(letter.sender_country, get_language()),
-    }
+    context = {"letter": letter, "items": items}
     return _render(request, letter.action, "letter_sent", context)
 
 

@@ -371,3 +371,12 @@ def test_the_same_form_from_ten_browsers_at_once_makes_one_letter(settings):
     assert len({location for _status, location in results}) == 1
     assert Letter.objects.count() == 1
     assert Delivery.objects.count() == 1
+
+
+def test_send_from_a_letter_never_shown_only_shows_it(client, action, embassy):
+    form = letter_form(action, targets=[embassy])
+    del form["compose_step"]
+    response = client.post(compose_url(action), form)
+    assert response.status_code == 200
+    assert 'id="letter-preview"' in response.content.decode()
+    assert_nothing_written()
