@@ -7,7 +7,12 @@ LetterAction writes to. A supporter's Letter goes to one or more targets; each
 (letter, target, channel) is a Delivery, a ledger row written before sending.
 """
 
+import functools
+
+import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -133,6 +138,21 @@ class Target(models.Model):
         return [c for c in self.channels.all() if c.status == Channel.Status.ACTIVE]
 
 
+@functools.lru_cache(maxsize=8192)  # imports check thousands of numbers, often the same
+def e164(raw: str, *, region: str = "") -> str | None:
+    """*raw* as an E.164 number ("+8227381038") if it is valid, else None.
+
+    A number written without its country code is read in *region*'s plan.
+    """
+    try:
+        number = phonenumbers.parse(raw, region.upper() or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 class Channel(models.Model):
     """One way to reach a target, with its own status and verification date."""
 
@@ -200,6 +220,39 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+    def clean(self) -> None:
+        """Check the value for its kind, and store phone and fax numbers as E.164."""
+        value = self.value.strip()
+        if self.kind in {self.Kind.PHONE, self.Kind.FAX}:
+            try:
+                region = self.target.country  # the parent form's, in an admin inline
+            except Target.DoesNotExist:
+                region = ""
+            number = e164(value, region=region)
+            if number is None:
+                raise ValidationError(
+                    {
+                        "value": _(
+                            "This is not a valid phone number. Write it with its country "
+                            "code, e.g. +82 2 738 1038."
+                        )
+                    }
+                )
+            value = number
+        elif self.kind == self.Kind.EMAIL:
+            try:
+                validate_email(value)
+            except ValidationError:
+                raise ValidationError({"value": _("This is not an email address.")}) from None
+        elif self.kind == self.Kind.WEBFORM:
+            try:
+                URLValidator(schemes=["http", "https"])(value)
+            except ValidationError:
+                raise ValidationError(
+                    {"value": _("Give the web form's address, starting with https://.")}
+                ) from None
+        self.value = value
 
 
 class TargetList(models.Model):

@@ -1,0 +1,38 @@
+"""Import a country's embassies and consulates from the database-of-embassies CSV."""
+
+from outcry.letters import importers
+from outcry.letters.management.commands._import import ImportCommand
+
+
+class Command(ImportCommand):
+    help = (
+        "Import diplomatic missions from a database_of_embassies CSV (a file or an http(s) URL; "
+        f"canonical: {importers.MISSIONS_URL}). Idempotent: targets are keyed by Wikidata id; "
+        "missions no longer listed are closed, never deleted."
+    )
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--operator-country",
+            metavar="CODE",
+            help="Only missions operated by this state (ISO code, e.g. CN).",
+        )
+        parser.add_argument(
+            "--list", dest="list_slug", metavar="SLUG", help="Add every open mission to this list."
+        )
+        parser.add_argument(
+            "--list-name", metavar="NAME", help="The list's name, if it has to be created."
+        )
+
+    def run_import(self, *, fetch, **options):
+        path, source = fetch(options["source"])
+        return importers.import_missions(
+            path=path,
+            source=source,
+            operator_country=options["operator_country"],
+            list_slug=options["list_slug"],
+            list_name=options["list_name"],
+            allow_removals=options["allow_removals"],
+            stream=self.stderr,
+        )
