@@ -12,6 +12,7 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.campaigns.urls")),
     path("", include("outcry.petitions.urls")),
     path("", include("outcry.letters.urls")),
+    path("", include("outcry.letters.urls_directory")),
 )
 
 handler400 = "outcry.core.views.bad_request"

@@ -18,7 +18,9 @@ ORGANISERS_GROUP = "Organisers"
 # may do it to (their organisations' campaigns, supporters who consented to
 # them) is decided by the admin classes. Deleting campaigns, petitions or
 # signatures, the email ledger, the audit log and user accounts stay with
-# superusers.
+# superusers. The target directory is shared by every organisation: organisers
+# keep it true (every change to contact details is audited) but close a target
+# rather than delete it; import runs and the ZIP table are written by commands.
 ORGANISER_PERMISSIONS = frozenset(
     {
         "campaigns.view_organisation",
@@ -56,6 +58,20 @@ ORGANISER_PERMISSIONS = frozenset(
         "letters.view_delivery",
         # Only to queue a failed delivery again (the ledger itself stays read-only).
         "letters.change_delivery",
+        "letters.view_target",
+        "letters.add_target",
+        "letters.change_target",
+        "letters.view_channel",
+        "letters.add_channel",
+        "letters.change_channel",
+        "letters.delete_channel",
+        "letters.view_targetlist",
+        "letters.add_targetlist",
+        "letters.change_targetlist",
+        "letters.view_importrun",
+        "letters.view_zipdistrict",
+        "letters.view_addressreport",
+        "letters.change_addressreport",
     }
 )
 
