@@ -112,9 +112,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         campaign = get_object_or_404(
             Campaign.objects.public()
             .select_related("lead_organisation")
-            .prefetch_related(
-                "texts", "partners", "petitions__texts", "letter_actions__templates"
-            ),
+            .prefetch_related("texts", "partners", "petitions__texts", "letter_actions__templates"),
             slug=slug,
         )
         html = render_to_string("campaigns/campaign_detail.html", campaign_context(campaign))

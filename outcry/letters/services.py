@@ -101,7 +101,7 @@ class NoChannelLeft(LetterRefused):
 class LetterTooLong(LetterRefused):
     field = "channels"
 
-    def __init__(self, message: str, fit: "Fit") -> None:
+    def __init__(self, message: str, fit: "Fit | None") -> None:
         super().__init__(message)
         self.fit = fit
 
