@@ -748,3 +748,13 @@ def test_a_letter_by_post_is_offered_as_a_pdf_to_print(client, action, embassy):
     assert "최근 중국에서 체포된 탈북 난민들을" in text
     assert "3505 International Place" in text
     assert Delivery.objects.get().status == Delivery.Status.SENT
+
+
+def test_an_unreachable_target_links_to_the_address_report(client, embassy):
+    silent = make_target(name="Consulate-General in Chicago")
+    action = make_letter_action(selection="choose", targets=[embassy, silent])
+    sender = {"name": "Ana", "email": "ana@example.org", "country": "US", "goto": "targets"}
+    content = page(client.post(compose_url(action), sender))
+    report = reverse("letters_directory:report", args=[silent.pk])
+    assert f'href="{report}"' in content
+    assert client.get(report).status_code == 200
