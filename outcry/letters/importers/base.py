@@ -30,10 +30,7 @@ from outcry.letters.models import Channel, ImportRun, Target, TargetList, e164
 # or delete more than this share of what a previous run imported, unless told.
 REMOVAL_GUARD = 1 / 3
 
-
 DOWNLOAD_TIMEOUT_SECONDS = 60
-
-
 DOWNLOAD_MAX_BYTES = 200 * 1024 * 1024
 
 

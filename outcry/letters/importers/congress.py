@@ -29,33 +29,25 @@ from outcry.letters.importers.base import (
 from outcry.letters.models import Channel, ImportRun, Target
 
 CONGRESS = "congress"
-
-
 CONGRESS_URL = "https://unitedstates.github.io/congress-legislators/legislators-current.yaml"
-
-
 OFFICES_URL = (
     "https://unitedstates.github.io/congress-legislators/legislators-district-offices.yaml"
 )
 
-
+# Stored in English as the source is; marked so the composer can translate them.
 ROLE_SENATOR = gettext_noop("Senator")
-
-
 ROLE_REPRESENTATIVE = gettext_noop("Representative")
-
-
 ROLE_DELEGATE = gettext_noop("Delegate")
-
-
 ROLE_RESIDENT_COMMISSIONER = gettext_noop("Resident Commissioner")
-
-
 # Non-voting members of the House: Washington DC and the territories.
-HOUSE_DELEGATIONS = {"DC": ROLE_DELEGATE, "GU": ROLE_DELEGATE, "VI": ROLE_DELEGATE}
-
-
-HOUSE_DELEGATIONS |= {"AS": ROLE_DELEGATE, "MP": ROLE_DELEGATE, "PR": ROLE_RESIDENT_COMMISSIONER}
+HOUSE_DELEGATIONS = {
+    "DC": ROLE_DELEGATE,
+    "GU": ROLE_DELEGATE,
+    "VI": ROLE_DELEGATE,
+    "AS": ROLE_DELEGATE,
+    "MP": ROLE_DELEGATE,
+    "PR": ROLE_RESIDENT_COMMISSIONER,
+}
 
 
 def read_yaml(path: Path) -> Any:
@@ -70,16 +62,19 @@ def read_yaml(path: Path) -> Any:
 def read_contact_forms(path: Path) -> dict[str, str]:
     """bioguide id → the URL of the member's contact form page."""
     forms = {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if "bioguide" not in (reader.fieldnames or []):
-            raise ImportFailed(f"{path.name} is not a contact_forms file: no column bioguide.")
-        for row in reader:
-            url = parse_url(
-                row.get("contact_congress_form_url") or "", max_length=500
-            ) or parse_url(row.get("congress_legislators_contact_form") or "", max_length=500)
-            if url and row.get("bioguide"):
-                forms[row["bioguide"].strip()] = url
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if "bioguide" not in (reader.fieldnames or []):
+                raise ImportFailed(f"{path.name} is not a contact_forms file: no column bioguide.")
+            for row in reader:
+                url = parse_url(
+                    row.get("contact_congress_form_url") or "", max_length=500
+                ) or parse_url(row.get("congress_legislators_contact_form") or "", max_length=500)
+                if url and row.get("bioguide"):
+                    forms[row["bioguide"].strip()] = url
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise ImportFailed(f"{path.name}: {error}") from None
     return forms
 
 
@@ -107,17 +102,19 @@ def legislator_facts(
     member: dict, *, offices: dict[str, list], contact_forms: dict[str, str], notes: list[str]
 ) -> TargetFacts | str:
     """The target one legislators-current.yaml entry describes, or the reason it is skipped."""
-    if not isinstance(member, dict):
+    if not isinstance(member, dict) or not isinstance(member.get("id"), dict):
         return "an entry that is not a member"
-    bioguide = str((member.get("id") or {}).get("bioguide") or "")
+    bioguide = str(member["id"].get("bioguide") or "")
     if not re.fullmatch(r"[A-Z]\d{6}", bioguide):
         return f"a member without a valid bioguide id ({bioguide!r})"
     where = f"bioguide:{bioguide}"
-    name = member.get("name") or {}
-    terms = member.get("terms") or []
-    if not terms or not name.get("last"):
+    name = member.get("name")
+    terms = member.get("terms")
+    if not (isinstance(name, dict) and name.get("last") and isinstance(terms, list) and terms):
         return f"{where}: no name or no term"
     term = terms[-1]
+    if not isinstance(term, dict):
+        return f"{where}: a term that is not a term"
     state = str(term.get("state") or "")
     if not re.fullmatch(r"[A-Z]{2}", state) or term.get("type") not in {"sen", "rep"}:
         return f"{where}: term without a state or type"
@@ -151,6 +148,8 @@ def legislator_facts(
     if form_url:
         channels.append(ChannelFacts(kind=Channel.Kind.WEBFORM, value=form_url))
     for office in offices.get(bioguide, []):
+        if not isinstance(office, dict):
+            continue
         city = str(office.get("city") or "").strip()
         label = f"{city} office" if city else "District office"
         office_where = f"{where} office {office.get('id', '?')}"
@@ -215,8 +214,12 @@ def import_congress(
         if not isinstance(entries, list):
             raise ImportFailed(f"{offices_path.name} is not a list of district offices.")
         for entry in entries:
-            if isinstance(entry, dict) and isinstance(entry.get("offices"), list):
-                offices[str((entry.get("id") or {}).get("bioguide"))] = entry["offices"]
+            if (
+                isinstance(entry, dict)
+                and isinstance(entry.get("id"), dict)
+                and isinstance(entry.get("offices"), list)
+            ):
+                offices[str(entry["id"].get("bioguide"))] = entry["offices"]
     contact_forms = read_contact_forms(contact_forms_path) if contact_forms_path else {}
 
     with recorded_run(kind=CONGRESS, source=source) as (run, tally):
@@ -233,6 +236,8 @@ def import_congress(
                 tally.skipped += 1
             else:
                 records[record.external_id] = record
+        if not records:
+            raise ImportFailed(f"{path.name}: no members could be read (see the notes).")
         existing = {
             target.external_id: target
             for target in Target.objects.filter(external_id__in=list(records)).prefetch_related(

@@ -34,18 +34,15 @@ from outcry.letters.models import Channel, ImportRun, Target
 
 MISSIONS = "missions"
 
-
 # Where operators refresh from (see the SOURCES.md next to the test data).
 MISSIONS_URL = (
     "https://raw.githubusercontent.com/database-of-embassies/database-of-embassies/"
     "master/database_of_embassies.csv"
 )
 
-
 # Words stored on targets, in English as the sources are; marked so that the
 # composer can show them translated with gettext() when it prints a letter.
 YOUR_EXCELLENCY = gettext_noop("Your Excellency")
-
 
 MISSION_TYPES = {
     # source "type": (category, office, role, salutation)
@@ -80,7 +77,6 @@ MISSION_TYPES = {
         gettext_noop("Dear Consul"),
     ),
 }
-
 
 # Country names in the sources that Babel spells differently.
 COUNTRY_ALIASES = {
@@ -213,7 +209,7 @@ def mission_facts(row: dict[str, str], *, line: int, notes: list[str]) -> Target
     if not re.fullmatch(r"Q\d+", qid):
         return f"line {line}: no Wikidata id"
     where = f"line {line} ({qid})"
-    kind = (row.get("type") or "").strip()
+    kind = (row.get("type") or "").strip().lower()
     if kind not in MISSION_TYPES:
         return (
             f"{where}: a {kind or 'mission of no type'} in {row.get('country')!r} is not imported"
@@ -319,7 +315,8 @@ def import_missions(
     else:
         rows = list(enumerate(rows, start=2))
     if not rows:
-        raise ImportFailed(f"{path.name}: no missions to import.")
+        of = f" of {operator_country}" if operator_country else ""
+        raise ImportFailed(f"{path.name}: no missions{of} to import.")
 
     with recorded_run(kind=MISSIONS, source=source) as (run, tally):
         if operator_country:
@@ -335,6 +332,8 @@ def import_missions(
                 tally.skipped += 1
             else:
                 records[record.external_id] = record
+        if not records:
+            raise ImportFailed(f"{path.name}: no missions could be read (see the notes).")
         existing = {
             target.external_id: target
             for target in Target.objects.filter(external_id__in=list(records)).prefetch_related(

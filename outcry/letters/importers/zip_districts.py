@@ -11,7 +11,6 @@ from outcry.letters.models import ImportRun, ZipDistrict
 
 ZIP_DISTRICTS = "zip_districts"
 
-
 ZIP_DISTRICTS_URL = (
     "https://raw.githubusercontent.com/OpenSourceActivismTech/us-zipcodes-congress/master/zccd.csv"
 )

@@ -282,6 +282,25 @@ def test_a_url_is_downloaded_and_recorded_as_the_source(db, missions_csv):
     assert ImportRun.objects.filter(finished_at__isnull=False).get().source == url
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not: [closed", "is not readable YAML"),
+        ("just a string\n", "is not a list of legislators"),
+        (
+            "- 1\n- id: {bioguide: nonsense}\n- id: {bioguide: S000033}\n  name: Bernie\n",
+            "no members",
+        ),
+    ],
+)
+def test_a_broken_congress_file_is_refused_and_changes_nothing(db, tmp_path, text, message):
+    broken = tmp_path / "legislators.yaml"
+    broken.write_text(text)
+    with pytest.raises(CommandError, match=message):
+        run("import_congress", broken)
+    assert not Target.objects.exists()
+
+
 # ---------------------------------------------------------------------------
 # Congress and ZIP codes: each imported once per module (they are the slow ones)
 
