@@ -67,9 +67,10 @@ messages: install
 	$(PY) manage.py compile_catalogues -v 2
 
 # Third-party files are copied out of npm packages (fetched with `npm pack`, never from a
-# CDN) into outcry/static/vendor/<package>-<version>/ and committed; run this only to
-# upgrade. Fonts for letter PDFs (Latin, Korean, Simplified Chinese): the regular weight
-# of each, with its SIL Open Font License.
+# CDN) and committed; run this only to upgrade. Browser assets go to
+# outcry/static/vendor/<package>-<version>/. Fonts for letter PDFs (Latin, Korean,
+# Simplified Chinese; the regular weight of each, with its SIL Open Font License) are
+# used on the server only, so they go to outcry/letters/fonts/<package>-<version>/.
 FONTS := noto-sans@0.4.2:NotoSans noto-sans-kr@0.4.3:NotoSansKR noto-sans-sc@0.4.3:NotoSansSC
 
 # `make vendor` runs every vendor-* target.
@@ -79,7 +80,7 @@ vendor-fonts:
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for spec in $(FONTS); do \
 		package=$${spec%%:*}; family=$${spec##*:}; name=$${package%%@*}; version=$${package##*@}; \
-		dest=outcry/static/vendor/$$name-$$version; \
+		dest=outcry/letters/fonts/$$name-$$version; \
 		(cd "$$tmp" && npm pack --silent "@expo-google-fonts/$$package" >/dev/null); \
 		tar -xzf "$$tmp/expo-google-fonts-$$name-$$version.tgz" -C "$$tmp" \
 			"package/400Regular/$${family}_400Regular.ttf" package/LICENSE_FONT; \

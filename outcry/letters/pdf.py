@@ -34,7 +34,8 @@ from outcry.letters.wording import (
     wording_for,
 )
 
-FONT_DIR = Path(settings.BASE_DIR) / "outcry" / "static" / "vendor"
+# Server-side only: kept out of static/ so collectstatic neither copies nor serves 17 MB.
+FONT_DIR = Path(settings.BASE_DIR) / "outcry" / "letters" / "fonts"
 FONTS = {
     "latin": FONT_DIR / "noto-sans-0.4.2" / "NotoSans_400Regular.ttf",
     "ko": FONT_DIR / "noto-sans-kr-0.4.3" / "NotoSansKR_400Regular.ttf",
