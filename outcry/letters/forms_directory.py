@@ -1,6 +1,7 @@
 """The form a supporter uses to report an outdated address."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.forms import TextField
@@ -11,7 +12,7 @@ from outcry.letters.services_directory import NOTE_MAX_LENGTH
 class ChannelChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Channel) -> str:
         value = " ".join(obj.value.split())  # a postal address on one line
-        label = f"{obj.get_kind_display()}: {value}"
+        label = f"{capfirst(obj.get_kind_display())}: {value}"
         return f"{label} ({obj.label})" if obj.label else label
 
 
@@ -20,6 +21,7 @@ class AddressReportForm(forms.Form):
         label=_("Which address is out of date?"),
         queryset=Channel.objects.none(),
         required=False,
+        blank=True,  # offer the empty choice as a radio button too
         empty_label=_("I am not sure, or it is not listed"),
         widget=forms.RadioSelect,
     )

@@ -231,7 +231,9 @@ def test_a_supporter_reports_an_outdated_address(client, seoul):
     html = page.content.decode()
     assert page.status_code == 200
     assert "Report an outdated address" in html
-    assert "+8227381038" in html and 'type="radio"' in html
+    assert "+8227381038" in html
+    assert "Phone: +8227381038</label>" in html
+    assert "I am not sure, or it is not listed</label>" in html
     assert (
         client.get(report_url(seoul, "ko"))
         .content.decode()
