@@ -355,7 +355,12 @@ class LetterAction(models.Model):
 
     @property
     def channel_codes(self) -> list[str]:
-        return [code.strip() for code in self.channels.split(",") if code.strip()]
+        """The channels supporters are offered now: those configured, less fax when
+        this site has no fax service (OUTCRY_FAX_BACKEND=none)."""
+        from outcry.letters.delivery import fax_available
+
+        codes = [code.strip() for code in self.channels.split(",") if code.strip()]
+        return [code for code in codes if code != "fax" or fax_available()]
 
     def template_for(self, language: str) -> "LetterTemplate | None":
         return pick_translation(self.templates.all(), language, self.campaign.language_codes)

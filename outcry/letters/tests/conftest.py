@@ -187,3 +187,10 @@ def database_tasks(settings):
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
+
+
+@pytest.fixture(autouse=True)
+def _fax_service(settings):
+    """A site with a fax service, as composer tests expect; fax tests override it."""
+    settings.FAX_BACKEND = "email"
+    settings.FAX_EMAIL_PATTERN = "{number}@fax.example.net"

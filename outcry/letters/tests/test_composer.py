@@ -758,3 +758,11 @@ def test_an_unreachable_target_links_to_the_address_report(client, embassy):
     report = reverse("letters_directory:report", args=[silent.pk])
     assert f'href="{report}"' in content
     assert client.get(report).status_code == 200
+
+
+def test_fax_is_not_offered_on_a_site_without_a_fax_service(client, action, embassy, settings):
+    settings.FAX_BACKEND = "none"
+    assert "fax" not in action.channel_codes
+    response = post_letter(client, action, channels=("fax",))
+    assert response.status_code == 400
+    assert not Letter.objects.exists()
