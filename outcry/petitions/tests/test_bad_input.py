@@ -456,3 +456,15 @@ def test_a_request_with_too_many_fields_gets_a_readable_page(client, petition, s
     assert response.status_code == 400
     assert "We could not read that request" in response.content.decode()
     assert not Signature.objects.exists()
+
+
+def test_errors_and_help_are_tied_to_their_fields_for_screen_readers(client, petition):
+    import re
+
+    response = post_signature(client, petition, name="", email="not-an-email")
+    html = response.content.decode()
+    described = re.findall(r'aria-describedby="([^"]+)"', html)
+    assert described, "fields with errors must point at their message"
+    for ids in described:
+        for element_id in ids.split():
+            assert f'id="{element_id}"' in html, f"aria-describedby names a missing id {element_id}"
