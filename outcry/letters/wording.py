@@ -71,7 +71,11 @@ def wording_for(*, letter: Letter, target: Target) -> Wording:
     language = letter.language
     name = sender_name(letter)
     with translation.override(language):
-        salutation = clean(target.salutation).strip() or gettext("Dear Sir or Madam")
+        # Salutations from the importers are stored in English and are in the
+        # catalogue ("Your Excellency" → "존경하는 대사님께"); one an organiser typed
+        # is not, and gettext() returns it unchanged.
+        stored = clean(target.salutation).strip()
+        salutation = gettext(stored) if stored else gettext("Dear Sir or Madam")
         closing = gettext("Yours sincerely,")
     if not language.startswith(_CJK_LANGUAGES) and salutation[-1] not in ",:.!":
         salutation += ","

@@ -55,7 +55,8 @@ def test_fax_pages_carry_korean_chinese_and_latin_text_one_target_per_page():
         assert "他们是难民，不应被强制遣返" in text  # noqa: RUF001 - Chinese body
         assert "Please let them go to the country of their choice." in text
     assert "Embassy of the People's Republic of China" in first and "Fax +12024952266" in first
-    assert "Your Excellency" in first
+    # The importer's English salutation, in the letter's language (Korean here).
+    assert "존경하는 대사님께" in first and "Your Excellency" not in first
     assert "주한 중국대사관" in second and "대사님께" in second
     assert "@" not in first  # never the supporter's email address on paper
 
@@ -137,7 +138,7 @@ def test_post_address_sits_in_the_window_of_a_din_5008_envelope_and_labels_follo
     labels = reader.pages[2].extract_text()
     for line in ["3505 International Place NW", "UNITED STATES", SEOUL, "주한 중국대사관"]:
         assert line in labels
-    assert "Your Excellency" not in labels  # labels carry addresses only
+    assert "대사님께" not in labels  # labels carry addresses only
 
 
 def test_unknown_layout_and_no_targets_are_refused_with_a_clear_error():
