@@ -15,10 +15,9 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.forms import LineField, TextField
-from outcry.core.text import has_control_characters
 from outcry.letters import services
 from outcry.letters.models import Letter, LetterAction, LetterTemplate, Paragraph, Target
-from outcry.supporters.models import Supporter, normalise_email
+from outcry.supporters.forms import SupporterForm
 
 ZIP_CODE = re.compile(r"^([0-9]{5})(?:-?[0-9]{4})?$")  # ASCII digits only
 # Territory codes in CLDR that are not countries one lives in.
@@ -50,24 +49,9 @@ CHANNEL_CHOICE_LABELS = {
 }
 
 
-class SenderForm(forms.Form):
+class SenderForm(SupporterForm):
     """Step 1: who is writing, and where from (the ZIP code for a letter to Congress)."""
 
-    name = LineField(
-        label=_("Your name"),
-        max_length=100,
-        error_messages={"required": _("Please tell us your name.")},
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    email = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        error_messages={
-            "required": _("Please give your email address."),
-            "invalid": _("This does not look like an email address. Please check it."),
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
     country = forms.ChoiceField(
         label=_("Country"),
         required=False,
@@ -106,14 +90,6 @@ class SenderForm(forms.Form):
             if action.selection == LetterAction.Selection.NEAREST_MISSION:
                 country.required = True
                 country.help_text = _("We find the office nearest to you in this country.")
-
-    def clean_email(self) -> str:
-        """The address as the database keeps it (see petitions.forms.SignForm)."""
-        email = normalise_email(self.cleaned_data["email"])
-        limit = Supporter._meta.get_field("email").max_length
-        if has_control_characters(email) or len(email) > limit:
-            raise ValidationError(self.fields["email"].error_messages["invalid"], code="invalid")
-        return email
 
     def clean_zip_code(self) -> str:
         value = self.cleaned_data["zip_code"]

@@ -105,7 +105,7 @@ def test_control_characters_and_line_breaks_in_a_name_are_refused(client, petiti
 def test_control_characters_are_refused_in_korean_too(client, petition):
     response = post_signature(client, petition, language="ko", name="Min\x00jun")
     assert_refused(response, "", language="ko")
-    assert f'id="p{petition.pk}-name-error"' in response.content.decode()
+    assert f'id="p{petition.pk}-name_error"' in response.content.decode()
 
 
 def test_a_comment_keeps_its_lines_but_loses_control_characters(client, petition):
@@ -288,7 +288,7 @@ def test_an_email_that_grows_when_lower_cased_is_refused(client, petition):
 def test_invalid_email_is_refused_in_korean(client, petition):
     response = post_signature(client, petition, language="ko", email="min@@example.org")
     assert_refused(response, "", language="ko")
-    assert f'id="p{petition.pk}-email-error"' in response.content.decode()
+    assert f'id="p{petition.pk}-email_error"' in response.content.decode()
 
 
 # Choices and consents

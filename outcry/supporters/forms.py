@@ -1,0 +1,45 @@
+"""The fields every action asks of a supporter, checked once for all of them."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from outcry.core.forms import LineField
+from outcry.core.text import has_control_characters
+from outcry.supporters.models import Supporter, normalise_email
+
+
+class SupporterForm(forms.Form):
+    """Name and email, as signing, writing a letter or any other action asks them.
+
+    Subclasses add their own fields after these two.
+    """
+
+    name = LineField(
+        label=_("Your name"),
+        max_length=100,
+        error_messages={"required": _("Please tell us your name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        error_messages={
+            "required": _("Please give your email address."),
+            "invalid": _("This does not look like an email address. Please check it."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_email(self) -> str:
+        """The address as the database keeps it, checked again in that form.
+
+        Django's validator lets control characters through in a quoted local part
+        ("a\\x01b"@example.org), and lower-casing can lengthen an address past the
+        column ("İ" becomes two code points).
+        """
+        email = normalise_email(self.cleaned_data["email"])
+        limit = Supporter._meta.get_field("email").max_length
+        if has_control_characters(email) or len(email) > limit:
+            raise ValidationError(self.fields["email"].error_messages["invalid"], code="invalid")
+        return email
