@@ -270,6 +270,48 @@ def _sync_channels(*, target: Target, channels: list[ChannelFacts], kind: str) -
     return changed
 
 
+def collect_records(
+    results: Iterable[tuple[str, "TargetFacts | str"]], *, tally: Tally
+) -> dict[str, "TargetFacts"]:
+    """Keep each source row's facts by external id; a refusal (a string) becomes a note.
+
+    *results* pairs a row's place ("line 12", "C000127") with what reading it gave.
+    A second row with the same external id is skipped: the first one wins.
+    """
+    records: dict[str, TargetFacts] = {}
+    for place, record in results:
+        if isinstance(record, str):
+            tally.notes.append(record)
+            tally.skipped += 1
+        elif record.external_id in records:
+            tally.notes.append(f"{place}: {record.external_id} listed twice; first kept")
+            tally.skipped += 1
+        else:
+            records[record.external_id] = record
+    return records
+
+
+def sync_records(
+    records: dict[str, "TargetFacts"],
+    *,
+    run: ImportRun,
+    tally: Tally,
+    label: str,
+    stream: TextIO | None,
+) -> None:
+    """Create or update a Target for every record, showing progress on *stream*."""
+    existing = {
+        target.external_id: target
+        for target in Target.objects.filter(external_id__in=list(records)).prefetch_related(
+            "channels"
+        )
+    }
+    with Progress(total=len(records), label=label, stream=stream) as progress:
+        for external_id, record in records.items():
+            tally.count(sync_target(target=existing.get(external_id), record=record, run=run))
+            progress.advance()
+
+
 def close_missing(*, targets, seen: set[str], source: str, allow_removals: bool) -> int:
     """Close the open targets in *targets* whose external id is not in *seen*; return how many.
 

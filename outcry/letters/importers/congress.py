@@ -12,7 +12,6 @@ from typing import Any, TextIO
 import yaml
 from django.utils.translation import gettext_noop
 
-from outcry.core.progress import Progress
 from outcry.letters.importers.base import (
     ChannelFacts,
     ImportFailed,
@@ -20,11 +19,12 @@ from outcry.letters.importers.base import (
     add_to_list,
     check_list_slug,
     close_missing,
+    collect_records,
     parse_phone,
     parse_url,
     postal_channel,
     recorded_run,
-    sync_target,
+    sync_records,
 )
 from outcry.letters.models import Channel, ImportRun, Target
 
@@ -223,31 +223,21 @@ def import_congress(
     contact_forms = read_contact_forms(contact_forms_path) if contact_forms_path else {}
 
     with recorded_run(kind=CONGRESS, source=source) as (run, tally):
-        records: dict[str, TargetFacts] = {}
-        for member in members:
-            record = legislator_facts(
-                member, offices=offices, contact_forms=contact_forms, notes=tally.notes
-            )
-            if isinstance(record, str):
-                tally.notes.append(record)
-                tally.skipped += 1
-            elif record.external_id in records:
-                tally.notes.append(f"{record.external_id} listed twice; first kept")
-                tally.skipped += 1
-            else:
-                records[record.external_id] = record
+        records = collect_records(
+            (
+                (
+                    f"member {number}",
+                    legislator_facts(
+                        member, offices=offices, contact_forms=contact_forms, notes=tally.notes
+                    ),
+                )
+                for number, member in enumerate(members, start=1)
+            ),
+            tally=tally,
+        )
         if not records:
             raise ImportFailed(f"{path.name}: no members could be read (see the notes).")
-        existing = {
-            target.external_id: target
-            for target in Target.objects.filter(external_id__in=list(records)).prefetch_related(
-                "channels"
-            )
-        }
-        with Progress(total=len(records), label="members of Congress", stream=stream) as progress:
-            for external_id, record in records.items():
-                tally.count(sync_target(target=existing.get(external_id), record=record, run=run))
-                progress.advance()
+        sync_records(records, run=run, tally=tally, label="members of Congress", stream=stream)
         tally.removed = close_missing(
             targets=Target.objects.filter(
                 external_id__startswith="bioguide:", category=Target.Category.LEGISLATOR

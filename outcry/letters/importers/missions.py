@@ -14,7 +14,6 @@ from babel import Locale
 from babel.languages import get_official_languages
 from django.utils.translation import gettext_noop
 
-from outcry.core.progress import Progress
 from outcry.letters.importers.base import (
     ChannelFacts,
     ImportFailed,
@@ -22,13 +21,14 @@ from outcry.letters.importers.base import (
     add_to_list,
     check_list_slug,
     close_missing,
+    collect_records,
     parse_coordinate,
     parse_email,
     parse_phone,
     parse_url,
     postal_channel,
     recorded_run,
-    sync_target,
+    sync_records,
 )
 from outcry.letters.models import Channel, ImportRun, Target
 
@@ -321,29 +321,16 @@ def import_missions(
     with recorded_run(kind=MISSIONS, source=source) as (run, tally):
         if operator_country:
             tally.notes.append(f"Only missions of {operator_country}: {len(rows)} rows.")
-        records: dict[str, TargetFacts] = {}
-        for line, row in rows:
-            record = mission_facts(row, line=line, notes=tally.notes)
-            if isinstance(record, str):
-                tally.notes.append(record)
-                tally.skipped += 1
-            elif record.external_id in records:
-                tally.notes.append(f"line {line}: {record.external_id} listed twice; first kept")
-                tally.skipped += 1
-            else:
-                records[record.external_id] = record
+        records = collect_records(
+            (
+                (f"line {line}", mission_facts(row, line=line, notes=tally.notes))
+                for line, row in rows
+            ),
+            tally=tally,
+        )
         if not records:
             raise ImportFailed(f"{path.name}: no missions could be read (see the notes).")
-        existing = {
-            target.external_id: target
-            for target in Target.objects.filter(external_id__in=list(records)).prefetch_related(
-                "channels"
-            )
-        }
-        with Progress(total=len(records), label="missions", stream=stream) as progress:
-            for external_id, record in records.items():
-                tally.count(sync_target(target=existing.get(external_id), record=record, run=run))
-                progress.advance()
+        sync_records(records, run=run, tally=tally, label="missions", stream=stream)
         covered = (
             {operator_country}
             if operator_country
