@@ -1,12 +1,13 @@
 """Public campaign pages.
 
 The campaign page is the page a surge hits. Its HTML is rendered once per
-language every few seconds and kept in the cache with a placeholder where the
-CSRF token goes; each request only swaps in its own token.
+language every few seconds and kept in this process's memory (the "local" cache,
+also with Redis) with a placeholder where the CSRF token goes; each request only
+swaps in its own token.
 """
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
@@ -107,7 +108,7 @@ def render_campaign_page(
 
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     key = f"campaign-page:{slug}:{get_language()}"
-    html = cache.get(key)
+    html = caches["local"].get(key)
     if html is None:
         campaign = get_object_or_404(
             Campaign.objects.public()
@@ -117,7 +118,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         html = render_to_string("campaigns/campaign_detail.html", campaign_context(campaign))
         if settings.PAGE_CACHE_SECONDS:
-            cache.set(key, html, timeout=settings.PAGE_CACHE_SECONDS)
+            caches["local"].set(key, html, timeout=settings.PAGE_CACHE_SECONDS)
     return _with_token(request, html)
 
 
