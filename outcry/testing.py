@@ -1,5 +1,9 @@
-"""Plain helpers that make test objects with sensible defaults."""
+"""Plain helpers that make test objects with sensible defaults, and a loopback SMTP server."""
 
+import socket
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from itertools import count
 
 from django.test import Client
@@ -413,3 +417,55 @@ def post_letter(client: Client, action, page_language: str = "en", **form):
     with translation.override(page_language):
         url = reverse("letters:compose", args=[action.slug])
     return client.post(url, letter_form(action, **form))
+
+
+# A real SMTP server on loopback ------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (the kernel picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        return [
+            message_from_bytes(envelope.original_content, policy=default_policy)
+            for envelope in self.envelopes
+        ]
+
+
+class MailServer:
+    """A loopback SMTP server (aiosmtpd) that can be started and stopped on one fixed port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self._controller = None
+
+    def start(self) -> None:
+        # aiosmtpd is a development dependency: imported only when a test starts a server.
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"

@@ -25,7 +25,7 @@ from django.utils import timezone
 from outcry.core.queue import enqueue_with_transaction
 from outcry.letters.models import Delivery
 from outcry.letters.tasks import deliver_letter
-from outcry.letters.tests.conftest import PASSWORD, USERNAME
+from outcry.letters.testing import PASSWORD, USERNAME
 from outcry.letters.tests.delivery_helpers import make_letter, make_target, queue_delivery
 
 NUMBERS = [

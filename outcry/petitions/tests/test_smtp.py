@@ -8,7 +8,6 @@ import email
 import logging
 import re
 import signal
-import socket
 from datetime import timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -16,7 +15,6 @@ from email.utils import parseaddr
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.utils import timezone, translation
@@ -26,7 +24,7 @@ from outcry.core.env import env_email
 from outcry.core.models import OutgoingEmail
 from outcry.petitions.models import Signature
 from outcry.petitions.tasks import send_signature_confirmation
-from outcry.testing import make_petition, post_signature
+from outcry.testing import MailServer, make_petition, post_signature
 
 # Every header a confirmation email may carry; anything else is a leak or an injection.
 EXPECTED_HEADERS = {
@@ -39,52 +37,6 @@ EXPECTED_HEADERS = {
     "subject",
     "to",
 }
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now (the kernel picks it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[EmailMessage]:
-        return [
-            email.message_from_bytes(envelope.original_content, policy=default_policy)
-            for envelope in self.envelopes
-        ]
-
-
-class MailServer:
-    """A loopback SMTP server that can be started and stopped on one fixed port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.inbox = Inbox()
-        self._controller = None
-
-    def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
 
 
 @pytest.fixture
