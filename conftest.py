@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 
 @pytest.fixture(scope="session")
@@ -143,6 +144,11 @@ def _test_settings(settings):
         if config["BACKEND"].endswith("LocMemCache"):
             caches[alias]["LOCATION"] = uuid.uuid4().hex
     settings.CACHES = caches
+    yield
+    # The test client runs LocaleMiddleware in the test's own thread, and the language
+    # it activates for a /ko/ page stays active there: the next test in this process
+    # would then get Korean messages from code that uses the active language.
+    translation.deactivate()
 
 
 def pytest_report_header(config):
