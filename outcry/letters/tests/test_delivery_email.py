@@ -54,7 +54,7 @@ def test_letter_arrives_from_the_platform_in_the_supporters_name_with_reply_to_t
     assert "List-Unsubscribe" not in message  # one person's letter, not bulk mail
     assert message.get_content_type() == "text/plain"
     text = message.get_content().replace("\r\n", "\n")
-    assert text.startswith("Your Excellency")
+    assert text.startswith("존경하는 대사님께")  # the stored "Your Excellency", in Korean
     assert "강제 북송을 멈춰 주실 것을" in text and "他们是难民" in text
     assert text.rstrip().endswith("김민지\nSeoul")
     assert sorted(name.lower() for name in message) == sorted(EXPECTED_HEADERS)

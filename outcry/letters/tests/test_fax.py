@@ -35,7 +35,7 @@ def test_fax_reaches_interfax_as_a_pdf_with_korean_and_chinese_text(interfax):
     assert fax.reference == f"letter:{delivery.letter_id}:{delivery.target_id}:fax"
     text = fax.text()
     assert "강제 북송을 멈춰 주실 것을" in text and "他们是难民" in text
-    assert "Fax +12024952266" in text and "Your Excellency" in text
+    assert "Fax +12024952266" in text and "존경하는 대사님께" in text  # salutation in Korean
     assert [method for method, _path in interfax.requests] == ["POST"]
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT
