@@ -1,15 +1,20 @@
-"""Load the demo coalition and campaign (idempotent: running it again changes nothing)."""
+"""Load the demo coalition and campaign (idempotent: running it again changes nothing).
+
+The letter action and its targets come from outcry/letters/demo.py.
+"""
 
 import secrets
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from outcry.campaigns.models import Campaign, CampaignText, Organisation
 from outcry.campaigns.services import create_organiser
+from outcry.letters import importers
+from outcry.letters.demo import load_demo_letters
 from outcry.petitions.models import Petition, PetitionText
 
 ORGANISATIONS = [
@@ -74,11 +79,22 @@ PETITION_KO = """\
 
 
 class Command(BaseCommand):
-    help = "Load the demo coalition, campaign and petition, and an organiser login."
+    help = (
+        "Load the demo coalition, campaign, petition and letter action to China's missions, "
+        "and an organiser login. Idempotent."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--quiet-login", action="store_true", help="Do not print the organiser login."
+        )
+        parser.add_argument(
+            "--missions",
+            metavar="FILE_OR_URL",
+            help=(
+                "A database-of-embassies CSV whose PRC missions join the letter action's list "
+                "(default: ../shared/data/prc_missions/prc_missions.csv if it exists)."
+            ),
         )
 
     @transaction.atomic
@@ -148,8 +164,21 @@ class Command(BaseCommand):
                 language=language,
                 defaults={"title": title, "addressee": addressee, "text": text},
             )
+        try:
+            action = load_demo_letters(
+                campaign=campaign,
+                missions=options["missions"],
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
+        except importers.ImportFailed as error:
+            raise CommandError(str(error)) from None
         self._organiser(lead, quiet=options["quiet_login"])
-        self.stdout.write(self.style.SUCCESS(f"Demo campaign ready: /en/c/{campaign.slug}/"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo campaign ready: /en/c/{campaign.slug}/ (letters: /en/letters/{action.slug}/)"
+            )
+        )
 
     def _organiser(self, organisation: Organisation, *, quiet: bool) -> None:
         """Create the demo organiser once; its password is kept in var/ to print it again."""
