@@ -1,0 +1,173 @@
+# ruff: noqa: F811 - fixtures are imported from tests/e2e and outcry.letters.testing
+"""A supporter in Korea writes to China's embassy in a real browser, by email and by fax.
+
+The letter goes out for real, to servers on loopback: the email to an SMTP
+server (aiosmtpd) and the fax to a fake InterFax, both from
+outcry/letters/testing.py, which point this process's settings at them.
+
+How the deliveries go out during the test: the live server runs in this
+process, and tests run tasks with Django's immediate backend (the root
+conftest's ``_test_settings``). ``queue_letter`` enqueues each delivery task
+with ``transaction.on_commit``, so the live server's request thread sends the
+email and the fax as soon as the letter is committed, before it redirects the
+browser to the thank-you page. That page reads each delivery's status from the
+ledger, so "sent" there is the ledger's word; the SMTP server and the fake
+InterFax hold what was actually sent. (In production the same task is a row
+that ``db_worker`` picks up; the worker path is tested in outcry/letters/tests.)
+
+Test data is made in fixtures requested before the page (see tests/e2e/conftest.py):
+Django refuses ORM calls while Playwright runs in the test's thread.
+"""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+from django.utils.translation import gettext
+from playwright.sync_api import Page, expect
+
+from outcry.letters.demo import ACTION_SLUG
+from outcry.letters.models import Channel, Delivery, Target
+from outcry.letters.testing import interfax, interfax_server, mail_server  # noqa: F401 - fixtures
+from tests.e2e.conftest import browser, page  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.e2e
+
+SEOUL_EMBASSY = "wikidata:Q17007157"
+HOUSTON = "outcry-demo:prc-consulate-houston"
+# The seeds give no fax number for the embassy in Seoul; the test adds one, as
+# an organiser would in the admin. It only ever reaches the fake InterFax.
+TEST_FAX = "+82220000000"
+REFORM = "강제 송환을 멈추는 것은 중국에도 이익이 됩니다."
+OPENING = "중화인민공화국 주석께 이 편지를 드립니다."
+
+
+def ko(message: str) -> str:
+    """*message* as the Korean interface shows it (English until the catalogue has it)."""
+    with translation.override("ko"):
+        return gettext(message)
+
+
+def starting(text: str) -> re.Pattern:
+    """An accessible name that starts with *text* (labels may add "(required)")."""
+    return re.compile(rf"^{re.escape(text)}")
+
+
+def squeezed(text: str) -> str:
+    """*text* without any whitespace: PDF text extraction breaks lines where it likes."""
+    return "".join(text.split())
+
+
+def load_demo() -> None:
+    call_command("load_demo", quiet_login=True, stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.fixture
+def demo(live_server, interfax, mail_server):
+    """The demo on a live server, sending email to *mail_server* and faxes to *interfax*."""
+    load_demo()
+    seoul = Target.objects.get(external_id=SEOUL_EMBASSY)
+    Channel.objects.create(target=seoul, kind=Channel.Kind.FAX, value=TEST_FAX)
+    return live_server
+
+
+@pytest.fixture
+def korean_page(browser):
+    """A browser set to Korean, as a supporter's phone in Korea is."""
+    context = browser.new_context(locale="ko-KR")
+    yield context.new_page()
+    context.close()
+
+
+def letter_number(page: Page) -> int:
+    return int(re.sub(r"\D", "", page.locator("#letter-count").inner_text()))
+
+
+def test_a_supporter_in_korea_writes_to_the_embassy_in_seoul_by_email_and_fax(
+    demo, interfax, mail_server, korean_page
+):
+    page = korean_page
+    page.goto(demo.url + "/c/save-my-friend/")
+    expect(page).to_have_url(demo.url + "/ko/c/save-my-friend/")  # from Accept-Language
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    letters = page.locator(f"#letter-{ACTION_SLUG}")
+    expect(letters.get_by_role("heading")).to_have_text("중국 대사관과 영사관에 편지를 보내 주세요")
+    letters.get_by_role("link", name=ko("Write your letter")).click()
+
+    page.get_by_label(starting(ko("Your name"))).fill("김민지")
+    page.get_by_label(starting(ko("Email address"))).fill("minji@example.org")
+    page.get_by_label(starting(ko("Country"))).select_option("KR")
+    page.get_by_label(starting(ko("City or town"))).fill("부산")
+    page.get_by_role("button", name=ko("Continue")).click()
+
+    # The nearest Chinese mission in Korea, ticked: the embassy in Seoul.
+    seoul = page.get_by_label(re.compile("Embassy of the People's Republic of China in the Re"))
+    expect(seoul).to_be_checked()
+    page.get_by_role("button", name=ko("Continue")).click()
+
+    preview = page.locator("#letter-preview")
+    expect(preview).to_have_attribute("lang", "ko")
+    expect(preview).to_contain_text(OPENING)
+    expect(preview).not_to_contain_text(REFORM)
+    before = letter_number(page)
+    page.get_by_label(re.compile("강제 송환을 멈추는 것은 중국에도 이익입니다")).check()
+    expect(preview).to_contain_text(REFORM)  # letters.js, at once
+    assert letter_number(page) > before + len(REFORM)
+
+    email = page.get_by_label(
+        ko("Email, sent for you from this site (replies come to your address)")
+    )
+    fax = page.get_by_label(ko("Fax, sent for you from this site"))
+    expect(email).to_be_checked()
+    expect(fax).to_be_checked()
+    page.get_by_role("button", name=ko("Send my letter")).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(ko("Thank you for writing"))
+    with translation.override("ko"):
+        sent = str(Delivery.Status.SENT.label)
+    expect(page.locator(".delivery-email")).to_contain_text(sent)
+    expect(page.locator(".delivery-fax")).to_contain_text(sent)
+
+    [message] = mail_server.inbox.messages()
+    assert message["To"] == "chinaemb_kr@mfa.gov.cn"
+    assert "minji@example.org" in message["Reply-To"]
+    assert message["Subject"] == "탈북 난민들을 북한으로 돌려보내지 말아 주십시오"
+    assert message["Content-Language"] == "ko"
+    body = message.get_body(("plain",)).get_content()
+    assert OPENING in body and REFORM in body and "저는 김민지입니다." in body
+
+    [received] = interfax.faxes
+    assert received.number == TEST_FAX
+    text = squeezed(received.text())
+    for words in (OPENING, REFORM, "김민지", "부산"):
+        assert squeezed(words) in text
+
+
+@pytest.fixture
+def houston(live_server):
+    """The demo on a live server; the closed Houston consulate's id."""
+    load_demo()
+    return Target.objects.get(external_id=HOUSTON).pk
+
+
+def test_a_supporter_in_the_us_is_not_offered_houston_which_shows_as_closed(
+    live_server, houston, page
+):
+    page.goto(f"{live_server.url}/en/letters/{ACTION_SLUG}/")
+    page.get_by_label(starting("Your name")).fill("Ana Lima")
+    page.get_by_label(starting("Email address")).fill("ana@example.org")
+    page.get_by_label(starting("Country")).select_option("US")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Whom to write to")).to_be_visible()
+    expect(page.get_by_label(re.compile("China in the United States"))).to_be_checked()
+    expect(page.get_by_label(re.compile("China in Chicago"))).to_be_visible()
+    expect(page.get_by_text("Houston")).to_have_count(0)
+
+    page.goto(f"{live_server.url}/en/targets/{houston}/report/")
+    expect(page.get_by_text("in Houston")).to_be_visible()
+    expect(page.locator("p.status")).to_have_text(
+        "This office is marked as closed: no letters are sent to it."
+    )
