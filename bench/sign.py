@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Load-test signing (issue 3): how many signatures per second the real site acknowledges.
 
-What it does, in order, all on 127.0.0.1 and every step bounded in time:
+What it does, in order, all on 127.0.0.1 and every step bounded in time (one
+run at a time per machine: a second one started meanwhile refuses to run):
 
 1. Prepares a throwaway database: a fresh SQLite file under ``var/bench/<run>/``
    (through ``OUTCRY_VAR_DIR``), or, with ``--database postgres://…``, a
@@ -57,6 +58,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import fcntl
 import itertools
 import json
 import os
@@ -834,6 +836,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # One run at a time on this machine: two would share its cores (and the
+    # outcry_bench database), and both sets of figures would be wrong.
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+    lock = os.open(ROOT / "var" / "bench" / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit("Another bench/sign.py is running on this machine.") from None
+    try:
+        return run_bench(args)
+    finally:
+        os.close(lock)
+
+
+def run_bench(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC)
     stamp = now.strftime("%Y%m%d-%H%M%S")
     run = uuid.uuid4().hex[:8]
@@ -862,33 +879,42 @@ def main(argv: list[str] | None = None) -> int:
         database = "postgresql"
         postgres_admin, env["DATABASE_URL"] = postgres_urls(args.database)
         args.postgres_name = BENCH_DB
-        recreate_postgres(postgres_admin, create=True)
     else:
         raise SystemExit("--database must be 'sqlite' or a postgres:// URL")
     os.environ.clear()
     os.environ.update(env)  # the integrity check reads the same settings
 
-    server, granian = None, {}
+    server, granian, integrity = None, {}, {"ok": False}
     try:
+        if postgres_admin:
+            recreate_postgres(postgres_admin, create=True)
         print(f"Preparing {database} in {var_dir} …", flush=True)
         manage(env, "migrate", "--no-input", "-v", "0", log=log)
         manage(env, "load_demo", "--quiet-login", log=log)
         manage(env, "collectstatic", "--no-input", "-v", "0", log=log)
-        server = start_server(args, env, log)
-        granian = granian_options(server.pid)
-        print(
-            f"Serving on 127.0.0.1:{args.port}; {args.warmup_seconds:g} s warm-up, "
-            f"{args.page_seconds:g} s of page GETs, {args.sign_seconds:g} s of signing …",
-            flush=True,
-        )
-        figures, signing = asyncio.run(load(args, server.pid, run))
-    finally:
-        if server is not None:
-            stop_server(server)
-    integrity = check_integrity(signing)
-    from django.db import connections
+        try:
+            server = start_server(args, env, log)
+            granian = granian_options(server.pid)
+            print(
+                f"Serving on 127.0.0.1:{args.port}; {args.warmup_seconds:g} s warm-up, "
+                f"{args.page_seconds:g} s of page GETs, {args.sign_seconds:g} s of signing …",
+                flush=True,
+            )
+            figures, signing = asyncio.run(load(args, server.pid, run))
+        finally:
+            if server is not None:
+                stop_server(server)
+        integrity = check_integrity(signing)
+        from django.db import connections
 
-    connections.close_all()
+        connections.close_all()
+    finally:
+        if postgres_admin and not args.keep:
+            recreate_postgres(postgres_admin, create=False)
+        if args.keep or not integrity["ok"]:
+            print(f"Kept {var_dir.relative_to(ROOT)} (server.log)", flush=True)
+        else:
+            shutil.rmtree(var_dir, ignore_errors=True)
 
     result = {
         "started_at": now.isoformat(timespec="seconds"),
@@ -913,10 +939,6 @@ def main(argv: list[str] | None = None) -> int:
     print(report(result))
     if not args.no_record:
         print(f"Recorded in {record(result, stamp).relative_to(ROOT)}")
-    if not args.keep:
-        if postgres_admin:
-            recreate_postgres(postgres_admin, create=False)
-        shutil.rmtree(var_dir, ignore_errors=True)
     return 0 if integrity["ok"] else 1
 
 
