@@ -1,9 +1,11 @@
 """Queue background work so it exists exactly when the caller's transaction commits."""
 
+from datetime import datetime
 from functools import partial
 
 from django.db import router, transaction
-from django.tasks import Task
+from django.tasks import Task, TaskResultStatus
+from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 
 
@@ -28,3 +30,35 @@ def enqueue_with_transaction(task: Task, *, using: str = "default", **kwargs) ->
         task.enqueue(**kwargs)
     else:
         transaction.on_commit(partial(task.enqueue, **kwargs), using=using)
+
+
+def uses_database_queue(task: Task) -> bool:
+    """Whether *task* is queued as rows in this database (django-tasks-db)."""
+    return isinstance(task.get_backend(), DatabaseBackend)
+
+
+def requeue_abandoned(task: Task, *, started_before: datetime) -> int:
+    """Queue again every run of *task* a worker took and never finished; return how many.
+
+    A worker killed mid-task leaves its row RUNNING forever, and django-tasks-db
+    never hands it out again. Such a row (started before *started_before*, long
+    past any honest run time) is marked FAILED and a fresh copy queued with the
+    same arguments. Only for the database backend; tasks must be idempotent,
+    since a worker that was merely slow may still finish the old one.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    requeued = 0
+    abandoned = DBTaskResult.objects.filter(
+        task_path=task.module_path,
+        status=TaskResultStatus.RUNNING,
+        started_at__lt=started_before,
+    )
+    for row in abandoned:
+        taken = DBTaskResult.objects.filter(pk=row.pk, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.FAILED, finished_at=timezone.now()
+        )
+        if taken:
+            task.enqueue(*row.args_kwargs.get("args", []), **row.args_kwargs.get("kwargs", {}))
+            requeued += 1
+    return requeued

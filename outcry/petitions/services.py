@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from outcry.campaigns.models import Organisation
 from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue_with_transaction, requeue_abandoned, uses_database_queue
 from outcry.petitions.models import CounterShard, Petition, Signature
 from outcry.supporters import services as supporters
 
@@ -311,37 +311,40 @@ STALE_AFTER = timedelta(minutes=15)
 
 
 def requeue_stale_confirmations(*, now=None) -> int:
-    """Queue again every confirmation email that a crash left behind; return how many.
+    """Queue again every confirmation email a crash left behind; return how many.
 
-    Three ways one can be stranded: a worker died holding the task before it wrote
-    the ledger row (no row at all), a retry was lost (row QUEUED for long), or a
-    worker died mid-send (row SENDING for long). For the last, the email may or
-    may not have left; a second confirmation email is harmless, a signature that
-    can never be confirmed is not, so it is sent again. Idempotent: each queued
-    task claims its row, so running this twice sends nothing twice.
+    - A send interrupted mid-way (ledger row SENDING for long): the email may or
+      may not have left. A second confirmation email is harmless, a signature
+      that can never be confirmed is not, so it is queued again.
+    - A task lost with its worker: with tasks in the database (the default) the
+      task row itself says so (RUNNING for long) and exactly that task is queued
+      again (core.queue.requeue_abandoned), so a surge's backlog of tasks that
+      simply have not run yet is never duplicated. With another queue (Redis),
+      which cannot be asked, an unconfirmed signature with no ledger row after
+      STALE_AFTER is queued once more; a duplicate finds the row claimed.
+    Idempotent; run_periodic runs it every two minutes.
     """
     from outcry.petitions.tasks import send_signature_confirmation
 
     now = now or timezone.now()
     stale = now - STALE_AFTER
-    oldest = now - timedelta(days=settings.CONFIRMATION_MAX_AGE_DAYS)
     requeued = 0
     stuck = OutgoingEmail.objects.filter(
         purpose="signature-confirmation",
         status=OutgoingEmail.Status.SENDING,
         claimed_at__lt=stale,
     )
-    stuck.update(status=OutgoingEmail.Status.QUEUED, last_error="interrupted while sending")
-    waiting = OutgoingEmail.objects.filter(
-        purpose="signature-confirmation",
-        status=OutgoingEmail.Status.QUEUED,
-        created_at__lt=stale,
-        created_at__gte=oldest,
-    )
-    for key in waiting.values_list("idempotency_key", flat=True):
-        _prefix, signature_id, round_ = key.split(":")
-        send_signature_confirmation.enqueue(signature_id=int(signature_id), round=int(round_))
-        requeued += 1
+    for entry in stuck:
+        released = OutgoingEmail.objects.filter(
+            pk=entry.pk, status=OutgoingEmail.Status.SENDING, claimed_at=entry.claimed_at
+        ).update(status=OutgoingEmail.Status.QUEUED, last_error="interrupted while sending")
+        if released:
+            _prefix, signature_id, round_ = entry.idempotency_key.split(":")
+            send_signature_confirmation.enqueue(signature_id=int(signature_id), round=int(round_))
+            requeued += 1
+    if uses_database_queue(send_signature_confirmation):
+        return requeued + requeue_abandoned(send_signature_confirmation, started_before=stale)
+    oldest = now - timedelta(days=settings.CONFIRMATION_MAX_AGE_DAYS)
     has_email = OutgoingEmail.objects.filter(
         idempotency_key=Concat(
             Value("signature-confirmation:"), Cast(OuterRef("pk"), CharField()), Value(":0")

@@ -3,9 +3,12 @@
 from datetime import timedelta
 from io import StringIO
 
+import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from outcry.core.models import OutgoingEmail
 from outcry.petitions.services import requeue_stale_confirmations
@@ -52,3 +55,42 @@ def test_run_periodic_once_runs_every_job(client, db):
     call_command("run_periodic", "--once", stdout=out)
     assert "requeue_stale_confirmations: 0" in out.getvalue()
     assert "recount_all_signatures: 1" in out.getvalue()
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks queued as rows in the database, as in production."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+def test_with_tasks_in_the_database_a_backlog_is_never_duplicated(client, db, database_tasks):
+    petition = make_petition()
+    for n in range(5):
+        post_signature(client, petition, email=f"backlog{n}@example.org")
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 5
+    # Half an hour later the worker has not got to them (a surge): nothing is added.
+    assert requeue_stale_confirmations(now=later(30)) == 0
+    assert DBTaskResult.objects.count() == 5
+
+
+def test_with_tasks_in_the_database_a_task_a_killed_worker_held_runs_again(
+    client, db, database_tasks
+):
+    petition = make_petition()
+    post_signature(client, petition, email="held@example.org")
+    held = DBTaskResult.objects.get()
+    # A worker took it and was killed: the row stays RUNNING forever.
+    DBTaskResult.objects.filter(pk=held.pk).update(
+        status=TaskResultStatus.RUNNING, started_at=timezone.now()
+    )
+    assert requeue_stale_confirmations(now=later(5)) == 0  # it may just be slow
+    assert requeue_stale_confirmations(now=later(20)) == 1
+    assert requeue_stale_confirmations(now=later(25)) == 0  # once
+    held.refresh_from_db()
+    assert held.status == TaskResultStatus.FAILED
+    fresh = DBTaskResult.objects.get(status=TaskResultStatus.READY)
+    assert fresh.args_kwargs["kwargs"]["signature_id"] == petition.signatures.get().pk
+    fresh.task.call(*fresh.args_kwargs["args"], **fresh.args_kwargs["kwargs"])
+    assert [m.to for m in mail.outbox] == [["held@example.org"]]
