@@ -20,14 +20,16 @@ class LedgerEntry(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
-    idempotency_key = models.CharField(max_length=200, unique=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    attempt_count = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     # When a worker last took the row: one left SENDING long ago was interrupted.
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -64,8 +66,8 @@ class LedgerEntry(models.Model):
 class OutgoingEmail(LedgerEntry):
     """A transactional email to a supporter (confirmation links and the like)."""
 
-    to_address = models.EmailField(max_length=254)
-    purpose = models.CharField(max_length=60)
+    to_address = models.EmailField(_("to"), max_length=254)
+    purpose = models.CharField(_("purpose"), max_length=60)
 
     class Meta:
         verbose_name = _("outgoing email")

@@ -469,6 +469,16 @@ class Letter(models.Model):
         return f"{self.subject} ({self.created_at:%Y-%m-%d})"
 
 
+DELIVERY_KINDS = [
+    ("email", _("email")),
+    ("fax", _("fax")),
+    ("post", _("post")),
+    ("mailto", _("own email program")),
+    ("webform", _("web form")),
+    ("phone", _("phone")),
+]
+
+
 class Delivery(LedgerEntry):
     """One letter to one target by one channel; written before anything is sent.
 
@@ -487,13 +497,22 @@ class Delivery(LedgerEntry):
         OUTCOME_UNKNOWN = "outcome_unknown", _("interrupted while sending: check before resending")
         PROVIDER_FAILED = "provider_failed", _("the provider could not transmit it")
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="deliveries")
-    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="deliveries")
-    channel = models.ForeignKey(
-        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("letter")
     )
-    kind = models.CharField(_("channel"), max_length=10)
-    provider_reference = models.CharField(max_length=200, blank=True)
+    target = models.ForeignKey(
+        Target, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("target")
+    )
+    channel = models.ForeignKey(
+        Channel,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+        verbose_name=_("address used"),
+    )
+    kind = models.CharField(_("channel"), max_length=10, choices=DELIVERY_KINDS)
+    provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(
         _("sending since"),
