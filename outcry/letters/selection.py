@@ -44,13 +44,15 @@ def nearest_missions(
     latitude: float | None = None,
     longitude: float | None = None,
     target_list: TargetList | None = None,
+    city: str = "",
     limit: int = 3,
 ) -> list[Target]:
     """The open missions of the state *represents* (ISO code) for a supporter in *country*.
 
     With the supporter's coordinates, the missions in their country come
-    nearest first (missions without coordinates last); without, the embassy
-    comes first, then the consulates by city. When the supporter's country
+    nearest first (missions without coordinates last); without, a mission in
+    the supporter's *city* (if given) comes first, then the embassy, then the
+    consulates by city. When the supporter's country
     has none of that state's missions, the nearest ones anywhere are given if
     the coordinates are known, else an empty list. *target_list* restricts the
     choice to that list. Channels come prefetched.
@@ -66,8 +68,16 @@ def nearest_missions(
     if target_list is not None:
         missions = missions.filter(lists=target_list)
 
+    home = city.strip().casefold()
+
     def by_rank(target: Target) -> tuple:
-        return (target.category != Target.Category.EMBASSY, target.city, target.name)
+        in_home_city = bool(home) and target.city.casefold() == home
+        return (
+            not in_home_city,
+            target.category != Target.Category.EMBASSY,
+            target.city,
+            target.name,
+        )
 
     def by_distance(target: Target) -> tuple:
         if target.latitude is None or target.longitude is None:

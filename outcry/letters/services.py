@@ -192,6 +192,7 @@ def offer_targets(
     *,
     action: LetterAction,
     country: str = "",
+    city: str = "",
     zip_code: str = "",
     district: tuple[str, int] | None = None,
 ) -> Offer:
@@ -203,10 +204,14 @@ def offer_targets(
     if selection == LetterAction.Selection.NEAREST_MISSION:
         from outcry.letters.selection import nearest_missions
 
+        # No geocoding (nothing leaves the server): every mission in the country
+        # is offered, the one in the supporter's city (else the embassy) ticked.
         found = nearest_missions(
             represents=action.represents,
             country=country,
+            city=city,
             target_list=action.target_list,
+            limit=12,
         )
         targets = _in_list(action, found)
         if not targets:

@@ -110,6 +110,7 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
         offer = services.offer_targets(
             action=action,
             country=sender.country_code,
+            city=sender.cleaned_data.get("city") or "",
             zip_code=sender.cleaned_data.get("zip_code") or "",
             district=district,
         )

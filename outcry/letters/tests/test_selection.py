@@ -140,3 +140,21 @@ def test_an_unknown_zip_code_is_answered_with_a_clear_message(db, congress):
 def test_a_malformed_zip_code_is_refused(db, bad):
     with pytest.raises(InvalidZip, match=r"is not a US ZIP code\. Please give five digits"):
         legislators_for_zip(zip_code=bad)
+
+
+def test_without_coordinates_a_mission_in_the_supporters_city_comes_first(db):
+    from outcry.letters.models import Target
+    from outcry.letters.selection import nearest_missions
+
+    # "ZZ": a sending state no shared-data fixture of this module imports.
+    def mission(name, city, category):
+        return Target.objects.create(
+            name=name, city=city, country="US", represents="ZZ", category=category
+        )
+
+    mission("Embassy", "Washington", Target.Category.EMBASSY)
+    mission("Consulate Chicago", "Chicago", Target.Category.CONSULATE)
+    mission("Consulate New York", "New York", Target.Category.CONSULATE)
+    chosen = nearest_missions(represents="ZZ", country="US", city="new york", limit=12)
+    assert [t.name for t in chosen] == ["Consulate New York", "Embassy", "Consulate Chicago"]
+    assert nearest_missions(represents="ZZ", country="US", limit=12)[0].name == "Embassy"
