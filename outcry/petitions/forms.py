@@ -33,6 +33,9 @@ class SignForm(SupporterForm):
     )
     comment = TextField(
         label=_("Why are you signing? (optional)"),
+        help_text=_(
+            "Shown on the public list of signers with your name, if you choose to be listed."
+        ),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

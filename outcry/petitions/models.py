@@ -93,8 +93,8 @@ class Signature(models.Model):
 
     class PublicName(models.TextChoices):
         HIDDEN = "hidden", _("Do not show my name")
-        FIRST = "first", _("First name only")
-        FIRST_COUNTRY = "first_country", _("First name and country")
+        FIRST = "first", _("Short name only (e.g. “Ana” or “김○○”)")
+        FIRST_COUNTRY = "first_country", _("Short name and country")
         FULL = "full", _("Full name and country")
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")

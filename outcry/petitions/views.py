@@ -72,6 +72,10 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     def again(message: str | None = None, status: int = 400) -> HttpResponse:
         if message:
             form.add_error(None, message)
+        # The browser scrolls to a focused field: on a phone the person lands on
+        # the first thing to fix, not on the story a screen above the form.
+        first = next((name for name in form.errors if name in form.fields), "name")
+        form.fields[first].widget.attrs["autofocus"] = True
         return render_campaign_page(request, campaign, forms={petition.pk: form}, status=status)
 
     if body_is_unreadable(request):
@@ -136,7 +140,9 @@ def share_links(*, url: str, text: str) -> list[dict]:
         {"name": "WhatsApp", "url": f"https://wa.me/?text={t}%20{u}"},
         {"name": "Telegram", "url": f"https://t.me/share/url?url={u}&text={t}"},
         {"name": "LINE", "url": f"https://social-plugins.line.me/lineit/share?url={u}"},
-        {"name": "KakaoTalk", "url": f"https://story.kakao.com/share?url={u}"},
+        # KakaoTalk itself shares only through Kakao's SDK (a third-party script); on a
+        # phone it is in the share sheet of the "Share…" button (site.js).
+        {"name": "KakaoStory", "url": f"https://story.kakao.com/share?url={u}"},
         {"name": _("Email"), "url": f"mailto:?subject={t}&body={t}%0A%0A{u}"},
     ]
 

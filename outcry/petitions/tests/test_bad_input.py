@@ -468,3 +468,10 @@ def test_errors_and_help_are_tied_to_their_fields_for_screen_readers(client, pet
     for ids in described:
         for element_id in ids.split():
             assert f'id="{element_id}"' in html, f"aria-describedby names a missing id {element_id}"
+
+
+def test_a_form_with_errors_puts_the_focus_on_the_first_field_to_fix(client, petition):
+    html = post_signature(client, petition, name="Min", email="not-an-email").content.decode()
+    email_input = html.split('name="email"', 1)[1].split(">", 1)[0]
+    assert "autofocus" in email_input
+    assert html.count("autofocus") == 1

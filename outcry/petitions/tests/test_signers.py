@@ -77,11 +77,12 @@ def test_thank_you_page_offers_plain_share_links(client, db):
     petition = make_petition()
     response = post_signature(client, petition, email="t@example.org")
     html = client.get(response["Location"]).content.decode()
-    for name in ["X", "Facebook", "WhatsApp", "Telegram", "LINE", "KakaoTalk", "Email"]:
+    for name in ["X", "Facebook", "WhatsApp", "Telegram", "LINE", "KakaoStory", "Email"]:
         assert f">{name}</a>" in html
     assert "https%3A%2F%2F" in html or "http%3A%2F%2F" in html
     assert f"/en/c/{petition.campaign.slug}/" in html
     assert "One more step" in html
+    assert 'class="share-button"' in html  # the phone's share sheet (KakaoTalk), with JS
 
 
 def test_broken_or_forged_confirmation_link_explains_itself(client, db):

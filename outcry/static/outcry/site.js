@@ -13,6 +13,15 @@
       });
     });
   });
+  // "Share…": the phone's own share sheet (KakaoTalk, LINE, Signal, …), where there is one.
+  document.querySelectorAll("[data-share-url]").forEach(function (button) {
+    if (!navigator.share) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.share({ title: button.dataset.shareTitle, url: button.dataset.shareUrl })
+        .catch(function () { /* closed by the user */ });
+    });
+  });
   // Live countdown to the deadline, in the page's language ("9 days 4 hours left").
   var lang = document.documentElement.lang || "en";
   document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {

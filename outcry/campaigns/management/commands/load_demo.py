@@ -162,7 +162,8 @@ class Command(BaseCommand):
             PetitionText.objects.get_or_create(
                 petition=petition,
                 language=language,
-                defaults={"title": title, "addressee": addressee, "text": text},
+                # One paragraph each: the constants are wrapped only to fit the source.
+                defaults={"title": title, "addressee": addressee, "text": " ".join(text.split())},
             )
         try:
             action = load_demo_letters(
