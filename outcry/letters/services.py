@@ -186,6 +186,8 @@ class Offer:
     targets: list[Target]
     default_ids: set[int] = field(default_factory=set)
     districts: list[tuple[str, int]] = field(default_factory=list)
+    # Shown above the choice, e.g. why these offices are far from the supporter.
+    note: str = ""
 
 
 def offer_targets(
@@ -214,6 +216,20 @@ def offer_targets(
             limit=12,
         )
         targets = _in_list(action, found)
+        note = ""
+        if not targets:
+            # None in their country: the embassies elsewhere are still worth a
+            # letter, so offer them (none ticked) rather than a dead end.
+            targets = list(
+                action.target_list.targets.open()
+                .filter(represents=action.represents, category=Target.Category.EMBASSY)
+                .prefetch_related("channels")
+                .order_by("country", "city")
+            )
+            note = gettext(
+                "We know of no office in the country you chose. You can write to one "
+                "of these embassies instead, or go back and check your country."
+            )
         if not targets:
             raise NoTargetNearby(
                 gettext(
@@ -221,7 +237,7 @@ def offer_targets(
                     "Please check the country you chose."
                 )
             )
-        offer = Offer(targets=targets)
+        offer = Offer(targets=targets, note=note)
     elif selection == LetterAction.Selection.US_CONGRESS:
         from outcry.letters import selection as selecting
 
@@ -243,7 +259,8 @@ def offer_targets(
     codes = action.channel_codes
     reachable = [target.pk for target in offer.targets if reachable_codes(target, codes)]
     if selection == LetterAction.Selection.NEAREST_MISSION:
-        offer.default_ids = set(reachable[:1])  # the nearest one that can be written to
+        # The nearest one that can be written to; none when they are all far away.
+        offer.default_ids = set() if offer.note else set(reachable[:1])
     elif selection != LetterAction.Selection.CHOOSE:
         offer.default_ids = set(reachable)
     return offer

@@ -639,8 +639,12 @@ def test_nearest_mission_needs_a_country(client, embassy):
         compose_url(action),
         {"name": "Ana", "email": "ana@example.org", "country": "IS", "goto": "targets"},
     )
-    assert response.status_code == 400
-    assert "We know of no office to write to in this country." in page(response)
+    # No mission in Iceland: the embassies elsewhere are offered, none ticked.
+    content = page(response)
+    assert response.status_code == 200
+    assert "We know of no office in the country you chose." in content
+    assert f'id="target-{embassy.pk}"' in content
+    assert f'id="target-{embassy.pk}" checked' not in content
 
 
 @pytest.fixture
