@@ -34,7 +34,7 @@ class Organisation(models.Model):
         related_name="organisations",
         verbose_name=_("organisers"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -93,8 +93,8 @@ class Campaign(models.Model):
         related_name="partner_campaigns",
         verbose_name=_("partner organisations"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CampaignQuerySet.as_manager()
 
@@ -131,7 +131,9 @@ class Campaign(models.Model):
 class CampaignText(models.Model):
     """A campaign's words in one language."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="texts")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="texts", verbose_name=_("campaign")
+    )
     language = models.CharField(_("language"), max_length=10, choices=settings.CONTENT_LANGUAGES)
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(
@@ -149,4 +151,4 @@ class CampaignText(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.language})"
+        return f"{self.title} ({self.get_language_display()})"

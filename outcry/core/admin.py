@@ -5,8 +5,14 @@ organisers never see it; the audit log is for whoever oversees the organisers.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from outcry.core.models import AuditEvent, OutgoingEmail
+
+# Shown on every admin page, in the organiser's language.
+admin.site.site_header = _("outcry administration")
+admin.site.site_title = _("outcry admin")
+admin.site.index_title = _("Campaigns, supporters and letters")
 
 
 class SuperuserLedgerAdmin(admin.ModelAdmin):

@@ -75,7 +75,7 @@ class OutgoingEmail(LedgerEntry):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.purpose} → {self.to_address} ({self.status})"
+        return f"{self.purpose} → {self.to_address} ({self.get_status_display()})"
 
 
 class AuditEvent(models.Model):

@@ -16,6 +16,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outcry.core.models import LedgerEntry
 from outcry.core.text import pick_translation
@@ -28,14 +29,16 @@ class ImportRun(models.Model):
     source = models.CharField(_("source"), max_length=500, help_text=_("File path or URL."))
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    unchanged_count = models.PositiveIntegerField(default=0)
-    skipped_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(_("rows created"), default=0)
+    updated_count = models.PositiveIntegerField(_("rows updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("rows unchanged"), default=0)
+    skipped_count = models.PositiveIntegerField(_("rows skipped"), default=0)
     removed_count = models.PositiveIntegerField(
-        default=0, help_text=_("Rows closed or deleted because the source no longer lists them.")
+        _("rows removed"),
+        default=0,
+        help_text=_("Rows closed or deleted because the source no longer lists them."),
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -111,9 +114,14 @@ class Target(models.Model):
     # but never one an organiser closed by hand.
     is_closed_by_import = models.BooleanField(_("closed by an import"), default=False)
     import_run = models.ForeignKey(
-        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="targets"
+        ImportRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="targets",
+        verbose_name=_("import run"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = TargetQuerySet.as_manager()
 
@@ -168,7 +176,9 @@ class Channel(models.Model):
         BOUNCING = "bouncing", _("bouncing")
         CLOSED = "closed", _("closed")
 
-    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="channels")
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="channels", verbose_name=_("target")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     value = models.CharField(
         _("address"),
@@ -206,7 +216,7 @@ class Channel(models.Model):
             "and imports never change them."
         ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["kind", "label", "pk"]
@@ -261,7 +271,9 @@ class TargetList(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    targets = models.ManyToManyField(Target, blank=True, related_name="lists")
+    targets = models.ManyToManyField(
+        Target, blank=True, related_name="lists", verbose_name=_("targets")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -275,11 +287,15 @@ class TargetList(models.Model):
 class ZipDistrict(models.Model):
     """A US ZIP code tabulation area and one congressional district it lies in."""
 
-    zcta = models.CharField(max_length=5, db_index=True)
-    state = models.CharField(max_length=2)
-    district = models.PositiveSmallIntegerField(help_text="0 for an at-large seat")
+    zcta = models.CharField(_("ZIP code"), max_length=5, db_index=True)
+    state = models.CharField(pgettext_lazy("US state", "state"), max_length=2)
+    district = models.PositiveSmallIntegerField(
+        _("district"), help_text=_("0 for an at-large seat")
+    )
 
     class Meta:
+        verbose_name = _("ZIP code district")
+        verbose_name_plural = _("ZIP code districts")
         constraints = [
             models.UniqueConstraint(fields=["zcta", "state", "district"], name="one_zip_district")
         ]
@@ -291,9 +307,16 @@ class ZipDistrict(models.Model):
 class AddressReport(models.Model):
     """A supporter's note that a target's address is out of date."""
 
-    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="reports")
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="reports", verbose_name=_("target")
+    )
     channel = models.ForeignKey(
-        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+        Channel,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("channel"),
     )
     note = models.TextField(_("what is wrong"), max_length=2000)
     reported_at = models.DateTimeField(_("reported"), default=timezone.now)
@@ -318,7 +341,10 @@ class LetterAction(models.Model):
         CHOOSE = "choose", _("the supporter picks from the list")
 
     campaign = models.ForeignKey(
-        "campaigns.Campaign", on_delete=models.CASCADE, related_name="letter_actions"
+        "campaigns.Campaign",
+        on_delete=models.CASCADE,
+        related_name="letter_actions",
+        verbose_name=_("campaign"),
     )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     target_list = models.ForeignKey(
@@ -343,7 +369,7 @@ class LetterAction(models.Model):
         ),
     )
     is_open = models.BooleanField(_("open"), default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["created_at"]
@@ -369,7 +395,12 @@ class LetterAction(models.Model):
 class LetterTemplate(models.Model):
     """The sample letter in one language, made of paragraphs."""
 
-    action = models.ForeignKey(LetterAction, on_delete=models.CASCADE, related_name="templates")
+    action = models.ForeignKey(
+        LetterAction,
+        on_delete=models.CASCADE,
+        related_name="templates",
+        verbose_name=_("letter action"),
+    )
     language = models.CharField(_("language"), max_length=10, choices=settings.CONTENT_LANGUAGES)
     title = models.CharField(_("title on the page"), max_length=200)
     subject = models.CharField(_("subject"), max_length=200)
@@ -391,7 +422,7 @@ class LetterTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.language})"
+        return f"{self.title} ({self.get_language_display()})"
 
 
 class Paragraph(models.Model):
@@ -407,7 +438,10 @@ class Paragraph(models.Model):
         EDITABLE = "editable", _("editable (supporter may rewrite it)")
 
     template = models.ForeignKey(
-        LetterTemplate, on_delete=models.CASCADE, related_name="paragraphs"
+        LetterTemplate,
+        on_delete=models.CASCADE,
+        related_name="paragraphs",
+        verbose_name=_("letter template"),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REQUIRED)
@@ -434,9 +468,17 @@ class Letter(models.Model):
     letters/wording.py fills them in for each.
     """
 
-    action = models.ForeignKey(LetterAction, on_delete=models.CASCADE, related_name="letters")
+    action = models.ForeignKey(
+        LetterAction,
+        on_delete=models.CASCADE,
+        related_name="letters",
+        verbose_name=_("letter action"),
+    )
     supporter = models.ForeignKey(
-        "supporters.Supporter", on_delete=models.CASCADE, related_name="letters"
+        "supporters.Supporter",
+        on_delete=models.CASCADE,
+        related_name="letters",
+        verbose_name=_("supporter"),
     )
     language = models.CharField(_("language"), max_length=10)
     subject = models.CharField(_("subject"), max_length=200)
@@ -451,12 +493,13 @@ class Letter(models.Model):
     sender_city = models.CharField(_("sender's city"), max_length=120, blank=True)
     sender_country = models.CharField(_("sender's country"), max_length=2, blank=True)
     nonce = models.CharField(
+        _("form token"),
         max_length=64,
         unique=True,
         null=True,
         blank=True,
         editable=False,
-        help_text="One-time token of the form that sent it: a double submit finds this row.",
+        help_text=_("One-time token of the form that sent it: a double submit finds this row."),
     )
     created_at = models.DateTimeField(_("written"), default=timezone.now)
 
@@ -513,7 +556,7 @@ class Delivery(LedgerEntry):
     )
     kind = models.CharField(_("channel"), max_length=10, choices=DELIVERY_KINDS)
     provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(
         _("sending since"),
         null=True,
@@ -539,7 +582,7 @@ class Delivery(LedgerEntry):
         indexes = [models.Index(fields=["status", "kind"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.target} ({self.status})"
+        return f"{self.get_kind_display()} → {self.target} ({self.get_status_display()})"
 
     def claim(self) -> bool:
         """Take this row for sending (QUEUED → SENDING) and note when; False if not ours."""

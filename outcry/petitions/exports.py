@@ -33,6 +33,7 @@ EXPORT_FIELDS = [
     "comment",
     "public_name",
 ]
+PUBLIC_NAME_COLUMN = EXPORT_FIELDS.index("public_name")
 
 
 def visible_signatures(user, queryset: QuerySet[Signature] | None = None) -> QuerySet[Signature]:
@@ -68,6 +69,14 @@ def _cell(value: object) -> object:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     return value
+
+
+def _row(values: tuple, public_names: dict[str, str]) -> list[object]:
+    """One signature's cells; the public name as the label the signer chose, not its code."""
+    cells = [_cell(value) for value in values]
+    code = cells[PUBLIC_NAME_COLUMN]
+    cells[PUBLIC_NAME_COLUMN] = public_names.get(code, code)
+    return cells
 
 
 def export_signatures(*, petition: Petition, user) -> Iterator[str]:
@@ -108,8 +117,10 @@ def export_signatures(*, petition: Petition, user) -> Iterator[str]:
             "row_count": signatures.count(),
         },
     )
+    # Labels in the exporting organiser's language, looked up once for the whole file.
+    public_names = {code: str(label) for code, label in Signature.PublicName.choices}
     rows = (
-        [_cell(value) for value in row]
+        _row(row, public_names)
         for row in signatures.order_by("created_at", "pk")
         .values_list(*EXPORT_FIELDS)
         .iterator(chunk_size=2000)

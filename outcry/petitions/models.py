@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Sum
 from django.utils import timezone
@@ -14,7 +15,10 @@ class Petition(models.Model):
     """A petition to the people who decide, inside a campaign."""
 
     campaign = models.ForeignKey(
-        "campaigns.Campaign", on_delete=models.CASCADE, related_name="petitions"
+        "campaigns.Campaign",
+        on_delete=models.CASCADE,
+        related_name="petitions",
+        verbose_name=_("campaign"),
     )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     goal = models.PositiveIntegerField(_("goal"), default=1000)
@@ -29,7 +33,7 @@ class Petition(models.Model):
         help_text=_("Only signers who chose to be listed appear, and only as they chose."),
     )
     is_open = models.BooleanField(_("accepting signatures"), default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["created_at"]
@@ -55,7 +59,9 @@ class Petition(models.Model):
 class PetitionText(models.Model):
     """A petition's words in one language."""
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="texts")
+    petition = models.ForeignKey(
+        Petition, on_delete=models.CASCADE, related_name="texts", verbose_name=_("petition")
+    )
     language = models.CharField(_("language"), max_length=10)
     title = models.CharField(_("title"), max_length=200)
     addressee = models.CharField(
@@ -73,7 +79,8 @@ class PetitionText(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.language})"
+        language = dict(settings.CONTENT_LANGUAGES).get(self.language, self.language)
+        return f"{self.title} ({language})"
 
 
 class SignatureQuerySet(models.QuerySet):
@@ -97,9 +104,14 @@ class Signature(models.Model):
         FIRST_COUNTRY = "first_country", _("Short name and country")
         FULL = "full", _("Full name and country")
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
+    petition = models.ForeignKey(
+        Petition, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("petition")
+    )
     supporter = models.ForeignKey(
-        "supporters.Supporter", on_delete=models.CASCADE, related_name="signatures"
+        "supporters.Supporter",
+        on_delete=models.CASCADE,
+        related_name="signatures",
+        verbose_name=_("supporter"),
     )
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
     public_name = models.CharField(
@@ -107,7 +119,9 @@ class Signature(models.Model):
     )
     language = models.CharField(_("language"), max_length=10, default="en")
     # Random, so the confirmation link cannot be guessed from the row id.
-    token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
+    token = models.CharField(
+        _("confirmation token"), max_length=40, unique=True, default=new_token, editable=False
+    )
     created_at = models.DateTimeField(_("signed"), default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
@@ -153,11 +167,18 @@ class CounterShard(models.Model):
     shards from the Signature rows, which stay the only record.
     """
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="counter_shards")
-    shard = models.PositiveSmallIntegerField()
-    count = models.IntegerField(default=0)
+    petition = models.ForeignKey(
+        Petition,
+        on_delete=models.CASCADE,
+        related_name="counter_shards",
+        verbose_name=_("petition"),
+    )
+    shard = models.PositiveSmallIntegerField(_("shard"))
+    count = models.IntegerField(_("count"), default=0)
 
     class Meta:
+        verbose_name = _("counter shard")
+        verbose_name_plural = _("counter shards")
         constraints = [
             models.UniqueConstraint(fields=["petition", "shard"], name="one_row_per_shard")
         ]

@@ -46,7 +46,7 @@ class Supporter(models.Model):
     language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     objects = SupporterQuerySet.as_manager()
 
@@ -90,9 +90,14 @@ class Consent(models.Model):
     it was given (so nobody can sign someone else up by typing their address).
     """
 
-    supporter = models.ForeignKey(Supporter, on_delete=models.CASCADE, related_name="consents")
+    supporter = models.ForeignKey(
+        Supporter, on_delete=models.CASCADE, related_name="consents", verbose_name=_("supporter")
+    )
     organisation = models.ForeignKey(
-        "campaigns.Organisation", on_delete=models.CASCADE, related_name="consents"
+        "campaigns.Organisation",
+        on_delete=models.CASCADE,
+        related_name="consents",
+        verbose_name=_("organisation"),
     )
     wording = models.TextField(_("wording shown"))
     language = models.CharField(_("language"), max_length=10)

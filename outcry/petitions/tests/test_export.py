@@ -141,9 +141,20 @@ def test_korean_survives_with_a_byte_order_mark_for_excel(client, petition, org_
     korean = next(row for row in rows if row[1] == "minjun@example.org")
     assert korean[0] == "김민준"
     assert korean[2:5] == ["대한민국", "03044", "ko"]
-    assert korean[7:] == ["꼭 살려 주세요", "first_country"]
+    assert korean[7:] == ["꼭 살려 주세요", "Short name and country"]
     assert korean[5] and korean[6]  # signed and confirmed, as "YYYY-MM-DD HH:MM:SS"
     assert len(korean[5]) == 19
+
+
+def test_public_name_is_the_choice_in_the_organisers_language(client, petition, org_a):
+    client = as_organiser(client, org_a)
+    response = client.post(export_url(petition), headers={"accept-language": "ko"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *data = list(csv.reader(io.StringIO(body)))
+    assert header[-1] == "이름 공개 방식"
+    korean = next(row for row in data if row[1] == "minjun@example.org")
+    assert korean[-1] == "이름 일부와 국가 표시"
+    assert {row[-1] for row in data if row[1] != "minjun@example.org"} == {"이름을 표시하지 않음"}
 
 
 def test_export_is_streamed_in_chunks(client, petition, org_a, monkeypatch):
