@@ -138,3 +138,26 @@ def test_postgresql_prepares_its_statements_unless_the_url_says_not_to(monkeypat
     ]["OPTIONS"]
     assert options["server_side_binding"] is False
     assert "prepare_threshold" not in options
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path):
+    """`manage.py serve` says what to do instead of starting workers that fail."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {**os.environ, "OUTCRY_VAR_DIR": str(tmp_path), "PORT": "8297"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "serve", "--port", "8297"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "run `python manage.py migrate` first" in result.stderr

@@ -2,13 +2,15 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 
 class Command(BaseCommand):
@@ -43,6 +45,11 @@ class Command(BaseCommand):
     def handle(
         self, *args, host: str, port: int, workers: int, threads: int, task_workers: int, **options
     ):
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError(
+                "The database is not up to date: run `python manage.py migrate` first."
+            )
         python = sys.executable
         web = [
             python, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
@@ -54,10 +61,18 @@ class Command(BaseCommand):
         periodic = [python, "manage.py", "run_periodic"]
         processes = [subprocess.Popen(web), subprocess.Popen(periodic)]  # noqa: S603
         processes += [subprocess.Popen(worker) for _ in range(task_workers)]  # noqa: S603
+        # Say "running" only once the port answers, so the address printed works.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and processes[0].poll() is None:
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
         self.stdout.write(
             self.style.SUCCESS(
                 f"outcry is running at http://{host}:{port}/ "
-                f"({workers} web workers x {threads} threads, {task_workers} task worker). "
+                f"(web workers: {workers} x {threads} threads; task workers: {task_workers}). "
                 "Ctrl-C stops it."
             )
         )
