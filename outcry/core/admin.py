@@ -15,14 +15,10 @@ admin.site.site_title = _("outcry admin")
 admin.site.index_title = _("Campaigns, supporters and letters")
 
 
-class SuperuserLedgerAdmin(admin.ModelAdmin):
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
+class ReadOnlyMixin:
+    """For ModelAdmins and inlines of rows that only code writes: look, never edit."""
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -30,6 +26,14 @@ class SuperuserLedgerAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class SuperuserLedgerAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
 
 
 @admin.register(OutgoingEmail)

@@ -24,6 +24,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core.admin import ReadOnlyMixin
 from outcry.core.audit import record_event
 from outcry.letters.models import (
     AddressReport,
@@ -274,17 +275,8 @@ class TargetListAdmin(admin.ModelAdmin):
         return obj.target_total
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Rows written only by import commands: organisers may look, nobody edits here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ImportRun)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from outcry.campaigns.models import Campaign
+from outcry.core.admin import ReadOnlyMixin
 from outcry.core.audit import record_event
 from outcry.letters.delivery import NothingToPrint, print_post_deliveries, requeue_deliveries
 from outcry.letters.models import Delivery, Letter
@@ -28,18 +29,7 @@ def _for_user(queryset: QuerySet, user, path: str) -> QuerySet:
     return queryset.filter(**{f"{path}__in": Campaign.objects.for_user(user)})
 
 
-class ReadOnlyLedger:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class DeliveryInline(ReadOnlyLedger, admin.TabularInline):
+class DeliveryInline(ReadOnlyMixin, admin.TabularInline):
     model = Delivery
     extra = 0
     fields = ["target", "kind", "status", "error_code", "attempt_count", "sent_at", "last_error"]
@@ -51,7 +41,7 @@ class DeliveryInline(ReadOnlyLedger, admin.TabularInline):
 
 
 @admin.register(Letter)
-class LetterAdmin(ReadOnlyLedger, admin.ModelAdmin):
+class LetterAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["subject", "action", "language", "is_personalised", "created_at"]
     list_filter = ["language", "is_personalised", ("action", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["subject"]
@@ -66,7 +56,7 @@ class LetterAdmin(ReadOnlyLedger, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyLedger, admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "target",
         "kind",

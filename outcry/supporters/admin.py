@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core.admin import ReadOnlyMixin
 from outcry.supporters.models import Consent, Supporter
 
 
@@ -23,17 +24,6 @@ def consents_visible_to(user, queryset: QuerySet[Consent] | None = None) -> Quer
         organisation__in=user.organisations.all(),
         supporter__in=Supporter.objects.visible_to(user),
     )
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ConsentInline(ReadOnlyMixin, admin.TabularInline):

@@ -55,6 +55,15 @@ class ImportCommand(BaseCommand):
         recorded = source if importers.is_url(source) else str(Path(source).resolve())
         return path, recorded
 
+    def add_list_arguments(self, parser, *, what: str) -> None:
+        """--list and --list-name, for imports whose targets can go straight into a list."""
+        parser.add_argument(
+            "--list", dest="list_slug", metavar="SLUG", help=f"Add every open {what} to this list."
+        )
+        parser.add_argument(
+            "--list-name", metavar="NAME", help="The list's name, if it has to be created."
+        )
+
     def run_import(self, *, fetch, **options) -> ImportRun:
         raise NotImplementedError
 

@@ -23,12 +23,7 @@ class Command(ImportCommand):
             metavar="SOURCE",
             help="contact_forms.csv: bioguide id → contact form URL.",
         )
-        parser.add_argument(
-            "--list", dest="list_slug", metavar="SLUG", help="Add every open member to this list."
-        )
-        parser.add_argument(
-            "--list-name", metavar="NAME", help="The list's name, if it has to be created."
-        )
+        self.add_list_arguments(parser, what="member")
 
     def run_import(self, *, fetch, **options):
         path, source = fetch(options["source"])

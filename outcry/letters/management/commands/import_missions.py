@@ -18,12 +18,7 @@ class Command(ImportCommand):
             metavar="CODE",
             help="Only missions operated by this state (ISO code, e.g. CN).",
         )
-        parser.add_argument(
-            "--list", dest="list_slug", metavar="SLUG", help="Add every open mission to this list."
-        )
-        parser.add_argument(
-            "--list-name", metavar="NAME", help="The list's name, if it has to be created."
-        )
+        self.add_list_arguments(parser, what="mission")
 
     def run_import(self, *, fetch, **options):
         path, source = fetch(options["source"])
