@@ -23,6 +23,8 @@ from outcry.supporters import services as supporters
 logger = logging.getLogger("outcry.petitions")
 
 CONFIRM_SALT = "outcry.petitions.confirm"
+# The ledger's purpose for confirmation emails, and the start of their idempotency keys.
+CONFIRMATION_PURPOSE = "signature-confirmation"
 
 
 class SigningRefused(Exception):
@@ -236,7 +238,7 @@ def next_milestone(count: int, goal: int) -> int:
 
 
 def confirmation_key(signature_id: int, round_: int) -> str:
-    return f"signature-confirmation:{signature_id}:{round_}"
+    return f"{CONFIRMATION_PURPOSE}:{signature_id}:{round_}"
 
 
 def resend_confirmation(*, signature: Signature) -> None:
@@ -268,7 +270,7 @@ def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
         return False
     entry, _created = OutgoingEmail.objects.get_or_create(
         idempotency_key=confirmation_key(signature.pk, round_),
-        defaults={"to_address": signature.supporter.email, "purpose": "signature-confirmation"},
+        defaults={"to_address": signature.supporter.email, "purpose": CONFIRMATION_PURPOSE},
     )
     if not entry.claim():
         return False
@@ -330,7 +332,7 @@ def requeue_stale_confirmations(*, now=None) -> int:
     stale = now - STALE_AFTER
     requeued = 0
     stuck = OutgoingEmail.objects.filter(
-        purpose="signature-confirmation",
+        purpose=CONFIRMATION_PURPOSE,
         status=OutgoingEmail.Status.SENDING,
         claimed_at__lt=stale,
     )
@@ -347,7 +349,7 @@ def requeue_stale_confirmations(*, now=None) -> int:
     oldest = now - timedelta(days=settings.CONFIRMATION_MAX_AGE_DAYS)
     has_email = OutgoingEmail.objects.filter(
         idempotency_key=Concat(
-            Value("signature-confirmation:"), Cast(OuterRef("pk"), CharField()), Value(":0")
+            Value(f"{CONFIRMATION_PURPOSE}:"), Cast(OuterRef("pk"), CharField()), Value(":0")
         )
     )
     orphans = (
