@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from outcry.campaigns.models import Organisation
+from outcry.core import rows
 from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction, requeue_abandoned, uses_database_queue
@@ -93,7 +94,7 @@ def sign(
                 if existing is not None:
                     raise AlreadySigned(existing)
                 confirmed = not petition.needs_confirmation
-                signature = Signature.objects.create(
+                signature = Signature(
                     petition=petition,
                     supporter=supporter,
                     comment=comment,
@@ -101,12 +102,14 @@ def sign(
                     language=language,
                     confirmed_at=timezone.now() if confirmed else None,
                 )
+                rows.insert(signature)
                 supporters.record_consents(
                     supporter=supporter,
                     wordings=consents,
                     language=language,
                     source=source_for(signature),
                     confirmed=confirmed,
+                    new_supporter=created,
                 )
                 if confirmed:
                     _bump_counter(petition.pk)

@@ -2,34 +2,20 @@
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from outcry.campaigns.models import Organisation
+from outcry.core import rows
 from outcry.supporters.models import Consent, Supporter, normalise_email
 
 
 def find_or_create_supporter(
     *, email: str, name: str, country: str = "", postcode: str = "", language: str = "en"
 ) -> Supporter:
-    """Return the supporter behind *email*, creating them if new.
-
-    An existing supporter's details are never overwritten from an unconfirmed
-    form (anyone can type anyone's address); only empty fields are filled in.
-    Must run inside a transaction; safe against a concurrent insert of the same
-    address (the loser reads the winner's row), at the cost of a savepoint.
-    """
-    email = normalise_email(email)
-    supporter = Supporter.objects.filter(email=email).first()
-    if supporter is None:
-        try:
-            with transaction.atomic():
-                return Supporter.objects.create(
-                    email=email, name=name, country=country, postcode=postcode, language=language
-                )
-        except IntegrityError:
-            supporter = Supporter.objects.get(email=email)
-    _fill_in(supporter, country=country, postcode=postcode)
+    """Return the supporter behind *email*, creating them if new (see get_or_create_supporter)."""
+    supporter, _created = get_or_create_supporter(
+        email=email, name=name, country=country, postcode=postcode, language=language
+    )
     return supporter
 
 
@@ -38,19 +24,24 @@ def get_or_create_supporter(
 ) -> tuple[Supporter, bool]:
     """Return the supporter behind *email* and whether this call created them.
 
-    Like find_or_create_supporter, for a caller that retries its transaction:
-    if another transaction inserts the same address between our read and our
-    insert, this raises IntegrityError and the caller's transaction must run
-    again, which then finds that row (petitions.services.sign does). It takes
-    no savepoint of its own: two statements fewer on every new signer.
+    An existing supporter's details are never overwritten from an unconfirmed
+    form (anyone can type anyone's address); only empty fields are filled in.
+    One statement for someone new (an INSERT that does nothing if the address
+    is there), so a surge of new signers costs no SELECT. Safe against a
+    concurrent insert of the same address without a savepoint: the database
+    makes the second INSERT wait for the first and then do nothing, and the
+    row is read instead.
     """
-    email = normalise_email(email)
-    supporter = Supporter.objects.filter(email=email).first()
-    if supporter is None:
-        supporter = Supporter.objects.create(
-            email=email, name=name, country=country, postcode=postcode, language=language
-        )
+    supporter = Supporter(
+        email=normalise_email(email),
+        name=name,
+        country=country,
+        postcode=postcode,
+        language=language,
+    )
+    if rows.insert(supporter, unless_exists=("email",)):
         return supporter, True
+    supporter = Supporter.objects.get(email=supporter.email)
     _fill_in(supporter, country=country, postcode=postcode)
     return supporter, False
 
@@ -72,15 +63,21 @@ def record_consents(
     language: str,
     source: str,
     confirmed: bool,
+    new_supporter: bool = False,
 ) -> None:
     """Record that *supporter* agreed to hear from each organisation, with the words shown.
 
     A consent already confirmed stays as it is. An unconfirmed one takes the new
     wording and *source*, so the confirmation link of this action confirms it.
+    A *new_supporter* (created in this transaction) has none yet to look up.
     """
     now = timezone.now()
     for organisation, wording in wordings:
-        consent = Consent.objects.filter(supporter=supporter, organisation=organisation).first()
+        consent = (
+            None
+            if new_supporter
+            else Consent.objects.filter(supporter=supporter, organisation=organisation).first()
+        )
         if consent is not None and consent.is_active:
             continue
         if consent is None:
@@ -91,7 +88,10 @@ def record_consents(
         consent.source = source
         consent.withdrawn_at = None
         consent.confirmed_at = now if confirmed else None
-        consent.save()
+        if consent.pk is None:
+            rows.insert(consent)
+        else:
+            consent.save()
 
 
 def confirm_consents(*, supporter_id: int, source: str) -> int:
