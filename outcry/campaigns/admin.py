@@ -6,10 +6,14 @@ belong to and the campaigns those organisations lead or partner in
 their organisations, and invite any organisation as a partner.
 """
 
+import zoneinfo
+
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from outcry.campaigns.models import Campaign, CampaignText, Organisation
+from outcry.campaigns.models import Campaign, CampaignText, Organisation, time_zone_choices
 
 
 @admin.register(Organisation)
@@ -49,10 +53,18 @@ class CampaignTextInline(admin.StackedInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "status", "lead_organisation", "deadline_at", "created_at"]
+    list_display = ["__str__", "status", "lead_organisation", "local_deadline", "created_at"]
     list_filter = ["status", ("lead_organisation", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["slug", "texts__title"]
-    fields = ["slug", "status", "languages", "deadline_at", "lead_organisation", "partners"]
+    fields = [
+        "slug",
+        "status",
+        "languages",
+        "time_zone",
+        "deadline_at",
+        "lead_organisation",
+        "partners",
+    ]
     filter_horizontal = ["partners"]
     inlines = [CampaignTextInline]
 
@@ -70,6 +82,29 @@ class CampaignAdmin(admin.ModelAdmin):
         if obj is not None and not request.user.is_superuser:
             return ["lead_organisation"]
         return []
+
+    @admin.display(description=_("deadline"), ordering="deadline_at")
+    def local_deadline(self, obj: Campaign) -> str:
+        if obj.deadline_at is None:
+            return "—"
+        return f"{date_format(obj.local_deadline, 'DATETIME_FORMAT')} {obj.deadline_zone}"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Show and take the deadline on the campaign's own clock, not the server's.
+
+        The zone is the one being saved (so a deadline typed together with a new
+        time zone means that zone), else the campaign's, else UTC.
+        """
+        zone = request.POST.get("time_zone", "")
+        if zone not in dict(time_zone_choices()):
+            stored = Campaign.objects.filter(pk=object_id).values_list("time_zone", flat=True)
+            zone = (stored.first() if object_id and str(object_id).isdigit() else None) or "UTC"
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            # The form's widgets show times when the page is rendered: here, not later.
+            if hasattr(response, "render"):
+                response.render()
+        return response
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

@@ -1,5 +1,9 @@
 """Organisations, the campaigns they run together, and campaign text per language."""
 
+import zoneinfo
+from datetime import datetime
+from functools import cache
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,6 +23,22 @@ def validate_language_list(value: str) -> None:
         raise ValidationError(
             _("Unknown language code(s): %(codes)s."), params={"codes": ", ".join(unknown)}
         )
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA time zone this system knows, as (name, name with "_" as spaces)."""
+    names = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+def zone_label(moment: datetime) -> str:
+    """How a reader knows which clock *moment* is on: "KST", "UTC", or "UTC+05:45"."""
+    abbreviation = moment.tzname() or ""
+    if abbreviation.isalpha():
+        return abbreviation
+    offset = moment.strftime("%z")  # "+0545"
+    return f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
 
 
 class Organisation(models.Model):
@@ -81,6 +101,16 @@ class Campaign(models.Model):
         help_text=_("Language codes, first one is the fallback, e.g. “en,ko”."),
     )
     deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=time_zone_choices,
+        default="UTC",
+        help_text=_(
+            "Where the campaign's clock is: the deadline is entered here and shown "
+            "to supporters in this time zone, e.g. Asia/Seoul."
+        ),
+    )
     lead_organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -118,6 +148,17 @@ class Campaign(models.Model):
     @property
     def deadline_passed(self) -> bool:
         return self.deadline_at is not None and self.deadline_at <= timezone.now()
+
+    @property
+    def local_deadline(self) -> datetime | None:
+        """The deadline on the campaign's own clock (see time_zone)."""
+        if self.deadline_at is None:
+            return None
+        return self.deadline_at.astimezone(zoneinfo.ZoneInfo(self.time_zone))
+
+    @property
+    def deadline_zone(self) -> str:
+        return zone_label(self.local_deadline) if self.deadline_at else ""
 
     def text_for(self, language: str) -> "CampaignText | None":
         return pick_translation(self.texts.all(), language, self.language_codes)

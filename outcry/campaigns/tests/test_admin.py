@@ -1,6 +1,7 @@
 """The admin as organisers of different organisations see it."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
@@ -108,6 +109,7 @@ def test_organiser_starts_campaigns_only_for_their_organisation_but_invites_any_
         "slug": "new-campaign",
         "status": Campaign.Status.DRAFT,
         "languages": "en,ko",
+        "time_zone": "UTC",
         "partners": [org_b.pk],
         "texts-TOTAL_FORMS": "1",
         "texts-INITIAL_FORMS": "0",
@@ -131,15 +133,14 @@ def test_organiser_starts_campaigns_only_for_their_organisation_but_invites_any_
     assert str(campaign) == "새 캠페인"
 
 
-def test_organiser_cannot_hand_their_campaign_to_another_lead(client_a, campaign_a, org_b):
-    form = page(client_a, admin_url("campaign", "change", campaign_a.pk))
-    assert 'name="lead_organisation"' not in form
-    texts = list(campaign_a.texts.order_by("pk"))
+def campaign_change_data(campaign: Campaign, **fields) -> dict:
+    """What the campaign's change form posts when saved as it is, with *fields* changed."""
+    texts = list(campaign.texts.order_by("pk"))
     data = {
-        "slug": campaign_a.slug,
-        "status": Campaign.Status.ACTIVE,
-        "languages": "en,ko",
-        "lead_organisation": org_b.pk,
+        "slug": campaign.slug,
+        "status": campaign.status,
+        "languages": campaign.languages,
+        "time_zone": campaign.time_zone,
         "texts-TOTAL_FORMS": str(len(texts)),
         "texts-INITIAL_FORMS": str(len(texts)),
         "texts-MIN_NUM_FORMS": "1",
@@ -148,12 +149,49 @@ def test_organiser_cannot_hand_their_campaign_to_another_lead(client_a, campaign
     for n, text in enumerate(texts):
         data |= {
             f"texts-{n}-id": text.pk,
-            f"texts-{n}-campaign": campaign_a.pk,
+            f"texts-{n}-campaign": campaign.pk,
             f"texts-{n}-language": text.language,
             f"texts-{n}-title": text.title,
             f"texts-{n}-summary": text.summary,
             f"texts-{n}-story": text.story,
         }
+    return data | fields
+
+
+def test_the_deadline_is_entered_and_listed_on_the_campaigns_clock(client_a, campaign_a):
+    campaign_a.time_zone = "Asia/Seoul"
+    campaign_a.deadline_at = datetime(2026, 12, 10, 14, 59, tzinfo=UTC)
+    campaign_a.save()
+    form = page(client_a, admin_url("campaign", "change", campaign_a.pk))
+    assert 'name="deadline_at_0" value="2026-12-10"' in form
+    assert 'name="deadline_at_1" value="23:59:00"' in form
+
+    # A new deadline typed with a new zone is on that zone's clock.
+    data = campaign_change_data(
+        campaign_a,
+        time_zone="America/New_York",
+        deadline_at_0="2026-12-20",
+        deadline_at_1="18:00",
+    )
+    assert client_a.post(admin_url("campaign", "change", campaign_a.pk), data).status_code == 302
+    campaign_a.refresh_from_db()
+    assert campaign_a.deadline_at == datetime(2026, 12, 20, 23, 0, tzinfo=UTC)
+    assert "Dec. 20, 2026, 6 p.m. EST" in page(client_a, admin_url("campaign"))
+
+
+def test_an_unknown_time_zone_is_refused_with_a_message(client_a, campaign_a):
+    data = campaign_change_data(campaign_a, time_zone="Mars/Olympus_Mons")
+    response = client_a.post(admin_url("campaign", "change", campaign_a.pk), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    campaign_a.refresh_from_db()
+    assert campaign_a.time_zone == "UTC"
+
+
+def test_organiser_cannot_hand_their_campaign_to_another_lead(client_a, campaign_a, org_b):
+    form = page(client_a, admin_url("campaign", "change", campaign_a.pk))
+    assert 'name="lead_organisation"' not in form
+    data = campaign_change_data(campaign_a, lead_organisation=org_b.pk)
     response = client_a.post(admin_url("campaign", "change", campaign_a.pk), data)
     assert response.status_code == 302
     campaign_a.refresh_from_db()

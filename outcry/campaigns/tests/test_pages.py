@@ -1,6 +1,7 @@
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import time_machine
 from django.utils import timezone
 
 from outcry.campaigns.models import Campaign
@@ -39,6 +40,29 @@ def test_deadline_is_shown_as_a_countdown(client, db):
     _response, html = get(client, f"/en/c/{campaign.slug}/")
     assert "3\xa0days, 4\xa0hours left" in html or "3\xa0days, 5\xa0hours left" in html
     assert f'datetime="{deadline.isoformat(timespec="seconds")[:19]}' in html
+
+
+def test_the_deadline_is_shown_on_the_campaigns_own_clock(client, db):
+    campaign = make_campaign(deadline_at=datetime(2026, 12, 10, 14, 59, tzinfo=UTC))
+    campaign.time_zone = "Asia/Seoul"
+    campaign.save()
+    with time_machine.travel(datetime(2026, 12, 1, tzinfo=UTC), tick=False):
+        _response, english = get(client, f"/en/c/{campaign.slug}/")
+        _response, korean = get(client, f"/ko/c/{campaign.slug}/")
+    assert '<time datetime="2026-12-10T23:59:00+09:00">Dec. 10, 2026, 11:59 p.m. KST</time>' in (
+        english
+    )
+    assert "2026년 12월 10일 11:59 오후 KST</time>" in korean
+    assert 'data-deadline="2026-12-10T14:59:00+00:00"' in english  # the same instant, for JS
+
+
+def test_a_zone_without_a_letter_abbreviation_is_shown_by_its_offset(client, db):
+    campaign = make_campaign(deadline_at=datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
+    campaign.time_zone = "Asia/Kathmandu"
+    campaign.save()
+    with time_machine.travel(datetime(2026, 12, 1, tzinfo=UTC), tick=False):
+        _response, html = get(client, f"/en/c/{campaign.slug}/")
+    assert "Dec. 10, 2026, 5:45 p.m. UTC+05:45</time>" in html
 
 
 def test_a_campaign_past_its_deadline_takes_no_signatures(client, db):

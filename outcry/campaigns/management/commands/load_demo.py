@@ -4,6 +4,7 @@ The letter action and its targets come from outcry/letters/demo.py.
 """
 
 import secrets
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -106,13 +107,18 @@ class Command(BaseCommand):
             )
             organisations.append(organisation)
         lead, *partners = organisations
-        # Ten days from the first load, so the demo always shows a live countdown.
-        deadline = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=10)
+        # Ten days from the first load, so the demo always shows a live countdown;
+        # the end of that day in Seoul, where the coalition works.
+        seoul = zoneinfo.ZoneInfo("Asia/Seoul")
+        deadline = (timezone.now().astimezone(seoul) + timedelta(days=10)).replace(
+            hour=23, minute=59, second=0, microsecond=0
+        )
         campaign, created = Campaign.objects.get_or_create(
             slug="save-my-friend",
             defaults={
                 "status": Campaign.Status.ACTIVE,
                 "languages": "en,ko",
+                "time_zone": "Asia/Seoul",
                 "deadline_at": deadline,
                 "lead_organisation": lead,
                 "created_at": datetime(2012, 2, 14, tzinfo=UTC),
