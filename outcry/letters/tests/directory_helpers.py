@@ -1,9 +1,11 @@
 """Helpers for the target directory tests: the shared data files and loading them once.
 
-The data lives outside the repository, in ../shared/data (see its SOURCES.md);
-tests that need a file skip with the reason when it is absent.
+The data lives outside the repository, in ../shared/data beside the checkout
+(see its SOURCES.md) or wherever OUTCRY_SHARED_DATA points; tests that need a
+file skip with the reason when it is absent.
 """
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +17,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
+DATA = Path(
+    os.environ.get("OUTCRY_SHARED_DATA") or Path(settings.BASE_DIR).parent / "shared" / "data"
+)
 MISSIONS_CSV = DATA / "prc_missions" / "prc_missions.csv"
 EMBASSIES_CSV = DATA / "prc_missions" / "database_of_embassies.csv"
 LEGISLATORS_YAML = DATA / "us_congress" / "legislators-current.yaml"
@@ -32,7 +36,10 @@ def need(*paths: Path) -> None:
     """Skip the test unless every shared data file in *paths* is there."""
     for path in paths:
         if not path.is_file():
-            pytest.skip(f"shared test data not found: {path} (see ../shared/data/*/SOURCES.md)")
+            pytest.skip(
+                f"shared test data not found: {path} (put the data in ../shared/data beside "
+                "the checkout or set OUTCRY_SHARED_DATA; see docs/development.md)"
+            )
 
 
 @dataclass
