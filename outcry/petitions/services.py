@@ -103,17 +103,19 @@ def sign(
                     confirmed_at=timezone.now() if confirmed else None,
                 )
                 rows.insert(signature)
+                # Consent always waits for the confirmation link, even where the
+                # signature counts at once: anyone can type anyone's address.
                 supporters.record_consents(
                     supporter=supporter,
                     wordings=consents,
                     language=language,
                     source=source_for(signature),
-                    confirmed=confirmed,
+                    confirmed=False,
                     new_supporter=created,
                 )
                 if confirmed:
                     _bump_counter(petition.pk)
-                else:
+                if not confirmed or consents:
                     from outcry.petitions.tasks import send_signature_confirmation
 
                     enqueue_with_transaction(send_signature_confirmation, signature_id=signature.pk)
@@ -162,6 +164,11 @@ def confirm_signature(*, code: str) -> tuple[Signature, bool]:
         if signature is None:
             raise InvalidConfirmation(expired=False)
         if signature.confirmed_at is not None:
+            # Counted already (a second click, or a petition that counts at
+            # once): the consents given with it may still wait for this link.
+            supporters.confirm_consents(
+                supporter_id=signature.supporter_id, source=source_for(signature)
+            )
             return signature, False
         signature.confirmed_at = timezone.now()
         signature.save(update_fields=["confirmed_at"])
@@ -247,12 +254,22 @@ def confirmation_key(signature_id: int, round_: int) -> str:
 def resend_confirmation(*, signature: Signature) -> None:
     """Queue the confirmation email again for someone who signed but never confirmed.
 
-    At most once an hour per signature: the hour is part of the ledger key, so a
-    second request in the same hour finds the row already there and sends nothing.
+    Only once the last email is an hour old (as the pages promise): nothing
+    while the first one may still be queued or on its way, and the hour is
+    part of the ledger key, so a second request in the same hour finds the row
+    already there and sends nothing.
     """
     from outcry.petitions.tasks import send_signature_confirmation
 
-    round_ = int(timezone.now().timestamp() // 3600)
+    now = timezone.now()
+    hour_ago = now - timedelta(hours=1)
+    recent = OutgoingEmail.objects.filter(
+        idempotency_key__startswith=f"{CONFIRMATION_PURPOSE}:{signature.pk}:",
+        created_at__gt=hour_ago,
+    )
+    if signature.created_at > hour_ago or recent.exists():
+        return
+    round_ = int(now.timestamp() // 3600)
     enqueue_with_transaction(send_signature_confirmation, signature_id=signature.pk, round=round_)
 
 
@@ -269,7 +286,16 @@ def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
         .filter(pk=signature_id)
         .first()
     )
-    if signature is None or signature.is_confirmed:
+    if signature is None:
+        return False
+    waiting_consents = list(
+        Organisation.objects.filter(
+            consents__supporter_id=signature.supporter_id,
+            consents__source=source_for(signature),
+            consents__confirmed_at__isnull=True,
+        ).values_list("name", flat=True)
+    )
+    if signature.is_confirmed and not waiting_consents:
         return False
     entry, _created = OutgoingEmail.objects.get_or_create(
         idempotency_key=confirmation_key(signature.pk, round_),
@@ -291,6 +317,7 @@ def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
             "confirm_url": confirmation_url(signature),
             "campaign_url": f"{settings.BASE_URL}{campaign_path}",
             "days": settings.CONFIRMATION_MAX_AGE_DAYS,
+            "organisations": ", ".join(waiting_consents),
         },
         to=signature.supporter.email,
         language=language,

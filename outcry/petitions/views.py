@@ -95,7 +95,15 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         key=network_key(request),
         limit=settings.RATELIMIT_SIGN_PER_NETWORK,
         window=window,
-    ) or is_limited(
+    ):
+        return again(
+            _(
+                "Too many signatures have come from here in a short time. "
+                "Please wait a few minutes and try again."
+            ),
+            status=429,
+        )
+    if is_limited(
         bucket="sign-email",
         key=email_key(email),
         limit=settings.RATELIMIT_SIGN_PER_EMAIL,
@@ -103,7 +111,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     ):
         return again(
             _(
-                "Too many signatures have come from here in a short time. "
+                "This email address has been used to sign many times in a short time. "
                 "Please wait a few minutes and try again."
             ),
             status=429,

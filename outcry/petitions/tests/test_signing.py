@@ -1,3 +1,6 @@
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
@@ -68,6 +71,74 @@ def test_consent_is_asked_per_organisation_and_recorded_with_its_wording(client,
     confirm_all_pending(petition)
     consent.refresh_from_db()
     assert consent.confirmed_at is not None
+
+
+def test_where_signatures_count_at_once_consent_still_waits_for_the_emailed_link(
+    client, db, run_on_commit
+):
+    lead = make_organisation(name="Lead Org")
+    petition = make_petition(campaign=make_campaign(lead=lead), needs_confirmation=False)
+    response = run_on_commit(
+        lambda: post_signature(
+            client, petition, email="min@example.org", **{f"consent_{lead.pk}": "on"}
+        )
+    )
+    assert "s=confirmed" in response["Location"]
+    assert count_signatures(petition) == 1
+    consent = Consent.objects.get()
+    assert consent.confirmed_at is None  # typing an address proves nothing
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.subject.startswith("Please confirm your email address")
+    assert "Your signature already counts" in message.body
+    assert "Lead Org" in message.body
+    link = next(line for line in message.body.splitlines() if "/confirm/" in line)
+    page = client.get(link.split("127.0.0.1:8000", 1)[1].strip())
+    assert page.status_code == 200
+    consent.refresh_from_db()
+    assert consent.confirmed_at is not None
+    assert count_signatures(petition) == 1
+
+
+def test_where_signatures_count_at_once_without_consent_no_email_is_sent(client, db, run_on_commit):
+    petition = make_petition(needs_confirmation=False)
+    run_on_commit(lambda: post_signature(client, petition, email="min@example.org"))
+    assert count_signatures(petition) == 1
+    assert mail.outbox == []
+
+
+def test_the_confirmation_email_names_who_the_supporter_agreed_to_hear_from(
+    client, db, run_on_commit
+):
+    lead = make_organisation(name="Lead Org")
+    petition = make_petition(campaign=make_campaign(lead=lead))
+    run_on_commit(
+        lambda: post_signature(
+            client, petition, email="min@example.org", **{f"consent_{lead.pk}": "on"}
+        )
+    )
+    body = mail.outbox[0].body
+    assert "To make your signature count" in body
+    assert "It also confirms that Lead Org may email you" in body
+
+
+def test_signing_again_unconfirmed_resends_the_email_only_after_an_hour(
+    client, petition, run_on_commit
+):
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False) as clock:
+        run_on_commit(lambda: post_signature(client, petition, email="min@example.org"))
+        assert len(mail.outbox) == 1
+        clock.shift(timedelta(minutes=5))
+        again = run_on_commit(lambda: post_signature(client, petition, email="min@example.org"))
+        assert "s=already-pending" in again["Location"]
+        assert len(mail.outbox) == 1  # the first one may still be on its way
+        clock.shift(timedelta(minutes=56))
+        run_on_commit(lambda: post_signature(client, petition, email="min@example.org"))
+        assert len(mail.outbox) == 2
+        clock.shift(timedelta(minutes=30))
+        run_on_commit(lambda: post_signature(client, petition, email="min@example.org"))
+        assert len(mail.outbox) == 2
+    assert Signature.objects.filter(petition=petition).count() == 1
 
 
 def test_signing_in_korean_answers_in_korean(client, petition):
