@@ -6,7 +6,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from outcry.core.text import clean_line, clean_text, has_control_characters
+from outcry.core.text import (
+    clean_line,
+    clean_text,
+    has_control_characters,
+    without_control_characters,
+)
 
 REPLACEMENT_CHARACTER = "\ufffd"
 
@@ -40,6 +45,11 @@ class LineField(forms.CharField):
         # two code points), and the column must hold what we measured.
         return clean_line(value)
 
+    def bound_data(self, data, initial):
+        # A form sent back with errors shows what was typed, minus what cannot be shown.
+        data = super().bound_data(data, initial)
+        return without_control_characters(data) if isinstance(data, str) else data
+
 
 class TextField(forms.CharField):
     """A multi-line text field: control characters removed, line ends made uniform."""
@@ -50,6 +60,10 @@ class TextField(forms.CharField):
             return value
         _check_readable(value)
         return clean_text(value)  # before the length check, as in LineField
+
+    def bound_data(self, data, initial):
+        data = super().bound_data(data, initial)
+        return without_control_characters(data) if isinstance(data, str) else data
 
 
 def body_is_unreadable(request: HttpRequest) -> bool:

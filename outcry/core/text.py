@@ -11,13 +11,22 @@ from django.utils.safestring import SafeString, mark_safe
 
 # C0/C1 control characters except tab and line breaks; NUL included.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Invisible characters no name needs: bidirectional embeddings, overrides and
+# isolates (which can make a public name read backwards or swallow what follows
+# it), the zero-width space, word joiner and byte order mark. Zero-width
+# (non-)joiners stay: Persian and Indic names and emoji need them.
+_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 
 def clean_line(value: str) -> str:
-    """Return *value* as one tidy line: NFC, no control characters, single spaces."""
+    """Return *value* as one tidy line: NFC, no control or invisible characters, single spaces."""
     value = unicodedata.normalize("NFC", value)
-    value = _CONTROL.sub("", value)
+    value = _INVISIBLE.sub("", _CONTROL.sub("", value))
     return " ".join(value.split())
+
+
+def without_control_characters(value: str) -> str:
+    return _CONTROL.sub("", value)
 
 
 def clean_text(value: str) -> str:

@@ -1,5 +1,7 @@
 """The fields every action asks of a supporter, checked once for all of them."""
 
+import unicodedata
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,13 @@ class SupporterForm(forms.Form):
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+    def clean_name(self) -> str:
+        """A name has a letter or a digit in it; dots or dashes alone name nobody."""
+        name = self.cleaned_data["name"]
+        if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
+            raise ValidationError(self.fields["name"].error_messages["required"], code="required")
+        return name
 
     def clean_email(self) -> str:
         """The address as the database keeps it, checked again in that form.

@@ -121,6 +121,34 @@ def test_unusual_but_real_names_are_accepted_and_tidied(client, petition):
     assert Supporter.objects.get().name == "김가 O'Brien Jr"
 
 
+def test_a_control_character_is_not_echoed_back_into_the_form(client, petition):
+    response = post_signature(client, petition, name="Min\x00jun", comment="Why\x00 not")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "\x00" not in body
+    assert 'value="Minjun"' in body
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\u202e\u2066 \ufeff", "...", " - "])
+def test_a_name_of_only_invisible_characters_or_punctuation_is_refused(client, petition, name):
+    assert_refused(post_signature(client, petition, name=name), "Please tell us your name.")
+
+
+def test_direction_overrides_are_taken_out_of_a_name(client, petition):
+    # U+202E would show "Ana" followed by the rest reversed on the public list.
+    response = post_signature(client, petition, name="Ana\u202enogard\u2069 Lee\u200b")
+    assert response.status_code == 302
+    assert Supporter.objects.get().name == "Ananogard Lee"
+
+
+def test_names_and_comments_on_the_signer_list_are_isolated_from_their_neighbours(client, db):
+    petition = make_petition(needs_confirmation=False)
+    post_signature(client, petition, name="مريم", public_name="full", country="", comment="حرروهم")
+    html_text = client.get(reverse("petitions:signers", args=[petition.slug])).content.decode()
+    assert '<bdi class="name">مريم</bdi>' in html_text
+    assert '<blockquote dir="auto">حرروهم</blockquote>' in html_text
+
+
 # Invalid UTF-8
 
 
