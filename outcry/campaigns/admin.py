@@ -4,6 +4,13 @@ A superuser sees everything. An organiser sees only the organisations they
 belong to and the campaigns those organisations lead or partner in
 (``Campaign.objects.for_user``); they may start a campaign only for one of
 their organisations, and invite any organisation as a partner.
+
+In a coalition the lead organisation runs the campaign: only its organisers
+change the campaign and what belongs to it (petitions, letter actions and their
+templates), ``Campaign.objects.led_by_user`` / ``campaign.is_led_by``. A
+partner's organisers see all of it read-only, and still export the signatures
+of supporters who consented to their own organisation. ``LeadChangesMixin``
+applies that rule to every admin of a campaign's rows.
 """
 
 import zoneinfo
@@ -45,6 +52,29 @@ class OrganisationAdmin(admin.ModelAdmin):
         return ", ".join(sorted(user.get_username() for user in obj.members.all()))
 
 
+class LeadChangesMixin:
+    """Partners look, the lead changes: for the admin of a campaign or of rows it owns.
+
+    The row is shown to everyone whose queryset holds it (``get_queryset``, the
+    campaign's lead and partners); changing or deleting it, its inlines included,
+    is for organisers of the campaign's lead organisation and for superusers. A
+    POST to a partner's read-only page is refused (403) without changing anything.
+    """
+
+    def campaign_of(self, obj) -> Campaign:
+        return obj.campaign
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or self.campaign_of(obj).is_led_by(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or self.campaign_of(obj).is_led_by(request.user)
+
+
 class CampaignTextInline(admin.StackedInline):
     model = CampaignText
     extra = 0
@@ -52,7 +82,9 @@ class CampaignTextInline(admin.StackedInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
+    """Campaigns of the organiser's organisations; partners see theirs read-only."""
+
     list_display = ["__str__", "status", "lead_organisation", "local_deadline", "created_at"]
     list_filter = ["status", ("lead_organisation", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["slug", "texts__title"]
@@ -76,6 +108,9 @@ class CampaignAdmin(admin.ModelAdmin):
             .select_related("lead_organisation")
             .prefetch_related("texts")
         )
+
+    def campaign_of(self, obj: Campaign) -> Campaign:
+        return obj
 
     def get_readonly_fields(self, request, obj=None):
         # Handing a campaign to another lead moves who controls it: superusers only.

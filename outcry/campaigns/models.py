@@ -70,13 +70,26 @@ class CampaignQuerySet(models.QuerySet):
         return self.exclude(status=Campaign.Status.DRAFT)
 
     def for_user(self, user) -> "CampaignQuerySet":
-        """Campaigns an organiser may edit: led by or partnered with one of their organisations."""
+        """Campaigns an organiser may see: led by or partnered with one of their organisations.
+
+        They may change only the ones ``led_by_user`` returns; a partner looks, and
+        exports the signers who consented to it.
+        """
         if user.is_superuser:
             return self
         organisations = user.organisations.all()
         return self.filter(
             models.Q(lead_organisation__in=organisations) | models.Q(partners__in=organisations)
         ).distinct()
+
+    def led_by_user(self, user) -> "CampaignQuerySet":
+        """Campaigns an organiser may change, with their petitions and letter actions.
+
+        Those led by one of the organiser's organisations; every campaign for a superuser.
+        """
+        if user.is_superuser:
+            return self
+        return self.filter(lead_organisation__in=user.organisations.all())
 
 
 class Campaign(models.Model):
@@ -159,6 +172,12 @@ class Campaign(models.Model):
     @property
     def deadline_zone(self) -> str:
         return zone_label(self.local_deadline) if self.deadline_at else ""
+
+    def is_led_by(self, user) -> bool:
+        """Whether *user* may change this campaign: the same rule as ``led_by_user``."""
+        if user.is_superuser:
+            return True
+        return user.organisations.filter(pk=self.lead_organisation_id).exists()
 
     def text_for(self, language: str) -> "CampaignText | None":
         return pick_translation(self.texts.all(), language, self.language_codes)

@@ -1,5 +1,9 @@
 """Admin for letter actions and their letter templates, scoped to the organiser's campaigns.
 
+Like petitions, letter actions belong to their campaign's lead organisation:
+its organisers add and change actions and templates; a partner organisation's
+organisers see them read-only (``campaigns.admin.LeadChangesMixin``).
+
 An action's page shows how many letters were written and how many the
 supporters personalised (personal letters carry more weight), with the
 deliveries by channel and status. Templates are edited on their own page, with
@@ -14,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
 from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph
 from outcry.letters.services import channel_name
@@ -31,7 +36,7 @@ class LetterTemplateInline(admin.StackedInline):
 
 
 @admin.register(LetterAction)
-class LetterActionAdmin(admin.ModelAdmin):
+class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
     list_display = [
         "slug",
         "campaign",
@@ -73,7 +78,7 @@ class LetterActionAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "campaign" and not request.user.is_superuser:
-            kwargs["queryset"] = _campaigns_of(request.user)
+            kwargs["queryset"] = Campaign.objects.led_by_user(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("letters"), ordering="letter_count")
@@ -138,21 +143,24 @@ class ParagraphInline(admin.TabularInline):
 
 
 @admin.register(LetterTemplate)
-class LetterTemplateAdmin(admin.ModelAdmin):
+class LetterTemplateAdmin(LeadChangesMixin, admin.ModelAdmin):
     list_display = ["title", "language", "action"]
     list_filter = ["language", ("action", admin.RelatedOnlyFieldListFilter)]
     fields = ["action", "language", "title", "subject", "introduction", "call_script"]
     inlines = [ParagraphInline]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("action")
+        queryset = super().get_queryset(request).select_related("action__campaign")
         if request.user.is_superuser:
             return queryset
         return queryset.filter(action__campaign__in=_campaigns_of(request.user))
 
+    def campaign_of(self, obj: LetterTemplate) -> Campaign:
+        return obj.action.campaign
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "action" and not request.user.is_superuser:
             kwargs["queryset"] = LetterAction.objects.filter(
-                campaign__in=_campaigns_of(request.user)
+                campaign__in=Campaign.objects.led_by_user(request.user)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -5,6 +5,11 @@ signature, but a signer's personal data (list, detail, search, filters,
 autocomplete and the CSV export) only if the signer consented to one of the
 organiser's organisations: all of those start from
 ``exports.visible_signatures`` or ``Supporter.objects.visible_to``.
+
+Petitions belong to their campaign's lead organisation: its organisers add and
+change them; a partner organisation's organisers see them read-only (counts,
+texts) and export the signers who consented to the partner
+(``campaigns.admin.LeadChangesMixin``).
 """
 
 from django.contrib import admin
@@ -18,6 +23,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
 from outcry.core.spreadsheet import streaming_csv_response
 from outcry.petitions import exports
@@ -43,7 +49,9 @@ class PetitionTextInline(admin.StackedInline):
 
 
 @admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
+class PetitionAdmin(LeadChangesMixin, admin.ModelAdmin):
+    """Petitions of the organiser's campaigns; a partner's are read-only, export included."""
+
     list_display = [
         "__str__",
         "campaign",
@@ -85,7 +93,10 @@ class PetitionAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "campaign":
-            kwargs["queryset"] = Campaign.objects.for_user(request.user).prefetch_related("texts")
+            # A petition is added only to a campaign the organiser's organisation leads.
+            kwargs["queryset"] = Campaign.objects.led_by_user(request.user).prefetch_related(
+                "texts"
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("confirmed signatures"), ordering="confirmed_total")
