@@ -8,6 +8,7 @@ swaps in its own token.
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
@@ -22,16 +23,27 @@ from outcry.core.text import render_markdown
 CSRF_PLACEHOLDER = "__outcry_csrf_token__"
 
 
+HOME_PAGE_SIZE = 20
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    """List the public campaigns, HOME_PAGE_SIZE to a page (``?page=N``).
+
+    A page that is not a whole number shows the first page, one out of range the last:
+    never an error. Not cached, unlike the campaign page: shared links lead to campaign
+    pages, so a surge does not land here.
+    """
     language = get_language()
     campaigns = (
         Campaign.objects.public()
         .select_related("lead_organisation")
         .prefetch_related("texts")
-        .order_by("status", "deadline_at")
+        # The pk makes the order total, so no campaign is on two pages or on none.
+        .order_by("status", "deadline_at", "pk")
     )
-    rows = [(campaign, campaign.text_for(language)) for campaign in campaigns[:50]]
-    return render(request, "campaigns/home.html", {"rows": rows})
+    page = Paginator(campaigns, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(campaign, campaign.text_for(language)) for campaign in page]
+    return render(request, "campaigns/home.html", {"rows": rows, "page": page})
 
 
 def language_links(path_name: str, args: list) -> list[dict]:

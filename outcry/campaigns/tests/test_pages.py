@@ -123,3 +123,43 @@ def test_story_markdown_is_rendered_without_script(client, db):
     _response, html = get(client, f"/en/c/{campaign.slug}/")
     assert "<script>alert" not in html and "javascript:" not in html
     assert "<strong>bold</strong>" in html
+
+
+def campaign_links(html: str) -> list[str]:
+    return re.findall(r'href="/en/c/([^/"]+)/"', html)
+
+
+def test_home_shows_every_campaign_twenty_to_a_page(client, db, django_assert_num_queries):
+    slugs = {make_campaign().slug for _ in range(25)}
+    with django_assert_num_queries(3):  # count, campaigns with their lead, their texts
+        _response, first = get(client, "/en/")
+    _response, second = get(client, "/en/?page=2")
+    assert len(campaign_links(first)) == 20 and len(campaign_links(second)) == 5
+    assert set(campaign_links(first)) | set(campaign_links(second)) == slugs
+
+    nav = re.search(r'<nav class="pages" aria-label="Pages of campaigns">.*?</nav>', first, re.S)
+    assert nav and "Page 1 of 2" in nav.group(0)
+    assert '<a href="?page=2" rel="next">Next page</a>' in nav.group(0)
+    assert 'rel="prev"' not in nav.group(0)
+    assert "Page 2 of 2" in second
+    assert '<a href="/en/" rel="prev">Previous page</a>' in second
+    assert 'rel="next"' not in second
+    # The language switcher keeps the page.
+    assert 'href="/ko/?page=2" hreflang="ko"' in second
+
+
+def test_a_page_number_that_does_not_fit_shows_the_first_or_last_page(client, db):
+    for _ in range(21):
+        make_campaign()
+    for page, shown in [("abc", "Page 1 of 2"), ("", "Page 1 of 2"), ("99", "Page 2 of 2")]:
+        response, html = get(client, f"/en/?page={page}")
+        assert response.status_code == 200
+        assert shown in html
+    response, html = get(client, f"/en/?page={'9' * 5000}")
+    assert response.status_code == 200 and "Page 1 of 2" in html
+
+
+def test_a_home_page_of_few_campaigns_has_no_page_links(client, db):
+    make_campaign()
+    _response, html = get(client, "/en/")
+    assert 'class="pages"' not in html
