@@ -2,6 +2,7 @@
 
 from urllib.parse import quote
 
+from django import forms
 from django.conf import settings
 from django.core.cache import caches
 from django.core.paginator import Paginator
@@ -73,9 +74,12 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         if message:
             form.add_error(None, message)
         # The browser scrolls to a focused field: on a phone the person lands on
-        # the first thing to fix, not on the story a screen above the form.
+        # the first thing to fix, not on the story a screen above the form. Not
+        # a choice of radio buttons (every button would take the attribute): the
+        # error summary above the form links to it.
         first = next((name for name in form.errors if name in form.fields), "name")
-        form.fields[first].widget.attrs["autofocus"] = True
+        if not isinstance(form.fields[first].widget, forms.RadioSelect):
+            form.fields[first].widget.attrs["autofocus"] = True
         return render_campaign_page(request, campaign, forms={petition.pk: form}, status=status)
 
     if body_is_unreadable(request):
@@ -148,8 +152,9 @@ def share_links(*, url: str, text: str) -> list[dict]:
         {"name": "WhatsApp", "url": f"https://wa.me/?text={t}%20{u}"},
         {"name": "Telegram", "url": f"https://t.me/share/url?url={u}&text={t}"},
         {"name": "LINE", "url": f"https://social-plugins.line.me/lineit/share?url={u}"},
-        # KakaoTalk itself shares only through Kakao's SDK (a third-party script); on a
-        # phone it is in the share sheet of the "Share…" button (site.js).
+        # KakaoTalk has no share link that works without Kakao's SDK (a third-party
+        # script and an app key): the page says to paste the link into a chat, and
+        # on a phone KakaoTalk is in the share sheet of the "Share…" button (site.js).
         {"name": "KakaoStory", "url": f"https://story.kakao.com/share?url={u}"},
         {"name": _("Email"), "url": f"mailto:?subject={t}&body={t}%0A%0A{u}"},
     ]

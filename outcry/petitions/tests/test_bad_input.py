@@ -2,6 +2,7 @@
 
 import email
 import html
+import re
 import threading
 from datetime import timedelta
 
@@ -325,6 +326,23 @@ def test_invalid_email_is_refused_in_korean(client, petition):
 def test_a_public_name_choice_that_is_not_offered_is_refused(client, petition):
     response = post_signature(client, petition, public_name="everyone")
     assert_refused(response, "Select a valid choice. everyone is not one of the available choices.")
+    body = response.content.decode()
+    # The summary links to the choice; no radio button grabs the focus.
+    assert f'<fieldset id="p{petition.pk}-public_name"' in body
+    assert f'<a href="#p{petition.pk}-public_name">' in body
+    assert "autofocus" not in body
+
+
+def test_the_error_summary_links_to_each_field_to_fix_and_the_first_takes_the_focus(
+    client, petition
+):
+    response = post_signature(client, petition, name="", email="not an address")
+    text = page_text(response)
+    assert "Please correct the marked fields below." in text
+    assert f'<a href="#p{petition.pk}-name">Your name: Please tell us your name.</a>' in text
+    assert f'<a href="#p{petition.pk}-email">Email address: {NOT_AN_EMAIL}</a>' in text
+    assert re.search(r'<input[^>]*name="name"[^>]*autofocus', text)
+    assert not re.search(r'<input[^>]*name="email"[^>]*autofocus', text)
 
 
 def test_consent_for_an_organisation_outside_the_coalition_is_ignored(client, db):

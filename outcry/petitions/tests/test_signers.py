@@ -57,8 +57,8 @@ def test_signer_list_is_paginated(client, db):
         )
     first = client.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
     second = client.get(f"/en/petitions/{petition.slug}/signers/?page=2").content.decode()
-    assert first.count('<li><span class="name">') == 50
-    assert second.count('<li><span class="name">') == 5
+    assert first.count('<li><bdi class="name">') == 50
+    assert second.count('<li><bdi class="name">') == 5
     assert "Page 1 of 2" in first
     assert client.get(f"/en/petitions/{petition.slug}/signers/?page=x").status_code == 200
 
@@ -83,6 +83,7 @@ def test_thank_you_page_offers_plain_share_links(client, db):
     assert f"/en/c/{petition.campaign.slug}/" in html
     assert "One more step" in html
     assert 'class="share-button"' in html  # the phone's share sheet (KakaoTalk), with JS
+    assert "KakaoTalk: copy the link above and paste it into a chat" in html  # without JS
 
 
 def test_broken_or_forged_confirmation_link_explains_itself(client, db):
@@ -119,4 +120,4 @@ def test_first_name_only_never_shows_a_whole_korean_name(client, db):
         )
     html = client.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
     assert "김○○" in html and "김민준" not in html and "민준" not in html
-    assert "Ana</span>" in html and "López" not in html
+    assert "Ana</bdi>" in html and "López" not in html
