@@ -8,21 +8,44 @@ import sys
 import time
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from outcry.core.env import env_int
+
+
+def env_count(name: str, *, default: int, minimum: int) -> int:
+    """Read a process count from *name*, refusing a malformed one in one line naming it."""
+    try:
+        return env_int(name, default=default, minimum=minimum)
+    except ImproperlyConfigured as error:
+        raise CommandError(str(error)) from None
+
+
+def default_web_workers() -> int:
+    """One web worker per core this process may use, and never fewer than two.
+
+    With a single worker, one slow request (a big export, a stuck database query)
+    would hold up everyone else's page until it finished.
+    """
+    return max(2, os.process_cpu_count() or 1)
 
 
 class Command(BaseCommand):
     help = "Start the web server (granian, several workers) and a task worker together."
 
     def add_arguments(self, parser) -> None:
+        # The defaults come from the environment in handle(), so a malformed variable
+        # is reported as a CommandError (one line) rather than a traceback.
         parser.add_argument("--host", default=os.environ.get("OUTCRY_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=settings.PORT)
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("OUTCRY_WEB_WORKERS", os.cpu_count() or 1)),
+            help="granian worker processes (default OUTCRY_WEB_WORKERS, else one per core, "
+            "at least 2).",
         )
         # Threads running Django in each web worker. On SQLite one: writers take
         # turns on the database, and a second thread in the same process makes the
@@ -33,18 +56,36 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=int,
-            default=int(
-                os.environ.get("OUTCRY_WEB_THREADS", 1 if connection.vendor == "sqlite" else 2)
-            ),
-            help="Threads running Django in each web worker (default 1 on SQLite, else 2).",
+            help="Threads running Django in each web worker (default OUTCRY_WEB_THREADS, "
+            "else 1 on SQLite, 2 otherwise).",
         )
         parser.add_argument(
-            "--task-workers", type=int, default=int(os.environ.get("OUTCRY_TASK_WORKERS", 1))
+            "--task-workers",
+            type=int,
+            help="Task worker processes (default OUTCRY_TASK_WORKERS, else 1).",
         )
 
     def handle(
-        self, *args, host: str, port: int, workers: int, threads: int, task_workers: int, **options
+        self,
+        *args,
+        host: str,
+        port: int,
+        workers: int | None,
+        threads: int | None,
+        task_workers: int | None,
+        **options,
     ):
+        if workers is None:
+            workers = env_count("OUTCRY_WEB_WORKERS", default=default_web_workers(), minimum=1)
+        if threads is None:
+            threads = env_count(
+                "OUTCRY_WEB_THREADS",
+                default=1 if connection.vendor == "sqlite" else 2,
+                minimum=1,
+            )
+        if task_workers is None:
+            # 0 is allowed: the task workers may run on other machines.
+            task_workers = env_count("OUTCRY_TASK_WORKERS", default=1, minimum=0)
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError(

@@ -1,0 +1,127 @@
+"""`manage.py serve`: its process counts come from the environment, checked, with safe defaults."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_a_malformed_count_stops_serve_with_one_line_naming_the_variable(tmp_path):
+    """As an operator sees it: exit code 1 and one line, no traceback, nothing started.
+
+    The database in the fresh var directory is not migrated, so even a serve that
+    wrongly accepted the value would stop before starting granian.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OUTCRY_", "DATABASE_URL", "REDIS_URL"))
+    }
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "outcry.settings",
+        "OUTCRY_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "test-only-secret",
+        "OUTCRY_WEB_WORKERS": "abc",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "serve", "--port", "8297"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "CommandError: OUTCRY_WEB_WORKERS must be a whole number; got 'abc'."
+    ]
+
+
+# The other cases in this process (a start-up of manage.py costs three seconds).
+MALFORMED = [
+    ("OUTCRY_WEB_WORKERS", "0", "OUTCRY_WEB_WORKERS must be at least 1; got 0."),
+    ("OUTCRY_WEB_THREADS", "two", "OUTCRY_WEB_THREADS must be a whole number; got 'two'."),
+    ("OUTCRY_WEB_THREADS", "1.5", "OUTCRY_WEB_THREADS must be a whole number; got '1.5'."),
+    ("OUTCRY_TASK_WORKERS", "-1", "OUTCRY_TASK_WORKERS must be at least 0; got -1."),
+]
+
+
+class FinishedProcess:
+    """Stands in for subprocess.Popen: records the command, and has already exited."""
+
+    started: list[list[str]] = []
+
+    def __init__(self, args, *_args, **_kwargs) -> None:
+        self.started.append(args)
+
+    def poll(self) -> int:
+        return 0
+
+    def wait(self, timeout=None) -> int:
+        return 0
+
+    def send_signal(self, signum) -> None:
+        pass
+
+
+@pytest.fixture
+def serve(db, monkeypatch):
+    """Run serve in this process without starting anything; return (web command, output)."""
+    monkeypatch.setattr(subprocess, "Popen", FinishedProcess)
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)  # keep pytest's handlers
+    for name in ["OUTCRY_WEB_WORKERS", "OUTCRY_WEB_THREADS", "OUTCRY_TASK_WORKERS"]:
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args: str) -> tuple[list[str], str]:
+        monkeypatch.setattr(FinishedProcess, "started", [])
+        out = io.StringIO()
+        call_command("serve", *args, stdout=out)
+        web = next(command for command in FinishedProcess.started if "granian" in command)
+        return web, out.getvalue()
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"), MALFORMED, ids=[f"{n}={v}" for n, v, _ in MALFORMED]
+)
+def test_a_malformed_count_is_refused_naming_the_variable(serve, monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(CommandError) as refusal:
+        serve()
+    assert str(refusal.value) == message
+    assert FinishedProcess.started == []
+
+
+def workers_of(web: list[str]) -> int:
+    return int(web[web.index("--workers") + 1])
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 2), (None, 2), (2, 2), (8, 8)])
+def test_serve_starts_a_web_worker_per_core_and_at_least_two(serve, monkeypatch, cores, workers):
+    monkeypatch.setattr(os, "process_cpu_count", lambda: cores)
+    web, output = serve()
+    assert workers_of(web) == workers
+    assert f"web workers: {workers} x " in output
+
+
+def test_the_environment_and_the_command_line_set_the_counts(serve, monkeypatch):
+    monkeypatch.setattr(os, "process_cpu_count", lambda: 1)
+    monkeypatch.setenv("OUTCRY_WEB_WORKERS", "1")
+    monkeypatch.setenv("OUTCRY_WEB_THREADS", "3")
+    monkeypatch.setenv("OUTCRY_TASK_WORKERS", "0")
+    web, output = serve()
+    assert workers_of(web) == 1
+    assert "web workers: 1 x 3 threads; task workers: 0" in output
+    assert not [command for command in FinishedProcess.started if "db_worker" in command]
+
+    web, output = serve("--workers", "5")
+    assert workers_of(web) == 5
