@@ -402,7 +402,7 @@ async def sign_client(
                     "csrfmiddlewaretoken": token_value,
                     "name": f"Bench Signer {number} {n}",
                     "email": email,
-                    "country": "Korea",
+                    "country": "KR",
                     "postcode": "03000",
                     "comment": "Please act before it is too late.",
                     "public_name": "hidden",

@@ -87,7 +87,7 @@ def sign_form(**overrides) -> dict:
     data = {
         "name": "Min-jun Kim",
         "email": "min@example.org",
-        "country": "Korea",
+        "country": "KR",
         "postcode": "",
         "comment": "",
         "public_name": Signature.PublicName.HIDDEN,
@@ -117,7 +117,7 @@ def make_supporter(
     *,
     email: str | None = None,
     name: str = "Ji-woo Park",
-    country: str = "Korea",
+    country: str = "KR",
     postcode: str = "",
     language: str = "en",
     consents_to: list[Organisation] = (),

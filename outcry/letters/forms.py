@@ -5,38 +5,20 @@ request checks all of them again, so nothing is kept in a session.
 """
 
 import re
-from functools import cache
 
-from babel import Locale, UnknownLocaleError
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core.countries import country_choices
 from outcry.core.forms import LineField, TextField
 from outcry.letters import services
 from outcry.letters.models import Letter, LetterAction, LetterTemplate, Paragraph, Target
 from outcry.supporters.forms import SupporterForm
 
 ZIP_CODE = re.compile(r"^([0-9]{5})(?:-?[0-9]{4})?$")  # ASCII digits only
-# Territory codes in CLDR that are not countries one lives in.
-NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
-
-
-@cache
-def country_choices(language: str) -> list[tuple[str, str]]:
-    """Every country as (ISO code, name in *language*), sorted by name."""
-    try:
-        locale = Locale.parse(language, sep="-")
-    except (ValueError, TypeError, UnknownLocaleError):
-        locale = Locale("en")
-    names = [
-        (code, name)
-        for code, name in locale.territories.items()
-        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
-    ]
-    return sorted(names, key=lambda pair: pair[1])
 
 
 CHANNEL_CHOICE_LABELS = {

@@ -10,7 +10,6 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from babel import Locale
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -562,11 +561,10 @@ def queue_letter(
         )
     try:
         with transaction.atomic():
-            # The supporter's country is free text elsewhere ("Korea"); the letter keeps the code.
             supporter = supporters.find_or_create_supporter(
                 email=email,
                 name=name,
-                country=Locale("en").territories.get(country, country) if country else "",
+                country=country,
                 postcode=postcode,
                 language=language,
             )

@@ -16,6 +16,7 @@ from babel.dates import format_date
 from django.utils import translation
 from django.utils.translation import gettext
 
+from outcry.core import countries
 from outcry.letters.models import Channel, Letter, Target
 
 # The placeholders a LetterTemplate paragraph may hold (see Paragraph); anything
@@ -112,11 +113,9 @@ def sender_lines(letter: Letter) -> list[str]:
     embassy is read by the government they fear (the email channel is the one
     that shares an address, for replies, and the supporter chose it).
     """
-    code = letter.sender_country
-    if code:
-        country = babel_locale(letter.language).territories.get(code.upper(), code)
-    else:
-        country = letter.supporter.country
+    country = countries.country_name(
+        letter.sender_country or letter.supporter.country, letter.language
+    )
     lines = [sender_name(letter), letter.sender_city, country]
     return [clean(line).strip() for line in lines if line and line.strip()]
 

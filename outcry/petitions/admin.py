@@ -201,4 +201,4 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("country"))
     def signer_country(self, obj: Signature) -> str:
-        return obj.supporter.country
+        return obj.supporter.country_name

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from outcry.campaigns.models import Campaign
 from outcry.core.audit import record_event
+from outcry.core.countries import country_name
 from outcry.core.spreadsheet import csv_chunks
 from outcry.petitions.models import Petition, Signature
 from outcry.supporters.models import Supporter
@@ -34,6 +35,7 @@ EXPORT_FIELDS = [
     "public_name",
 ]
 PUBLIC_NAME_COLUMN = EXPORT_FIELDS.index("public_name")
+COUNTRY_COLUMN = EXPORT_FIELDS.index("supporter__country")
 
 
 def visible_signatures(user, queryset: QuerySet[Signature] | None = None) -> QuerySet[Signature]:
@@ -52,6 +54,7 @@ def export_header() -> list[str]:
         gettext("name"),
         gettext("email"),
         gettext("country"),
+        gettext("country code"),
         gettext("postcode"),
         gettext("preferred language"),
         gettext("signed at (UTC)"),
@@ -72,10 +75,16 @@ def _cell(value: object) -> object:
 
 
 def _row(values: tuple, public_names: dict[str, str]) -> list[object]:
-    """One signature's cells; the public name as the label the signer chose, not its code."""
+    """One signature's cells; the public name as the label the signer chose, not its code.
+
+    The country comes twice: named in the exporting organiser's language, then
+    as its ISO code (for sorting and for other programs).
+    """
     cells = [_cell(value) for value in values]
     code = cells[PUBLIC_NAME_COLUMN]
     cells[PUBLIC_NAME_COLUMN] = public_names.get(code, code)
+    country = cells[COUNTRY_COLUMN]
+    cells[COUNTRY_COLUMN : COUNTRY_COLUMN + 1] = [country_name(country), country]
     return cells
 
 

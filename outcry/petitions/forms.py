@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.models import Campaign, Organisation
+from outcry.core.countries import current_country_choices
 from outcry.core.forms import LineField, TextField
 from outcry.petitions.models import Signature
 from outcry.supporters.forms import SupporterForm
@@ -19,11 +20,14 @@ def consent_wording(organisation: Organisation) -> str:
 
 
 class SignForm(SupporterForm):
-    country = LineField(
+    country = forms.ChoiceField(
         label=_("Country"),
-        max_length=60,
+        # A callable: the names follow the page's language, and copying the form
+        # for each request does not copy two hundred choices.
+        choices=current_country_choices,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "country-name"}),
+        error_messages={"invalid_choice": _("Please choose your country from the list.")},
+        widget=forms.Select(attrs={"autocomplete": "country"}),
     )
     postcode = LineField(
         label=_("Postcode"),

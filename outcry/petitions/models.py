@@ -153,9 +153,11 @@ class Signature(models.Model):
             case self.PublicName.FIRST:
                 return supporter.short_public_name
             case self.PublicName.FIRST_COUNTRY:
-                return ", ".join(p for p in [supporter.short_public_name, supporter.country] if p)
+                return ", ".join(
+                    p for p in [supporter.short_public_name, supporter.country_name] if p
+                )
             case self.PublicName.FULL:
-                return ", ".join(p for p in [supporter.name, supporter.country] if p)
+                return ", ".join(p for p in [supporter.name, supporter.country_name] if p)
         return ""
 
 

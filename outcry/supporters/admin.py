@@ -40,12 +40,16 @@ class ConsentInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(Supporter)
 class SupporterAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["name", "email", "country", "language", "created_at"]
+    list_display = ["name", "email", "country_name", "language", "created_at"]
     list_filter = ["language"]
     search_fields = ["email", "name"]
-    fields = ["name", "email", "country", "postcode", "language", "created_at"]
+    fields = ["name", "email", "country_name", "postcode", "language", "created_at"]
     readonly_fields = fields
     inlines = [ConsentInline]
+
+    @admin.display(description=_("country"), ordering="country")
+    def country_name(self, obj: Supporter) -> str:
+        return obj.country_name
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core.countries import country_name
+
 
 def is_cjk(value: str) -> bool:
     """True if *value* is written mainly in Hangul or Han characters."""
@@ -41,6 +43,7 @@ class Supporter(models.Model):
 
     email = models.EmailField(_("email"), max_length=254, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # An ISO 3166 code ("KR"), named in each reader's language (core.countries).
     country = models.CharField(_("country"), max_length=60, blank=True)
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     language = models.CharField(
@@ -57,6 +60,11 @@ class Supporter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    @property
+    def country_name(self) -> str:
+        """The country in the active language ("South Korea", "대한민국")."""
+        return country_name(self.country) if self.country else ""
 
     @property
     def greeting_name(self) -> str:

@@ -79,9 +79,20 @@ def test_a_comment_of_five_thousand_characters_is_refused(client, petition):
     assert_refused(response, TOO_LONG % {"limit": 1000, "length": 5499})
 
 
-def test_a_country_of_five_hundred_characters_is_refused(client, petition):
-    response = post_signature(client, petition, country="K" * 500)
-    assert_refused(response, TOO_LONG % {"limit": 60, "length": 500})
+@pytest.mark.parametrize("country", ["K" * 500, "Korea", "XX", "<script>"])
+def test_a_country_not_on_the_list_is_refused(client, petition, country):
+    response = post_signature(client, petition, country=country)
+    assert_refused(response, "Please choose your country from the list.")
+
+
+def test_the_country_is_chosen_from_a_list_named_in_the_pages_language(client, petition):
+    english = client.get(f"/en/c/{petition.campaign.slug}/").content.decode()
+    korean = client.get(f"/ko/c/{petition.campaign.slug}/").content.decode()
+    assert re.search(r'<select name="country"[^>]*autocomplete="country"', english)
+    assert '<option value="KR">South Korea</option>' in english
+    assert '<option value="KR">대한민국</option>' in korean
+    assert post_signature(client, petition, country="KR").status_code == 302
+    assert Supporter.objects.get().country == "KR"
 
 
 # Control characters, NUL, line breaks

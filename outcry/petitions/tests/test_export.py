@@ -37,7 +37,7 @@ def petition(org_a, org_b):
         petition=petition,
         name="김민준",
         email="minjun@example.org",
-        country="대한민국",
+        country="KR",
         postcode="03044",
         language="ko",
         comment="꼭 살려 주세요",
@@ -101,6 +101,7 @@ def test_export_holds_only_signers_who_consented_to_the_organisation(client, pet
         "name",
         "email",
         "country",
+        "country code",
         "postcode",
         "preferred language",
         "signed at (UTC)",
@@ -129,7 +130,7 @@ def test_export_neutralises_formulas(client, petition, org_a):
         assert f"'{injection}" in names
     tab_row = next(row for row in rows if row[0] == "Tab Comment")
     assert tab_row[1] == "'=cmd@example.org"
-    assert tab_row[7] == "'\t=1+2"
+    assert tab_row[8] == "'\t=1+2"
     for row in rows:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
@@ -140,10 +141,11 @@ def test_korean_survives_with_a_byte_order_mark_for_excel(client, petition, org_
     assert body.startswith(b"\xef\xbb\xbf")
     korean = next(row for row in rows if row[1] == "minjun@example.org")
     assert korean[0] == "김민준"
-    assert korean[2:5] == ["대한민국", "03044", "ko"]
-    assert korean[7:] == ["꼭 살려 주세요", "Short name and country"]
-    assert korean[5] and korean[6]  # signed and confirmed, as "YYYY-MM-DD HH:MM:SS"
-    assert len(korean[5]) == 19
+    # The country named in the organiser's language, then its code.
+    assert korean[2:6] == ["South Korea", "KR", "03044", "ko"]
+    assert korean[8:] == ["꼭 살려 주세요", "Short name and country"]
+    assert korean[6] and korean[7]  # signed and confirmed, as "YYYY-MM-DD HH:MM:SS"
+    assert len(korean[6]) == 19
 
 
 def test_public_name_is_the_choice_in_the_organisers_language(client, petition, org_a):

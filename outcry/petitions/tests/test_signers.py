@@ -9,7 +9,7 @@ def test_signer_list_shows_only_those_who_chose_it_as_they_chose(client, db):
         petition,
         email="a@example.org",
         name="Ji-woo Park",
-        country="Korea",
+        country="KR",
         public_name=Signature.PublicName.FIRST_COUNTRY,
         comment="Let them go home.",
     )
@@ -25,7 +25,7 @@ def test_signer_list_shows_only_those_who_chose_it_as_they_chose(client, db):
         petition,
         email="c@example.org",
         name="Sarah Lee",
-        country="USA",
+        country="US",
         public_name=Signature.PublicName.FULL,
     )
     post_signature(
@@ -38,8 +38,10 @@ def test_signer_list_shows_only_those_who_chose_it_as_they_chose(client, db):
     confirm_all_pending(petition)
     Signature.objects.filter(supporter__email="d@example.org").update(confirmed_at=None)
     html = client.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
-    assert "Ji-woo, Korea" in html and "Park" not in html
-    assert "Sarah Lee, USA" in html
+    assert "Ji-woo, South Korea" in html and "Park" not in html
+    assert "Sarah Lee, United States" in html
+    korean = client.get(f"/ko/petitions/{petition.slug}/signers/").content.decode()
+    assert "Ji-woo, 대한민국" in korean and "Sarah Lee, 미국" in korean
     assert "Hidden Person" not in html and "Pending Person" not in html
     assert "Let them go home." in html
     assert "example.org" not in html

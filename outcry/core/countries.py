@@ -1,0 +1,82 @@
+"""Countries as ISO 3166 codes, named in the reader's language (CLDR names through Babel).
+
+Supporters and letters keep the two-letter code; pages, emails and exports show
+the name in the language of whoever reads them ("KR" is "South Korea" to one
+reader and "대한민국" to another). A value that is not a known code (a country
+typed as free text before codes were kept) is shown as it is.
+"""
+
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from django.utils.translation import get_language
+
+# Territory codes in CLDR that are not countries one lives in.
+NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
+
+
+@cache
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language, sep="-")
+    except (ValueError, TypeError, UnknownLocaleError):
+        return Locale("en")
+
+
+@cache
+def country_choices(language: str) -> list[tuple[str, str]]:
+    """Every country as (ISO code, name in *language*), sorted by name."""
+    names = [
+        (code, name)
+        for code, name in _locale(language).territories.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    ]
+    return sorted(names, key=lambda pair: pair[1])
+
+
+def current_country_choices() -> list[tuple[str, str]]:
+    """An empty choice, then every country in the active language (for a form's choices)."""
+    return [("", "—"), *country_choices(get_language() or "en")]
+
+
+def country_name(value: str, language: str | None = None) -> str:
+    """The name of the country *value* (an ISO code) in *language* (default: the active one)."""
+    if _looks_like_code(value):
+        return _locale(language or get_language() or "en").territories.get(value.upper(), value)
+    return value
+
+
+# Names people type that CLDR lists under another name.
+ALIASES = {
+    "korea": "KR",
+    "republic of korea": "KR",
+    "한국": "KR",
+    "남한": "KR",
+    "usa": "US",
+    "u.s.a.": "US",
+    "america": "US",
+    "uk": "GB",
+}
+
+
+def _looks_like_code(value: str) -> bool:
+    return len(value) == 2 and value.isascii() and value.isalpha()
+
+
+@cache
+def _codes_by_name() -> dict[str, str]:
+    from django.conf import settings
+
+    names = dict(ALIASES)
+    for language, _label in settings.LANGUAGES:
+        for code, name in country_choices(language):
+            names.setdefault(name.casefold(), code)
+    return names
+
+
+def country_code(value: str) -> str:
+    """The ISO code for *value*: a code already, or a country's name in a language we offer."""
+    value = value.strip()
+    if _looks_like_code(value):
+        return value.upper()
+    return _codes_by_name().get(value.casefold(), "")
