@@ -12,7 +12,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from outcry.core.countries import country_choices
+from outcry.core.countries import CountryField, country_choices
 from outcry.core.forms import LineField, TextField
 from outcry.letters import services
 from outcry.letters.models import Letter, LetterAction, LetterTemplate, Paragraph, Target
@@ -34,7 +34,7 @@ CHANNEL_CHOICE_LABELS = {
 class SenderForm(SupporterForm):
     """Step 1: who is writing, and where from (the ZIP code for a letter to Congress)."""
 
-    country = forms.ChoiceField(
+    country = CountryField(
         label=_("Country"),
         required=False,
         error_messages={

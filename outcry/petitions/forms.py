@@ -5,7 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.models import Campaign, Organisation
-from outcry.core.countries import current_country_choices
+from outcry.core.countries import CountryField
 from outcry.core.forms import LineField, TextField
 from outcry.petitions.models import Signature
 from outcry.supporters.forms import SupporterForm
@@ -20,11 +20,8 @@ def consent_wording(organisation: Organisation) -> str:
 
 
 class SignForm(SupporterForm):
-    country = forms.ChoiceField(
+    country = CountryField(
         label=_("Country"),
-        # A callable: the names follow the page's language, and copying the form
-        # for each request does not copy two hundred choices.
-        choices=current_country_choices,
         required=False,
         error_messages={"invalid_choice": _("Please choose your country from the list.")},
         widget=forms.Select(attrs={"autocomplete": "country"}),
