@@ -1,4 +1,4 @@
-"""Admin for letters and their deliveries, scoped to the organiser's campaigns.
+"""Admin for letters and their deliveries, for the organisation that leads the campaign.
 
 Organisers see each letter's deliveries by target and channel with their status
 and the reason for a failure, print the pending post letters of their actions
@@ -24,9 +24,15 @@ from outcry.letters.models import Delivery, Letter
 
 
 def _for_user(queryset: QuerySet, user, path: str) -> QuerySet:
+    """Letters and deliveries of campaigns the user's organisation leads.
+
+    Not a partner's: a letter carries its writer's name and words, and the lead
+    organisation is the one that delivers it (prints the post, retries a fax);
+    partners see how the action does from its counts, not the letters.
+    """
     if user.is_superuser:
         return queryset
-    return queryset.filter(**{f"{path}__in": Campaign.objects.for_user(user)})
+    return queryset.filter(**{f"{path}__in": Campaign.objects.led_by_user(user)})
 
 
 class DeliveryInline(ReadOnlyMixin, admin.TabularInline):

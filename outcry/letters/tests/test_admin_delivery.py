@@ -98,3 +98,25 @@ def test_an_organiser_sees_only_the_deliveries_of_their_own_campaigns_and_may_re
     )
     assert Delivery.objects.get(pk=ours.pk).status == Delivery.Status.SENT
     assert Delivery.objects.get(pk=theirs.pk).status == Delivery.Status.FAILED
+
+
+def test_a_partner_organisation_sees_no_letters_or_deliveries_of_the_leads_action(
+    client, mail_server
+):
+    target = make_target(email="embassy@example.net")
+    delivery = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
+    campaign = delivery.letter.action.campaign
+    partner = make_organisation(name="Partner Org")
+    campaign.partners.add(partner)
+    client.force_login(make_organiser(organisation=partner))
+
+    assert client.get(reverse(CHANGELIST)).context["cl"].result_list.count() == 0
+    letters = client.get(reverse("admin:letters_letter_changelist"))
+    assert letters.context["cl"].result_list.count() == 0
+    Delivery.objects.update(status=Delivery.Status.FAILED)
+    client.post(reverse(CHANGELIST), {"action": "queue_again", "_selected_action": [delivery.pk]})
+    assert Delivery.objects.get().status == Delivery.Status.FAILED
+
+    lead = make_organiser(organisation=campaign.lead_organisation)
+    client.force_login(lead)
+    assert client.get(reverse(CHANGELIST)).context["cl"].result_list.count() == 1
