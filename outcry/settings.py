@@ -203,9 +203,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line_warning": {"()": "outcry.core.logs.OneLineWarning"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "refused": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["one_line_warning"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("OUTCRY_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # Refused requests (bad Host, too many fields, too large): one line each.
+        "django.security": {"handlers": ["refused"], "propagate": False},
+    },
 }
 CSRF_FAILURE_VIEW = "outcry.core.views.csrf_failure"
 

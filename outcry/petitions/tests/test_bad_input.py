@@ -515,6 +515,32 @@ def test_a_request_with_too_many_fields_gets_a_readable_page(client, petition, s
     assert not Signature.objects.exists()
 
 
+def test_a_refused_request_is_logged_as_one_warning_line_without_a_traceback(
+    client, petition, settings
+):
+    import io
+    import logging
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
+    (handler,) = [
+        handler
+        for handler in logging.getLogger("django.security").handlers
+        if any(type(f).__name__ == "OneLineWarning" for f in handler.filters)
+    ]
+    log = io.StringIO()
+    stream = handler.setStream(log)
+    try:
+        client.post(f"/en/petitions/{petition.slug}/sign/", {f"f{n}": "x" for n in range(60)})
+        client.get(f"/en/c/{petition.campaign.slug}/", HTTP_HOST="evil.example")
+    finally:
+        handler.setStream(stream)
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2, lines
+    assert "WARNING django.security.TooManyFieldsSent" in lines[0]
+    assert "WARNING django.security.DisallowedHost" in lines[1]
+    assert "Traceback" not in log.getvalue()
+
+
 def test_errors_and_help_are_tied_to_their_fields_for_screen_readers(client, petition):
     import re
 
