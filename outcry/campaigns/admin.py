@@ -20,14 +20,26 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from outcry.campaigns.models import Campaign, CampaignText, Organisation, time_zone_choices
+from outcry.campaigns.models import (
+    Campaign,
+    CampaignText,
+    Organisation,
+    OrganisationName,
+    time_zone_choices,
+)
+
+
+class OrganisationNameInline(admin.TabularInline):
+    model = OrganisationName
+    extra = 0
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "website"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "slug", "names__name"]
     filter_horizontal = ["members"]
+    inlines = [OrganisationNameInline]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

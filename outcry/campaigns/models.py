@@ -64,6 +64,46 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def name_in(self, language: str) -> str:
+        """The organisation's name as readers of *language* know it, else its own name.
+
+        Reads the prefetched ``names`` when there are any (the campaign page and
+        the sign form prefetch them), so a coalition costs no query per member.
+        """
+        for translated in self.names.all():
+            if translated.language == language:
+                return translated.name
+        return self.name
+
+
+class OrganisationName(models.Model):
+    """An organisation's name in another language (e.g. 북한정의연대 for Justice for North Korea).
+
+    Shown to readers of that language beside consent boxes, in the coalition and
+    in emails; the consent records the sentence with the name as it was shown.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="names",
+        verbose_name=_("organisation"),
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.CONTENT_LANGUAGES)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("name in another language")
+        verbose_name_plural = _("names in other languages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "language"], name="one_organisation_name_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_language_display()})"
+
 
 class CampaignQuerySet(models.QuerySet):
     def public(self) -> "CampaignQuerySet":
@@ -113,7 +153,12 @@ class Campaign(models.Model):
         validators=[validate_language_list],
         help_text=_("Language codes, first one is the fallback, e.g. “en,ko”."),
     )
-    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    deadline_at = models.DateTimeField(
+        _("deadline"),
+        null=True,
+        blank=True,
+        help_text=_("On the clock of the campaign's time zone."),
+    )
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,

@@ -37,12 +37,15 @@ def home(request: HttpRequest) -> HttpResponse:
     campaigns = (
         Campaign.objects.public()
         .select_related("lead_organisation")
-        .prefetch_related("texts")
+        .prefetch_related("texts", "lead_organisation__names")
         # The pk makes the order total, so no campaign is on two pages or on none.
         .order_by("status", "deadline_at", "pk")
     )
     page = Paginator(campaigns, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(campaign, campaign.text_for(language)) for campaign in page]
+    rows = [
+        (campaign, campaign.text_for(language), campaign.lead_organisation.name_in(language))
+        for campaign in page
+    ]
     return render(request, "campaigns/home.html", {"rows": rows, "page": page})
 
 
@@ -99,7 +102,7 @@ def campaign_context(campaign: Campaign, *, forms: dict | None = None) -> dict:
         "text": text,
         "story_html": render_markdown(text.story) if text else "",
         "text_language": text.language if text else language,
-        "coalition": campaign.coalition(),
+        "coalition": [(org, org.name_in(language)) for org in campaign.coalition()],
         "petitions": petitions,
         "letter_actions": letters,
         "language_links": language_links("campaigns:detail", [campaign.slug]),
@@ -125,7 +128,13 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         campaign = get_object_or_404(
             Campaign.objects.public()
             .select_related("lead_organisation")
-            .prefetch_related("texts", "partners", "petitions__texts", "letter_actions__templates"),
+            .prefetch_related(
+                "texts",
+                "partners__names",
+                "lead_organisation__names",
+                "petitions__texts",
+                "letter_actions__templates",
+            ),
             slug=slug,
         )
         html = render_to_string("campaigns/campaign_detail.html", campaign_context(campaign))

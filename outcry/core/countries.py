@@ -12,8 +12,10 @@ from babel import Locale, UnknownLocaleError
 from django import forms
 from django.utils.translation import get_language
 
-# Territory codes in CLDR that are not countries one lives in.
-NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
+# Territory codes in CLDR that are not ISO 3166 countries: groupings, and islands
+# CLDR names apart from the country they belong to (Ascension, Clipperton, Diego
+# Garcia, Ceuta and Melilla, the Canaries, Tristan da Cunha, Sark).
+NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AC", "CP", "DG", "EA", "IC", "TA", "CQ"}
 
 
 @cache

@@ -1,7 +1,7 @@
 """The signing form."""
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.models import Campaign, Organisation
@@ -16,7 +16,7 @@ def consent_wording(organisation: Organisation) -> str:
     return gettext(
         "Yes, %(organisation)s may email me about this and related campaigns. "
         "I can unsubscribe at any time."
-    ) % {"organisation": organisation.name}
+    ) % {"organisation": organisation.name_in(get_language())}
 
 
 class SignForm(SupporterForm):

@@ -288,13 +288,14 @@ def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
     )
     if signature is None:
         return False
-    waiting_consents = list(
-        Organisation.objects.filter(
+    waiting_consents = [
+        organisation.name_in(signature.language)
+        for organisation in Organisation.objects.filter(
             consents__supporter_id=signature.supporter_id,
             consents__source=source_for(signature),
             consents__confirmed_at__isnull=True,
-        ).values_list("name", flat=True)
-    )
+        ).prefetch_related("names")
+    ]
     if signature.is_confirmed and not waiting_consents:
         return False
     entry, _created = OutgoingEmail.objects.get_or_create(

@@ -30,7 +30,7 @@ def petition_or_404(slug: str, *, texts: bool = True) -> Petition:
     fewer on the busiest POST; the error page loads them when it needs them).
     """
     queryset = Petition.objects.select_related("campaign__lead_organisation").prefetch_related(
-        "campaign__partners"
+        "campaign__partners__names", "campaign__lead_organisation__names"
     )
     if texts:
         queryset = queryset.prefetch_related("texts", "campaign__texts")

@@ -131,7 +131,8 @@ def campaign_links(html: str) -> list[str]:
 
 def test_home_shows_every_campaign_twenty_to_a_page(client, db, django_assert_num_queries):
     slugs = {make_campaign().slug for _ in range(25)}
-    with django_assert_num_queries(3):  # count, campaigns with their lead, their texts
+    # count, campaigns with their lead, their texts, the leads' names in other languages
+    with django_assert_num_queries(4):
         _response, first = get(client, "/en/")
     _response, second = get(client, "/en/?page=2")
     assert len(campaign_links(first)) == 20 and len(campaign_links(second)) == 5
@@ -163,3 +164,25 @@ def test_a_home_page_of_few_campaigns_has_no_page_links(client, db):
     make_campaign()
     _response, html = get(client, "/en/")
     assert 'class="pages"' not in html
+
+
+def test_organisations_are_named_as_readers_of_the_page_know_them(client, db):
+    from outcry.campaigns.models import OrganisationName
+    from outcry.supporters.models import Consent
+    from outcry.testing import make_organisation, post_signature
+
+    lead = make_organisation(name="Justice for North Korea")
+    OrganisationName.objects.create(organisation=lead, language="ko", name="북한정의연대")
+    partner = make_organisation(name="Save My Friend")
+    petition = make_petition(campaign=make_campaign(lead=lead, partners=[partner]))
+    slug = petition.campaign.slug
+    _response, korean = get(client, f"/ko/c/{slug}/")
+    _response, english = get(client, f"/en/c/{slug}/")
+    assert "<li>북한정의연대</li>" in korean and "<li>Save My Friend</li>" in korean
+    assert "<li>Justice for North Korea</li>" in english and "북한정의연대" not in english
+    _response, home = get(client, "/ko/")
+    assert "북한정의연대 ·" in home
+
+    post_signature(client, petition, language="ko", **{f"consent_{lead.pk}": "on"})
+    # The consent keeps the sentence as it was shown, with the name in Korean.
+    assert "북한정의연대" in Consent.objects.get().wording

@@ -12,16 +12,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from outcry.campaigns.models import Campaign, CampaignText, Organisation
+from outcry.campaigns.models import Campaign, CampaignText, Organisation, OrganisationName
 from outcry.campaigns.services import create_organiser
 from outcry.letters import importers
 from outcry.letters.demo import load_demo_letters
 from outcry.petitions.models import Petition, PetitionText
 
 ORGANISATIONS = [
-    ("North Korea Freedom Coalition", "nkfc", "https://www.nkfreedom.org/"),
-    ("Save My Friend", "save-my-friend", ""),
-    ("Justice for North Korea", "jfnk", ""),
+    ("North Korea Freedom Coalition", "nkfc", "https://www.nkfreedom.org/", "북한자유연합"),
+    ("Save My Friend", "save-my-friend", "", "내 친구를 구해주세요"),
+    ("Justice for North Korea", "jfnk", "", "북한정의연대"),
 ]
 
 STORY_EN = """\
@@ -101,9 +101,12 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options) -> None:
         organisations = []
-        for name, slug, website in ORGANISATIONS:
+        for name, slug, website, korean_name in ORGANISATIONS:
             organisation, _created = Organisation.objects.get_or_create(
                 slug=slug, defaults={"name": name, "website": website}
+            )
+            OrganisationName.objects.get_or_create(
+                organisation=organisation, language="ko", defaults={"name": korean_name}
             )
             organisations.append(organisation)
         lead, *partners = organisations
