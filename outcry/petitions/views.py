@@ -1,14 +1,16 @@
 """Signing, confirming, thanking and the public list of signers."""
 
+import time
+from functools import lru_cache
 from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
-from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -50,13 +52,30 @@ def petition_for_signing(slug: str) -> Petition:
     to reach the page; the deadline is checked against the clock on every
     signature.
     """
-    key = f"petition-for-signing:{slug}"
-    petition = caches["local"].get(key)
-    if petition is None:
-        petition = petition_or_404(slug, texts=False)
-        if settings.PAGE_CACHE_SECONDS:
-            caches["local"].set(key, petition, timeout=settings.PAGE_CACHE_SECONDS)
+    seconds = settings.PAGE_CACHE_SECONDS
+    now = time.monotonic()
+    if seconds:
+        kept = _FOR_SIGNING.get(slug)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+    petition = petition_or_404(slug, texts=False)
+    if seconds:
+        # A plain dict, not the local cache: that pickles what it keeps, and
+        # unpickling the petition with its coalition cost more than the lookup
+        # saved. The request only reads the objects, so threads can share them.
+        _FOR_SIGNING[slug] = (now + seconds, petition)
     return petition
+
+
+# slug → (monotonic time it expires, petition); one entry per petition signed here.
+_FOR_SIGNING: dict[str, tuple[float, Petition]] = {}
+
+
+@lru_cache(maxsize=1024)
+def thanks_path(slug: str, language: str) -> str:
+    """The thank-you page's path (reversed once per petition and language, not per signature)."""
+    with translation.override(language):
+        return reverse("petitions:thanks", args=[slug])
 
 
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
@@ -138,9 +157,9 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         if not refusal.signature.is_confirmed:
             services.resend_confirmation(signature=refusal.signature)
         state = "already" if refusal.signature.is_confirmed else "already-pending"
-        return redirect(f"{reverse('petitions:thanks', args=[petition.slug])}?s={state}")
+        return redirect(f"{thanks_path(petition.slug, get_language())}?s={state}")
     state = "confirmed" if signature.is_confirmed else "pending"
-    return redirect(f"{reverse('petitions:thanks', args=[petition.slug])}?s={state}")
+    return redirect(f"{thanks_path(petition.slug, get_language())}?s={state}")
 
 
 def share_links(*, url: str, text: str) -> list[dict]:
