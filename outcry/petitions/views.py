@@ -156,8 +156,10 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     except services.AlreadySigned as refusal:
         if not refusal.signature.is_confirmed:
             services.resend_confirmation(signature=refusal.signature)
-        state = "already" if refusal.signature.is_confirmed else "already-pending"
-        return redirect(f"{thanks_path(petition.slug, get_language())}?s={state}")
+        # One answer whether or not that signature was confirmed: whoever types
+        # someone's address learns no more than that it signed (the person
+        # themselves finds the rest in their inbox).
+        return redirect(f"{thanks_path(petition.slug, get_language())}?s=already")
     state = "confirmed" if signature.is_confirmed else "pending"
     return redirect(f"{thanks_path(petition.slug, get_language())}?s={state}")
 
@@ -199,7 +201,7 @@ def _share_context(petition: Petition) -> dict:
     }
 
 
-THANKS_STATES = {"pending", "confirmed", "already", "already-pending"}
+THANKS_STATES = {"pending", "confirmed", "already"}
 
 
 @require_GET
