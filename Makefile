@@ -3,11 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-STAMP := $(VENV)/.installed
+# What is installed: the site alone (make run, bench) or the site and its tools (the rest).
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test test-sqlite test-postgres lint format install vendor vendor-fonts bench bench-postgres clean messages
+.PHONY: run dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts bench bench-postgres clean messages
 
 UV := $(BIN)/uv
 
@@ -18,14 +20,24 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
 
-$(STAMP): requirements.lock | $(UV)
-	$(UV) pip sync --quiet --python $(PY) requirements.lock
-	@touch $(STAMP)
+# The site's own dependencies (requirements.lock): added to the venv, nothing removed, so
+# a venv that also holds the development tools keeps them.
+$(RUN_STAMP): requirements.lock | $(UV)
+	$(UV) pip install --quiet --python $(PY) -r requirements.lock
+	@touch $@
 
-install: $(STAMP)
+# The site and its development tools (requirements-dev.lock): the venv made exactly so.
+$(DEV_STAMP): requirements-dev.lock | $(UV)
+	$(UV) pip sync --quiet --python $(PY) requirements-dev.lock
+	@touch $@
+
+install-run: $(RUN_STAMP)
 	$(PY) manage.py compile_catalogues
 
-run: install
+install: $(DEV_STAMP)
+	$(PY) manage.py compile_catalogues
+
+run: install-run
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py load_demo
@@ -97,10 +109,10 @@ vendor-fonts:
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-bench: install
+bench: install-run
 	$(PY) bench/sign.py $(BENCH_ARGS)
 
-bench-postgres: install
+bench-postgres: install-run
 	$(PY) bench/sign.py --database $(BENCH_DATABASE_URL) --redis $(BENCH_REDIS_URL) $(BENCH_ARGS)
 
 clean:
