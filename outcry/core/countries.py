@@ -19,7 +19,8 @@ NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AC", "CP", "DG", "EA
 
 
 @cache
-def _locale(language: str) -> Locale:
+def babel_locale(language: str) -> Locale:
+    """Babel's locale for a language code ("ko", "zh-hans"), English when it knows none."""
     try:
         return Locale.parse(language, sep="-")
     except (ValueError, TypeError, UnknownLocaleError):
@@ -31,7 +32,7 @@ def country_choices(language: str) -> list[tuple[str, str]]:
     """Every country as (ISO code, name in *language*), sorted by name."""
     names = [
         (code, name)
-        for code, name in _locale(language).territories.items()
+        for code, name in babel_locale(language).territories.items()
         if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
     ]
     return sorted(names, key=lambda pair: pair[1])
@@ -50,7 +51,8 @@ def current_country_choices() -> list[tuple[str, str]]:
 def country_name(value: str, language: str | None = None) -> str:
     """The name of the country *value* (an ISO code) in *language* (default: the active one)."""
     if _looks_like_code(value):
-        return _locale(language or get_language() or "en").territories.get(value.upper(), value)
+        locale = babel_locale(language or get_language() or "en")
+        return locale.territories.get(value.upper(), value)
     return value
 
 

