@@ -25,7 +25,6 @@ from outcry.campaigns.models import (
     CampaignText,
     Organisation,
     OrganisationName,
-    time_zone_choices,
 )
 
 
@@ -143,9 +142,9 @@ class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
         time zone means that zone), else the campaign's, else UTC.
         """
         zone = request.POST.get("time_zone", "")
-        if zone not in dict(time_zone_choices()):
-            stored = Campaign.objects.filter(pk=object_id).values_list("time_zone", flat=True)
-            zone = (stored.first() if object_id and str(object_id).isdigit() else None) or "UTC"
+        if zone not in zoneinfo.available_timezones():
+            campaign = self.get_object(request, object_id) if object_id else None
+            zone = campaign.time_zone if campaign else "UTC"
         with timezone.override(zoneinfo.ZoneInfo(zone)):
             response = super().changeform_view(request, object_id, form_url, extra_context)
             # The form's widgets show times when the page is rendered: here, not later.
