@@ -321,3 +321,50 @@ def test_an_organiser_of_two_organisations_sees_both(client, org_a, org_b, campa
     assert "Alpha campaign" in campaigns and "Beta campaign" in campaigns
     supporters = page(client, admin_url("supporter"))
     assert "only-b@" in supporters and "late@" in supporters
+
+
+def test_an_organisation_gets_one_name_per_language_with_a_message_for_a_second(client_a, org_a):
+    url = admin_url("organisation", "change", org_a.pk)
+    data = {
+        "name": org_a.name,
+        "slug": org_a.slug,
+        "website": "",
+        "privacy_url": "",
+        "names-TOTAL_FORMS": "2",
+        "names-INITIAL_FORMS": "0",
+        "names-MIN_NUM_FORMS": "0",
+        "names-MAX_NUM_FORMS": "1000",
+        "names-0-language": "ko",
+        "names-0-name": "알파 인권",
+        "names-1-language": "ko",
+        "names-1-name": "또 다른 이름",
+    }
+    refused = client_a.post(url, data)
+    assert refused.status_code == 200
+    assert "Please correct the duplicate data for language" in refused.content.decode()
+    assert not org_a.names.exists()
+
+    data |= {"names-TOTAL_FORMS": "1"}
+    assert client_a.post(url, data).status_code == 302
+    assert org_a.name_in("ko") == "알파 인권"
+    assert org_a.name_in("en") == "Alpha Rights"
+
+
+def test_migrate_brings_an_existing_organisers_group_up_to_date(organiser_a):
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from outcry.campaigns.services import ORGANISER_PERMISSIONS, ORGANISERS_GROUP
+
+    group = Group.objects.get(name=ORGANISERS_GROUP)
+    # As an install from before names in other languages had them.
+    group.permissions.remove(*group.permissions.filter(codename__endswith="organisationname"))
+    assert not organiser_a.__class__.objects.get(pk=organiser_a.pk).has_perm(
+        "campaigns.add_organisationname"
+    )
+    call_command("migrate", verbosity=0)
+    held = {
+        f"{app}.{codename}"
+        for app, codename in group.permissions.values_list("content_type__app_label", "codename")
+    }
+    assert held == ORGANISER_PERMISSIONS

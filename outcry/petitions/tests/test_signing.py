@@ -167,3 +167,20 @@ def test_an_address_typed_with_combining_accents_is_the_same_person(client, peti
     response = post_signature(client, petition, email="MIN@exa\u0308mple.org")
     assert "s=already" in response["Location"]
     assert Supporter.objects.count() == 1
+
+
+def test_the_confirmation_email_names_the_organisation_as_readers_of_its_language_know_it(
+    client, db, run_on_commit
+):
+    from outcry.campaigns.models import OrganisationName
+
+    lead = make_organisation(name="Justice for North Korea")
+    OrganisationName.objects.create(organisation=lead, language="ko", name="북한정의연대")
+    petition = make_petition(campaign=make_campaign(lead=lead))
+    run_on_commit(
+        lambda: post_signature(
+            client, petition, language="ko", email="min@example.org", **{f"consent_{lead.pk}": "on"}
+        )
+    )
+    body = mail.outbox[0].body
+    assert "북한정의연대" in body and "Justice for North Korea" not in body

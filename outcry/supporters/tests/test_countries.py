@@ -17,6 +17,17 @@ def test_a_code_is_named_in_the_readers_language():
         assert country_name("us") == "미국"
 
 
+def test_the_list_holds_countries_not_cldr_groupings_or_outlying_islands(client, db):
+    from outcry.testing import make_petition
+
+    petition = make_petition()
+    for language in ["en", "ko"]:
+        page = client.get(f"/{language}/c/{petition.campaign.slug}/").content.decode()
+        assert '<option value="KR">' in page and '<option value="KP">' in page
+        for code in ["EU", "UN", "IC", "EA", "AC", "TA", "CQ"]:
+            assert f'<option value="{code}">' not in page, (language, code)
+
+
 def test_free_text_that_is_not_a_code_is_shown_as_it_is():
     assert country_name("Narnia", "en") == "Narnia"
     assert country_name("中国", "en") == "中国"  # two letters, but no ISO code
