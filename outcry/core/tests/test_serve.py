@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from outcry.core.management.commands.serve import Supervisor
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -51,6 +53,7 @@ MALFORMED = [
     ("OUTCRY_WEB_THREADS", "two", "OUTCRY_WEB_THREADS must be a whole number; got 'two'."),
     ("OUTCRY_WEB_THREADS", "1.5", "OUTCRY_WEB_THREADS must be a whole number; got '1.5'."),
     ("OUTCRY_TASK_WORKERS", "-1", "OUTCRY_TASK_WORKERS must be at least 0; got -1."),
+    ("OUTCRY_STOP_SECONDS", "1", "OUTCRY_STOP_SECONDS must be at least 2; got 1."),
 ]
 
 
@@ -77,7 +80,14 @@ def serve(db, monkeypatch):
     """Run serve in this process without starting anything; return (web command, output)."""
     monkeypatch.setattr(subprocess, "Popen", FinishedProcess)
     monkeypatch.setattr(signal, "signal", lambda *_args: None)  # keep pytest's handlers
-    for name in ["OUTCRY_WEB_WORKERS", "OUTCRY_WEB_THREADS", "OUTCRY_TASK_WORKERS"]:
+    # Supervising would start the finished processes again and again.
+    monkeypatch.setattr(Supervisor, "run", lambda self: None)
+    for name in [
+        "OUTCRY_WEB_WORKERS",
+        "OUTCRY_WEB_THREADS",
+        "OUTCRY_TASK_WORKERS",
+        "OUTCRY_STOP_SECONDS",
+    ]:
         monkeypatch.delenv(name, raising=False)
 
     def run(*args: str) -> tuple[list[str], str]:
