@@ -226,7 +226,12 @@ def percentile(ordered: list[float], q: float) -> float:
 
 
 def process_group(pgid: int) -> list[int]:
-    pids = []
+    """The server's processes: its process group and every descendant of its leader.
+
+    ``serve`` starts granian and the workers in sessions of their own (so Ctrl-C reaches
+    only ``serve``), so they are found as descendants rather than by process group.
+    """
+    parents, group = {}, []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -235,9 +240,17 @@ def process_group(pgid: int) -> list[int]:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
+        parents[int(entry)] = int(fields[1])  # fields[1] is the parent's pid
         if int(fields[2]) == pgid:  # fields[2] is pgrp
-            pids.append(int(entry))
-    return pids
+            group.append(int(entry))
+    pids = set(group)
+    for pid in parents:
+        ancestor = pid
+        while ancestor > 1 and ancestor not in pids:
+            ancestor = parents.get(ancestor, 0)
+        if ancestor in pids:
+            pids.add(pid)
+    return sorted(pids)
 
 
 def group_cpu_seconds(pgid: int) -> float:

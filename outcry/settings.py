@@ -187,11 +187,24 @@ RATELIMIT_WINDOW_SECONDS = env_int("OUTCRY_RATELIMIT_WINDOW", default=600, minim
 # no header and use the connection's address.
 TRUSTED_PROXY_COUNT = env_int("OUTCRY_TRUSTED_PROXIES", default=0, minimum=0, maximum=10)
 
-# Jobs `manage.py run_periodic` runs (started by `manage.py serve`): dotted path, seconds.
+# Jobs `manage.py run_periodic` runs (started by `manage.py serve`): dotted path, seconds
+# between runs. The sweeps resume work a killed process left behind, so their timing,
+# with how long a send may take before it counts as interrupted, sets how soon that
+# happens (docs/operations.md, "When a process dies").
 PERIODIC_JOBS = [
-    ("outcry.petitions.services.requeue_stale_confirmations", 120),
-    ("outcry.petitions.services.recount_all_signatures", 600),
+    (
+        "outcry.petitions.services.requeue_stale_confirmations",
+        env_int("OUTCRY_CONFIRMATION_SWEEP_SECONDS", default=120, minimum=1),
+    ),
+    (
+        "outcry.petitions.services.recount_all_signatures",
+        env_int("OUTCRY_RECOUNT_SECONDS", default=600, minimum=1),
+    ),
 ]
+# A confirmation email (its task, or its ledger row) being sent for longer than this was
+# interrupted by a dead worker, and is queued again. Keep it well above the time one send
+# can honestly take (the SMTP timeout), or a slow send is sent twice.
+CONFIRMATION_STALE_SECONDS = env_int("OUTCRY_CONFIRMATION_STALE_SECONDS", default=900, minimum=1)
 
 # How many rows the public signature counter is spread over (see petitions/services.py).
 COUNTER_SHARDS = env_int("OUTCRY_COUNTER_SHARDS", default=16, minimum=1)
@@ -253,6 +266,11 @@ DELIVERY_RATE_PER_TARGET_HOUR = {
 }
 # A delivery left "sending" this long was interrupted (see recover_deliveries).
 DELIVERY_STALE_SECONDS = env_int("OUTCRY_DELIVERY_STALE_SECONDS", default=900, minimum=60)
-PERIODIC_JOBS.append(("outcry.letters.delivery.recover_deliveries", 300))
+PERIODIC_JOBS.append(
+    (
+        "outcry.letters.delivery.recover_deliveries",
+        env_int("OUTCRY_DELIVERY_SWEEP_SECONDS", default=300, minimum=1),
+    )
+)
 # fontTools reports every table it subsets at INFO while PDFs are made.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

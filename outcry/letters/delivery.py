@@ -692,7 +692,8 @@ def recover_deliveries(*, stale_after: timedelta | None = None) -> Counter:
        its task (a task a killed worker had taken is never run again): it is
        queued once more. A duplicate task is harmless, it finds the row claimed.
 
-    Idempotent; ``run_periodic`` (started by ``serve``) runs it every five minutes.
+    Idempotent; ``run_periodic`` (started by ``serve``) runs it every
+    OUTCRY_DELIVERY_SWEEP_SECONDS (five minutes).
     """
     from outcry.letters.tasks import deliver_letter
 

@@ -340,9 +340,6 @@ def recount_all_signatures() -> int:
     return len(petitions)
 
 
-STALE_AFTER = timedelta(minutes=15)
-
-
 def requeue_stale_confirmations(*, now=None) -> int:
     """Queue again every confirmation email a crash left behind; return how many.
 
@@ -354,13 +351,15 @@ def requeue_stale_confirmations(*, now=None) -> int:
       again (core.queue.requeue_abandoned), so a surge's backlog of tasks that
       simply have not run yet is never duplicated. With another queue (Redis),
       which cannot be asked, an unconfirmed signature with no ledger row after
-      STALE_AFTER is queued once more; a duplicate finds the row claimed.
-    Idempotent; run_periodic runs it every two minutes.
+      that time is queued once more; a duplicate finds the row claimed.
+    "For long" is settings.CONFIRMATION_STALE_SECONDS (OUTCRY_CONFIRMATION_STALE_SECONDS,
+    15 minutes). Idempotent; run_periodic runs it every OUTCRY_CONFIRMATION_SWEEP_SECONDS
+    (two minutes).
     """
     from outcry.petitions.tasks import send_signature_confirmation
 
     now = now or timezone.now()
-    stale = now - STALE_AFTER
+    stale = now - timedelta(seconds=settings.CONFIRMATION_STALE_SECONDS)
     requeued = 0
     stuck = OutgoingEmail.objects.filter(
         purpose=CONFIRMATION_PURPOSE,

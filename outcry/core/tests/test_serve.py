@@ -5,10 +5,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+
+from outcry.core.management.commands import serve as serve_command
+from outcry.core.management.commands.serve import Supervisor
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -51,6 +55,7 @@ MALFORMED = [
     ("OUTCRY_WEB_THREADS", "two", "OUTCRY_WEB_THREADS must be a whole number; got 'two'."),
     ("OUTCRY_WEB_THREADS", "1.5", "OUTCRY_WEB_THREADS must be a whole number; got '1.5'."),
     ("OUTCRY_TASK_WORKERS", "-1", "OUTCRY_TASK_WORKERS must be at least 0; got -1."),
+    ("OUTCRY_STOP_SECONDS", "1", "OUTCRY_STOP_SECONDS must be at least 2; got 1."),
 ]
 
 
@@ -77,7 +82,14 @@ def serve(db, monkeypatch):
     """Run serve in this process without starting anything; return (web command, output)."""
     monkeypatch.setattr(subprocess, "Popen", FinishedProcess)
     monkeypatch.setattr(signal, "signal", lambda *_args: None)  # keep pytest's handlers
-    for name in ["OUTCRY_WEB_WORKERS", "OUTCRY_WEB_THREADS", "OUTCRY_TASK_WORKERS"]:
+    # Supervising would start the finished processes again and again.
+    monkeypatch.setattr(Supervisor, "run", lambda self: None)
+    for name in [
+        "OUTCRY_WEB_WORKERS",
+        "OUTCRY_WEB_THREADS",
+        "OUTCRY_TASK_WORKERS",
+        "OUTCRY_STOP_SECONDS",
+    ]:
         monkeypatch.delenv(name, raising=False)
 
     def run(*args: str) -> tuple[list[str], str]:
@@ -125,3 +137,75 @@ def test_the_environment_and_the_command_line_set_the_counts(serve, monkeypatch)
 
     web, output = serve("--workers", "5")
     assert workers_of(web) == 5
+
+
+# Supervision, with small real processes standing in for the site's ----------------------
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def test_a_process_that_dies_is_named_in_the_log_and_started_again_after_a_back_off(
+    monkeypatch, caplog
+):
+    monkeypatch.setattr(serve_command, "FIRST_DELAY", 0.2)
+    program = serve_command.Program("task worker 1 (db_worker)", SLEEPER)
+    supervisor = Supervisor([program], stop_seconds=5)
+    supervisor.start_all()
+    try:
+        first = program.pid
+        os.kill(first, signal.SIGKILL)
+        program.process.wait()
+        supervisor.check()
+        assert program.process is None  # waiting out its back-off
+        assert (
+            f"Task worker 1 (db_worker) (pid {first}) was killed by signal 9 (SIGKILL)"
+            in caplog.text
+        )
+        time.sleep(0.3)
+        supervisor.check()
+        assert program.pid not in (None, first)
+        assert program.restarts == 1
+
+        # Dying again at once: the next wait is twice as long.
+        program.process.kill()
+        program.process.wait()
+        supervisor.check()
+        assert program.delay == pytest.approx(0.4)
+    finally:
+        supervisor.stop()
+    assert program.process is None or program.process.poll() is not None
+
+
+def test_stopping_signals_each_process_once_and_kills_what_will_not_stop(caplog):
+    stubborn = serve_command.Program(
+        "stubborn",
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(60)",
+        ],
+    )
+    polite = serve_command.Program("polite", SLEEPER)
+    supervisor = Supervisor([stubborn, polite], stop_seconds=2)
+    supervisor.start_all()
+    time.sleep(1)  # let the stubborn one install its handler
+    started = time.monotonic()
+    supervisor.stop()
+    assert time.monotonic() - started < 4
+    assert polite.process.returncode == -signal.SIGTERM
+    assert stubborn.process.returncode == -signal.SIGKILL
+    assert "Stubborn (pid" in caplog.text and "did not stop within 2 s" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("returncode", "said"),
+    [
+        (-9, "was killed by signal 9 (SIGKILL)"),
+        (-15, "was killed by signal 15 (SIGTERM)"),
+        (1, "exited with code 1"),
+        (0, "exited with code 0"),
+    ],
+)
+def test_how_a_process_ended_is_said_plainly(returncode, said):
+    assert serve_command.how_it_ended(returncode) == said

@@ -48,6 +48,18 @@ def test_an_email_interrupted_mid_send_is_sent_again_once(client, db, run_on_com
     assert entry.status == OutgoingEmail.Status.SENT
 
 
+def test_the_time_after_which_a_send_counts_as_interrupted_is_configurable(
+    client, db, settings, run_on_commit
+):
+    settings.CONFIRMATION_STALE_SECONDS = 60  # OUTCRY_CONFIRMATION_STALE_SECONDS
+    petition = make_petition()
+    run_on_commit(lambda: post_signature(client, petition, email="cut@example.org"))
+    claimed_at = timezone.now()
+    OutgoingEmail.objects.update(status=OutgoingEmail.Status.SENDING, claimed_at=claimed_at)
+    assert requeue_stale_confirmations(now=claimed_at + timedelta(seconds=50)) == 0
+    assert requeue_stale_confirmations(now=claimed_at + timedelta(seconds=70)) == 1
+
+
 def test_run_periodic_once_runs_every_job(client, db):
     petition = make_petition(needs_confirmation=False)
     post_signature(client, petition, email="p@example.org")

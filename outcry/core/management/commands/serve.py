@@ -1,11 +1,27 @@
-"""Serve the site with granian and run one task worker beside it."""
+"""Serve the site with granian, task workers and the periodic jobs, and keep them all running.
 
+``serve`` is a small supervisor. A process that dies (the OOM killer, a bug, a stray
+``kill``) is replaced and the rest carry on: granian replaces a web worker itself
+(``--respawn-failed-workers``); anything ``serve`` started itself is started again
+after a back-off, with a log line naming what died and how. Only SIGINT (Ctrl-C) or
+SIGTERM to ``serve`` stops the site, and then gracefully: each process gets one SIGTERM,
+web workers finish the requests in hand and task workers the task in hand, and whatever
+is still running after OUTCRY_STOP_SECONDS is killed.
+
+The processes run in sessions of their own, so a signal to ``serve``'s process group
+(Ctrl-C in a terminal) reaches ``serve`` alone, and each process gets exactly one
+signal from it: django-tasks-db's worker takes a second signal as "abandon the task".
+"""
+
+import ctypes
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -15,9 +31,21 @@ from django.db.migrations.executor import MigrationExecutor
 
 from outcry.core.env import env_int
 
+logger = logging.getLogger("outcry.serve")
+
+# A process that dies is started again after FIRST_DELAY seconds, then twice as long
+# each time it dies again soon (a crash loop must not eat the machine), up to MAX_DELAY.
+# One that ran for HEALTHY_AFTER seconds before dying starts again from FIRST_DELAY.
+FIRST_DELAY = 1.0
+MAX_DELAY = 60.0
+HEALTHY_AFTER = 60.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Loaded here, not in the child between fork and exec, where little is safe to do.
+LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
 
 def env_count(name: str, *, default: int, minimum: int) -> int:
-    """Read a process count from *name*, refusing a malformed one in one line naming it."""
+    """Read a count from *name*, refusing a malformed one in one line naming it."""
     try:
         return env_int(name, default=default, minimum=minimum)
     except ImproperlyConfigured as error:
@@ -33,8 +61,144 @@ def default_web_workers() -> int:
     return max(2, os.process_cpu_count() or 1)
 
 
+def how_it_ended(returncode: int) -> str:
+    """'was killed by signal 9 (SIGKILL)' or 'exited with code 1', for the log."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = "unknown"
+        return f"was killed by signal {-returncode} ({name})"
+    return f"exited with code {returncode}"
+
+
+def _die_with_parent() -> None:
+    """In a new child (before exec): receive SIGTERM if serve itself dies.
+
+    Without this, a ``kill -9`` of serve would leave the site running unsupervised,
+    holding its port, with no one left to stop it. Linux only; elsewhere a no-op.
+    """
+    if LIBC is not None:
+        LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class Program:
+    """One process serve keeps running: what it is called in the log, and how to start it."""
+
+    name: str
+    command: list[str]
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    restart_at: float = 0.0
+    delay: float = 0.0
+    restarts: int = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+
+@dataclass
+class Supervisor:
+    """Start the programs, start again any that dies, stop them all on request."""
+
+    programs: list[Program]
+    stop_seconds: int
+    stopping: bool = False
+    parent_pid: int = field(default_factory=os.getpid)
+
+    def start(self, program: Program) -> None:
+        def prepare() -> None:
+            _die_with_parent()
+            if os.getppid() != self.parent_pid:  # serve died before prctl took effect
+                os._exit(1)
+
+        program.process = subprocess.Popen(  # noqa: S603 - our own commands, fixed arguments
+            program.command,
+            start_new_session=True,  # Ctrl-C in the terminal reaches serve alone
+            preexec_fn=prepare,  # safe: serve starts no threads
+        )
+        program.started_at = time.monotonic()
+
+    def start_all(self) -> None:
+        for program in self.programs:
+            self.start(program)
+
+    def request_stop(self, signum, frame) -> None:
+        if self.stopping:
+            logger.warning("Already stopping; waiting at most %s s.", self.stop_seconds)
+            return
+        self.stopping = True
+        logger.warning(
+            "Received %s: stopping; each process finishes what it is doing (at most %s s).",
+            signal.Signals(signum).name,
+            self.stop_seconds,
+        )
+
+    def check(self) -> None:
+        """Restart what died, once its back-off is over; say what died and how."""
+        now = time.monotonic()
+        for program in self.programs:
+            if self.stopping:
+                return
+            if program.process is None:
+                if now >= program.restart_at:
+                    self.start(program)
+                    program.restarts += 1
+                    logger.warning("Started %s again (pid %s).", program.name, program.pid)
+                continue
+            returncode = program.process.poll()
+            if returncode is None:
+                continue
+            ran = now - program.started_at
+            if ran >= HEALTHY_AFTER or not program.delay:
+                program.delay = FIRST_DELAY
+            else:
+                program.delay = min(MAX_DELAY, program.delay * 2)
+            logger.error(
+                "%s (pid %s) %s after running %.0f s; starting it again in %.0f s.",
+                program.name.capitalize(),
+                program.pid,
+                how_it_ended(returncode),
+                ran,
+                program.delay,
+            )
+            program.process = None
+            program.restart_at = now + program.delay
+
+    def run(self) -> None:
+        """Supervise until SIGINT or SIGTERM."""
+        while not self.stopping:
+            self.check()
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        """SIGTERM each process once; SIGKILL what still runs after stop_seconds."""
+        self.stopping = True
+        running = [p for p in self.programs if p.process is not None and p.process.poll() is None]
+        for program in running:
+            program.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.stop_seconds
+        for program in running:
+            try:
+                program.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logger.error(
+                    "%s (pid %s) did not stop within %s s; killing it.",
+                    program.name.capitalize(),
+                    program.pid,
+                    self.stop_seconds,
+                )
+                program.process.kill()
+                program.process.wait()
+
+
 class Command(BaseCommand):
-    help = "Start the web server (granian, several workers) and a task worker together."
+    help = (
+        "Start the web server (granian, several workers), the task workers and the periodic "
+        "jobs, and keep them running: a process that dies is started again."
+    )
 
     def add_arguments(self, parser) -> None:
         # The defaults come from the environment in handle(), so a malformed variable
@@ -86,6 +250,7 @@ class Command(BaseCommand):
         if task_workers is None:
             # 0 is allowed: the task workers may run on other machines.
             task_workers = env_count("OUTCRY_TASK_WORKERS", default=1, minimum=0)
+        stop_seconds = env_count("OUTCRY_STOP_SECONDS", default=30, minimum=2)
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError(
@@ -96,43 +261,49 @@ class Command(BaseCommand):
             python, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
             "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
             "--log-level", "warning", "outcry.wsgi:application",
+            # A web worker that dies is replaced by granian at once (a worker dying
+            # again within 5.5 s of its replacement stops granian, and serve restarts it).
+            "--respawn-failed-workers",
+            # On stopping, web workers finish their requests, within serve's time.
+            "--workers-kill-timeout", str(stop_seconds - 1),
         ]  # fmt: skip
-        worker = [python, "manage.py", "db_worker", "--queue-name", "default"]
-        # Recounts and recovery of stranded work (settings.PERIODIC_JOBS).
-        periodic = [python, "manage.py", "run_periodic"]
-        processes = [subprocess.Popen(web), subprocess.Popen(periodic)]  # noqa: S603
-        processes += [subprocess.Popen(worker) for _ in range(task_workers)]  # noqa: S603
-        # Say "running" only once the port answers, so the address printed works.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and processes[0].poll() is None:
-            try:
-                socket.create_connection((host, port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"outcry is running at http://{host}:{port}/ "
-                f"(web workers: {workers} x {threads} threads; task workers: {task_workers}). "
-                "Ctrl-C stops it."
+        programs = [
+            Program("web server (granian)", web),
+            # Recounts and recovery of stranded work (settings.PERIODIC_JOBS).
+            Program("periodic jobs (run_periodic)", [python, "manage.py", "run_periodic"]),
+        ]
+        programs += [
+            Program(
+                f"task worker {number} (db_worker)",
+                [python, "manage.py", "db_worker", "--queue-name", "default"],
             )
-        )
-
-        def stop(signum, frame):
-            for process in processes:
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+            for number in range(1, task_workers + 1)
+        ]
+        supervisor = Supervisor(programs, stop_seconds=stop_seconds)
+        signal.signal(signal.SIGINT, supervisor.request_stop)
+        signal.signal(signal.SIGTERM, supervisor.request_stop)
         try:
-            while all(process.poll() is None for process in processes):
-                time.sleep(0.5)
-        finally:
-            stop(None, None)
-            for process in processes:
+            supervisor.start_all()
+            # Say "running" only once the port answers, so the address printed works.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not supervisor.stopping:
+                if programs[0].process.poll() is not None:
+                    break
                 try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+                    socket.create_connection((host, port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            if not supervisor.stopping:
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"outcry is running at http://{host}:{port}/ "
+                        f"(web workers: {workers} x {threads} threads; "
+                        f"task workers: {task_workers}). Ctrl-C stops it."
+                    )
+                )
+            supervisor.run()
+        finally:
+            supervisor.stop()
+        logger.warning("Stopped.")
         return None
