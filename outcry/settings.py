@@ -194,7 +194,7 @@ TRUSTED_PROXY_COUNT = env_int("OUTCRY_TRUSTED_PROXIES", default=0, minimum=0, ma
 PERIODIC_JOBS = [
     ("outcry.petitions.services.requeue_stale_confirmations", 120),
     ("outcry.petitions.services.recount_all_signatures", 600),
-    ("outcry.supporters.services.anonymise_inactive_supporters", 3600),
+    ("outcry.supporters.services.anonymise_inactive_supporters", 600),
 ]
 
 # How many rows the public signature counter is spread over (see petitions/services.py).

@@ -99,3 +99,15 @@ def test_zero_days_keeps_everyone(people, settings):
     call_command("anonymise_inactive", stdout=out)
     assert "OUTCRY_RETENTION_DAYS is 0" in out.getvalue()
     assert not Supporter.objects.filter(erased_at__isnull=False).exists()
+
+
+def test_a_periodic_run_takes_a_batch_and_the_next_run_the_rest(people, settings):
+    from outcry.supporters import services
+
+    for n in range(3):
+        Supporter.objects.filter(pk=make_supporter(email=f"old-{n}@example.org").pk).update(
+            created_at=people["quiet"].created_at
+        )
+    assert services.anonymise_inactive_supporters(limit=3) == 3
+    assert services.anonymise_inactive_supporters(limit=3) == 1
+    assert services.anonymise_inactive_supporters(limit=3) == 0

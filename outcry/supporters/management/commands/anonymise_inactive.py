@@ -10,8 +10,8 @@ class Command(BaseCommand):
     help = (
         "Erase the personal data of supporters with no action and no consent given or "
         "confirmed in the last OUTCRY_RETENTION_DAYS days; their signatures keep counting. "
-        "run_periodic does this every hour; this command is for a first look (--dry-run) "
-        "or a run by hand. Safe to run twice."
+        "run_periodic does this every ten minutes, 500 at a time; this command is for a first "
+        "look (--dry-run) or a first run over a large old list, all at once. Safe to run twice."
     )
 
     def add_arguments(self, parser) -> None:
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if not days:
             self.stdout.write("OUTCRY_RETENTION_DAYS is 0: supporters are kept until they ask.")
             return
-        count = anonymise_inactive_supporters(dry_run=dry_run)
+        count = anonymise_inactive_supporters(dry_run=dry_run, limit=None)
         if dry_run:
             self.stdout.write(f"{count} supporters inactive for {days} days would be anonymised.")
         else:
