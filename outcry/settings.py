@@ -181,6 +181,9 @@ RATELIMIT_SIGN_PER_EMAIL = env_int("OUTCRY_RATELIMIT_SIGN_PER_EMAIL", default=5,
 RATELIMIT_LETTER_PER_NETWORK = env_int("OUTCRY_RATELIMIT_LETTER_PER_NETWORK", default=30, minimum=1)
 RATELIMIT_LETTER_PER_EMAIL = env_int("OUTCRY_RATELIMIT_LETTER_PER_EMAIL", default=10, minimum=1)
 RATELIMIT_REPORT_PER_NETWORK = env_int("OUTCRY_RATELIMIT_REPORT_PER_NETWORK", default=10, minimum=1)
+# Asking for a "your data" link (supporters/views.py): per network and per address.
+RATELIMIT_DATA_PER_NETWORK = env_int("OUTCRY_RATELIMIT_DATA_PER_NETWORK", default=10, minimum=1)
+RATELIMIT_DATA_PER_EMAIL = env_int("OUTCRY_RATELIMIT_DATA_PER_EMAIL", default=3, minimum=1)
 RATELIMIT_WINDOW_SECONDS = env_int("OUTCRY_RATELIMIT_WINDOW", default=600, minimum=1)
 # How many reverse proxies of yours stand in front of outcry. Each appends the address
 # it saw to X-Forwarded-For, so the client is the Nth entry from the right. 0: trust
@@ -200,6 +203,7 @@ PERIODIC_JOBS = [
         "outcry.petitions.services.recount_all_signatures",
         env_int("OUTCRY_RECOUNT_SECONDS", default=600, minimum=1),
     ),
+    ("outcry.supporters.services.anonymise_inactive_supporters", 600),
 ]
 # A confirmation email (its task, or its ledger row) being sent for longer than this was
 # interrupted by a dead worker, and is queued again. Keep it well above the time one send
@@ -211,6 +215,10 @@ COUNTER_SHARDS = env_int("OUTCRY_COUNTER_SHARDS", default=16, minimum=1)
 # Seconds a rendered campaign page and its counter may be served from cache.
 PAGE_CACHE_SECONDS = env_int("OUTCRY_PAGE_CACHE_SECONDS", default=3, minimum=0)
 CONFIRMATION_MAX_AGE_DAYS = env_int("OUTCRY_CONFIRMATION_DAYS", default=14, minimum=1)
+# Supporters' data (supporters/services.py): how long an emailed "your data" link works,
+# and after how many days without any action a supporter is anonymised (0: never).
+DATA_LINK_MAX_AGE_HOURS = env_int("OUTCRY_DATA_LINK_HOURS", default=24, minimum=1)
+RETENTION_DAYS = env_int("OUTCRY_RETENTION_DAYS", default=730, minimum=0)
 
 LOGGING = {
     "version": 1,

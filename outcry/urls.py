@@ -13,6 +13,7 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.petitions.urls")),
     path("", include("outcry.letters.urls")),
     path("", include("outcry.letters.urls_directory")),
+    path("", include("outcry.supporters.urls")),
 )
 
 handler400 = "outcry.core.views.bad_request"

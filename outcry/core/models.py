@@ -78,11 +78,26 @@ class OutgoingEmail(LedgerEntry):
         return f"{self.purpose} → {self.to_address} ({self.get_status_display()})"
 
 
+class AppendOnly(Exception):
+    """Someone tried to change or delete an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("The audit log is append-only.")
+
+    def delete(self):
+        raise AppendOnly("The audit log is append-only.")
+
+
 class AuditEvent(models.Model):
     """A record that someone did something sensitive: exported personal data, changed a contact.
 
-    Rows are only ever added. The actor's username is copied, so the record
-    still names them after their account is deleted.
+    Rows are only ever added: saving an existing row, deleting one, or updating
+    or deleting through ``AuditEvent.objects`` raises AppendOnly, so no code
+    path of the app can edit the log. (Deleting a user or an organisation still
+    empties ``actor``/``organisation`` through Django's base manager; the copied
+    username keeps naming the actor.)
     """
 
     actor = models.ForeignKey(
@@ -107,6 +122,8 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("audit event")
@@ -114,3 +131,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnly("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("The audit log is append-only.")

@@ -52,3 +52,10 @@ class SupporterForm(forms.Form):
         if has_control_characters(email) or len(email) > limit:
             raise ValidationError(self.fields["email"].error_messages["invalid"], code="invalid")
         return email
+
+
+class DataRequestForm(forms.Form):
+    """The address to send a "your data" link to: checked as every action checks it."""
+
+    email = SupporterForm.base_fields["email"]
+    clean_email = SupporterForm.clean_email

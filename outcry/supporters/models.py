@@ -50,6 +50,9 @@ class Supporter(models.Model):
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # Set when the supporter's personal data was erased (at their request or after the
+    # retention period): the row stays so their signatures keep counting, anonymised.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     objects = SupporterQuerySet.as_manager()
 
@@ -60,6 +63,10 @@ class Supporter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def country_name(self) -> str:

@@ -1,12 +1,35 @@
-"""Verbs on supporters: find or create one, record and confirm consent."""
+"""Verbs on supporters: find or create one, record and confirm consent, and their data rights.
 
+Data rights (a supporter's copy of their data, erasure, the retention period)
+span every app that keeps something about a person, so this module reads
+petitions' and letters' rows: it is the one list of where a supporter's data
+lives. A new app that stores personal data adds itself to export_supporter_data,
+erase_supporter and inactive_supporters.
+"""
+
+import logging
 from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from outcry.campaigns.models import Organisation
 from outcry.core import rows
+from outcry.core.audit import record_event
+from outcry.core.mail import render_message
+from outcry.core.models import OutgoingEmail
+from outcry.core.queue import enqueue_with_transaction
+from outcry.letters.models import Delivery, Letter
+from outcry.petitions.models import Signature
 from outcry.supporters.models import Consent, Supporter, normalise_email
+
+logger = logging.getLogger("outcry.supporters")
 
 
 def find_or_create_supporter(
@@ -54,6 +77,13 @@ def _fill_in(supporter: Supporter, *, country: str, postcode: str) -> None:
             changed.append(field)
     if changed:
         supporter.save(update_fields=changed)
+        # Which fields, never their values: the audit log must not become a copy of them.
+        record_event(
+            actor=None,
+            action=DETAILS_CHANGED_ACTION,
+            object_repr=f"supporter #{supporter.pk}",
+            details={"supporter_id": supporter.pk, "fields": changed},
+        )
 
 
 def record_consents(
@@ -99,3 +129,370 @@ def confirm_consents(*, supporter_id: int, source: str) -> int:
     return Consent.objects.filter(
         supporter_id=supporter_id, source=source, confirmed_at__isnull=True
     ).update(confirmed_at=timezone.now())
+
+
+# --- Data rights --------------------------------------------------------------------------
+
+DATA_LINK_SALT = "outcry.supporters.data-link"
+# The ledger's purpose for "your data" emails, and the start of their idempotency keys.
+DATA_LINK_PURPOSE = "data-link"
+DETAILS_CHANGED_ACTION = "supporter-details-changed"
+EXPORT_ACTION = "supporter-export"
+ERASE_ACTION = "supporter-erase"
+RETENTION_ACTION = "supporter-retention"
+# An address no mail can reach (RFC 2606 reserves .invalid) and that no form accepts,
+# unique per row because the column is.
+ERASED_DOMAIN = "erased.invalid"
+CANCELLED_ERROR = "cancelled: the supporter's data was erased"
+
+
+class InvalidDataLink(Exception):
+    """The "your data" link is malformed, tampered with or expired."""
+
+    def __init__(self, *, expired: bool) -> None:
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def data_link_code(supporter: Supporter) -> str:
+    return signing.TimestampSigner(salt=DATA_LINK_SALT).sign(str(supporter.pk))
+
+
+def data_link_url(supporter: Supporter) -> str:
+    with translation.override(supporter.language):
+        path = reverse("supporters:data", args=[data_link_code(supporter)])
+    return f"{settings.BASE_URL}{path}"
+
+
+def supporter_for_link(*, code: str) -> Supporter:
+    """Return the supporter the emailed link *code* was made for.
+
+    Raises InvalidDataLink when it is tampered with, names nobody, or is older
+    than DATA_LINK_MAX_AGE_HOURS. An erased supporter is still found (so the
+    page can say the data is gone).
+    """
+    signer = signing.TimestampSigner(salt=DATA_LINK_SALT)
+    try:
+        value = signer.unsign(code, max_age=settings.DATA_LINK_MAX_AGE_HOURS * 3600)
+    except signing.SignatureExpired:
+        raise InvalidDataLink(expired=True) from None
+    except signing.BadSignature:
+        raise InvalidDataLink(expired=False) from None
+    supporter = Supporter.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    if supporter is None:
+        raise InvalidDataLink(expired=False)
+    return supporter
+
+
+def data_link_key(supporter_id: int, round_: int) -> str:
+    return f"{DATA_LINK_PURPOSE}:{supporter_id}:{round_}"
+
+
+def request_data_link(*, email: str) -> bool:
+    """Email a link to their data to the supporter behind *email*, if there is one.
+
+    Returns whether an email was queued, for tests and logs only: the caller
+    must answer the same either way, or the page would tell anyone whether an
+    address is known. One email an hour at most: the hour is part of the
+    ledger key, so a second request finds the row and queues nothing. The
+    ledger row and the task are written in one transaction.
+    """
+    from outcry.supporters.tasks import send_data_link  # tasks import this module
+
+    supporter = (
+        Supporter.objects.filter(email=normalise_email(email), erased_at__isnull=True)
+        .only("pk", "email")
+        .first()
+    )
+    if supporter is None:
+        return False
+    round_ = int(timezone.now().timestamp() // 3600)
+    with transaction.atomic():
+        _entry, created = OutgoingEmail.objects.get_or_create(
+            idempotency_key=data_link_key(supporter.pk, round_),
+            defaults={"to_address": supporter.email, "purpose": DATA_LINK_PURPOSE},
+        )
+        if created:
+            enqueue_with_transaction(send_data_link, supporter_id=supporter.pk, round=round_)
+    return created
+
+
+def send_data_link_email(*, supporter_id: int, round_: int) -> bool:
+    """Send the "your data" email once; return True if this call sent it.
+
+    Does nothing if the ledger row is already sent, being sent, cancelled by an
+    erasure, or the supporter is gone or erased. Raises the mail error after
+    recording it, so the task can retry.
+    """
+    entry = OutgoingEmail.objects.filter(
+        idempotency_key=data_link_key(supporter_id, round_)
+    ).first()
+    supporter = Supporter.objects.filter(pk=supporter_id, erased_at__isnull=True).first()
+    if entry is None or supporter is None or not entry.claim():
+        return False
+    message = render_message(
+        template="supporters/emails/data_link",
+        context={
+            "supporter": supporter,
+            "data_url": data_link_url(supporter),
+            "hours": settings.DATA_LINK_MAX_AGE_HOURS,
+        },
+        to=supporter.email,
+        language=supporter.language,
+    )
+    try:
+        message.send()
+    except Exception as error:
+        entry.mark_retry(f"{type(error).__name__}: {error}")
+        raise
+    entry.mark_sent()
+    return True
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def export_supporter_data(*, supporter: Supporter) -> dict[str, Any]:
+    """Return everything outcry holds about *supporter*, as JSON-ready data, and audit it.
+
+    Their own rows only, and none of the secrets that guard them (confirmation
+    tokens, form nonces, ledger keys) nor anyone else's data (other signers,
+    target contact details beyond the office's public name).
+    """
+    language = supporter.language
+    record_event(
+        actor=None,
+        action=EXPORT_ACTION,
+        object_repr=f"supporter #{supporter.pk}",
+        details={"supporter_id": supporter.pk},
+    )
+    signatures = (
+        Signature.objects.filter(supporter=supporter)
+        .select_related("petition__campaign")
+        .prefetch_related("petition__texts", "petition__campaign__texts")
+        .order_by("created_at", "pk")
+    )
+    consents = (
+        Consent.objects.filter(supporter=supporter)
+        .select_related("organisation")
+        .prefetch_related("organisation__names")
+        .order_by("given_at", "pk")
+    )
+    letters = (
+        Letter.objects.filter(supporter=supporter)
+        .select_related("action__campaign")
+        .prefetch_related("deliveries__target", "action__campaign__texts")
+        .order_by("created_at", "pk")
+    )
+    emails = (
+        OutgoingEmail.objects.filter(to_address=supporter.email)
+        .order_by("created_at", "pk")
+        .values("purpose", "status", "created_at", "sent_at")
+        if not supporter.is_erased
+        else []
+    )
+
+    def title(texts_of, fallback: str) -> str:
+        text = texts_of.text_for(language)
+        return text.title if text else fallback
+
+    return {
+        "generated_at": _when(timezone.now()),
+        "supporter": {
+            "email": "" if supporter.is_erased else supporter.email,
+            "name": supporter.name,
+            "country": supporter.country,
+            "postcode": supporter.postcode,
+            "language": supporter.language,
+            "created_at": _when(supporter.created_at),
+            "erased_at": _when(supporter.erased_at),
+        },
+        "signatures": [
+            {
+                "petition": title(signature.petition, signature.petition.slug),
+                "petition_slug": signature.petition.slug,
+                "campaign": title(signature.petition.campaign, signature.petition.campaign.slug),
+                "campaign_slug": signature.petition.campaign.slug,
+                "signed_at": _when(signature.created_at),
+                "confirmed_at": _when(signature.confirmed_at),
+                "comment": signature.comment,
+                "public_name": signature.public_name,
+                "language": signature.language,
+            }
+            for signature in signatures
+        ],
+        "consents": [
+            {
+                "organisation": consent.organisation.name_in(language),
+                "wording": consent.wording,
+                "language": consent.language,
+                "given_at": _when(consent.given_at),
+                "confirmed_at": _when(consent.confirmed_at),
+                "withdrawn_at": _when(consent.withdrawn_at),
+            }
+            for consent in consents
+        ],
+        "letters": [
+            {
+                "campaign": title(letter.action.campaign, letter.action.campaign.slug),
+                "campaign_slug": letter.action.campaign.slug,
+                "language": letter.language,
+                "subject": letter.subject,
+                "body": letter.body,
+                "sender_name": letter.sender_name,
+                "sender_city": letter.sender_city,
+                "sender_country": letter.sender_country,
+                "written_at": _when(letter.created_at),
+                "deliveries": [
+                    {
+                        "to": delivery.target.name,
+                        "channel": delivery.kind,
+                        "status": delivery.status,
+                        "sent_at": _when(delivery.sent_at),
+                    }
+                    for delivery in letter.deliveries.all()
+                ],
+            }
+            for letter in letters
+        ],
+        "emails": [
+            {
+                "purpose": email["purpose"],
+                "status": email["status"],
+                "created_at": _when(email["created_at"]),
+                "sent_at": _when(email["sent_at"]),
+            }
+            for email in emails
+        ],
+    }
+
+
+def erase_supporter(*, supporter_id: int, reason: str = "request", audit: bool = True) -> bool:
+    """Anonymise the supporter *supporter_id*; return True if this call erased them.
+
+    In one transaction, with the supporter's row locked:
+    - the email becomes an address nothing can reach; name, country, postcode cleared;
+    - confirmed signatures stay, so public counts do not drop, but lose their
+      comment and public name; unconfirmed ones (never counted) are deleted;
+    - confirmed consents are withdrawn (kept, with their wording, as evidence
+      of what was agreed); unconfirmed ones are deleted;
+    - letters lose the sender's name, city and country (and the text, where the
+      supporter wrote it); deliveries not yet sent are cancelled;
+    - emails not yet sent are cancelled, and the ledger forgets the address.
+    Idempotent: an erased supporter is left as they are and False returned.
+    *audit* adds an audit event (without the erased data) for this supporter.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        supporter = Supporter.objects.select_for_update().filter(pk=supporter_id).first()
+        if supporter is None or supporter.is_erased:
+            return False
+        old_email = supporter.email
+        placeholder = f"erased-{supporter.pk}@{ERASED_DOMAIN}"
+        OutgoingEmail.objects.filter(
+            to_address=old_email, status=OutgoingEmail.Status.QUEUED
+        ).update(status=OutgoingEmail.Status.FAILED, last_error=CANCELLED_ERROR)
+        OutgoingEmail.objects.filter(to_address=old_email).update(to_address=placeholder)
+        # The seam with petitions: what a signature itself holds about the signer.
+        signatures = Signature.objects.filter(supporter=supporter)
+        signatures.filter(confirmed_at__isnull=True).delete()
+        signatures.update(comment="", public_name=Signature.PublicName.HIDDEN)
+        consents = Consent.objects.filter(supporter=supporter)
+        consents.filter(confirmed_at__isnull=True).delete()
+        consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
+        letters = Letter.objects.filter(supporter=supporter)
+        letters.update(sender_name="", sender_city="", sender_country="")
+        letters.filter(is_personalised=True).update(subject="", body="")
+        Delivery.objects.filter(letter__in=letters, status=Delivery.Status.QUEUED).update(
+            status=Delivery.Status.FAILED, last_error=CANCELLED_ERROR
+        )
+        supporter.email = placeholder
+        supporter.name = supporter.country = supporter.postcode = ""
+        supporter.erased_at = now
+        supporter.save(update_fields=["email", "name", "country", "postcode", "erased_at"])
+        if audit:
+            record_event(
+                actor=None,
+                action=ERASE_ACTION,
+                object_repr=f"supporter #{supporter.pk}",
+                details={"supporter_id": supporter.pk, "reason": reason},
+            )
+    return True
+
+
+def inactive_supporters(*, now: datetime | None = None, days: int | None = None):
+    """Supporters not yet erased with no action and no consent given or confirmed in *days*.
+
+    An action is a signature (signed or confirmed) or a letter; *days* defaults
+    to RETENTION_DAYS.
+    """
+    now = now or timezone.now()
+    days = settings.RETENTION_DAYS if days is None else days
+    cutoff = now - timedelta(days=days)
+    mine = {"supporter": OuterRef("pk")}
+    return Supporter.objects.filter(erased_at__isnull=True, created_at__lt=cutoff).exclude(
+        Exists(
+            Signature.objects.filter(
+                Q(created_at__gte=cutoff) | Q(confirmed_at__gte=cutoff), **mine
+            )
+        )
+        | Exists(Letter.objects.filter(created_at__gte=cutoff, **mine))
+        | Exists(
+            Consent.objects.filter(Q(given_at__gte=cutoff) | Q(confirmed_at__gte=cutoff), **mine)
+        )
+    )
+
+
+AUDIT_BATCH = 500
+
+
+# At most this many supporters per periodic run: erasing one costs about 25 ms on SQLite,
+# and run_periodic runs its jobs one after another, so a first run over a large old list
+# must not hold up the recounts and the recovery of confirmation emails.
+PERIODIC_BATCH = 500
+
+
+def anonymise_inactive_supporters(
+    *, now: datetime | None = None, dry_run: bool = False, limit: int | None = PERIODIC_BATCH
+) -> int:
+    """Erase supporters inactive for RETENTION_DAYS; return how many (would be) erased.
+
+    At most *limit* per call (None: all of them); the rest wait for the next
+    run. Off when RETENTION_DAYS is 0. Each supporter is erased in their own
+    transaction (erase_supporter), so an interruption loses nothing and a rerun
+    carries on; erased supporters are never counted twice. One audit event per
+    batch of up to 500 names the ids anonymised. Idempotent; run_periodic runs
+    it every ten minutes.
+    """
+    if not settings.RETENTION_DAYS:
+        return 0
+    candidates = inactive_supporters(now=now).order_by("pk").values_list("pk", flat=True)
+    if dry_run:
+        return candidates.count()
+    if limit is not None:
+        candidates = candidates[:limit]
+    erased: list[int] = []
+    total = 0
+    for supporter_id in list(candidates):
+        if erase_supporter(supporter_id=supporter_id, reason="retention", audit=False):
+            erased.append(supporter_id)
+        if len(erased) >= AUDIT_BATCH:
+            total += _record_retention(erased)
+            erased = []
+    if erased:
+        total += _record_retention(erased)
+    return total
+
+
+def _record_retention(supporter_ids: list[int]) -> int:
+    record_event(
+        actor=None,
+        action=RETENTION_ACTION,
+        object_repr=f"{len(supporter_ids)} supporters",
+        details={"retention_days": settings.RETENTION_DAYS, "supporter_ids": supporter_ids},
+    )
+    logger.info(
+        "Anonymised %s supporters inactive for %s days", len(supporter_ids), settings.RETENTION_DAYS
+    )
+    return len(supporter_ids)

@@ -1,0 +1,137 @@
+"""A supporter's own data: ask for a link by email, then download it or erase it.
+
+No account: the emailed, signed, expiring link is the proof that the person
+holds the address. Asking for it answers the same whatever the address, so the
+page cannot be used to learn whether someone is a supporter.
+"""
+
+import json
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from outcry.core.forms import body_is_unreadable
+from outcry.core.ratelimit import email_key, is_limited, network_key
+from outcry.supporters import services
+from outcry.supporters.forms import DataRequestForm
+from outcry.supporters.models import Supporter
+
+
+def data_request(request: HttpRequest) -> HttpResponse:
+    """Show the "your data" form (GET) and email a link to a known address (POST)."""
+    if request.method not in {"GET", "POST"}:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method == "GET":
+        return render(request, "supporters/data_request.html", {"form": DataRequestForm()})
+    form = DataRequestForm(request.POST)
+    status = 400
+    if body_is_unreadable(request):
+        form.add_error(
+            None, _("Your form arrived with characters we could not read. Please type it again.")
+        )
+    elif form.is_valid():
+        email = form.cleaned_data["email"]
+        window = settings.RATELIMIT_WINDOW_SECONDS
+        # The same refusal for every address, known or not, so it tells nothing either.
+        if is_limited(
+            bucket="data-network",
+            key=network_key(request),
+            limit=settings.RATELIMIT_DATA_PER_NETWORK,
+            window=window,
+        ) or is_limited(
+            bucket="data-email",
+            key=email_key(email),
+            limit=settings.RATELIMIT_DATA_PER_EMAIL,
+            window=window,
+        ):
+            form.add_error(
+                None,
+                _(
+                    "Too many requests have come from here or for this address in a short "
+                    "time. Please wait a few minutes and try again."
+                ),
+            )
+            status = 429
+        else:
+            services.request_data_link(email=email)
+            return redirect("supporters:data_request_sent")
+    return render(request, "supporters/data_request.html", {"form": form}, status=status)
+
+
+@require_GET
+def data_request_sent(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "supporters/data_request_sent.html", {"hours": settings.DATA_LINK_MAX_AGE_HOURS}
+    )
+
+
+def with_link(view: Callable) -> Callable:
+    """Find the supporter behind the link's code, or answer with a page that says why not.
+
+    The answer is never cached anywhere: it holds personal data.
+    """
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request: HttpRequest, code: str) -> HttpResponse:
+        try:
+            supporter = services.supporter_for_link(code=code)
+        except services.InvalidDataLink as problem:
+            return render(
+                request,
+                "supporters/data_link_failed.html",
+                {"expired": problem.expired},
+                status=410 if problem.expired else 404,
+            )
+        return view(request, supporter, code)
+
+    return wrapper
+
+
+@require_GET
+@with_link
+def data(request: HttpRequest, supporter: Supporter, code: str) -> HttpResponse:
+    """What we hold, in short, with the links to download it all and to erase it."""
+    context = {
+        "supporter": supporter,
+        "code": code,
+        "signature_count": supporter.signatures.count(),
+        "letter_count": supporter.letters.count(),
+        "consent_count": supporter.consents.filter(withdrawn_at__isnull=True).count(),
+    }
+    return render(request, "supporters/data.html", context)
+
+
+@require_GET
+@with_link
+def data_download(request: HttpRequest, supporter: Supporter, code: str) -> HttpResponse:
+    """Everything we hold about the supporter, as a JSON file to save."""
+    data = services.export_supporter_data(supporter=supporter)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"outcry-data-{timezone.now():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@with_link
+def data_erase(request: HttpRequest, supporter: Supporter, code: str) -> HttpResponse:
+    """Ask to confirm (GET), then erase (POST, with the CSRF token). Twice is harmless."""
+    if request.method not in {"GET", "POST"}:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method == "POST":
+        services.erase_supporter(supporter_id=supporter.pk)
+        return render(request, "supporters/data_erased.html")
+    if supporter.is_erased:
+        return render(request, "supporters/data_erased.html")
+    return render(request, "supporters/data_erase.html", {"code": code})
