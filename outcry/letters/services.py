@@ -20,6 +20,7 @@ from django.utils.translation import gettext, ngettext
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import email_key, is_limited
 from outcry.core.text import has_control_characters
+from outcry.letters import confirmation
 from outcry.letters.models import (
     Channel,
     Delivery,
@@ -29,6 +30,7 @@ from outcry.letters.models import (
     Paragraph,
     Target,
 )
+from outcry.letters.tasks import deliver_letter, send_letter_confirmation
 from outcry.letters.wording import wording_for
 from outcry.supporters import services as supporters
 from outcry.supporters.models import Supporter, normalise_email
@@ -488,14 +490,21 @@ def queue_letter(
     country: str = "",
     postcode: str = "",
     network: str = "",
+    proof: str = "",
 ) -> tuple[Letter, bool]:
     """Write one letter to *targets* by *codes*; return it and whether this call wrote it.
 
     In one transaction: the supporter (if new), the Letter, one Delivery per
     target and way of sending (idempotency key ``letter:<letter>:<target>:<code>``),
-    and a delivery task for each email and fax. Post waits for the supporter to
-    print it; mailto, web form and phone are the supporter's to do, so those
-    rows are recorded as sent at once.
+    and the tasks. Email and fax go out in the writer's name, so they wait
+    (UNCONFIRMED) for the writer to open the link of the confirmation email
+    queued here (letters/confirmation.py), unless *proof* (from the signed
+    cookie of an earlier confirmation in this browser) names this address: then
+    they are QUEUED with a delivery task each at once. Post waits for the
+    supporter to print it; mailto, web form and phone are the supporter's to
+    do, so those rows are recorded as sent at once. *network* (the keyed hash
+    of core.ratelimit.network_key) is kept with the letter for the per-network
+    share of each target's hourly limit.
 
     Idempotent per *nonce* (the form's one-time token): a second submit of the
     same form returns the first letter, even when both arrive at once.
@@ -512,6 +521,10 @@ def queue_letter(
     for value in (subject, name, email):
         if "\n" in value or "\r" in value or has_control_characters(value):
             raise UnsafeText(gettext("Your name and the subject must be on one line."))
+        if "=?" in value:
+            # Mail programs decode "=?utf-8?b?…?=" in a header: a name written so
+            # could turn into another address (see delivery.display_name).
+            raise UnsafeText(encoded_word_message())
     if not body.strip():
         raise EmptyLetter(gettext("Your letter is empty. Please write something."))
     if len(body) > MAX_LETTER_CHARS:
@@ -571,8 +584,18 @@ def queue_letter(
             letter.supporter = supporter
             letter.nonce = nonce
             letter.is_personalised = is_personalised
+            letter.writer_language = language
+            letter.network_key = network[:64]
+            waits = any(code in SENT_BY_WORKER for _target, code, _channel in plan)
+            if waits and confirmation.is_proven(email=email, proof=proof):
+                letter.confirmed_at = timezone.now()
+                waits = False
+            elif waits:
+                letter.confirm_token = confirmation.new_token()
             letter.save()
-            _record_deliveries(letter, plan)
+            _record_deliveries(letter, plan, waits=waits)
+            if waits:
+                enqueue_with_transaction(send_letter_confirmation, letter_id=letter.pk)
     except IntegrityError:
         # The same form arrived twice at once and the other request won the
         # nonce; anything else is a real error.
@@ -618,20 +641,33 @@ def delivery_key(letter: Letter, target: Target, code: str) -> str:
     return f"letter:{letter.pk}:{target.pk}:{code}"
 
 
-def _record_deliveries(letter: Letter, plan: list[tuple[Target, str, Channel]]) -> None:
-    from outcry.letters.tasks import deliver_letter
+def encoded_word_message() -> str:
+    return gettext(
+        "Please leave “=?” out of your name, email address and subject: "
+        "mail programs read it as a code."
+    )
 
+
+def _record_deliveries(
+    letter: Letter, plan: list[tuple[Target, str, Channel]], *, waits: bool
+) -> None:
+    """One Delivery per (target, way of sending); *waits*: email and fax await confirmation."""
     now = timezone.now()
     for target, code, channel in plan:
-        done = code in DONE_BY_SUPPORTER
+        if code in DONE_BY_SUPPORTER:
+            status = Delivery.Status.SENT
+        elif code in SENT_BY_WORKER and waits:
+            status = Delivery.Status.UNCONFIRMED
+        else:
+            status = Delivery.Status.QUEUED
         delivery = Delivery.objects.create(
             letter=letter,
             target=target,
             channel=channel,
             kind=code,
             idempotency_key=delivery_key(letter, target, code),
-            status=Delivery.Status.SENT if done else Delivery.Status.QUEUED,
-            sent_at=now if done else None,
+            status=status,
+            sent_at=now if status == Delivery.Status.SENT else None,
         )
-        if code in SENT_BY_WORKER:
+        if code in SENT_BY_WORKER and not waits:
             enqueue_with_transaction(deliver_letter, delivery_id=delivery.pk)
