@@ -147,6 +147,8 @@ def test_typing_someone_elses_address_sends_nothing_and_the_letter_expires(
     call_command("run_periodic", once=True, stdout=out)
     assert "outcry.letters.confirmation.expire_unconfirmed_letters: 2" in out.getvalue()
     assert set(letter.deliveries.values_list("status", flat=True)) == {"expired"}
+    letter.refresh_from_db()
+    assert letter.network_key == ""  # nothing left to send: its network is forgotten
 
     # The link no longer sends it, and nothing ever reached the embassy.
     late = open_link(link_in(message))
