@@ -53,6 +53,8 @@ CHANNEL_KINDS = {
 SENT_BY_WORKER = ("email", "fax")
 DONE_BY_SUPPORTER = ("mailto", "webform", "phone")
 
+# Confirmation emails one address gets in an hour for letters it has not confirmed.
+CONFIRMATION_EMAILS_PER_HOUR = 5
 MAX_LETTER_CHARS = 10_000  # far above any channel's limit; stops a megabyte "letter"
 NONCE_SALT = "outcry.letters.nonce"
 NONCE_MAX_AGE = 7 * 24 * 3600
@@ -572,6 +574,22 @@ def queue_letter(
                 "Please wait a few minutes and try again."
             )
         )
+    proven = confirmation.is_proven(email=email, proof=proof)
+    waits = not proven and any(code in SENT_BY_WORKER for _target, code, _channel in plan)
+    if waits and is_limited(
+        bucket="letter-confirmation-email",
+        key=email_key(email),
+        limit=CONFIRMATION_EMAILS_PER_HOUR,
+        window=3600,
+    ):
+        # Each unconfirmed letter emails its link: without this, typing someone's
+        # address again and again would fill their inbox.
+        raise TooManyLetters(
+            gettext(
+                "We have already emailed this address several links to confirm letters in "
+                "the last hour. Please open one of them, or try again later."
+            )
+        )
     try:
         with transaction.atomic():
             supporter = supporters.find_or_create_supporter(
@@ -586,12 +604,10 @@ def queue_letter(
             letter.is_personalised = is_personalised
             letter.writer_language = language
             letter.network_key = network[:64]
-            waits = any(code in SENT_BY_WORKER for _target, code, _channel in plan)
-            if waits and confirmation.is_proven(email=email, proof=proof):
-                letter.confirmed_at = timezone.now()
-                waits = False
-            elif waits:
+            if waits:
                 letter.confirm_token = confirmation.new_token()
+            elif proven:
+                letter.confirmed_at = timezone.now()
             letter.save()
             _record_deliveries(letter, plan, waits=waits)
             if waits:

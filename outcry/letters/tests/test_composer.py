@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from outcry.letters import confirmation
 from outcry.letters.models import Delivery, Letter, LetterAction, Paragraph, ZipDistrict
 from outcry.letters.services import letter_text
 from outcry.testing import (
@@ -471,6 +472,9 @@ def test_the_thank_you_page_lists_every_target_and_channel(client, action, embas
     response = post_letter(
         client, action, targets=[embassy, san_francisco], channels=("email", "fax")
     )
+    # Once the writer has opened the link emailed to them.
+    code = confirmation.confirmation_code(Letter.objects.get())
+    assert client.get(reverse("letters:confirm", args=[code])).status_code == 200
     content = page(client.get(response["Location"]))
     assert content.count('class="delivery delivery-email"') == 2
     assert content.count('class="delivery delivery-fax"') == 2

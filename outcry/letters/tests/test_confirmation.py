@@ -283,3 +283,17 @@ def test_other_networks_confirmed_letter_goes_out_within_the_hour_despite_a_floo
     # Only the keyed hash of the network is kept, never the address itself.
     assert not Letter.objects.filter(network_key__contains="203.0.113").exists()
     assert {len(key) for key in Letter.objects.values_list("network_key", flat=True)} == {32}
+
+
+def test_typing_someone_elses_address_again_and_again_sends_at_most_five_links_an_hour(
+    post, mail_server
+):
+    from django.test import Client
+
+    for _ in range(5):
+        assert post(via=Client(), email="victim@example.org").status_code == 302
+    refused = post(via=Client(), email="victim@example.org")
+    assert refused.status_code == 429
+    assert "We have already emailed this address several links" in text(refused)
+    assert len(to(mail_server, "victim@example.org")) == 5
+    assert Letter.objects.count() == 5
