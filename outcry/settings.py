@@ -280,5 +280,22 @@ PERIODIC_JOBS.append(
         env_int("OUTCRY_DELIVERY_SWEEP_SECONDS", default=300, minimum=1),
     )
 )
+# One network's share of each target's hourly limit, in per cent (at least one message an
+# hour): a flood from one network cannot hold up everyone else's letters.
+DELIVERY_NETWORK_SHARE_PERCENT = env_int(
+    "OUTCRY_DELIVERY_NETWORK_SHARE", default=25, minimum=1, maximum=100
+)
+# Days a letter by email or fax waits for its writer to open the confirmation link
+# before it expires unsent, and days a browser that opened one is remembered for that
+# address (a signed cookie), so the writer need not confirm every letter.
+LETTER_CONFIRMATION_DAYS = env_int("OUTCRY_LETTER_CONFIRMATION_DAYS", default=3, minimum=1)
+LETTER_REMEMBER_SENDER_DAYS = env_int("OUTCRY_LETTER_REMEMBER_DAYS", default=90, minimum=0)
+PERIODIC_JOBS.append(
+    (
+        "outcry.letters.confirmation.requeue_stale_confirmations",
+        env_int("OUTCRY_CONFIRMATION_SWEEP_SECONDS", default=120, minimum=1),
+    )
+)
+PERIODIC_JOBS.append(("outcry.letters.confirmation.expire_unconfirmed_letters", 600))
 # fontTools reports every table it subsets at INFO while PDFs are made.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

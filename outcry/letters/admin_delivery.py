@@ -48,11 +48,26 @@ class DeliveryInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(Letter)
 class LetterAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["subject", "action", "language", "is_personalised", "created_at"]
+    list_display = [
+        "subject",
+        "action",
+        "language",
+        "is_personalised",
+        "created_at",
+        "confirmed_at",
+    ]
     list_filter = ["language", "is_personalised", ("action", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["subject"]
     date_hierarchy = "created_at"
-    fields = ["action", "language", "subject", "body", "is_personalised", "created_at"]
+    fields = [
+        "action",
+        "language",
+        "subject",
+        "body",
+        "is_personalised",
+        "created_at",
+        "confirmed_at",
+    ]
     readonly_fields = fields
     inlines = [DeliveryInline]
 

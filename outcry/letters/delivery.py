@@ -6,7 +6,9 @@ worker claims the row (QUEUED → SENDING, a conditional update: one worker wins
 sends, and marks it SENT, back to QUEUED for a retry, or FAILED.
 
 - email: from the platform's address with the supporter's name, Reply-To the
-  supporter, to the target's active address; plain text.
+  supporter, to the target's active address; plain text. Only letters whose
+  writer confirmed their address get here (letters/confirmation.py): until
+  then their email and fax rows wait as UNCONFIRMED, with no task.
 - fax: a PDF through InterFax's REST API, or mailed to an email-to-fax gateway
   (``OUTCRY_FAX_BACKEND``). InterFax is given the idempotency key as its
   ``reference``; any attempt after the first first asks InterFax whether a fax with
@@ -29,7 +31,9 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import formataddr, parseaddr
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 import phonenumbers
 from django.conf import settings
@@ -112,6 +116,8 @@ def deliver(*, delivery_id: int) -> bool:
     )
     if delivery is None or delivery.kind not in SENT_CHANNELS:
         return False
+    # Only QUEUED rows are sent: an UNCONFIRMED one waits for its writer's link,
+    # an EXPIRED one never goes.
     if delivery.status != Delivery.Status.QUEUED:
         return False
     if not delivery.claim():
@@ -221,6 +227,11 @@ def _rate_limited_until(delivery: Delivery) -> datetime | None:
     what other workers are sending right now, so that a burst of letters to one
     embassy is spread over hours instead of jamming its fax. Counted from the
     rows, so every worker and process sees the same numbers.
+
+    One network (the keyed hash stored on its letters, never an IP address) gets
+    at most OUTCRY_DELIVERY_NETWORK_SHARE per cent of that limit: 58 letters from
+    one place cannot fill an embassy's hour and hold everyone else's back.
+    Unconfirmed letters never get here, so they use none of it.
     """
     limit = settings.DELIVERY_RATE_PER_TARGET_HOUR.get(delivery.kind)
     if not limit:
@@ -230,13 +241,23 @@ def _rate_limited_until(delivery: Delivery) -> datetime | None:
     recent = Delivery.objects.filter(target_id=delivery.target_id, kind=delivery.kind).exclude(
         pk=delivery.pk
     )
-    used = recent.filter(
-        Q(status=Delivery.Status.SENT, sent_at__gte=window_start)
-        | Q(status=Delivery.Status.SENDING)
-    ).count()
-    if used < limit:
-        return None
-    oldest = recent.filter(status=Delivery.Status.SENT, sent_at__gte=window_start).aggregate(
+    in_window = Q(status=Delivery.Status.SENT, sent_at__gte=window_start) | Q(
+        status=Delivery.Status.SENDING
+    )
+    if recent.filter(in_window).count() >= limit:
+        return _next_slot(recent, window_start, now)
+    network = delivery.letter.network_key
+    share = max(1, limit * settings.DELIVERY_NETWORK_SHARE_PERCENT // 100)
+    if network and share < limit:
+        ours = recent.filter(letter__network_key=network)
+        if ours.filter(in_window).count() >= share:
+            return _next_slot(ours, window_start, now)
+    return None
+
+
+def _next_slot(rows: QuerySet[Delivery], window_start: datetime, now: datetime) -> datetime:
+    """When the oldest of *rows* sent in the window leaves it (a minute later, for slack)."""
+    oldest = rows.filter(status=Delivery.Status.SENT, sent_at__gte=window_start).aggregate(
         at=Min("sent_at")
     )["at"]
     # Once the oldest message in the window is an hour old, a slot is free; a
@@ -290,11 +311,48 @@ def _send_mail(message: EmailMessage) -> None:
         raise _smtp_problem(error) from error
 
 
+def display_name(value: str) -> str:
+    """*value* fit to stand as a display name in an address header: one line, no "=?".
+
+    Mail programs decode an RFC 2047 encoded word (``=?utf-8?b?…?=``) in a name,
+    so a name typed as one could turn into ``Bcc: someone@…`` or another
+    address once decoded; Python's email package decodes it too, even from an
+    ``Address`` object. The composer refuses such names; this keeps older rows
+    safe by breaking every "=?" apart.
+    """
+    value = header_safe(value)
+    while "=?" in value:
+        value = value.replace("=?", "= ?")
+    return value
+
+
+def mail_address(*, addr_spec: str, name: str = "") -> str:
+    """One address header value built with email.headerregistry.Address.
+
+    Raises DeliveryProblem (permanent) for an address Python cannot take apart
+    as exactly one mailbox, or one holding an encoded word.
+    """
+    try:
+        if "=?" in addr_spec:
+            raise ValueError("encoded word in an address")
+        address = Address(display_name=display_name(name), addr_spec=addr_spec)
+    except (ValueError, IndexError, HeaderParseError):
+        raise DeliveryProblem(
+            gettext("The address %(address)r cannot be written in an email header.")
+            % {"address": addr_spec},
+            code=Delivery.Error.BAD_ADDRESS,
+            permanent=True,
+        ) from None
+    return str(address)
+
+
 def send_email(delivery: Delivery, channel: Channel) -> Sent:
     """Email the letter to the target: From the platform in the supporter's name, Reply-To them.
 
     Plain text, in the letter's language; no List-Unsubscribe (one person's
-    letter, not bulk mail). Names and subject are made header-safe (no CR/LF).
+    letter, not bulk mail). Every address header is built by mail_address (one
+    mailbox each, no encoded word in a name); the subject is one line with no
+    encoded word either.
     """
     address = channel.value.strip()
     try:
@@ -308,16 +366,16 @@ def send_email(delivery: Delivery, channel: Channel) -> Sent:
     letter = delivery.letter
     supporter = letter.supporter
     wording = wording_for(letter=letter, target=delivery.target)
-    name = header_safe(sender_name(letter))
+    name = sender_name(letter)
     body = "\n\n".join(
         [wording.salutation, wording.body, wording.closing, "\n".join(wording.signature)]
     )
     message = EmailMessage(
-        subject=header_safe(wording.subject),
+        subject=display_name(wording.subject),
         body=body + "\n",
-        from_email=formataddr((name, _platform_address())),
-        to=[address],
-        reply_to=[formataddr((name, supporter.email))],
+        from_email=mail_address(name=name, addr_spec=_platform_address()),
+        to=[mail_address(addr_spec=address)],
+        reply_to=[mail_address(name=name, addr_spec=supporter.email)],
         headers={"Message-ID": _message_id(delivery), "Content-Language": letter.language},
     )
     _send_mail(message)
@@ -396,10 +454,10 @@ def _send_fax_by_email(delivery: Delivery, channel: Channel, number: str) -> Sen
     rendered = render_fax(delivery, channel)
     letter = delivery.letter
     message = EmailMessage(
-        subject=header_safe(wording_for(letter=letter, target=delivery.target).subject),
+        subject=display_name(wording_for(letter=letter, target=delivery.target).subject),
         body=f"{number}\n",
         from_email=settings.FAX_EMAIL_FROM,
-        to=[address],
+        to=[mail_address(addr_spec=address)],
         headers={"Message-ID": _message_id(delivery)},
     )
     message.attach(

@@ -31,6 +31,13 @@ CHANNEL_CHOICE_LABELS = {
 }
 
 
+def _without_encoded_word(value: str) -> str:
+    """*value*, unless it holds "=?", which mail programs decode inside a header."""
+    if "=?" in value:
+        raise ValidationError(services.encoded_word_message(), code="encoded_word")
+    return value
+
+
 class SenderForm(SupporterForm):
     """Step 1: who is writing, and where from (the ZIP code for a letter to Congress)."""
 
@@ -72,6 +79,12 @@ class SenderForm(SupporterForm):
             if action.selection == LetterAction.Selection.NEAREST_MISSION:
                 country.required = True
                 country.help_text = _("We find the office nearest to you in this country.")
+
+    def clean_name(self) -> str:
+        return _without_encoded_word(super().clean_name())
+
+    def clean_email(self) -> str:
+        return _without_encoded_word(super().clean_email())
 
     def clean_zip_code(self) -> str:
         value = self.cleaned_data["zip_code"]
@@ -241,6 +254,9 @@ class ComposeForm(forms.Form):
                     widget=forms.Textarea(attrs={"rows": 4}),
                 )
         self.fields["channels"].choices = [(code, self.channel_label(code)) for code in codes]
+
+    def clean_subject(self) -> str:
+        return _without_encoded_word(self.cleaned_data["subject"])
 
     def channel_label(self, code: str) -> str:
         label = str(CHANNEL_CHOICE_LABELS.get(code, code))

@@ -502,6 +502,33 @@ class Letter(models.Model):
         help_text=_("One-time token of the form that sent it: a double submit finds this row."),
     )
     created_at = models.DateTimeField(_("written"), default=timezone.now)
+    # Email and fax go out in the writer's name only once they open the link
+    # emailed to them (letters/confirmation.py): anyone can type anyone's address.
+    confirmed_at = models.DateTimeField(
+        _("sender confirmed"),
+        null=True,
+        blank=True,
+        help_text=_("When the writer confirmed their email address, for letters sent for them."),
+    )
+    confirm_token = models.CharField(
+        _("confirmation token"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Random; the signed confirmation link carries it."),
+    )
+    writer_language = models.CharField(
+        _("language of the writer's pages"),
+        max_length=10,
+        blank=True,
+        help_text=_("The confirmation email is written in it."),
+    )
+    # The keyed hash of the writer's network (core.ratelimit.network_key, never the
+    # IP itself), so that one network gets only a share of a target's hourly
+    # limit. Blanked once the letter's deliveries are done (expire_unconfirmed_letters).
+    network_key = models.CharField(_("network (keyed hash)"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -529,6 +556,16 @@ class Delivery(LedgerEntry):
     "Delivering letters", for what each status means to an organiser.
     """
 
+    class Status(models.TextChoices):
+        """The ledger's states, and two of letters' own before anything is sent."""
+
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        UNCONFIRMED = "unconfirmed", _("waiting for the writer to confirm")
+        EXPIRED = "expired", _("expired unconfirmed (never sent)")
+
     class Error(models.TextChoices):
         """Why the last attempt did not get through (empty once it has)."""
 
@@ -555,6 +592,9 @@ class Delivery(LedgerEntry):
         verbose_name=_("address used"),
     )
     kind = models.CharField(_("channel"), max_length=10, choices=DELIVERY_KINDS)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
     provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(

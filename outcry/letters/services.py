@@ -20,6 +20,7 @@ from django.utils.translation import gettext, ngettext
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import email_key, is_limited
 from outcry.core.text import has_control_characters
+from outcry.letters import confirmation
 from outcry.letters.models import (
     Channel,
     Delivery,
@@ -29,6 +30,7 @@ from outcry.letters.models import (
     Paragraph,
     Target,
 )
+from outcry.letters.tasks import deliver_letter, send_letter_confirmation
 from outcry.letters.wording import wording_for
 from outcry.supporters import services as supporters
 from outcry.supporters.models import Supporter, normalise_email
@@ -51,6 +53,8 @@ CHANNEL_KINDS = {
 SENT_BY_WORKER = ("email", "fax")
 DONE_BY_SUPPORTER = ("mailto", "webform", "phone")
 
+# Confirmation emails one address gets in an hour for letters it has not confirmed.
+CONFIRMATION_EMAILS_PER_HOUR = 5
 MAX_LETTER_CHARS = 10_000  # far above any channel's limit; stops a megabyte "letter"
 NONCE_SALT = "outcry.letters.nonce"
 NONCE_MAX_AGE = 7 * 24 * 3600
@@ -488,14 +492,21 @@ def queue_letter(
     country: str = "",
     postcode: str = "",
     network: str = "",
+    proof: str = "",
 ) -> tuple[Letter, bool]:
     """Write one letter to *targets* by *codes*; return it and whether this call wrote it.
 
     In one transaction: the supporter (if new), the Letter, one Delivery per
     target and way of sending (idempotency key ``letter:<letter>:<target>:<code>``),
-    and a delivery task for each email and fax. Post waits for the supporter to
-    print it; mailto, web form and phone are the supporter's to do, so those
-    rows are recorded as sent at once.
+    and the tasks. Email and fax go out in the writer's name, so they wait
+    (UNCONFIRMED) for the writer to open the link of the confirmation email
+    queued here (letters/confirmation.py), unless *proof* (from the signed
+    cookie of an earlier confirmation in this browser) names this address: then
+    they are QUEUED with a delivery task each at once. Post waits for the
+    supporter to print it; mailto, web form and phone are the supporter's to
+    do, so those rows are recorded as sent at once. *network* (the keyed hash
+    of core.ratelimit.network_key) is kept with the letter for the per-network
+    share of each target's hourly limit.
 
     Idempotent per *nonce* (the form's one-time token): a second submit of the
     same form returns the first letter, even when both arrive at once.
@@ -512,6 +523,10 @@ def queue_letter(
     for value in (subject, name, email):
         if "\n" in value or "\r" in value or has_control_characters(value):
             raise UnsafeText(gettext("Your name and the subject must be on one line."))
+        if "=?" in value:
+            # Mail programs decode "=?utf-8?b?…?=" in a header: a name written so
+            # could turn into another address (see delivery.display_name).
+            raise UnsafeText(encoded_word_message())
     if not body.strip():
         raise EmptyLetter(gettext("Your letter is empty. Please write something."))
     if len(body) > MAX_LETTER_CHARS:
@@ -559,6 +574,22 @@ def queue_letter(
                 "Please wait a few minutes and try again."
             )
         )
+    proven = confirmation.is_proven(email=email, proof=proof)
+    waits = not proven and any(code in SENT_BY_WORKER for _target, code, _channel in plan)
+    if waits and is_limited(
+        bucket="letter-confirmation-email",
+        key=email_key(email),
+        limit=CONFIRMATION_EMAILS_PER_HOUR,
+        window=3600,
+    ):
+        # Each unconfirmed letter emails its link: without this, typing someone's
+        # address again and again would fill their inbox.
+        raise TooManyLetters(
+            gettext(
+                "We have already emailed this address several links to confirm letters in "
+                "the last hour. Please open one of them, or try again later."
+            )
+        )
     try:
         with transaction.atomic():
             supporter = supporters.find_or_create_supporter(
@@ -571,8 +602,16 @@ def queue_letter(
             letter.supporter = supporter
             letter.nonce = nonce
             letter.is_personalised = is_personalised
+            letter.writer_language = language
+            letter.network_key = network[:64]
+            if waits:
+                letter.confirm_token = confirmation.new_token()
+            elif proven:
+                letter.confirmed_at = timezone.now()
             letter.save()
-            _record_deliveries(letter, plan)
+            _record_deliveries(letter, plan, waits=waits)
+            if waits:
+                enqueue_with_transaction(send_letter_confirmation, letter_id=letter.pk)
     except IntegrityError:
         # The same form arrived twice at once and the other request won the
         # nonce; anything else is a real error.
@@ -618,20 +657,33 @@ def delivery_key(letter: Letter, target: Target, code: str) -> str:
     return f"letter:{letter.pk}:{target.pk}:{code}"
 
 
-def _record_deliveries(letter: Letter, plan: list[tuple[Target, str, Channel]]) -> None:
-    from outcry.letters.tasks import deliver_letter
+def encoded_word_message() -> str:
+    return gettext(
+        "Please leave “=?” out of your name, email address and subject: "
+        "mail programs read it as a code."
+    )
 
+
+def _record_deliveries(
+    letter: Letter, plan: list[tuple[Target, str, Channel]], *, waits: bool
+) -> None:
+    """One Delivery per (target, way of sending); *waits*: email and fax await confirmation."""
     now = timezone.now()
     for target, code, channel in plan:
-        done = code in DONE_BY_SUPPORTER
+        if code in DONE_BY_SUPPORTER:
+            status = Delivery.Status.SENT
+        elif code in SENT_BY_WORKER and waits:
+            status = Delivery.Status.UNCONFIRMED
+        else:
+            status = Delivery.Status.QUEUED
         delivery = Delivery.objects.create(
             letter=letter,
             target=target,
             channel=channel,
             kind=code,
             idempotency_key=delivery_key(letter, target, code),
-            status=Delivery.Status.SENT if done else Delivery.Status.QUEUED,
-            sent_at=now if done else None,
+            status=status,
+            sent_at=now if status == Delivery.Status.SENT else None,
         )
-        if code in SENT_BY_WORKER:
+        if code in SENT_BY_WORKER and not waits:
             enqueue_with_transaction(deliver_letter, delivery_id=delivery.pk)

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from outcry.core.models import OutgoingEmail
+from outcry.letters import confirmation
 from outcry.letters import delivery as service
 from outcry.letters.models import Channel, Delivery
 
@@ -16,6 +18,8 @@ logger = logging.getLogger("outcry.letters")
 # times we ask (the delay doubles: about 17 hours in all).
 FAX_STATUS_FIRST_CHECK = timedelta(minutes=2)
 FAX_STATUS_CHECKS = 10
+# Tries of a confirmation email before its ledger row is marked FAILED.
+CONFIRMATION_ATTEMPTS = 6
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -95,3 +99,24 @@ def check_fax_status(*, delivery_id: int, check: int = 1) -> str:
             at = timezone.now() + FAX_STATUS_FIRST_CHECK * 2**check
             check_fax_status.using(run_after=at).enqueue(delivery_id=delivery_id, check=check + 1)
     return outcome
+
+
+@task()
+def send_letter_confirmation(*, letter_id: int, round: int = 0, attempt: int = 1) -> None:
+    """Email a letter's writer the link that sends it; on a mail error retry with backoff."""
+    try:
+        confirmation.send_confirmation_email(letter_id=letter_id, round_=round)
+    except Exception:
+        if attempt >= CONFIRMATION_ATTEMPTS:
+            OutgoingEmail.objects.filter(
+                idempotency_key=confirmation.confirmation_key(letter_id, round)
+            ).update(status=OutgoingEmail.Status.FAILED)
+            logger.exception("Giving up on the confirmation email of letter %s", letter_id)
+            return
+        delay = timedelta(seconds=30 * 2**attempt)
+        logger.warning("Confirmation email of letter %s failed; retrying in %s", letter_id, delay)
+        backend = send_letter_confirmation.get_backend()
+        if backend.supports_defer:
+            send_letter_confirmation.using(run_after=timezone.now() + delay).enqueue(
+                letter_id=letter_id, round=round, attempt=attempt + 1
+            )

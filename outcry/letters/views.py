@@ -15,6 +15,8 @@ letters.js only makes the preview and the character count follow the ticks and
 edits as they happen; the server decides everything.
 """
 
+from collections.abc import Callable
+from functools import wraps
 from urllib.parse import quote
 
 import phonenumbers
@@ -30,8 +32,8 @@ from django.views.decorators.http import require_GET
 from outcry.campaigns.models import Campaign
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
+from outcry.letters import confirmation, services
 from outcry.letters import delivery as delivering
-from outcry.letters import services
 from outcry.letters.forms import (
     ComposeForm,
     DistrictForm,
@@ -46,6 +48,52 @@ from outcry.letters.wording import wording_for
 
 # Some mail programs cut a mailto: link's body at about this many characters.
 MAILTO_SAFE_CHARS = 1800
+# The signed cookie of a browser that opened a letter's confirmation link: it holds a
+# keyed hash of the address (confirmation.sender_proof), never the address itself.
+SENDER_COOKIE = "outcry_letter_sender"
+SENDER_COOKIE_SALT = "outcry.letters.sender-cookie"
+
+
+def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark every response of *view* ``Cache-Control: private, no-store``.
+
+    These pages show a supporter's own name, city and letter: no shared cache
+    (a proxy, a CDN) and no browser history on a shared computer may keep them.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    return wrapped
+
+
+def sender_proof(request: HttpRequest) -> str:
+    """The address hash this browser proved it can read mail for, or ""."""
+    days = settings.LETTER_REMEMBER_SENDER_DAYS
+    if not days:
+        return ""
+    return request.get_signed_cookie(
+        SENDER_COOKIE, default="", salt=SENDER_COOKIE_SALT, max_age=days * 86400
+    )
+
+
+def remember_sender(response: HttpResponse, letter: Letter) -> None:
+    """Let this browser send the next letters from this address without a new link."""
+    days = settings.LETTER_REMEMBER_SENDER_DAYS
+    if not days:
+        return
+    response.set_signed_cookie(
+        SENDER_COOKIE,
+        confirmation.sender_proof(letter.supporter.email),
+        salt=SENDER_COOKIE_SALT,
+        max_age=days * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def action_or_404(slug: str) -> LetterAction:
@@ -77,6 +125,7 @@ def _render(
     return render(request, f"letters/{name}.html", base | context, status=status)
 
 
+@private
 def compose(request: HttpRequest, slug: str) -> HttpResponse:
     """The composer: who you are, whom you write to, what you write, send."""
     action = action_or_404(slug)
@@ -379,29 +428,65 @@ def _send(
         country=sender.country_code,
         postcode=data.get("zip_code") or "",
         network=network_key(request),
+        proof=sender_proof(request),
     )
     return letter
 
 
 @require_GET
+@private
 def sent(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    """What happens next for each office and way of sending, after the letter is queued."""
-    letter = get_object_or_404(
-        Letter.objects.select_related("action__campaign", "supporter").prefetch_related(
-            "action__templates", "action__campaign__texts"
-        ),
-        nonce=token,
-        action__slug=slug,
-    )
-    deliveries = list(
-        letter.deliveries.select_related("target", "channel").order_by("target__name", "pk")
-    )
-    items = [_delivery_item(letter, delivery) for delivery in deliveries]
-    context = {"letter": letter, "items": items}
-    return _render(request, letter.action, "letter_sent", context)
+    """What happens next for each office and way of sending, after the letter is queued.
+
+    Honest about email and fax: "check your email" while they wait for the
+    writer's confirmation, "expired" once they never will be sent.
+    """
+    letter = get_object_or_404(_letters(), nonce=token, action__slug=slug)
+    return _render(request, letter.action, "letter_sent", _sent_context(letter))
 
 
 @require_GET
+@private
+def confirm(request: HttpRequest, code: str) -> HttpResponse:
+    """The link in the confirmation email: send the letter. Opening it twice is harmless."""
+    try:
+        letter, _confirmed = confirmation.confirm_letter(code=code)
+    except confirmation.InvalidConfirmation as problem:
+        return render(
+            request,
+            "letters/letter_confirm_failed.html",
+            {"expired": problem.expired},
+            status=410 if problem.expired else 404,
+        )
+    letter = _letters().get(pk=letter.pk)
+    context = _sent_context(letter) | {"just_confirmed": True}
+    response = _render(request, letter.action, "letter_sent", context)
+    remember_sender(response, letter)
+    return response
+
+
+def _letters():
+    return Letter.objects.select_related("action__campaign", "supporter").prefetch_related(
+        "action__templates", "action__campaign__texts"
+    )
+
+
+def _sent_context(letter: Letter) -> dict:
+    deliveries = list(
+        letter.deliveries.select_related("target", "channel").order_by("target__name", "pk")
+    )
+    statuses = {delivery.status for delivery in deliveries}
+    return {
+        "letter": letter,
+        "items": [_delivery_item(letter, delivery) for delivery in deliveries],
+        "is_waiting": Delivery.Status.UNCONFIRMED in statuses,
+        "has_expired": Delivery.Status.EXPIRED in statuses,
+        "days": settings.LETTER_CONFIRMATION_DAYS,
+    }
+
+
+@require_GET
+@private
 def letter_pdf(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The letter's post deliveries as one PDF to print (letters/delivery.post_batch_pdf)."""
     letter = get_object_or_404(
@@ -413,7 +498,6 @@ def letter_pdf(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         return _render(request, letter.action, "letter_printed", {"letter": letter}, status=410)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="letter-{letter.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

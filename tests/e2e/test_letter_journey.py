@@ -1,16 +1,19 @@
 # ruff: noqa: F811 - fixtures are imported from tests/e2e and outcry.letters.testing
 """A supporter in Korea writes to China's embassy in a real browser, by email and by fax.
 
+Nothing goes out in her name until she opens the link the site emails her; the
+test reads that email from the SMTP server and opens the link in the browser.
+
 The letter goes out for real, to servers on loopback: the email to an SMTP
 server (aiosmtpd) and the fax to a fake InterFax, both from
 outcry/letters/testing.py, which point this process's settings at them.
 
 How the deliveries go out during the test: the live server runs in this
 process, and tests run tasks with Django's immediate backend (the root
-conftest's ``_test_settings``). ``queue_letter`` enqueues each delivery task
-with ``transaction.on_commit``, so the live server's request thread sends the
-email and the fax as soon as the letter is committed, before it redirects the
-browser to the thank-you page. That page reads each delivery's status from the
+conftest's ``_test_settings``). ``queue_letter`` enqueues the confirmation
+email, and ``confirm_letter`` each delivery task, with ``transaction.on_commit``,
+so the live server's request thread sends them as soon as its transaction
+commits, before it answers the browser. The thank-you page reads each delivery's status from the
 ledger, so "sent" there is the ledger's word; the SMTP server and the fake
 InterFax hold what was actually sent. (In production the same task is a row
 that ``db_worker`` picks up; the worker path is tested in outcry/letters/tests.)
@@ -21,6 +24,7 @@ Django refuses ORM calls while Playwright runs in the test's thread.
 
 import re
 from io import StringIO
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -124,13 +128,29 @@ def test_a_supporter_in_korea_writes_to_the_embassy_in_seoul_by_email_and_fax(
     expect(fax).to_be_checked()
     page.get_by_role("button", name=ko("Send my letter")).click()
 
+    # Nothing goes out in her name until she opens the link emailed to her.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        ko("Check your email to send your letter")
+    )
+    waiting = ko("Waiting for you: open the link we emailed you, and we send this at once.")
+    expect(page.locator(".delivery-email")).to_contain_text(waiting)
+    expect(page.locator(".delivery-fax")).to_contain_text(waiting)
+    assert interfax.faxes == []
+    [confirmation] = mail_server.inbox.messages()
+    assert confirmation["To"] == "minji@example.org"
+    assert confirmation["Content-Language"] == "ko"
+    text = confirmation.get_body(("plain",)).get_content()
+    assert OPENING in text and REFORM in text  # the letter itself, to check before sending
+    link = next(word for word in text.split() if "/letters/confirm/" in word)
+
+    page.goto(demo.url + urlsplit(link).path)
     expect(page.get_by_role("heading", level=1)).to_have_text(ko("Thank you for writing"))
     with translation.override("ko"):
         sent = str(Delivery.Status.SENT.label)
     expect(page.locator(".delivery-email")).to_contain_text(sent)
     expect(page.locator(".delivery-fax")).to_contain_text(sent)
 
-    [message] = mail_server.inbox.messages()
+    [_confirmation, message] = mail_server.inbox.messages()
     assert message["To"] == "chinaemb_kr@mfa.gov.cn"
     assert "minji@example.org" in message["Reply-To"]
     assert message["Subject"] == "탈북 난민들을 북한으로 돌려보내지 말아 주십시오"

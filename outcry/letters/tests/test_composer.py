@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from outcry.letters import confirmation
 from outcry.letters.models import Delivery, Letter, LetterAction, Paragraph, ZipDistrict
 from outcry.letters.services import letter_text
 from outcry.testing import (
@@ -439,15 +440,16 @@ def test_deliveries_carry_the_agreed_keys_and_statuses(
         assert delivery.idempotency_key == f"letter:{letter.pk}:{embassy.pk}:{kind}"
         assert delivery.target == embassy
         assert delivery.channel.kind == kind
-    assert {k for k, d in deliveries.items() if d.status == Delivery.Status.QUEUED} == {
+    # Email and fax go out in the writer's name: they wait for the emailed link.
+    assert {k for k, d in deliveries.items() if d.status == Delivery.Status.UNCONFIRMED} == {
         "email",
         "fax",
-        "post",
     }
+    assert deliveries["post"].status == Delivery.Status.QUEUED  # the supporter prints it
     assert deliveries["webform"].status == Delivery.Status.SENT
     assert deliveries["webform"].sent_at is not None
-    # One delivery task for each email and fax, queued when the transaction commits.
-    assert len(callbacks) == 2
+    # One task, the confirmation email, queued when the transaction commits.
+    assert len(callbacks) == 1
 
 
 def test_the_same_form_sent_twice_makes_one_letter(client, action, embassy):
@@ -470,6 +472,9 @@ def test_the_thank_you_page_lists_every_target_and_channel(client, action, embas
     response = post_letter(
         client, action, targets=[embassy, san_francisco], channels=("email", "fax")
     )
+    # Once the writer has opened the link emailed to them.
+    code = confirmation.confirmation_code(Letter.objects.get())
+    assert client.get(reverse("letters:confirm", args=[code])).status_code == 200
     content = page(client.get(response["Location"]))
     assert content.count('class="delivery delivery-email"') == 2
     assert content.count('class="delivery delivery-fax"') == 2

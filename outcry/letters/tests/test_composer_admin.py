@@ -39,8 +39,9 @@ def test_the_action_page_counts_letters_personalised_and_deliveries(client, db):
     )
     assert "Letters written: 3" in content
     assert "Personalised by the supporter: 1 (33 %)" in content
-    assert "<tr><td>email</td><td>queued</td><td>3</td></tr>" in content
-    assert "<tr><td>fax</td><td>queued</td><td>3</td></tr>" in content
+    waiting = "waiting for the writer to confirm"  # nobody opened the emailed links
+    assert f"<tr><td>email</td><td>{waiting}</td><td>3</td></tr>" in content
+    assert f"<tr><td>fax</td><td>{waiting}</td><td>3</td></tr>" in content
     template = action.templates.get(language="en")
     template_page = client.get(reverse("admin:letters_lettertemplate_change", args=[template.pk]))
     assert template_page.status_code == 200

@@ -1,15 +1,21 @@
 """Letters by email, received by a real SMTP server on loopback."""
 
+import base64
+import html
+from email import policy
+from email.parser import BytesParser
 from email.utils import parseaddr
 
 import pytest
 from django.conf import settings as django_settings
+from django.urls import reverse
 
 from outcry.core.queue import enqueue_with_transaction
 from outcry.letters.delivery import deliver
-from outcry.letters.models import Channel, Delivery
+from outcry.letters.models import Channel, Delivery, Letter
 from outcry.letters.tasks import deliver_letter
 from outcry.letters.tests.delivery_helpers import make_letter, make_target, queue_delivery
+from outcry.testing import letter_form, make_letter_action
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +171,105 @@ def test_a_target_gets_at_most_the_hourly_limit_and_the_rest_waits(settings, mai
     first_sent = Delivery.objects.get(pk=rows[0].pk).sent_at
     assert waiting.next_attempt_at > first_sent.replace(microsecond=0)
     assert (waiting.next_attempt_at - first_sent).total_seconds() >= 3600
+
+
+def encoded(text: str) -> str:
+    """*text* as an RFC 2047 encoded word, which mail programs decode inside headers."""
+    return "=?utf-8?b?" + base64.b64encode(text.encode()).decode() + "?="
+
+
+SMUGGLING_NAMES = [
+    encoded("Bcc: evil@attacker.example"),
+    "=?utf-8?q?x=22_=3Cevil=40attacker.example=3E_=22?=",
+    "Min " + encoded("<evil@attacker.example>, ") + " Kim",
+    encoded("evil@attacker.example"),
+]
+
+
+def addresses(message, header: str) -> list[str]:
+    """The mailboxes a mail program finds in *header* of the received message, re-parsed."""
+    value = message[header]
+    return [] if value is None else [address.addr_spec for address in value.addresses]
+
+
+@pytest.mark.parametrize("name", SMUGGLING_NAMES)
+def test_a_name_stored_as_an_encoded_word_cannot_smuggle_an_address_into_any_header(
+    mail_server, name
+):
+    target = make_target(email="embassy@example.net")
+    letter = make_letter(
+        targets=[target],
+        name=name,
+        email="writer@example.org",
+        subject=encoded("x\r\nBcc: evil@attacker.example"),
+        language="en",
+    )
+    delivery = queue_delivery(letter=letter, target=target, kind="email")
+
+    assert deliver(delivery_id=delivery.pk) is True
+
+    [envelope] = mail_server.inbox.envelopes
+    assert envelope.rcpt_tos == ["embassy@example.net"]
+    raw = envelope.original_content
+    # Re-parsed as a mail program would (email.parser, policy.default).
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    platform = parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1]
+    assert addresses(message, "From") == [platform]
+    assert addresses(message, "Reply-To") == ["writer@example.org"]
+    assert addresses(message, "To") == ["embassy@example.net"]
+    assert message["Bcc"] is None and message["Cc"] is None
+    assert sorted(key.lower() for key in message) == sorted(EXPECTED_HEADERS)
+    assert b"evil@attacker.example" not in raw.split(b"\r\n\r\n")[0].replace(b"\r\n ", b" ")
+    assert "\n" not in str(message["Subject"])
+
+
+def test_a_writers_address_holding_an_encoded_word_fails_the_delivery_unsent(mail_server):
+    target = make_target(email="embassy@example.net")
+    letter = make_letter(targets=[target], email="=?utf-8?q?evil=40attacker.example?=@example.org")
+    delivery = queue_delivery(letter=letter, target=target, kind="email")
+
+    assert deliver(delivery_id=delivery.pk) is False
+
+    assert mail_server.inbox.envelopes == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == ("failed", Delivery.Error.BAD_ADDRESS)
+    assert "cannot be written in an email header" in delivery.last_error
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("name", SMUGGLING_NAMES[0]),
+        ("email", "=?utf-8?q?evil=40attacker.example?=@example.org"),
+        ("subject", encoded("Bcc: evil@attacker.example")),
+    ],
+)
+def test_the_composer_refuses_an_encoded_word_in_the_name_address_or_subject(client, field, value):
+    embassy = make_target(email="embassy@example.net")
+    action = make_letter_action(selection="fixed", targets=[embassy])
+    response = client.post(
+        reverse("letters:compose", args=[action.slug]), letter_form(action, **{field: value})
+    )
+    assert response.status_code == 400
+    assert "Please leave “=?” out of your name, email address and subject" in html.unescape(
+        response.content.decode()
+    )
+    assert not Letter.objects.exists()
+
+
+def test_the_confirmation_email_names_exactly_the_writer_and_nobody_else(
+    client, mail_server, django_capture_on_commit_callbacks
+):
+    embassy = make_target(email="embassy@example.net")
+    action = make_letter_action(selection="fixed", targets=[embassy])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("letters:compose", args=[action.slug]),
+            letter_form(action, name="Min <evil@attacker.example>", email="min@example.org"),
+        )
+    [envelope] = mail_server.inbox.envelopes
+    assert envelope.rcpt_tos == ["min@example.org"]
+    message = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
+    assert addresses(message, "To") == ["min@example.org"]
+    assert addresses(message, "From") == [parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1]]
+    assert message["Reply-To"] is None and message["Bcc"] is None and message["Cc"] is None
