@@ -18,6 +18,9 @@ def test_the_sweeps_run_every_two_ten_and_five_minutes_unless_told_otherwise(mon
         "outcry.petitions.services.requeue_stale_confirmations": 120,
         "outcry.petitions.services.recount_all_signatures": 600,
         "outcry.letters.delivery.recover_deliveries": 300,
+        "outcry.letters.confirmation.requeue_stale_confirmations": 120,
+        "outcry.letters.confirmation.expire_unconfirmed_letters": 600,
+        "outcry.supporters.services.anonymise_inactive_supporters": 600,
     }
     assert loaded["CONFIRMATION_STALE_SECONDS"] == 900
 
@@ -27,9 +30,14 @@ def test_the_environment_sets_each_sweep_and_the_stale_time(monkeypatch, tmp_pat
     loaded = load_settings(
         monkeypatch, tmp_path, OUTCRY_CONFIRMATION_STALE_SECONDS="8", **variables
     )
-    assert dict(loaded["PERIODIC_JOBS"]) == {
+    jobs = dict(loaded["PERIODIC_JOBS"])
+    assert {path: jobs[path] for path in SWEEPS} == {
         path: int(variables[name]) for path, name in SWEEPS.items()
     }
+    # Letters' confirmation emails are swept as often as signatures' ones.
+    assert jobs["outcry.letters.confirmation.requeue_stale_confirmations"] == int(
+        variables["OUTCRY_CONFIRMATION_SWEEP_SECONDS"]
+    )
     assert loaded["CONFIRMATION_STALE_SECONDS"] == 8
 
 
