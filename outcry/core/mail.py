@@ -64,9 +64,7 @@ def mail_address(address: str, name: str = "") -> Address:
         parsed = Address(addr_spec=address)
     except (ValueError, IndexError) as error:
         raise UnsafeAddress(address) from error
-    return Address(
-        display_name=display_name(name), username=parsed.username, domain=parsed.domain
-    )
+    return Address(display_name=display_name(name), username=parsed.username, domain=parsed.domain)
 
 
 def address_header(address: str, name: str = "") -> str:

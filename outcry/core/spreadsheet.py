@@ -20,9 +20,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 # a semicolon-separated locale splits a comma-separated file at every ";" (and
 # some at ","), right after either, spaces and line breaks skipped. A formula
 # start there gets an apostrophe in front of it.
-_CELL_STARTS = re.compile(
-    "(^|[;,])([ \n]*)(?=[" + re.escape("".join(FORMULA_STARTS)) + "])"
-)
+_CELL_STARTS = re.compile("(^|[;,])([ \n]*)(?=[" + re.escape("".join(FORMULA_STARTS)) + "])")
 
 BYTE_ORDER_MARK = "\ufeff"
 

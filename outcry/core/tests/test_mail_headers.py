@@ -80,7 +80,9 @@ def test_a_name_stays_a_name_in_from_to_reply_to_cc_and_bcc(smtp, name):
 
 
 def test_an_operators_from_address_is_rebuilt_safely(smtp, settings):
-    settings.DEFAULT_FROM_EMAIL = f"{encoded('Bcc: evil@attacker.example')} <noreply@outcry.example>"
+    settings.DEFAULT_FROM_EMAIL = (
+        f"{encoded('Bcc: evil@attacker.example')} <noreply@outcry.example>"
+    )
     render_message(
         template="petitions/emails/confirm",
         context={"signature": None, "petition_title": "A petition"},

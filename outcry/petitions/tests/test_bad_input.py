@@ -153,6 +153,31 @@ def test_direction_overrides_are_taken_out_of_a_name(client, petition):
     assert Supporter.objects.get().name == "Ananogard Lee"
 
 
+def test_direction_overrides_and_isolates_are_taken_out_of_a_comment(client, db):
+    petition = make_petition()
+    comment = "Free them \u202ekcab meht dnes\u202c now\n\u2067مرحبا\u2069 \u200fok"
+    post_signature(client, petition, comment=comment, public_name="first")
+    confirm_all_pending(petition)
+    stored = Signature.objects.get().comment
+    assert stored == "Free them kcab meht dnes now\nمرحبا \u200fok"
+    listed = client.get(reverse("petitions:signers", args=[petition.slug])).content.decode()
+    for control in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+        assert control not in listed
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "=?utf-8?b?ZXZpbEBhdHRhY2tlci5leGFtcGxlLCB4?=@example.org",
+        "min=?utf-8?q?x?=@example.org",
+    ],
+)
+def test_an_address_holding_an_encoded_word_is_refused(client, petition, email):
+    # "=?utf-8?b?…?=" decodes to "evil@attacker.example, x": in the To header of
+    # the confirmation email a mail reader would see a second address.
+    assert_refused(post_signature(client, petition, email=email), NOT_AN_EMAIL)
+
+
 def test_names_and_comments_on_the_signer_list_are_isolated_from_their_neighbours(client, db):
     petition = make_petition(needs_confirmation=False)
     post_signature(client, petition, name="مريم", public_name="full", country="", comment="حرروهم")

@@ -220,9 +220,7 @@ def test_export_neutralises_formulas_after_a_separator_a_spreadsheet_may_split_a
         comment='Free them; =HYPERLINK("http://x");\n @SUM(A1)',
         consents_to=[org_a],
     )
-    make_signature(
-        petition=petition, name=" =1+1", email="space@example.org", consents_to=[org_a]
-    )
+    make_signature(petition=petition, name=" =1+1", email="space@example.org", consents_to=[org_a])
     _body, rows = download(as_organiser(client, org_a), petition)
     ana = next(row for row in rows if row[1] == "ana@example.org")
     assert ana[0] == "Ana, '-1+2"
