@@ -26,7 +26,7 @@ def migrate(var_dir: Path) -> None:
         if not key.startswith(("OUTCRY_", "DATABASE_URL", "REDIS_URL", "SECRET_KEY"))
     }
     env |= {"DJANGO_SETTINGS_MODULE": "outcry.settings", "OUTCRY_VAR_DIR": str(var_dir)}
-    subprocess.run(  # noqa: S603 - our own manage.py
+    subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
         cwd=ROOT,
         env=env,
