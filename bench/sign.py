@@ -20,7 +20,8 @@ run at a time per machine: a second one started meanwhile refuses to run):
 5. Phase 2: ``--clients`` clients each GET the page once (for the CSRF cookie
    and the form token), then POST the sign form with a fresh address each time
    for ``--sign-seconds`` (or until ``--max-signatures``). A signature is
-   *acknowledged* when the answer is the 302 to ``…/thanks/?s=pending``.
+   *acknowledged* when the answer is the 302 to ``…/thanks/`` (the one answer
+   every well-formed signature gets, new address or not).
    Throughout, the CPU time of the server's processes, of its PostgreSQL
    backends and Redis, of this client and of the rest of the machine is read
    from /proc, and the RSS and PSS of the granian processes sampled twice a
@@ -80,7 +81,7 @@ RESULTS = ROOT / "bench" / "results"
 CAMPAIGN_PATH = "/en/c/save-my-friend/"
 PETITION_SLUG = "unhcr-save-my-friend"
 SIGN_PATH = f"/en/petitions/{PETITION_SLUG}/sign/"
-THANKS_PENDING = f"/en/petitions/{PETITION_SLUG}/thanks/?s=pending"
+THANKS = f"/en/petitions/{PETITION_SLUG}/thanks/"
 BENCH_DB = "outcry_bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -436,7 +437,7 @@ async def sign_client(
             phase.latencies.append(time.perf_counter() - started)
             location = LOCATION_RE.search(head)
             where = location.group(1).decode() if location else ""
-            if status == 302 and where.endswith(THANKS_PENDING):
+            if status == 302 and where.endswith(THANKS):
                 phase.count("acknowledged")
                 signing.acknowledged.append(email)
             else:

@@ -107,7 +107,7 @@ def post_signature(client: Client, petition: Petition, language: str = "en", **f
 def confirm_all_pending(petition: Petition) -> int:
     from outcry.petitions.services import confirm_signature, confirmation_code
 
-    pending = list(petition.signatures.filter(confirmed_at__isnull=True))
+    pending = list(petition.signatures.filter(email_confirmed_at__isnull=True))
     for signature in pending:
         confirm_signature(code=confirmation_code(signature))
     return len(pending)
@@ -169,12 +169,16 @@ def make_signature(
     from django.utils import timezone
 
     supporter = supporter or make_supporter(**supporter_fields)
+    now = timezone.now()
     return Signature.objects.create(
         petition=petition,
         supporter=supporter,
+        name=supporter.name,
+        country=supporter.country,
         comment=comment,
         public_name=public_name,
-        confirmed_at=timezone.now() if confirmed else None,
+        confirmed_at=now if confirmed else None,
+        email_confirmed_at=now if confirmed else None,
     )
 
 

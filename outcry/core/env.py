@@ -75,7 +75,8 @@ def generated_secret(path: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # var/ holds the database, the outbox and this secret: its owner's alone.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     value = secrets.token_urlsafe(50)
     # O_EXCL: when several processes start at once, exactly one writes the file.
     try:

@@ -4,9 +4,13 @@ One helper, ``render_message``, builds every email from three templates
 (``<name>_subject.txt``, ``<name>.txt``, ``<name>.html``) in the recipient's language.
 """
 
+import hashlib
+import hmac
 import logging
+import os
 import re
 import uuid
+from email.headerregistry import Address, HeaderRegistry
 from pathlib import Path
 
 from django.conf import settings
@@ -26,6 +30,60 @@ def header_safe(value: str) -> str:
     return _LINE_BREAKS.sub(" ", value).strip()
 
 
+# The start of an RFC 2047 encoded word ("=?utf-8?b?...?="). Mail readers, and
+# Python's own parser, decode one wherever it stands in an address header, even
+# inside quotes, and then read what it hides (", Bcc: evil@example.org") as
+# more addresses. No one's name needs it.
+ENCODED_WORD_START = "=?"
+
+
+class UnsafeAddress(ValueError):
+    """An email address that would not stay one address in a mail header."""
+
+
+def display_name(value: str) -> str:
+    """Return *value* fit to show as the name in an address header.
+
+    One line, and no encoded word a mail reader would decode: "=?" becomes
+    "= ?", which reads the same to a person and is plain text to a parser.
+    """
+    return header_safe(value).replace(ENCODED_WORD_START, "= ?")
+
+
+def mail_address(address: str, name: str = "") -> Address:
+    """Return *address* with *name* as one ``Address``, whatever the name holds.
+
+    ``Address`` quotes or encodes the name as the header needs. Raises
+    UnsafeAddress when *address* itself could turn into something else in a
+    header: a line break, an encoded word, or more than one address.
+    """
+    address = address.strip()
+    if ENCODED_WORD_START in address or _LINE_BREAKS.search(address) or "@" not in address:
+        raise UnsafeAddress(address)
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, IndexError) as error:
+        raise UnsafeAddress(address) from error
+    return Address(display_name=display_name(name), username=parsed.username, domain=parsed.domain)
+
+
+def address_header(address: str, name: str = "") -> str:
+    """Return ``Name <address>`` for a From, To, Reply-To, Cc or Bcc header, built safely.
+
+    Every address header outcry writes goes through here (see mail_address).
+    """
+    return str(mail_address(address, name))
+
+
+def configured_address(value: str) -> str:
+    """Return an operator's ``Name <address>`` setting (DEFAULT_FROM_EMAIL) rebuilt safely."""
+    header = HeaderRegistry()("from", value)
+    if len(header.addresses) != 1:
+        raise UnsafeAddress(value)
+    [parsed] = header.addresses
+    return address_header(parsed.addr_spec, parsed.display_name)
+
+
 def render_plain(template_name: str, context: dict) -> str:
     """Render a plain-text template without HTML escaping ("O'Brien", not "O&#x27;Brien")."""
     template = engines["django"].engine.get_template(template_name)
@@ -40,7 +98,11 @@ def render_message(
     language: str,
     headers: dict | None = None,
 ) -> EmailMultiAlternatives:
-    """Build (not send) a multipart message from ``<template>_subject.txt/.txt/.html``."""
+    """Build (not send) a multipart message from ``<template>_subject.txt/.txt/.html``.
+
+    The From and To headers are built by address_header. Raises UnsafeAddress
+    for a *to* that would not stay one address in the header.
+    """
     with translation.override(language):
         subject = header_safe(render_plain(f"{template}_subject.txt", context))
         text = render_plain(f"{template}.txt", context)
@@ -48,12 +110,22 @@ def render_message(
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
+        from_email=configured_address(settings.DEFAULT_FROM_EMAIL),
+        to=[address_header(to)],
         headers={"Content-Language": language, **(headers or {})},
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def recipient_tag(address: str) -> str:
+    """A short keyed hash of *address* for logs: the same person gives the same tag.
+
+    Logs are read by more people and kept longer than the database; they get no
+    supporter's address.
+    """
+    key = hashlib.sha256(f"{settings.SECRET_KEY}:mail-log".encode()).digest()
+    return hmac.new(key, address.strip().lower().encode(), hashlib.sha256).hexdigest()[:12]
 
 
 class OutboxBackend(BaseEmailBackend):
@@ -61,6 +133,8 @@ class OutboxBackend(BaseEmailBackend):
 
     The default when no EMAIL_URL is set: nothing leaves the machine, and an
     operator trying the demo can open the confirmation link from the file.
+    The directory is the owner's alone (0700) and each file readable only by
+    them (0600): the messages hold supporters' addresses and confirmation links.
     """
 
     def __init__(self, *args, directory: str | None = None, **kwargs) -> None:
@@ -68,14 +142,19 @@ class OutboxBackend(BaseEmailBackend):
         self.directory = Path(directory or settings.EMAIL_OUTBOX_DIR)
 
     def send_messages(self, email_messages) -> int:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory.chmod(0o700)  # also one made before outcry made it private
         sent = 0
         for message in email_messages:
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
             path = self.directory / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
             mime = message.message()
             # Unix line endings, so the file reads well in any editor or mail client.
-            path.write_bytes(mime.as_bytes(policy=mime.policy.clone(linesep="\n")))
-            logger.warning("Mail to %s written to %s", ", ".join(message.to), path)
+            data = mime.as_bytes(policy=mime.policy.clone(linesep="\n"))
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            tags = ", ".join(recipient_tag(address) for address in message.recipients())
+            logger.warning("Mail to recipient %s written to %s", tags, path)
             sent += 1
         return sent

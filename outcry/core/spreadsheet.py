@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import batched
 from typing import Any
@@ -15,6 +16,12 @@ from django.utils.http import content_disposition_header
 # (U+FF1D, U+FF0B, U+FF0D, U+FF20).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
+# Where a spreadsheet may start a cell: the start of ours, and, since one set to
+# a semicolon-separated locale splits a comma-separated file at every ";" (and
+# some at ","), right after either, spaces and line breaks skipped. A formula
+# start there gets an apostrophe in front of it.
+_CELL_STARTS = re.compile("(^|[;,])([ \n]*)(?=[" + re.escape("".join(FORMULA_STARTS)) + "])")
+
 BYTE_ORDER_MARK = "\ufeff"
 
 ROWS_PER_CHUNK = 500
@@ -23,10 +30,8 @@ ROWS_PER_CHUNK = 500
 def neutralise(value: Any) -> str:
     """Return *value* as text that no spreadsheet will run as a formula."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        # A leading apostrophe makes the spreadsheet show the cell as text.
-        return "'" + text
-    return text
+    # A leading apostrophe makes the spreadsheet show the cell as text.
+    return _CELL_STARTS.sub(r"\1\2'", text)
 
 
 def csv_chunks(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[str]:

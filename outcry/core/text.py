@@ -16,6 +16,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # it), the zero-width space, word joiner and byte order mark. Zero-width
 # (non-)joiners stay: Persian and Indic names and emoji need them.
 _INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# Bidirectional embeddings, overrides and isolates: in a comment, U+202E makes
+# what follows read backwards (and can make a comment seem to say what it does
+# not). The page marks each comment dir="auto", which is all right-to-left
+# text needs; the marks LRM and RLM stay, since they reorder nothing.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_line(value: str) -> str:
@@ -30,9 +35,9 @@ def without_control_characters(value: str) -> str:
 
 
 def clean_text(value: str) -> str:
-    """Return multi-line *value* without control characters and with \\n line ends."""
+    """Return multi-line *value* without control characters or bidi overrides, \\n line ends."""
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value).strip()
+    return _BIDI_CONTROLS.sub("", _CONTROL.sub("", value)).strip()
 
 
 def has_control_characters(value: str) -> bool:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
+from outcry.core.countries import country_name
 from outcry.core.spreadsheet import streaming_csv_response
 from outcry.petitions import exports
 from outcry.petitions.models import Petition, PetitionText, Signature
@@ -163,7 +164,7 @@ class SignatureAdmin(admin.ModelAdmin):
         ("confirmed_at", admin.EmptyFieldListFilter),
         "public_name",
     ]
-    search_fields = ["supporter__email", "supporter__name"]
+    search_fields = ["supporter__email", "name"]
     fields = [
         "petition",
         "signer_name",
@@ -191,9 +192,9 @@ class SignatureAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # signatures come only from the signing form
 
-    @admin.display(description=_("name"), ordering="supporter__name")
+    @admin.display(description=_("name"), ordering="name")
     def signer_name(self, obj: Signature) -> str:
-        return obj.supporter.name
+        return obj.name
 
     @admin.display(description=_("email"), ordering="supporter__email")
     def signer_email(self, obj: Signature) -> str:
@@ -201,4 +202,4 @@ class SignatureAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("country"))
     def signer_country(self, obj: Signature) -> str:
-        return obj.supporter.country_name
+        return country_name(obj.country) if obj.country else ""

@@ -24,9 +24,11 @@ from outcry.supporters.models import Supporter
 EXPORT_ACTION = "export-signatures"
 
 EXPORT_FIELDS = [
-    "supporter__name",
+    # The name and country typed with this signature, not whatever the supporter
+    # row holds from another form.
+    "name",
     "supporter__email",
-    "supporter__country",
+    "country",
     "supporter__postcode",
     "supporter__language",
     "created_at",
@@ -35,7 +37,7 @@ EXPORT_FIELDS = [
     "public_name",
 ]
 PUBLIC_NAME_COLUMN = EXPORT_FIELDS.index("public_name")
-COUNTRY_COLUMN = EXPORT_FIELDS.index("supporter__country")
+COUNTRY_COLUMN = EXPORT_FIELDS.index("country")
 
 
 def visible_signatures(user, queryset: QuerySet[Signature] | None = None) -> QuerySet[Signature]:

@@ -8,7 +8,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core.countries import country_name
 from outcry.core.text import pick_translation
+from outcry.supporters.models import greeting_name, short_public_name
 
 
 class Petition(models.Model):
@@ -88,7 +90,17 @@ class SignatureQuerySet(models.QuerySet):
         return self.filter(confirmed_at__isnull=False)
 
     def listed(self) -> "SignatureQuerySet":
-        return self.confirmed().exclude(public_name=Signature.PublicName.HIDDEN)
+        """Signatures for the public list: counted, their address confirmed, a name chosen.
+
+        The address must be confirmed even where a petition counts signatures at
+        once: anyone can type anyone's address, and the list must never show a
+        name or comment next to a signature its owner has not confirmed.
+        """
+        return (
+            self.confirmed()
+            .filter(email_confirmed_at__isnull=False)
+            .exclude(public_name=Signature.PublicName.HIDDEN)
+        )
 
 
 def new_token() -> str:
@@ -113,6 +125,11 @@ class Signature(models.Model):
         related_name="signatures",
         verbose_name=_("supporter"),
     )
+    # The name and country as typed with this signature, shown as the signer
+    # chose: never the supporter's (another form, maybe another person, may
+    # have set those first with the same address).
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=60, blank=True)
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
     public_name = models.CharField(
         _("public name"), max_length=15, choices=PublicName.choices, default=PublicName.HIDDEN
@@ -123,7 +140,11 @@ class Signature(models.Model):
         _("confirmation token"), max_length=40, unique=True, default=new_token, editable=False
     )
     created_at = models.DateTimeField(_("signed"), default=timezone.now, db_index=True)
+    # When the signature counts (at once where the petition asks no confirmation).
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # When the signer followed the emailed link: only then may the public list
+    # show this signature, whatever the petition's counting rule.
+    email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
 
     objects = SignatureQuerySet.as_manager()
 
@@ -146,18 +167,29 @@ class Signature(models.Model):
         return self.confirmed_at is not None
 
     @property
+    def is_email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def wants_listing(self) -> bool:
+        """True if the signer asked to appear on the public list of signers."""
+        return self.public_name != self.PublicName.HIDDEN
+
+    @property
+    def greeting_name(self) -> str:
+        return greeting_name(self.name)
+
+    @property
     def display_name(self) -> str:
-        """The name as the signer chose to show it, or "" when hidden."""
-        supporter = self.supporter
+        """The name given with this signature as the signer chose to show it, or "" when hidden."""
+        country = country_name(self.country) if self.country else ""
         match self.public_name:
             case self.PublicName.FIRST:
-                return supporter.short_public_name
+                return short_public_name(self.name)
             case self.PublicName.FIRST_COUNTRY:
-                return ", ".join(
-                    p for p in [supporter.short_public_name, supporter.country_name] if p
-                )
+                return ", ".join(p for p in [short_public_name(self.name), country] if p)
             case self.PublicName.FULL:
-                return ", ".join(p for p in [supporter.name, supporter.country_name] if p)
+                return ", ".join(p for p in [self.name, country] if p)
         return ""
 
 

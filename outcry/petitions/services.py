@@ -20,6 +20,7 @@ from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction, requeue_abandoned, uses_database_queue
 from outcry.petitions.models import CounterShard, Petition, Signature
 from outcry.supporters import services as supporters
+from outcry.supporters.models import normalise_email
 
 logger = logging.getLogger("outcry.petitions")
 
@@ -34,12 +35,6 @@ class SigningRefused(Exception):
 
 class PetitionClosed(SigningRefused):
     pass
-
-
-class AlreadySigned(SigningRefused):
-    def __init__(self, signature: Signature) -> None:
-        super().__init__("already signed")
-        self.signature = signature
 
 
 class InvalidConfirmation(Exception):
@@ -65,17 +60,26 @@ def sign(
     comment: str = "",
     public_name: str = Signature.PublicName.HIDDEN,
     consents: list[tuple[Organisation, str]] = (),
-) -> Signature:
-    """Sign *petition* for the person behind *email*, in one transaction.
+) -> tuple[Signature, bool]:
+    """Sign *petition* for the person behind *email*; return the signature and whether it is new.
 
-    Writes the supporter (if new), the signature, the consents and the queued
-    confirmation email together (see core.queue.enqueue_with_transaction), so an
-    acknowledged signature always has its email on the way. When the petition
-    does not ask for confirmation, the signature counts at once.
+    One transaction either way, ending with one queued email task, so that
+    signing with a known address costs about what signing with a new one does
+    (the answer, and its timing, must not tell whether an address signed):
 
-    Raises PetitionClosed, or AlreadySigned carrying the existing signature (any
-    letter case or surrounding spaces in *email* name the same person). Safe
-    under concurrent submissions of one address: the database keeps one row.
+    - someone new: the supporter (if new), the signature with the name, country
+      and public choice typed now, the consents and the confirmation email
+      (see core.queue.enqueue_with_transaction), so an acknowledged signature
+      always has its email on the way. Where the petition asks no confirmation
+      the signature counts at once; the email is queued when something still
+      waits for the link (consents, or a name on the public list).
+    - an address that already signed (any letter case or surrounding spaces name
+      the same person): nothing of the earlier signature changes and nothing
+      typed now is kept; the "you had already signed" email is queued for this
+      hour (see send_confirmation_email), with the link again if it is needed.
+
+    Raises PetitionClosed. Safe under concurrent submissions of one address:
+    the database keeps one row.
     """
     if not petition.accepts_signatures:
         raise PetitionClosed("closed")
@@ -92,11 +96,14 @@ def sign(
                     else Signature.objects.filter(petition=petition, supporter=supporter).first()
                 )
                 if existing is not None:
-                    raise AlreadySigned(existing)
+                    queue_signed_again_email(signature=existing)
+                    return existing, False
                 confirmed = not petition.needs_confirmation
                 signature = Signature(
                     petition=petition,
                     supporter=supporter,
+                    name=name,
+                    country=country,
                     comment=comment,
                     public_name=public_name,
                     language=language,
@@ -115,17 +122,39 @@ def sign(
                 )
                 if confirmed:
                     _bump_counter(petition.pk)
-                if not confirmed or consents:
+                if not confirmed or consents or signature.wants_listing:
                     from outcry.petitions.tasks import send_signature_confirmation
 
                     enqueue_with_transaction(send_signature_confirmation, signature_id=signature.pk)
-            return signature
+            return signature, True
         except IntegrityError:
             # Another request inserted the same supporter or signature between our
             # read and our write; the next attempt finds their row.
             logger.info("Concurrent signature for one address on petition %s", petition.pk)
-    existing = Signature.objects.get(petition=petition, supporter__email=email.strip().lower())
-    raise AlreadySigned(existing)
+    with transaction.atomic():
+        existing = Signature.objects.get(petition=petition, supporter__email=normalise_email(email))
+        queue_signed_again_email(signature=existing)
+    return existing, False
+
+
+def queue_signed_again_email(*, signature: Signature) -> None:
+    """Queue the email that tells *signature*'s owner their address signed again.
+
+    Inside the caller's transaction. The task's round is the current hour, part
+    of the ledger key, so a flood of signatures from one address sends at most
+    one such email an hour; send_confirmation_email also skips it within an
+    hour of the signature or of the last email about it.
+    """
+    from outcry.petitions.tasks import send_signature_confirmation
+
+    enqueue_with_transaction(
+        send_signature_confirmation, signature_id=signature.pk, round=current_round()
+    )
+
+
+def current_round() -> int:
+    """The hour number the "signed again" email is keyed by (never 0, the first email's)."""
+    return int(timezone.now().timestamp() // 3600)
 
 
 def confirmation_code(signature: Signature) -> str:
@@ -152,7 +181,7 @@ def confirm_signature(*, code: str) -> tuple[Signature, bool]:
     except signing.SignatureExpired:
         token = signer.unsign(code)
         signature = Signature.objects.filter(token=token).first()
-        if signature is not None and signature.is_confirmed:
+        if signature is not None and signature.is_email_confirmed:
             return signature, False
         raise InvalidConfirmation(expired=True) from None
     except signing.BadSignature:
@@ -163,20 +192,26 @@ def confirm_signature(*, code: str) -> tuple[Signature, bool]:
         signature = Signature.objects.select_for_update().filter(token=token).first()
         if signature is None:
             raise InvalidConfirmation(expired=False)
-        if signature.confirmed_at is not None:
-            # Counted already (a second click, or a petition that counts at
-            # once): the consents given with it may still wait for this link.
-            supporters.confirm_consents(
-                supporter_id=signature.supporter_id, source=source_for(signature)
-            )
-            return signature, False
-        signature.confirmed_at = timezone.now()
-        signature.save(update_fields=["confirmed_at"])
+        now = timezone.now()
+        changed = []
+        if signature.email_confirmed_at is None:
+            # The address is proven: the signature may now be listed publicly.
+            signature.email_confirmed_at = now
+            changed.append("email_confirmed_at")
+        # Counted already where the petition counts at once (or on a second click).
+        counts_now = signature.confirmed_at is None
+        if counts_now:
+            signature.confirmed_at = now
+            changed.append("confirmed_at")
+        if changed:
+            signature.save(update_fields=changed)
+        # The consents given with it may still wait for this link.
         supporters.confirm_consents(
             supporter_id=signature.supporter_id, source=source_for(signature)
         )
-        _bump_counter(signature.petition_id)
-    return signature, True
+        if counts_now:
+            _bump_counter(signature.petition_id)
+    return signature, counts_now
 
 
 def _bump_counter(petition_id: int) -> None:
@@ -251,35 +286,32 @@ def confirmation_key(signature_id: int, round_: int) -> str:
     return f"{CONFIRMATION_PURPOSE}:{signature_id}:{round_}"
 
 
-def resend_confirmation(*, signature: Signature) -> None:
-    """Queue the confirmation email again for someone who signed but never confirmed.
-
-    Only once the last email is an hour old (as the pages promise): nothing
-    while the first one may still be queued or on its way, and the hour is
-    part of the ledger key, so a second request in the same hour finds the row
-    already there and sends nothing.
-    """
-    from outcry.petitions.tasks import send_signature_confirmation
-
-    now = timezone.now()
+def _emailed_within_the_hour(signature: Signature, *, now) -> bool:
     hour_ago = now - timedelta(hours=1)
-    recent = OutgoingEmail.objects.filter(
-        idempotency_key__startswith=f"{CONFIRMATION_PURPOSE}:{signature.pk}:",
-        created_at__gt=hour_ago,
+    return (
+        signature.created_at > hour_ago
+        or OutgoingEmail.objects.filter(
+            idempotency_key__startswith=f"{CONFIRMATION_PURPOSE}:{signature.pk}:",
+            created_at__gt=hour_ago,
+        ).exists()
     )
-    if signature.created_at > hour_ago or recent.exists():
-        return
-    round_ = int(now.timestamp() // 3600)
-    enqueue_with_transaction(send_signature_confirmation, signature_id=signature.pk, round=round_)
 
 
 def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
-    """Send the confirmation email for a signature once; return True if this call sent it.
+    """Send an email about a signature once; return True if this call sent it.
+
+    Round 0 is the email sent on signing: the link that makes the signature
+    count, confirms the consents given with it and lets it be listed; nothing
+    is sent once none of that waits. Any other round (the hour, see
+    current_round) is the email sent because the address signed again: it says
+    so and carries the link again if the link is still needed; it is sent only
+    if neither the signature nor an earlier email about it is less than an hour
+    old (one email an hour, however often the address signs).
 
     Writes the ledger row (unique idempotency key) before sending. Does nothing
-    if the signature is gone, already confirmed, or its email is already sent or
-    being sent by another worker. Raises the mail error after recording it, so
-    the task can retry.
+    if the signature is gone, or its email is already sent or being sent by
+    another worker. Raises the mail error after recording it, so the task can
+    retry.
     """
     signature = (
         Signature.objects.select_related("supporter", "petition__campaign")
@@ -288,6 +320,8 @@ def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
     )
     if signature is None:
         return False
+    key = confirmation_key(signature.pk, round_)
+    signed_again = round_ != 0
     waiting_consents = [
         organisation.name_in(signature.language)
         for organisation in Organisation.objects.filter(
@@ -296,12 +330,18 @@ def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
             consents__confirmed_at__isnull=True,
         ).prefetch_related("names")
     ]
-    if signature.is_confirmed and not waiting_consents:
-        return False
-    entry, _created = OutgoingEmail.objects.get_or_create(
-        idempotency_key=confirmation_key(signature.pk, round_),
-        defaults={"to_address": signature.supporter.email, "purpose": CONFIRMATION_PURPOSE},
-    )
+    waits_for_listing = signature.wants_listing and not signature.is_email_confirmed
+    needs_link = not signature.is_confirmed or bool(waiting_consents) or waits_for_listing
+    entry = OutgoingEmail.objects.filter(idempotency_key=key).first()
+    if entry is None:
+        if not signed_again and not needs_link:
+            return False
+        if signed_again and _emailed_within_the_hour(signature, now=timezone.now()):
+            return False
+        entry, _created = OutgoingEmail.objects.get_or_create(
+            idempotency_key=key,
+            defaults={"to_address": signature.supporter.email, "purpose": CONFIRMATION_PURPOSE},
+        )
     if not entry.claim():
         return False
     language = signature.language
@@ -313,7 +353,9 @@ def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
         template="petitions/emails/confirm",
         context={
             "signature": signature,
-            "supporter": signature.supporter,
+            "signed_again": signed_again,
+            "needs_link": needs_link,
+            "waits_for_listing": waits_for_listing,
             "petition_title": petition_text.title if petition_text else signature.petition.slug,
             "confirm_url": confirmation_url(signature),
             "campaign_url": f"{settings.BASE_URL}{campaign_path}",

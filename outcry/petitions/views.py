@@ -126,21 +126,18 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             status=429,
         )
+    answer = redirect(thanks_path(petition.slug, get_language()))
     if is_limited(
         bucket="sign-email",
         key=email_key(email),
         limit=settings.RATELIMIT_SIGN_PER_EMAIL,
         window=window,
     ):
-        return again(
-            _(
-                "This email address has been used to sign many times in a short time. "
-                "Please wait a few minutes and try again."
-            ),
-            status=429,
-        )
+        # The same answer as a signature taken, and nothing sent: a message
+        # about this address would tell whoever typed it that it had signed.
+        return answer
     try:
-        signature = services.sign(
+        services.sign(
             petition=petition,
             email=email,
             name=data["name"],
@@ -153,15 +150,10 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except services.PetitionClosed:
         return again(_("This petition is no longer taking signatures."), status=409)
-    except services.AlreadySigned as refusal:
-        if not refusal.signature.is_confirmed:
-            services.resend_confirmation(signature=refusal.signature)
-        # One answer whether or not that signature was confirmed: whoever types
-        # someone's address learns no more than that it signed (the person
-        # themselves finds the rest in their inbox).
-        return redirect(f"{thanks_path(petition.slug, get_language())}?s=already")
-    state = "confirmed" if signature.is_confirmed else "pending"
-    return redirect(f"{thanks_path(petition.slug, get_language())}?s={state}")
+    # One answer for a new signature and for an address that had signed (which
+    # the email tells its owner): whoever types someone's address cannot learn
+    # from the page whether that person signed.
+    return answer
 
 
 def share_links(*, url: str, text: str) -> list[dict]:
@@ -201,16 +193,11 @@ def _share_context(petition: Petition) -> dict:
     }
 
 
-THANKS_STATES = {"pending", "confirmed", "already"}
-
-
 @require_GET
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    """The one page every signature is answered with: look in your inbox, then share."""
     petition = petition_or_404(slug)
-    state = request.GET.get("s", "pending")
-    if state not in THANKS_STATES:
-        state = "pending"
-    context = _share_context(petition) | {"state": state}
+    context = _share_context(petition) | {"state": "sent"}
     return render(request, "petitions/thanks.html", context)
 
 
@@ -241,7 +228,7 @@ def signers(request: HttpRequest, slug: str) -> HttpResponse:
             {"petition": petition, "hidden": True} | _share_context(petition),
             status=404,
         )
-    listed = petition.signatures.listed().select_related("supporter").order_by("-confirmed_at")
+    listed = petition.signatures.listed().order_by("-confirmed_at")
     page = Paginator(listed, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.forms import LineField
+from outcry.core.mail import ENCODED_WORD_START
 from outcry.core.text import has_control_characters
 from outcry.supporters.models import Supporter, normalise_email
 
@@ -44,12 +45,14 @@ class SupporterForm(forms.Form):
         """The address as the database keeps it, checked again in that form.
 
         Django's validator lets control characters through in a quoted local part
-        ("a\\x01b"@example.org), and lower-casing can lengthen an address past the
-        column ("İ" becomes two code points).
+        ("a\\x01b"@example.org), and RFC 2047 encoded words ("=?utf-8?b?…?=@…"),
+        which mail readers decode into more addresses in the To header; and
+        lower-casing can lengthen an address past the column ("İ" becomes two
+        code points).
         """
         email = normalise_email(self.cleaned_data["email"])
         limit = Supporter._meta.get_field("email").max_length
-        if has_control_characters(email) or len(email) > limit:
+        if has_control_characters(email) or ENCODED_WORD_START in email or len(email) > limit:
             raise ValidationError(self.fields["email"].error_messages["invalid"], code="invalid")
         return email
 

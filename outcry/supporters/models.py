@@ -17,6 +17,30 @@ def is_cjk(value: str) -> bool:
     return bool(letters) and len(cjk) * 2 > len(letters)
 
 
+def greeting_name(name: str) -> str:
+    """How to greet someone in an email: the first word, or the whole name in CJK scripts."""
+    if is_cjk(name):
+        return name
+    parts = name.split()
+    return parts[0] if parts else ""
+
+
+def short_public_name(name: str) -> str:
+    """The name for "first name only" on public pages.
+
+    Korean and Chinese names are usually written without a space, family name
+    first; showing the first word would show the whole name. They are shown
+    as the family name with the rest masked (김○○), the usual way to name
+    someone publicly without identifying them.
+    """
+    name = name.strip()
+    if is_cjk(name):
+        letters = name.replace(" ", "")
+        return letters[0] + "○" * (len(letters) - 1)
+    parts = name.split()
+    return parts[0] if parts else ""
+
+
 def normalise_email(value: str) -> str:
     """Return the form of *value* that identifies one person: trimmed, NFC, lower case.
 
@@ -75,27 +99,11 @@ class Supporter(models.Model):
 
     @property
     def greeting_name(self) -> str:
-        """How to greet them in an email: the first word, or the whole name in CJK scripts."""
-        if is_cjk(self.name):
-            return self.name
-        parts = self.name.split()
-        return parts[0] if parts else ""
+        return greeting_name(self.name)
 
     @property
     def short_public_name(self) -> str:
-        """The name for "first name only" on public pages.
-
-        Korean and Chinese names are usually written without a space, family name
-        first; showing the first word would show the whole name. They are shown
-        as the family name with the rest masked (김○○), the usual way to name
-        someone publicly without identifying them.
-        """
-        name = self.name.strip()
-        if is_cjk(name):
-            letters = name.replace(" ", "")
-            return letters[0] + "○" * (len(letters) - 1)
-        parts = name.split()
-        return parts[0] if parts else ""
+        return short_public_name(self.name)
 
 
 class Consent(models.Model):

@@ -23,7 +23,37 @@ import os
 from django.db.backends.sqlite3 import base
 
 
+def make_private(path: str) -> None:
+    """Create the database file readable by its owner alone, or make an existing one so.
+
+    It holds every supporter's address. SQLite gives the -wal and -shm files it
+    creates the database file's permissions, so they follow. A file someone
+    else owns is left as it is (chmod would fail; SQLite then says what is wrong).
+    """
+    if path.startswith("file:"):
+        return  # a URI: whoever wrote it chose its file
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for name in (path, f"{path}-wal", f"{path}-shm"):
+            try:
+                if os.stat(name).st_mode & 0o077:
+                    os.chmod(name, 0o600)
+            except OSError:
+                pass
+    else:
+        os.close(descriptor)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_new_connection(self, conn_params):
+        if not self.is_in_memory_db():
+            make_private(str(self.settings_dict["NAME"]))
+        return super().get_new_connection(conn_params)
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._write_lock_fd: int | None = None

@@ -63,9 +63,13 @@ class FinishedProcess:
     """Stands in for subprocess.Popen: records the command, and has already exited."""
 
     started: list[list[str]] = []
+    umasks: list[int] = []
 
     def __init__(self, args, *_args, **_kwargs) -> None:
         self.started.append(args)
+        umask = os.umask(0o077)  # reading the umask means setting it: put it back
+        os.umask(umask)
+        self.umasks.append(umask)
 
     def poll(self) -> int:
         return 0
@@ -94,8 +98,13 @@ def serve(db, monkeypatch):
 
     def run(*args: str) -> tuple[list[str], str]:
         monkeypatch.setattr(FinishedProcess, "started", [])
+        monkeypatch.setattr(FinishedProcess, "umasks", [])
         out = io.StringIO()
-        call_command("serve", *args, stdout=out)
+        umask = os.umask(0o022)
+        try:
+            call_command("serve", *args, stdout=out)
+        finally:
+            os.umask(umask)  # serve sets its own; not for the rest of this test run
         web = next(command for command in FinishedProcess.started if "granian" in command)
         return web, out.getvalue()
 
@@ -209,3 +218,6 @@ def test_stopping_signals_each_process_once_and_kills_what_will_not_stop(caplog)
 )
 def test_how_a_process_ended_is_said_plainly(returncode, said):
     assert serve_command.how_it_ended(returncode) == said
+def test_serve_and_every_process_it_starts_create_files_for_their_owner_alone(serve):
+    serve()
+    assert FinishedProcess.umasks and set(FinishedProcess.umasks) == {0o077}

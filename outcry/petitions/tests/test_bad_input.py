@@ -153,9 +153,35 @@ def test_direction_overrides_are_taken_out_of_a_name(client, petition):
     assert Supporter.objects.get().name == "Ananogard Lee"
 
 
+def test_direction_overrides_and_isolates_are_taken_out_of_a_comment(client, db):
+    petition = make_petition()
+    comment = "Free them \u202ekcab meht dnes\u202c now\n\u2067حرروهم\u2069 \u200fok"
+    post_signature(client, petition, comment=comment, public_name="first")
+    confirm_all_pending(petition)
+    stored = Signature.objects.get().comment
+    assert stored == "Free them kcab meht dnes now\nحرروهم \u200fok"
+    listed = client.get(reverse("petitions:signers", args=[petition.slug])).content.decode()
+    for control in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+        assert control not in listed
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "=?utf-8?b?ZXZpbEBhdHRhY2tlci5leGFtcGxlLCB4?=@example.org",
+        "min=?utf-8?q?x?=@example.org",
+    ],
+)
+def test_an_address_holding_an_encoded_word_is_refused(client, petition, email):
+    # "=?utf-8?b?…?=" decodes to "evil@attacker.example, x": in the To header of
+    # the confirmation email a mail reader would see a second address.
+    assert_refused(post_signature(client, petition, email=email), NOT_AN_EMAIL)
+
+
 def test_names_and_comments_on_the_signer_list_are_isolated_from_their_neighbours(client, db):
     petition = make_petition(needs_confirmation=False)
     post_signature(client, petition, name="مريم", public_name="full", country="", comment="حرروهم")
+    confirm_all_pending(petition)
     html_text = client.get(reverse("petitions:signers", args=[petition.slug])).content.decode()
     assert '<bdi class="name">مريم</bdi>' in html_text
     assert '<blockquote dir="auto">حرروهم</blockquote>' in html_text
@@ -468,24 +494,18 @@ def test_one_address_signing_from_twenty_threads_at_once_leaves_one_signature():
     petition = make_petition()
 
     def sign(i: int):
-        try:
-            return services.sign(
-                petition=petition, email=CASES[i % len(CASES)], name=f"Min {i}", language="en"
-            )
-        except services.AlreadySigned as refusal:
-            return refusal
+        return services.sign(
+            petition=petition, email=CASES[i % len(CASES)], name=f"Min {i}", language="en"
+        )
 
     results = run_at_once(20, sign)
-    kinds = [type(result).__name__ for result in results]
-    assert set(kinds) <= {"Signature", "AlreadySigned"}, kinds
-    assert kinds.count("Signature") == 1
+    assert all(isinstance(result, tuple) for result in results), results
+    assert [is_new for _signature, is_new in results].count(True) == 1
     assert Supporter.objects.count() == 1
     assert Signature.objects.count() == 1
     signature = Signature.objects.get()
     assert signature.supporter.email == "min@example.org"
-    assert {r.signature.pk for r in results if isinstance(r, services.AlreadySigned)} == {
-        signature.pk
-    }
+    assert {found.pk for found, _is_new in results} == {signature.pk}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -500,8 +520,7 @@ def test_one_address_posted_from_twenty_browsers_at_once_gets_clear_answers(sett
     results = run_at_once(20, post)
     assert all(isinstance(result, tuple) for result in results), results
     assert {status for status, _location in results} == {302}
-    states = sorted(location.split("s=", 1)[1] for _status, location in results)
-    assert states == ["already"] * 19 + ["pending"]
+    assert {location for _status, location in results} == {f"/en/petitions/{petition.slug}/thanks/"}
     assert Supporter.objects.count() == 1
     assert Signature.objects.count() == 1
 

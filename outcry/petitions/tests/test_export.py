@@ -206,3 +206,27 @@ def test_petition_admin_links_to_the_export(client, petition, org_a):
     assert f'href="{export_url(petition)}"' in listing
     change = reverse("admin:petitions_petition_change", args=[petition.pk])
     assert f'href="{export_url(petition)}"' in client.get(change).content.decode()
+
+
+def test_export_neutralises_formulas_after_a_separator_a_spreadsheet_may_split_at(
+    client, petition, org_a
+):
+    # A spreadsheet set to a semicolon-separated locale splits this comma-separated
+    # file at every ";" (some at ","): each piece must be text too.
+    make_signature(
+        petition=petition,
+        name="Ana, -1+2",
+        email="ana@example.org",
+        comment='Free them; =HYPERLINK("http://x");\n @SUM(A1)',
+        consents_to=[org_a],
+    )
+    make_signature(petition=petition, name=" =1+1", email="space@example.org", consents_to=[org_a])
+    _body, rows = download(as_organiser(client, org_a), petition)
+    ana = next(row for row in rows if row[1] == "ana@example.org")
+    assert ana[0] == "Ana, '-1+2"
+    assert ana[8] == "Free them; '=HYPERLINK(\"http://x\");\n '@SUM(A1)"
+    assert next(row for row in rows if row[1] == "space@example.org")[0] == " '=1+1"
+    for row in rows:
+        for cell in row:
+            for piece in cell.replace(",", ";").split(";"):
+                assert not piece.lstrip(" \n").startswith(("=", "+", "-", "@", "\t", "\r")), cell

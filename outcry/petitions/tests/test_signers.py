@@ -57,6 +57,7 @@ def test_signer_list_is_paginated(client, db):
             name=f"Person{n}",
             public_name=Signature.PublicName.FIRST,
         )
+    confirm_all_pending(petition)
     first = client.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
     second = client.get(f"/en/petitions/{petition.slug}/signers/?page=2").content.decode()
     assert first.count('<li><bdi class="name">') == 50
@@ -120,6 +121,7 @@ def test_first_name_only_never_shows_a_whole_korean_name(client, db):
             country="",
             public_name=Signature.PublicName.FIRST,
         )
+    confirm_all_pending(petition)
     html = client.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
     assert "김○○" in html and "김민준" not in html and "민준" not in html
     assert "Ana</bdi>" in html and "López" not in html

@@ -239,6 +239,9 @@ class Command(BaseCommand):
         task_workers: int | None,
         **options,
     ):
+        # Files the server and its workers create (the database, its WAL, mail in
+        # the outbox, logs) are the operator's alone: they hold supporters' data.
+        os.umask(0o077)
         if workers is None:
             workers = env_count("OUTCRY_WEB_WORKERS", default=default_web_workers(), minimum=1)
         if threads is None:
