@@ -316,6 +316,8 @@ def export_supporter_data(*, supporter: Supporter) -> dict[str, Any]:
                 "campaign_slug": signature.petition.campaign.slug,
                 "signed_at": _when(signature.created_at),
                 "confirmed_at": _when(signature.confirmed_at),
+                "name": signature.name,
+                "country": signature.country,
                 "comment": signature.comment,
                 "public_name": signature.public_name,
                 "language": signature.language,
@@ -397,7 +399,9 @@ def erase_supporter(*, supporter_id: int, reason: str = "request", audit: bool =
         # The seam with petitions: what a signature itself holds about the signer.
         signatures = Signature.objects.filter(supporter=supporter)
         signatures.filter(confirmed_at__isnull=True).delete()
-        signatures.update(comment="", public_name=Signature.PublicName.HIDDEN)
+        signatures.update(
+            name="", country="", comment="", public_name=Signature.PublicName.HIDDEN
+        )
         consents = Consent.objects.filter(supporter=supporter)
         consents.filter(confirmed_at__isnull=True).delete()
         consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)

@@ -147,6 +147,7 @@ def test_the_download_holds_their_signatures_and_nobody_elses(client, signed):
     assert signature["petition"] == "Protect the refugees"
     assert signature["campaign"] == "Stop the forced return"
     assert signature["comment"] == "Please act now."
+    assert signature["name"] == "Min-jun Kim" and signature["country"] == "KR"
     (consent,) = data["consents"]
     assert consent["organisation"] == "Lead Org" and consent["wording"]
     assert consent["confirmed_at"]
@@ -230,7 +231,8 @@ def test_erasure_anonymises_and_the_public_count_stays(client, signed):
     assert supporter.email.endswith("@erased.invalid") and "min" not in supporter.email
     assert supporter.name == supporter.country == supporter.postcode == ""
     signature = Signature.objects.get(supporter=supporter)
-    assert signature.is_confirmed and signature.comment == ""
+    assert signature.is_confirmed
+    assert signature.name == signature.country == signature.comment == ""
     assert signature.public_name == Signature.PublicName.HIDDEN
     assert count_signatures(signed) == 1
     from outcry.petitions.services import recount_signatures
