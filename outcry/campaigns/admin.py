@@ -190,17 +190,20 @@ class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
             super().save_formset(request, form, formset, change)
             return
         # Each new row is an invitation made through the service (checked, audited).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for invitation_form in formset.extra_forms:
             if not invitation_form.has_changed() or not invitation_form.is_valid():
                 continue
             try:
-                invite_partner(
+                invitation = invite_partner(
                     campaign=form.instance,
                     organisation=invitation_form.cleaned_data["organisation"],
                     invited_by=request.user,
                 )
             except PartnershipRefused as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                formset.new_objects.append(invitation)  # for the admin's change message
 
     @admin.display(description=_("deadline"), ordering="deadline_at")
     def local_deadline(self, obj: Campaign) -> str:
