@@ -135,9 +135,7 @@ def test_organiser_starts_campaigns_only_for_their_organisation_but_invites_any_
     campaign = Campaign.objects.get(slug="new-campaign")
     assert campaign.lead_organisation == org_a
     assert list(campaign.partners.all()) == []  # invited, not yet a partner
-    assert [(i.organisation, i.status) for i in campaign.invitations.all()] == [
-        (org_b, "pending")
-    ]
+    assert [(i.organisation, i.status) for i in campaign.invitations.all()] == [(org_b, "pending")]
     assert str(campaign) == "새 캠페인"
 
 
