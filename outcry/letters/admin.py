@@ -153,7 +153,13 @@ class TargetAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(channel_total=Count("channels"))
+        # A GROUP BY drops the model's default order: name it, or pages could overlap.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(channel_total=Count("channels"))
+            .order_by(*Target._meta.ordering, "pk")
+        )
 
     # Every organisation's letters go to these addresses: superusers change them,
     # organisers propose a correction (an address report) instead.
@@ -381,6 +387,7 @@ class TargetListAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .select_related("organisation")
             .annotate(target_total=Count("targets"))
+            .order_by("name", "pk")
         )
         if _superuser(request):
             return queryset

@@ -78,6 +78,7 @@ class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
                     "letters", filter=Q(letters__is_personalised=True), distinct=True
                 ),
             )
+            .order_by("created_at", "pk")
         )
         if request.user.is_superuser:
             return queryset
