@@ -7,7 +7,8 @@ about the targets and lists their letter actions use (``core.audit.visible_event
 
 ``SafeChangeList`` is the change list of every ModelAdmin (``CoreConfig.ready``):
 a date-hierarchy or filter value that cannot be a lookup (a year of
-99999999999, a 13th month) is answered 400 with a message, never 500.
+99999999999, a 13th month, an id past 64 bits) is answered with the site's 400
+page, never 500.
 """
 
 from datetime import date, timedelta
@@ -16,7 +17,6 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import BadRequest
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.audit import visible_events
@@ -106,7 +106,7 @@ def _checked_date_hierarchy(params, field: str) -> None:
 
 
 class SafeChangeList(ChangeList):
-    """A change list that answers 400 (with a message) to lookups it cannot make."""
+    """A change list that answers 400 to lookups it cannot make."""
 
     def get_filters(self, request):
         if self.date_hierarchy:
@@ -117,13 +117,14 @@ class SafeChangeList(ChangeList):
             raise IncorrectLookupParameters(error) from error
 
     def __init__(self, *args, **kwargs):
+        # The rows are counted here (get_results), so a value the database cannot
+        # compare (SQLite's OverflowError for an id past 64 bits) shows up here too.
         try:
             super().__init__(*args, **kwargs)
-        except IncorrectLookupParameters as error:
-            # Django would redirect to "?e=1", a page blaming the database installation.
-            raise BadRequest(
-                gettext("This list cannot be filtered or shown that way. Remove the filter.")
-            ) from error
+        except (IncorrectLookupParameters, OverflowError) as error:
+            # Django would redirect to "?e=1", a page blaming the database
+            # installation; the site's 400 page says nothing was done.
+            raise BadRequest("admin list lookup that cannot be made") from error
 
 
 def get_changelist(self, request, **kwargs):
