@@ -339,10 +339,14 @@ def make_letter_action(
     from outcry.letters.models import LetterAction, LetterTemplate, Paragraph, TargetList
 
     n = next(_sequence)
-    target_list = TargetList.objects.create(slug=f"list-{n}", name=f"List {n}")
+    campaign = campaign or make_campaign()
+    # The list belongs to the campaign's lead, as one made in the admin would.
+    target_list = TargetList.objects.create(
+        slug=f"list-{n}", name=f"List {n}", organisation=campaign.lead_organisation
+    )
     target_list.targets.set(targets)
     action = LetterAction.objects.create(
-        campaign=campaign or make_campaign(),
+        campaign=campaign,
         slug=f"letter-{n}",
         target_list=target_list,
         selection=selection,
@@ -421,6 +425,140 @@ def post_letter(client: Client, action, page_language: str = "en", **form):
     with translation.override(page_language):
         url = reverse("letters:compose", args=[action.slug])
     return client.post(url, letter_form(action, **form))
+
+
+# The admin, as each organiser sees it ---------------------------------------------------
+
+
+def logged_in_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def admin_url(obj_or_model, view: str = "change", *args) -> str:
+    """The admin URL of *view* ("changelist", "add", "change", "delete", "history")."""
+    opts = obj_or_model._meta
+    name = f"admin:{opts.app_label}_{opts.model_name}_{view}"
+    if view in {"change", "delete", "history"}:
+        return reverse(name, args=[obj_or_model.pk, *args])
+    return reverse(name, args=args)
+
+
+def accept_partner(campaign: Campaign, organisation: Organisation):
+    """*organisation* invited to *campaign* and accepted, as its organisers would in the admin."""
+    from django.utils import timezone
+
+    from outcry.campaigns.models import PartnerInvitation
+
+    campaign.partners.add(organisation)
+    return PartnerInvitation.objects.create(
+        campaign=campaign,
+        organisation=organisation,
+        status=PartnerInvitation.Status.ACCEPTED,
+        answered_at=timezone.now(),
+    )
+
+
+def make_admin_world() -> dict:
+    """One row of every kind an organiser meets in the admin, all belonging to "Owner Rights".
+
+    Owner Rights leads a campaign (petition, signature, letter action with its
+    own target list, letter, deliveries); "Partner Watch" is its accepted
+    partner; "Other Aid" has a campaign of its own and nothing to do with the
+    first. Keys: the organisations and their organisers ("owner", "partner",
+    "other", "owner_organiser", …), a superuser, and one row per model label
+    ("letters.target", …) for the isolation tests.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from outcry.core.models import AuditEvent, OutgoingEmail
+    from outcry.letters.models import AddressReport, Delivery, ImportRun, Letter, ZipDistrict
+    from outcry.supporters.models import Consent
+
+    owner = make_organisation(name="Owner Rights")
+    partner = make_organisation(name="Partner Watch")
+    other = make_organisation(name="Other Aid")
+    world = {"owner": owner, "partner": partner, "other": other}
+    for key, organisation in [("owner", owner), ("partner", partner), ("other", other)]:
+        world[f"{key}_organiser"] = make_organiser(
+            organisation=organisation, username=f"{key}-organiser"
+        )
+    world["superuser"] = get_user_model().objects.create_superuser(
+        "root", "root@example.org", "unused"
+    )
+    campaign = make_campaign(lead=owner, title="Owner campaign")
+    invitation = accept_partner(campaign, partner)
+    make_campaign(lead=other, title="Other campaign")
+    petition = make_petition(campaign=campaign)
+    supporter = make_supporter(email="owner-only@example.org", name="Hidden Signer")
+    consent = give_consent(supporter, owner)
+    signature = make_signature(petition=petition, supporter=supporter)
+    target = make_target(
+        name="Embassy in Washington",
+        city="Washington",
+        channels={"email": "embassy@example.org", "post": "3505 International Pl NW"},
+    )
+    action = make_letter_action(campaign=campaign, targets=[target], channels="email,post")
+    letter = Letter.objects.create(
+        action=action, supporter=supporter, language="en", subject="Please", body="Body"
+    )
+    email_channel = target.channels.get(kind="email")
+    failed = Delivery.objects.create(
+        letter=letter,
+        target=target,
+        channel=email_channel,
+        kind="email",
+        idempotency_key=f"letter:{letter.pk}:{target.pk}:email",
+        status=Delivery.Status.FAILED,
+        last_error="refused",
+    )
+    Delivery.objects.create(
+        letter=letter,
+        target=target,
+        channel=target.channels.get(kind="post"),
+        kind="post",
+        idempotency_key=f"letter:{letter.pk}:{target.pk}:post",
+    )
+    world.update(
+        {
+            "campaign": campaign,
+            "auth.user": world["owner_organiser"],
+            "auth.group": Group.objects.get(name="Organisers"),
+            "campaigns.organisation": owner,
+            "campaigns.campaign": campaign,
+            "campaigns.partnerinvitation": invitation,
+            "supporters.supporter": supporter,
+            "supporters.consent": Consent.objects.get(pk=consent.pk),
+            "petitions.petition": petition,
+            "petitions.signature": signature,
+            "letters.target": target,
+            "letters.targetlist": action.target_list,
+            "letters.importrun": ImportRun.objects.create(kind="missions", source="test.csv"),
+            "letters.zipdistrict": ZipDistrict.objects.create(zcta="02138", state="MA", district=5),
+            "letters.addressreport": AddressReport.objects.create(
+                target=target, note="The embassy moved."
+            ),
+            "letters.letteraction": action,
+            "letters.lettertemplate": action.templates.get(language="en"),
+            "letters.letter": letter,
+            "letters.delivery": failed,
+            "core.auditevent": AuditEvent.objects.create(
+                actor_username="owner-organiser",
+                action="export-signatures",
+                organisation=owner,
+                created_at=timezone.now(),
+            ),
+            "core.outgoingemail": OutgoingEmail.objects.create(
+                idempotency_key="signature-confirmation:1:0",
+                to_address="owner-only@example.org",
+                purpose="signature-confirmation",
+            ),
+        }
+    )
+    return world
 
 
 # A real SMTP server on loopback ------------------------------------------------------------

@@ -3,7 +3,10 @@
 A superuser sees everything. An organiser sees only the organisations they
 belong to and the campaigns those organisations lead or partner in
 (``Campaign.objects.for_user``); they may start a campaign only for one of
-their organisations, and invite any organisation as a partner.
+their organisations, and invite any organisation as a partner. An invited
+organisation joins only when one of its own organisers accepts the invitation
+(``PartnerInvitationAdmin``); until then it sees nothing of the campaign and
+supporters are not asked to consent to it.
 
 In a coalition the lead organisation runs the campaign: only its organisers
 change the campaign and what belongs to it (petitions, letter actions and their
@@ -15,9 +18,13 @@ applies that rule to every admin of a campaign's rows.
 
 import zoneinfo
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.models import (
@@ -25,6 +32,13 @@ from outcry.campaigns.models import (
     CampaignText,
     Organisation,
     OrganisationName,
+    PartnerInvitation,
+)
+from outcry.campaigns.services import (
+    PartnershipRefused,
+    answer_invitation,
+    end_partnership,
+    invite_partner,
 )
 
 
@@ -92,6 +106,48 @@ class CampaignTextInline(admin.StackedInline):
     min_num = 1
 
 
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = PartnerInvitation
+        fields = ["organisation"]
+
+    def clean_organisation(self) -> Organisation:
+        organisation = self.cleaned_data["organisation"]
+        campaign = self.instance.campaign if self.instance.campaign_id else None
+        if campaign is None:
+            return organisation
+        if organisation.pk == campaign.lead_organisation_id:
+            raise forms.ValidationError(gettext("The lead organisation cannot be its own partner."))
+        if campaign.invitations.filter(
+            organisation=organisation,
+            status__in=[PartnerInvitation.Status.PENDING, PartnerInvitation.Status.ACCEPTED],
+        ).exists():
+            raise forms.ValidationError(
+                gettext("%(organisation)s is already invited or a partner.")
+                % {"organisation": organisation.name}
+            )
+        return organisation
+
+
+class PartnerInvitationInline(admin.TabularInline):
+    """Invite a partner by adding a row; it joins when its organisers accept."""
+
+    model = PartnerInvitation
+    form = InvitationForm
+    extra = 0
+    fields = ["organisation", "status", "invited_at", "answered_at"]
+    readonly_fields = ["status", "invited_at", "answered_at"]
+    can_delete = False
+    verbose_name = _("partner invitation")
+    verbose_name_plural = _("partners: invitations (a partner joins when it accepts)")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # an invitation is answered or withdrawn, never rewritten
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation")
+
+
 @admin.register(Campaign)
 class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
     """Campaigns of the organiser's organisations; partners see theirs read-only."""
@@ -108,8 +164,7 @@ class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
         "lead_organisation",
         "partners",
     ]
-    filter_horizontal = ["partners"]
-    inlines = [CampaignTextInline]
+    inlines = [CampaignTextInline, PartnerInvitationInline]
 
     def get_queryset(self, request):
         return (
@@ -124,10 +179,31 @@ class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
         return obj
 
     def get_readonly_fields(self, request, obj=None):
+        # A partner joins only by accepting an invitation, never by being ticked here.
         # Handing a campaign to another lead moves who controls it: superusers only.
         if obj is not None and not request.user.is_superuser:
-            return ["lead_organisation"]
-        return []
+            return ["lead_organisation", "partners"]
+        return ["partners"]
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is not PartnerInvitation:
+            super().save_formset(request, form, formset, change)
+            return
+        # Each new row is an invitation made through the service (checked, audited).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for invitation_form in formset.extra_forms:
+            if not invitation_form.has_changed() or not invitation_form.is_valid():
+                continue
+            try:
+                invitation = invite_partner(
+                    campaign=form.instance,
+                    organisation=invitation_form.cleaned_data["organisation"],
+                    invited_by=request.user,
+                )
+            except PartnershipRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                formset.new_objects.append(invitation)  # for the admin's change message
 
     @admin.display(description=_("deadline"), ordering="deadline_at")
     def local_deadline(self, obj: Campaign) -> str:
@@ -163,3 +239,100 @@ class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
         if db_field.name == "lead_organisation" and not request.user.is_superuser:
             kwargs["queryset"] = request.user.organisations.all()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(PartnerInvitation)
+class PartnerInvitationAdmin(admin.ModelAdmin):
+    """Invitations to an organiser's organisations, and those their campaigns sent.
+
+    The invited organisation's organisers accept or decline; either side ends a
+    partnership. The rows themselves are never edited by hand.
+    """
+
+    list_display = ["campaign", "organisation", "status", "invited_at", "answered_at"]
+    list_filter = ["status"]
+    fields = [
+        "campaign",
+        "organisation",
+        "status",
+        "invited_by_name",
+        "invited_at",
+        "answered_by_name",
+        "answered_at",
+    ]
+    readonly_fields = fields
+    list_select_related = ["campaign", "organisation"]
+    actions = ["accept", "decline", "end"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).prefetch_related("campaign__texts")
+        if request.user.is_superuser:
+            return queryset
+        # Invitations to one of the user's organisations, or sent by a campaign they lead.
+        organisations = request.user.organisations.all()
+        return queryset.filter(
+            Q(organisation__in=organisations) | Q(campaign__lead_organisation__in=organisations)
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False  # invitations are made on the campaign's page
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the record of who agreed stays
+
+    def has_answer_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("campaigns.change_partnerinvitation")
+
+    @admin.display(description=_("invited by"))
+    def invited_by_name(self, obj: PartnerInvitation) -> str:
+        return obj.invited_by.get_username() if obj.invited_by else "—"
+
+    @admin.display(description=_("answered by"))
+    def answered_by_name(self, obj: PartnerInvitation) -> str:
+        return obj.answered_by.get_username() if obj.answered_by else "—"
+
+    def _each(self, request, queryset, verb) -> None:
+        done, refusals = 0, set()
+        for invitation in queryset:
+            try:
+                verb(invitation)
+            except PartnershipRefused as refusal:
+                refusals.add(str(refusal))
+            else:
+                done += 1
+        for refusal in sorted(refusals):
+            self.message_user(request, refusal, messages.ERROR)
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d invitation updated.", "%(count)d invitations updated.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Accept: join the campaign as a partner"), permissions=["answer"])
+    def accept(self, request, queryset) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda inv: answer_invitation(invitation=inv, user=request.user, accept=True),
+        )
+
+    @admin.action(description=_("Decline the invitation"), permissions=["answer"])
+    def decline(self, request, queryset) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda inv: answer_invitation(invitation=inv, user=request.user, accept=False),
+        )
+
+    @admin.action(
+        description=_("Withdraw the invitation or end the partnership"), permissions=["answer"]
+    )
+    def end(self, request, queryset) -> None:
+        self._each(
+            request, queryset, lambda inv: end_partnership(invitation=inv, user=request.user)
+        )

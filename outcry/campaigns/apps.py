@@ -33,3 +33,9 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(refresh_organisers_group, dispatch_uid="outcry-organisers-group")
+        # Organisers of a campaign's lead and partners read the audit events about it.
+        # (Imported here: models need the app registry ready.)
+        from outcry.campaigns.models import Campaign
+        from outcry.core.audit import register_audience
+
+        register_audience("campaign", lambda user: Campaign.objects.for_user(user).values("pk"))

@@ -257,3 +257,67 @@ class CampaignText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_language_display()})"
+
+
+class PartnerInvitation(models.Model):
+    """A lead organisation's request that another organisation join a campaign as a partner.
+
+    The partner joins (``Campaign.partners``) only when one of its organisers
+    accepts: until then it is not shown on the campaign page, supporters are
+    not asked to consent to it, and its organisers see nothing of the campaign.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for an answer")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        ENDED = "ended", _("withdrawn or ended")
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("campaign"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("invited organisation"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    invited_at = models.DateTimeField(_("invited"), default=timezone.now)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-invited_at"]
+        verbose_name = _("partner invitation")
+        verbose_name_plural = _("partner invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "organisation"],
+                condition=models.Q(status__in=["pending", "accepted"]),
+                name="one_open_invitation_per_partner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.campaign}"

@@ -1,4 +1,4 @@
-"""Verbs on organisations and campaigns: make someone an organiser."""
+"""Verbs on organisations and campaigns: make someone an organiser, invite a partner."""
 
 import secrets
 
@@ -8,19 +8,24 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 
-from outcry.campaigns.models import Organisation
+from outcry.campaigns.models import Campaign, Organisation, PartnerInvitation
+from outcry.core.audit import record_event
 
 ORGANISERS_GROUP = "Organisers"
 
 # What an organiser may do in the admin, as "app_label.codename". Which rows they
 # may do it to (their organisations' campaigns, supporters who consented to
 # them) is decided by the admin classes. Deleting campaigns, petitions or
-# signatures, the email ledger, the audit log and user accounts stay with
-# superusers. The target directory is shared by every organisation: organisers
-# keep it true (every change to contact details is audited) but close a target
-# rather than delete it; import runs and the ZIP table are written by commands.
+# signatures, the email ledger and user accounts stay with superusers; the audit
+# log is read-only for everyone, and organisers read only what concerns them.
+# The target directory's contact details (targets, channels) are shared by
+# every organisation and changed by superusers only: organisers propose a
+# correction as an address report. A target list belongs to one organisation,
+# whose organisers change it. Import runs and the ZIP table are written by
+# commands. Partners join a campaign by accepting an invitation.
 ORGANISER_PERMISSIONS = frozenset(
     {
         "campaigns.view_organisation",
@@ -32,6 +37,10 @@ ORGANISER_PERMISSIONS = frozenset(
         "campaigns.add_campaigntext",
         "campaigns.change_campaigntext",
         "campaigns.delete_campaigntext",
+        "campaigns.view_partnerinvitation",
+        "campaigns.add_partnerinvitation",
+        # Only to answer or withdraw an invitation (its form stays read-only).
+        "campaigns.change_partnerinvitation",
         "campaigns.view_organisationname",
         "campaigns.add_organisationname",
         "campaigns.change_organisationname",
@@ -63,19 +72,16 @@ ORGANISER_PERMISSIONS = frozenset(
         # Only to queue a failed delivery again (the ledger itself stays read-only).
         "letters.change_delivery",
         "letters.view_target",
-        "letters.add_target",
-        "letters.change_target",
         "letters.view_channel",
-        "letters.add_channel",
-        "letters.change_channel",
-        "letters.delete_channel",
         "letters.view_targetlist",
         "letters.add_targetlist",
         "letters.change_targetlist",
         "letters.view_importrun",
         "letters.view_zipdistrict",
         "letters.view_addressreport",
-        "letters.change_addressreport",
+        # To propose a correction of a target's contact details for review.
+        "letters.add_addressreport",
+        "core.view_auditevent",
     }
 )
 
@@ -156,3 +162,120 @@ def create_organiser(
     user.groups.add(organisers_group())
     organisation.members.add(user)
     return user, password or ""
+
+
+# Audit actions for partnerships.
+PARTNER_INVITE = "partner-invite"
+PARTNER_ACCEPT = "partner-accept"
+PARTNER_DECLINE = "partner-decline"
+PARTNER_END = "partner-end"
+
+
+class PartnershipRefused(Exception):
+    """The invitation cannot be made or answered as asked; the message says why."""
+
+
+def _is_member(user, organisation: Organisation) -> bool:
+    return user.organisations.filter(pk=organisation.pk).exists()
+
+
+def _record(invitation: PartnerInvitation, *, actor, action: str) -> None:
+    record_event(
+        actor=actor,
+        action=action,
+        object_repr=str(invitation),
+        organisation=invitation.organisation,
+        subject_type="campaign",
+        subject_id=invitation.campaign_id,
+        details={
+            "campaign_id": invitation.campaign_id,
+            "organisation_id": invitation.organisation_id,
+            "status": invitation.status,
+        },
+    )
+
+
+@transaction.atomic
+def invite_partner(
+    *, campaign: Campaign, organisation: Organisation, invited_by
+) -> PartnerInvitation:
+    """Invite *organisation* to partner in *campaign*; it joins only when it accepts.
+
+    Only the lead organisation's organisers (or a superuser) invite. Audited.
+    Raises PartnershipRefused for the lead itself, or an organisation already
+    invited or already a partner.
+    """
+    if not campaign.is_led_by(invited_by):
+        raise PartnershipRefused(
+            gettext("Only the organisers of the lead organisation invite partners.")
+        )
+    if organisation.pk == campaign.lead_organisation_id:
+        raise PartnershipRefused(gettext("The lead organisation cannot be its own partner."))
+    if campaign.invitations.filter(
+        organisation=organisation,
+        status__in=[PartnerInvitation.Status.PENDING, PartnerInvitation.Status.ACCEPTED],
+    ).exists():
+        raise PartnershipRefused(
+            gettext("%(organisation)s is already invited or a partner.")
+            % {"organisation": organisation.name}
+        )
+    invitation = PartnerInvitation.objects.create(
+        campaign=campaign, organisation=organisation, invited_by=invited_by
+    )
+    _record(invitation, actor=invited_by, action=PARTNER_INVITE)
+    return invitation
+
+
+def _locked_pending(invitation: PartnerInvitation) -> PartnerInvitation:
+    invitation = PartnerInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != PartnerInvitation.Status.PENDING:
+        raise PartnershipRefused(gettext("This invitation has already been answered."))
+    return invitation
+
+
+@transaction.atomic
+def answer_invitation(*, invitation: PartnerInvitation, user, accept: bool) -> PartnerInvitation:
+    """Accept (join the campaign as a partner) or decline *invitation*, as one of its organisers.
+
+    Only an organiser of the invited organisation answers: not the lead, not a
+    superuser, since joining is that organisation's own agreement. Audited.
+    Raises PartnershipRefused otherwise, or if the invitation was answered.
+    """
+    if not _is_member(user, invitation.organisation):
+        raise PartnershipRefused(
+            gettext("Only the invited organisation's organisers answer its invitation.")
+        )
+    invitation = _locked_pending(invitation)
+    invitation.status = (
+        PartnerInvitation.Status.ACCEPTED if accept else PartnerInvitation.Status.DECLINED
+    )
+    invitation.answered_by, invitation.answered_at = user, timezone.now()
+    invitation.save(update_fields=["status", "answered_by", "answered_at"])
+    if accept:
+        invitation.campaign.partners.add(invitation.organisation)
+    _record(invitation, actor=user, action=PARTNER_ACCEPT if accept else PARTNER_DECLINE)
+    return invitation
+
+
+@transaction.atomic
+def end_partnership(*, invitation: PartnerInvitation, user) -> PartnerInvitation:
+    """Withdraw a pending invitation or end a partnership; the partner leaves the campaign.
+
+    Either side may: the lead's organisers (or a superuser), or the partner's
+    organisers. Audited. Raises PartnershipRefused for anyone else, or an
+    invitation already declined or ended.
+    """
+    invitation = PartnerInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not (invitation.campaign.is_led_by(user) or _is_member(user, invitation.organisation)):
+        raise PartnershipRefused(gettext("Only the lead or the partner ends a partnership."))
+    if invitation.status not in {
+        PartnerInvitation.Status.PENDING,
+        PartnerInvitation.Status.ACCEPTED,
+    }:
+        raise PartnershipRefused(gettext("This invitation is no longer open."))
+    invitation.status = PartnerInvitation.Status.ENDED
+    invitation.answered_by, invitation.answered_at = user, timezone.now()
+    invitation.save(update_fields=["status", "answered_by", "answered_at"])
+    invitation.campaign.partners.remove(invitation.organisation)
+    _record(invitation, actor=user, action=PARTNER_END)
+    return invitation

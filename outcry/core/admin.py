@@ -1,12 +1,25 @@
-"""Superuser-only, read-only views of the email ledger and the audit log.
+"""Read-only views of the email ledger and the audit log, and the admin's list filters.
 
 The ledger holds every supporter's address, whoever they consented to, so
-organisers never see it; the audit log is for whoever oversees the organisers.
+organisers never see it. The audit log is read-only for everyone, superusers
+included: an organiser reads the events of their own organisations and those
+about the targets and lists their letter actions use (``core.audit.visible_events``).
+
+``SafeChangeList`` is the change list of every ModelAdmin (``CoreConfig.ready``):
+a date-hierarchy or filter value that cannot be a lookup (a year of
+99999999999, a 13th month, an id past 64 bits) is answered with the site's 400
+page, never 500.
 """
 
+from datetime import date, timedelta
+
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import BadRequest
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core.audit import visible_events
 from outcry.core.models import AuditEvent, OutgoingEmail
 
 # Shown on every admin page, in the organiser's language.
@@ -45,9 +58,74 @@ class OutgoingEmailAdmin(SuperuserLedgerAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(SuperuserLedgerAdmin):
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Nobody adds, changes or deletes an event here; each reads those ``visible_events`` allows."""
+
     list_display = ["created_at", "actor_username", "action", "object_repr", "organisation"]
-    list_filter = ["action", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["action", "subject_type", ("organisation", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["actor_username", "object_repr"]
     date_hierarchy = "created_at"
     list_select_related = ["organisation"]
+    fields = [
+        "created_at",
+        "actor_username",
+        "action",
+        "object_repr",
+        "organisation",
+        "subject_type",
+        "subject_id",
+        "details",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return visible_events(request.user, super().get_queryset(request))
+
+
+def _checked_date_hierarchy(params, field: str) -> None:
+    """Raise IncorrectLookupParameters unless the date hierarchy's year/month/day make a day
+    whose next year, month or day is also a date (Django computes it and would fail)."""
+    values = {}
+    for part in ("year", "month", "day"):
+        raw = params.get(f"{field}__{part}")
+        if raw is None:
+            continue
+        raw = raw[-1] if isinstance(raw, list) else raw
+        if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 4):
+            raise IncorrectLookupParameters(part)
+        values[part] = int(raw)
+    if "year" not in values:
+        return
+    try:
+        day = date(values["year"], values.get("month", 1), values.get("day", 1))
+        # The end of the period Django filters on must exist too.
+        day.replace(year=day.year + 1)
+        day + timedelta(days=32)
+    except (ValueError, OverflowError) as error:
+        raise IncorrectLookupParameters(error) from error
+
+
+class SafeChangeList(ChangeList):
+    """A change list that answers 400 to lookups it cannot make."""
+
+    def get_filters(self, request):
+        if self.date_hierarchy:
+            _checked_date_hierarchy(self.params, self.date_hierarchy)
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError, TypeError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+    def __init__(self, *args, **kwargs):
+        # The rows are counted here (get_results), so a value the database cannot
+        # compare (SQLite's OverflowError for an id past 64 bits) shows up here too.
+        try:
+            super().__init__(*args, **kwargs)
+        except (IncorrectLookupParameters, OverflowError) as error:
+            # Django would redirect to "?e=1", a page blaming the database
+            # installation; the site's 400 page says nothing was done.
+            raise BadRequest("admin list lookup that cannot be made") from error
+
+
+def get_changelist(self, request, **kwargs):
+    return SafeChangeList

@@ -10,6 +10,13 @@ class CoreConfig(AppConfig):
     verbose_name = "outcry"
 
     def ready(self) -> None:
+        # Every ModelAdmin's change list, outcry's and Django's own (users, groups,
+        # tasks) alike, answers bad filter values with 400 instead of 500.
+        from django.contrib.admin import ModelAdmin
+
+        from outcry.core.admin import get_changelist
+
+        ModelAdmin.get_changelist = get_changelist
         if not settings.RATELIMIT_ENABLED:
             print(
                 "WARNING: OUTCRY_RATELIMIT=off — signing is not rate limited. "

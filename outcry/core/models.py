@@ -121,11 +121,18 @@ class AuditEvent(models.Model):
     )
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # What the event is about, e.g. ("target", 12): the organisations whose work
+    # depends on that row may read the event (core.audit.visible_events). Plain
+    # values, not a foreign key, so the record outlives the row and core depends
+    # on no later app.
+    subject_type = models.CharField(_("about a"), max_length=30, blank=True, db_index=True)
+    subject_id = models.PositiveBigIntegerField(_("about row"), null=True, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 

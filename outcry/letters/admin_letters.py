@@ -20,12 +20,19 @@ from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
-from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph
+from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph, TargetList
 from outcry.letters.services import channel_name
 
 
 def _campaigns_of(user):
     return Campaign.objects.for_user(user)
+
+
+def usable_lists(user):
+    """Lists an organiser may point a letter action at: their organisations' and shared ones."""
+    return TargetList.objects.filter(
+        Q(organisation__in=user.organisations.all()) | Q(organisation__isnull=True)
+    )
 
 
 class LetterTemplateInline(admin.StackedInline):
@@ -71,6 +78,7 @@ class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
                     "letters", filter=Q(letters__is_personalised=True), distinct=True
                 ),
             )
+            .order_by("created_at", "pk")
         )
         if request.user.is_superuser:
             return queryset
@@ -79,7 +87,21 @@ class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "campaign" and not request.user.is_superuser:
             kwargs["queryset"] = Campaign.objects.led_by_user(request.user)
+        if db_field.name == "target_list" and not request.user.is_superuser:
+            # Another organisation's list could change under the action: only the
+            # organiser's own lists and the shared ones, which superusers keep.
+            kwargs["queryset"] = usable_lists(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("target_list")
+        if field is not None and obj is not None and not request.user.is_superuser:
+            # Saving the action unchanged keeps the list it already writes to.
+            field.queryset = (
+                field.queryset | TargetList.objects.filter(pk=obj.target_list_id)
+            ).distinct()
+        return form
 
     @admin.display(description=_("letters"), ordering="letter_count")
     def letters_written(self, action: LetterAction) -> int:

@@ -266,10 +266,26 @@ class Channel(models.Model):
 
 
 class TargetList(models.Model):
-    """A named group of targets, e.g. “PRC missions worldwide” or “US Congress”."""
+    """A named group of targets, e.g. “PRC missions worldwide” or “US Congress”.
+
+    A list belongs to one organisation, whose organisers change it; a list with
+    no organisation is shared by the whole site and changed by superusers only.
+    """
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    organisation = models.ForeignKey(
+        "campaigns.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="target_lists",
+        verbose_name=_("owned by"),
+        help_text=_(
+            "Its organisers change the list. Empty: shared by every organisation, "
+            "changed only by the site's administrators."
+        ),
+    )
     description = models.TextField(_("description"), blank=True)
     targets = models.ManyToManyField(
         Target, blank=True, related_name="lists", verbose_name=_("targets")
@@ -319,6 +335,16 @@ class AddressReport(models.Model):
         verbose_name=_("channel"),
     )
     note = models.TextField(_("what is wrong"), max_length=2000)
+    # Set when an organiser proposes a correction in the admin (supporters'
+    # reports stay anonymous); an administrator reviews and applies it.
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
     reported_at = models.DateTimeField(_("reported"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
 

@@ -12,6 +12,7 @@ texts) and export the signers who consented to the partner
 (``campaigns.admin.LeadChangesMixin``).
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -21,10 +22,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
+from outcry.core.audit import record_event
 from outcry.core.countries import country_name
 from outcry.core.spreadsheet import streaming_csv_response
 from outcry.petitions import exports
@@ -149,6 +152,43 @@ class PetitionAdmin(LeadChangesMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/petitions/petition/export_signatures.html", context)
 
 
+# From most hidden to most shown: an organiser may move a signer's choice only leftwards.
+VISIBILITY_ORDER = [
+    Signature.PublicName.HIDDEN,
+    Signature.PublicName.FIRST,
+    Signature.PublicName.FIRST_COUNTRY,
+    Signature.PublicName.FULL,
+]
+PUBLIC_NAME_CHANGE = "signature-public-name"
+
+
+class PublicNameForm(forms.ModelForm):
+    """Offers only the signer's choice and those that show less of them."""
+
+    class Meta:
+        model = Signature
+        fields = ["public_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("public_name")
+        if field is not None and self.instance.pk is not None:
+            allowed = VISIBILITY_ORDER[: VISIBILITY_ORDER.index(self.instance.public_name) + 1]
+            field.choices = [(value, label) for value, label in field.choices if value in allowed]
+            field.help_text = gettext(
+                "The signer chose how their name is shown. You may show less of it, never more."
+            )
+
+    def clean_public_name(self) -> str:
+        chosen = self.cleaned_data["public_name"]
+        current = self.initial.get("public_name", Signature.PublicName.HIDDEN)
+        if VISIBILITY_ORDER.index(chosen) > VISIBILITY_ORDER.index(current):
+            raise forms.ValidationError(
+                gettext("Only the signer may show more of their name than they chose.")
+            )
+        return chosen
+
+
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
     list_display = [
@@ -176,9 +216,27 @@ class SignatureAdmin(admin.ModelAdmin):
         "created_at",
         "confirmed_at",
     ]
-    # Only the public name is editable, so an organiser can take an abusive or
-    # mistaken name off the public list of signers.
+    # Only the public name is editable, and only towards hiding (PublicNameForm),
+    # so an organiser can take an abusive or mistaken name off the public list
+    # of signers but never publish someone who chose to stay hidden.
     readonly_fields = [name for name in fields if name != "public_name"]
+    form = PublicNameForm
+
+    def save_model(self, request, obj: Signature, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "public_name" in form.changed_data:
+            record_event(
+                actor=request.user,
+                action=PUBLIC_NAME_CHANGE,
+                object_repr=f"signature {obj.pk} on {obj.petition.slug}",
+                subject_type="campaign",
+                subject_id=obj.petition.campaign_id,
+                details={
+                    "signature_id": obj.pk,
+                    "petition_id": obj.petition_id,
+                    "public_name": [form.initial.get("public_name"), obj.public_name],
+                },
+            )
 
     def get_queryset(self, request):
         queryset = (

@@ -103,14 +103,19 @@ def test_organiser_starts_campaigns_only_for_their_organisation_but_invites_any_
     form = page(client_a, admin_url("campaign", "add"))
     lead_choices = select_options(form, "lead_organisation")
     assert "Alpha Rights" in lead_choices and "Beta Watch" not in lead_choices
-    assert "Beta Watch" in select_options(form, "partners")
+    assert "Beta Watch" in select_options(form, "invitations-__prefix__-organisation")
 
     data = {
         "slug": "new-campaign",
         "status": Campaign.Status.DRAFT,
         "languages": "en,ko",
         "time_zone": "UTC",
-        "partners": [org_b.pk],
+        "partners": [org_b.pk],  # ignored: a partner joins only by accepting
+        "invitations-TOTAL_FORMS": "1",
+        "invitations-INITIAL_FORMS": "0",
+        "invitations-MIN_NUM_FORMS": "0",
+        "invitations-MAX_NUM_FORMS": "1000",
+        "invitations-0-organisation": org_b.pk,
         "texts-TOTAL_FORMS": "1",
         "texts-INITIAL_FORMS": "0",
         "texts-MIN_NUM_FORMS": "1",
@@ -129,7 +134,8 @@ def test_organiser_starts_campaigns_only_for_their_organisation_but_invites_any_
     assert created.status_code == 302
     campaign = Campaign.objects.get(slug="new-campaign")
     assert campaign.lead_organisation == org_a
-    assert list(campaign.partners.all()) == [org_b]
+    assert list(campaign.partners.all()) == []  # invited, not yet a partner
+    assert [(i.organisation, i.status) for i in campaign.invitations.all()] == [(org_b, "pending")]
     assert str(campaign) == "새 캠페인"
 
 
@@ -145,6 +151,10 @@ def campaign_change_data(campaign: Campaign, **fields) -> dict:
         "texts-INITIAL_FORMS": str(len(texts)),
         "texts-MIN_NUM_FORMS": "1",
         "texts-MAX_NUM_FORMS": "1000",
+        "invitations-TOTAL_FORMS": "0",
+        "invitations-INITIAL_FORMS": str(campaign.invitations.count()),
+        "invitations-MIN_NUM_FORMS": "0",
+        "invitations-MAX_NUM_FORMS": "1000",
     }
     for n, text in enumerate(texts):
         data |= {
@@ -290,13 +300,19 @@ def test_organiser_sees_their_own_organisation_but_not_other_organisations_membe
     assert client_a.get(admin_url("organisation", "change", org_b.pk)).status_code == 302
 
 
-def test_email_ledger_and_audit_log_are_for_superusers_only(client_a, admin_client):
+def test_email_ledger_is_for_superusers_and_the_audit_log_shows_organisers_their_own(
+    client_a, admin_client, org_a, org_b
+):
     OutgoingEmail.objects.create(idempotency_key="k", to_address="secret@example.org", purpose="x")
     AuditEvent.objects.create(actor_username="someone", action="export-signatures")
+    AuditEvent.objects.create(actor_username="beta-person", action="x", organisation=org_b)
+    AuditEvent.objects.create(actor_username="alpha-person", action="x", organisation=org_a)
     index = page(client_a, reverse("admin:index"))
-    assert "Outgoing emails" not in index and "Audit events" not in index
+    assert "Outgoing emails" not in index and "Audit events" in index
+    assert client_a.get(admin_url("outgoingemail")).status_code == 403
+    own = page(client_a, admin_url("auditevent"))
+    assert "alpha-person" in own and "beta-person" not in own and "someone" not in own
     for model in ["outgoingemail", "auditevent"]:
-        assert client_a.get(admin_url(model)).status_code == 403
         assert admin_client.get(admin_url(model)).status_code == 200
     assert "secret@example.org" in page(admin_client, admin_url("outgoingemail"))
     assert admin_client.get(admin_url("auditevent", "add")).status_code == 403

@@ -70,6 +70,8 @@ def test_organiser_may_do_what_organisers_do_and_nothing_more(organisation, djan
         "petitions.view_signature",
         "supporters.view_supporter",
         "supporters.view_consent",
+        "core.view_auditevent",  # what concerns their organisations (core.audit)
+        "letters.add_addressreport",  # to propose a correction of a target
     ]:
         assert user.has_perm(allowed), allowed
     for refused in [
@@ -80,7 +82,11 @@ def test_organiser_may_do_what_organisers_do_and_nothing_more(organisation, djan
         "supporters.change_supporter",
         "supporters.change_consent",
         "core.view_outgoingemail",
-        "core.view_auditevent",
+        "core.change_auditevent",
+        "core.delete_auditevent",
+        "letters.change_target",  # contact details are shared: superusers change them
+        "letters.change_channel",
+        "letters.add_channel",
         "auth.view_user",
     ]:
         assert not user.has_perm(refused), refused

@@ -12,7 +12,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from outcry.campaigns.models import Campaign, CampaignText, Organisation, OrganisationName
+from outcry.campaigns.models import (
+    Campaign,
+    CampaignText,
+    Organisation,
+    OrganisationName,
+    PartnerInvitation,
+)
 from outcry.campaigns.services import create_organiser
 from outcry.letters import importers
 from outcry.letters.demo import load_demo_letters
@@ -128,7 +134,15 @@ class Command(BaseCommand):
             },
         )
         if created:
+            # The demo's partners agreed in 2012: on record as accepted invitations.
             campaign.partners.set(partners)
+            for partner in partners:
+                PartnerInvitation.objects.create(
+                    campaign=campaign,
+                    organisation=partner,
+                    status=PartnerInvitation.Status.ACCEPTED,
+                    answered_at=timezone.now(),
+                )
         for language, title, summary, story in [
             (
                 "en",
