@@ -862,9 +862,10 @@ def requeue_deliveries(*, deliveries: QuerySet[Delivery]) -> int:
     from outcry.letters.tasks import deliver_letter
 
     ids = list(
-        deliveries.filter(status=Delivery.Status.FAILED, kind__in=SENT_CHANNELS).values_list(
-            "pk", flat=True
-        )
+        deliveries.filter(status=Delivery.Status.FAILED, kind__in=SENT_CHANNELS)
+        # An erased writer's letters were cancelled for good: never sent without them.
+        .exclude(letter__supporter__erased_at__isnull=False)
+        .values_list("pk", flat=True)
     )
     count = 0
     for delivery_id in ids:

@@ -399,18 +399,17 @@ def erase_supporter(*, supporter_id: int, reason: str = "request", audit: bool =
         # The seam with petitions: what a signature itself holds about the signer.
         signatures = Signature.objects.filter(supporter=supporter)
         signatures.filter(confirmed_at__isnull=True).delete()
-        signatures.update(
-            name="", country="", comment="", public_name=Signature.PublicName.HIDDEN
-        )
+        signatures.update(name="", country="", comment="", public_name=Signature.PublicName.HIDDEN)
         consents = Consent.objects.filter(supporter=supporter)
         consents.filter(confirmed_at__isnull=True).delete()
         consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
         letters = Letter.objects.filter(supporter=supporter)
         letters.update(sender_name="", sender_city="", sender_country="")
         letters.filter(is_personalised=True).update(subject="", body="")
-        Delivery.objects.filter(letter__in=letters, status=Delivery.Status.QUEUED).update(
-            status=Delivery.Status.FAILED, last_error=CANCELLED_ERROR
-        )
+        Delivery.objects.filter(
+            letter__in=letters,
+            status__in=[Delivery.Status.QUEUED, Delivery.Status.UNCONFIRMED],
+        ).update(status=Delivery.Status.FAILED, last_error=CANCELLED_ERROR)
         supporter.email = placeholder
         supporter.name = supporter.country = supporter.postcode = ""
         supporter.erased_at = now

@@ -337,3 +337,19 @@ def test_the_audit_log_cannot_be_edited(db):
         with pytest.raises(AppendOnly):
             attempt()
     assert AuditEvent.objects.get().action == "test"
+
+
+def test_erasure_cancels_a_letter_waiting_for_its_writer_for_good(client, db):
+    from outcry.letters.delivery import requeue_deliveries
+
+    embassy = make_target(channels={"email": "embassy@example.net"})
+    action = make_letter_action(targets=[embassy])
+    post_letter(client, action, channels=("email",), email="writer@example.org")
+    assert Delivery.objects.get().status == Delivery.Status.UNCONFIRMED
+    supporter = Supporter.objects.get(email="writer@example.org")
+    link = services.data_link_url(supporter).split("127.0.0.1:8000", 1)[1]
+    client.post(link + "erase/")
+    assert Delivery.objects.get().status == Delivery.Status.FAILED
+    # An organiser queueing failed deliveries again does not send it without its writer.
+    assert requeue_deliveries(deliveries=Delivery.objects.all()) == 0
+    assert Delivery.objects.get().status == Delivery.Status.FAILED
