@@ -209,3 +209,22 @@ def test_stopping_signals_each_process_once_and_kills_what_will_not_stop(caplog)
 )
 def test_how_a_process_ended_is_said_plainly(returncode, said):
     assert serve_command.how_it_ended(returncode) == said
+
+
+def test_a_process_that_cannot_be_started_again_is_tried_later(monkeypatch, caplog):
+    monkeypatch.setattr(serve_command, "FIRST_DELAY", 0.1)
+    program = serve_command.Program("periodic jobs (run_periodic)", SLEEPER)
+    supervisor = Supervisor([program], stop_seconds=5)
+    supervisor.start_all()
+    try:
+        program.process.kill()
+        program.process.wait()
+        supervisor.check()
+        program.command = ["/nonexistent/python"]  # as if the machine were out of processes
+        time.sleep(0.2)
+        supervisor.check()
+        assert program.process is None
+        assert "Could not start periodic jobs (run_periodic)" in caplog.text
+        assert program.delay == pytest.approx(0.2)
+    finally:
+        supervisor.stop()
