@@ -218,6 +218,67 @@ def test_stopping_signals_each_process_once_and_kills_what_will_not_stop(caplog)
 )
 def test_how_a_process_ended_is_said_plainly(returncode, said):
     assert serve_command.how_it_ended(returncode) == said
+
+
 def test_serve_and_every_process_it_starts_create_files_for_their_owner_alone(serve):
     serve()
     assert FinishedProcess.umasks and set(FinishedProcess.umasks) == {0o077}
+
+
+def test_a_process_that_cannot_be_started_again_is_tried_later(monkeypatch, caplog):
+    monkeypatch.setattr(serve_command, "FIRST_DELAY", 0.1)
+    program = serve_command.Program("periodic jobs (run_periodic)", SLEEPER)
+    supervisor = Supervisor([program], stop_seconds=5)
+    supervisor.start_all()
+    try:
+        program.process.kill()
+        program.process.wait()
+        supervisor.check()
+        program.command = ["/nonexistent/python"]  # as if the machine were out of processes
+        time.sleep(0.2)
+        supervisor.check()
+        assert program.process is None
+        assert "Could not start periodic jobs (run_periodic)" in caplog.text
+        assert program.delay == pytest.approx(0.2)
+    finally:
+        supervisor.stop()
+
+
+SUPERVISE_A_SLEEPER = """
+import sys, time, django
+django.setup()
+from outcry.core.management.commands.serve import Program, Supervisor
+program = Program("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"])
+Supervisor([program], stop_seconds=5).start_all()
+print(program.pid, flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_when_serve_itself_is_killed_what_it_started_stops_too():
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "outcry.settings"}
+    supervisor = subprocess.Popen(  # noqa: S603 - our own script
+        [sys.executable, "-c", SUPERVISE_A_SLEEPER],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child = int(supervisor.stdout.readline())
+    supervisor.kill()
+    supervisor.wait()
+
+    def alive() -> bool:
+        try:
+            stat = Path(f"/proc/{child}/stat").read_text()
+        except OSError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+    deadline = time.monotonic() + 10
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if alive():
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the process serve started outlived it")

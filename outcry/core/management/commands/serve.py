@@ -144,7 +144,18 @@ class Supervisor:
                 return
             if program.process is None:
                 if now >= program.restart_at:
-                    self.start(program)
+                    try:
+                        self.start(program)
+                    except OSError as error:  # out of memory or process slots: try later
+                        program.delay = min(MAX_DELAY, program.delay * 2)
+                        program.restart_at = now + program.delay
+                        logger.error(
+                            "Could not start %s (%s); trying again in %.0f s.",
+                            program.name,
+                            error,
+                            program.delay,
+                        )
+                        continue
                     program.restarts += 1
                     logger.warning("Started %s again (pid %s).", program.name, program.pid)
                 continue
