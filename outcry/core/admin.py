@@ -116,11 +116,15 @@ class SafeChangeList(ChangeList):
         except (ValueError, OverflowError, TypeError) as error:
             raise IncorrectLookupParameters(error) from error
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, request, *args, **kwargs):
+        # PostgreSQL refuses NUL in any text it is given to compare (a DataError
+        # that would also abort the request's transaction): refuse it first.
+        if any("\x00" in key or "\x00" in "".join(values) for key, values in request.GET.lists()):
+            raise BadRequest("NUL in an admin list's query")
         # The rows are counted here (get_results), so a value the database cannot
         # compare (SQLite's OverflowError for an id past 64 bits) shows up here too.
         try:
-            super().__init__(*args, **kwargs)
+            super().__init__(request, *args, **kwargs)
         except (IncorrectLookupParameters, OverflowError) as error:
             # Django would redirect to "?e=1", a page blaming the database
             # installation; the site's 400 page says nothing was done.
