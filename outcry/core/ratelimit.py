@@ -123,10 +123,9 @@ def _hit_database(name: str, window: int) -> int:
     params = [name, adapt(now + timedelta(seconds=window)), adapt(now), adapt(now)]
     # In a transaction so that on SQLite the write queues on the database's
     # write lock (core/sqlite3) instead of sleeping in SQLite's busy handler.
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()[0]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def delete_expired_counters() -> int:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from outcry.campaigns.views import render_campaign_page
+from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import email_key, is_limited, network_key
 from outcry.petitions import services
@@ -113,9 +114,10 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     data = form.cleaned_data
     email = normalise_email(data["email"])
     window = settings.RATELIMIT_WINDOW_SECONDS
+    network = network_key(request)
     if is_limited(
         bucket="sign-network",
-        key=network_key(request),
+        key=network,
         limit=settings.RATELIMIT_SIGN_PER_NETWORK,
         window=window,
     ):
@@ -139,6 +141,10 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             status=429,
         )
+    gate = challenge.check(request, form="sign", network=network)
+    if not gate.passed:
+        form.challenge = gate  # the page shows the puzzle and the wait (_challenge.html)
+        return again(gate.message, status=429)
     try:
         signature = services.sign(
             petition=petition,
@@ -150,6 +156,9 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             public_name=data["public_name"],
             language=get_language(),
             consents=form.chosen_consents(),
+            cluster=challenge.cluster_label(network)
+            if gate.network_count > settings.SUSPICIOUS_CLUSTER_SIZE
+            else "",
         )
     except services.PetitionClosed:
         return again(_("This petition is no longer taking signatures."), status=409)
