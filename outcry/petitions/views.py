@@ -121,13 +121,19 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         limit=settings.RATELIMIT_SIGN_PER_NETWORK,
         window=window,
     ):
-        return again(
-            _(
+        # A short page, not the campaign page with the form again: a network over
+        # the limit is mostly a flood, and rendering the whole form for each of its
+        # requests cost ~20 ms of CPU where this costs ~2. (The browser's Back
+        # button still has what the person typed.)
+        context = {
+            "message": _(
                 "Too many signatures have come from here in a short time. "
                 "Please wait a few minutes and try again."
             ),
-            status=429,
-        )
+            "campaign_path": reverse("campaigns:detail", args=[campaign.slug]),
+            "petition_slug": petition.slug,
+        }
+        return render(request, "petitions/sign_limited.html", context, status=429)
     if is_limited(
         bucket="sign-email",
         key=email_key(email),

@@ -36,9 +36,7 @@ def test_signatures_from_disposable_addresses_are_flagged(petition):
     assert flag_of("c@gmail.com") == (Signature.Flag.NONE, "")
 
 
-def test_many_signatures_from_one_network_in_a_minute_are_flagged_as_a_cluster(
-    petition, settings
-):
+def test_many_signatures_from_one_network_in_a_minute_are_flagged_as_a_cluster(petition, settings):
     settings.CHALLENGE_PER_NETWORK = 100
     settings.SUSPICIOUS_CLUSTER_SIZE = 2
     client = from_address(ADDRESS)
