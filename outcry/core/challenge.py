@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from outcry.core.ratelimit import hit
 
@@ -97,11 +98,16 @@ def check(request: HttpRequest, *, form: str, network: str) -> Gate:
             "so many people are sending it that we ask everyone to slow down a little."
         )
     else:
-        message = _(
+        seconds = settings.CHALLENGE_WAIT_SECONDS
+        message = ngettext(
             "This form is being sent very often right now, so we ask you to prove that you "
             "are not a robot. Your browser does this by itself in a few seconds; without "
-            "JavaScript, wait %(seconds)s seconds and send the form again."
-        ) % {"seconds": settings.CHALLENGE_WAIT_SECONDS}
+            "JavaScript, wait %(seconds)d second and send the form again.",
+            "This form is being sent very often right now, so we ask you to prove that you "
+            "are not a robot. Your browser does this by itself in a few seconds; without "
+            "JavaScript, wait %(seconds)d seconds and send the form again.",
+            seconds,
+        ) % {"seconds": seconds}
     return Gate(
         network_count=network_count,
         passed=False,

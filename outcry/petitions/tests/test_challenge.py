@@ -169,7 +169,7 @@ def test_without_javascript_waiting_and_sending_again_lets_a_person_through(
     client = from_address(ADDRESS)
     flood(client, petition)
     asked = post_signature(client, petition, email="third@example.org")
-    assert "wait 10 seconds, then press the button again" in page_text(asked)
+    assert "wait 10 seconds, then press the button again." in page_text(asked)
     token = wait_token_of(asked)
 
     time_machine.move_to("2026-03-01 12:00:04Z", tick=False)
