@@ -12,7 +12,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         if not settings.RATELIMIT_ENABLED:
             print(
-                "WARNING: OUTCRY_RATELIMIT=off — signing is not rate limited. "
+                "WARNING: OUTCRY_RATELIMIT=off — signing is not rate limited and the "
+                "proof-of-work challenge is off. "
                 "Use this for load tests only.",
                 file=sys.stderr,
             )

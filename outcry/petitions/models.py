@@ -148,7 +148,7 @@ class Signature(models.Model):
         ),
     )
     # Set by "remove as spam" in the admin: the row stays (and the person can still
-    # be told they signed), but it no longer counts, is listed or delivered.
+    # be told they signed), but it is no longer counted or listed.
     removed_at = models.DateTimeField(_("removed as spam"), null=True, blank=True)
 
     objects = SignatureQuerySet.as_manager()

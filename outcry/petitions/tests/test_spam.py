@@ -125,6 +125,12 @@ def test_an_organiser_reviews_a_cluster_and_removes_it_as_spam(flagged_petition,
     assert event.details["count"] == 3
     assert sorted(event.details["signatures"]) == sorted(bots.values_list("pk", flat=True))
 
+    # The export (the petition as delivered) leaves them out too.
+    export = client.post(reverse("admin:petitions_petition_export", args=[flagged_petition.pk]))
+    exported = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "Genuine One" in exported
+    assert "Bot " not in exported
+
     # The public list leaves them out, and the late confirmation link does not count one.
     signers = Client().get(reverse("petitions:signers", args=[flagged_petition.slug]))
     assert "Bot " not in signers.content.decode()
