@@ -61,8 +61,12 @@ class Gate:
     wait_seconds: int = 0
 
 
-def check(request: HttpRequest, *, form: str, network: str) -> Gate:
-    """Count this submission of *form* and decide whether it must prove itself.
+def check(request: HttpRequest, *, form: str, network: str, network_count: int) -> Gate:
+    """Decide whether this submission of *form* must prove itself.
+
+    *network_count* is this network's submissions of the form in the current
+    minute, which the caller counted (``ratelimit.hits``) with its limits, in one
+    statement, under the bucket ``flood_bucket(form)``.
 
     Returns a passed Gate when there is no flood, or when the request carries a
     fresh, unused ALTCHA solution or a wait that has lasted long enough; else a
@@ -70,7 +74,6 @@ def check(request: HttpRequest, *, form: str, network: str) -> Gate:
     """
     if not settings.RATELIMIT_ENABLED:
         return Gate(network_count=0)
-    network_count = hit(bucket=f"flood-network:{form}", key=network, window=60)
     per_network = settings.CHALLENGE_PER_NETWORK
     flooded = bool(per_network) and network_count > per_network
     if not flooded and settings.CHALLENGE_SITE_PER_MINUTE:
@@ -116,6 +119,11 @@ def check(request: HttpRequest, *, form: str, network: str) -> Gate:
         wait_token=new_wait_token(network=network),
         wait_seconds=settings.CHALLENGE_WAIT_SECONDS,
     )
+
+
+def flood_bucket(form: str) -> str:
+    """The rate-limit bucket counting one network's submissions of *form* per minute."""
+    return f"flood-network:{form}"
 
 
 def cluster_label(network: str) -> str:

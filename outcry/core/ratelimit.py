@@ -75,22 +75,30 @@ def is_limited(*, bucket: str, key: str, limit: int, window: int) -> bool:
 
     Always False when limits are switched off (OUTCRY_RATELIMIT=off, load tests).
     """
-    if not settings.RATELIMIT_ENABLED:
-        return False
-    return hit(bucket=bucket, key=key, window=window) > limit
+    return hits((bucket, key, window))[0] > limit
 
 
 def hit(*, bucket: str, key: str, window: int) -> int:
-    """Count one hit for *key* in *bucket* and return the hits in its current window.
+    """Count one hit for *key* in *bucket* and return the hits in its current window."""
+    return hits((bucket, key, window))[0]
 
-    The window starts at the first hit and lasts *window* seconds; the next hit
-    after it starts a new one. Atomic across processes: two processes counting
-    at once get two different numbers.
+
+def hits(*counters: tuple[str, str, int]) -> list[int]:
+    """Count one hit on each ``(bucket, key, window)`` at once; return their counts in order.
+
+    A window starts at a counter's first hit and lasts *window* seconds; the
+    next hit after it starts a new one. Atomic across processes: two processes
+    counting at once get two different numbers. In the database all counters
+    cost one statement, which is why the signing form counts its limits together
+    (a hit costs ~0.27 ms of CPU on SQLite, most of it the write transaction).
+    All 0 when limits are off. The (bucket, key) pairs must differ.
     """
-    name = f"rl:{bucket}:{key}"
+    if not settings.RATELIMIT_ENABLED:
+        return [0] * len(counters)
+    names = [(f"rl:{bucket}:{key}", window) for bucket, key, window in counters]
     if settings.RATELIMIT_STORE == "cache":
-        return _hit_cache(name, window)
-    return _hit_database(name, window)
+        return [_hit_cache(name, window) for name, window in names]
+    return _hit_database(names)
 
 
 def _hit_cache(name: str, window: int) -> int:
@@ -103,29 +111,36 @@ def _hit_cache(name: str, window: int) -> int:
         return 1
 
 
-# Insert the counter at 1, or add one to it; a counter whose window has passed
+# Insert each counter at 1, or add one to it; a counter whose window has passed
 # starts again at 1. One statement, so concurrent hits never lose a count
-# (PostgreSQL and SQLite ≥ 3.35 both have ON CONFLICT … RETURNING).
+# (PostgreSQL and SQLite >= 3.35 both have ON CONFLICT … RETURNING).
 _UPSERT = (
-    "INSERT INTO {table} (key, count, expires_at) VALUES (%s, 1, %s) "
+    "INSERT INTO {table} (key, count, expires_at) VALUES {rows} "
     "ON CONFLICT (key) DO UPDATE SET "
     "count = CASE WHEN {table}.expires_at > %s THEN {table}.count + 1 ELSE 1 END, "
     "expires_at = CASE WHEN {table}.expires_at > %s THEN {table}.expires_at "
     "ELSE excluded.expires_at END "
-    "RETURNING count"
+    "RETURNING key, count"
 )
 
 
-def _hit_database(name: str, window: int) -> int:
+def _hit_database(names: list[tuple[str, int]]) -> list[int]:
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
-    sql = _UPSERT.format(table=connection.ops.quote_name(RateCounter._meta.db_table))
-    params = [name, adapt(now + timedelta(seconds=window)), adapt(now), adapt(now)]
+    sql = _UPSERT.format(
+        table=connection.ops.quote_name(RateCounter._meta.db_table),
+        rows=", ".join(["(%s, 1, %s)"] * len(names)),
+    )
+    params = []
+    for name, window in names:
+        params += [name, adapt(now + timedelta(seconds=window))]
+    params += [adapt(now), adapt(now)]
     # In a transaction so that on SQLite the write queues on the database's
     # write lock (core/sqlite3) instead of sleeping in SQLite's busy handler.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+        counts = dict(cursor.fetchall())  # RETURNING promises no order
+    return [counts[name] for name, _window in names]
 
 
 def delete_expired_counters() -> int:
