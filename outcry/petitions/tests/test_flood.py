@@ -28,8 +28,9 @@ FLOOD_ATTEMPTS = 5_000
 OTHER_NETWORKS = 60
 LIMIT = 60  # OUTCRY_RATELIMIT_SIGN_PER_NETWORK for the servers
 CLIENT_THREADS = 8
-# The whole run, servers' start-up included, stays under a minute on a busy machine.
-DEADLINE_SECONDS = 50
+# The flood takes 20-40 s on the 2-core machine; the guard leaves room for a machine
+# shared with other jobs (it took 50 s under a load of 16).
+DEADLINE_SECONDS = 100
 FLOODER = "203.0.113.77"
 
 
