@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts bench bench-postgres clean messages
+.PHONY: run dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts vendor-altcha vendor-disposable-domains bench bench-postgres clean messages
 
 UV := $(BIN)/uv
 
@@ -86,7 +86,36 @@ messages: install
 FONTS := noto-sans@0.4.2:NotoSans noto-sans-kr@0.4.3:NotoSansKR noto-sans-sc@0.4.3:NotoSansSC
 
 # `make vendor` runs every vendor-* target.
-vendor: vendor-fonts
+vendor: vendor-fonts vendor-altcha vendor-disposable-domains
+
+# The ALTCHA proof-of-work widget (core/challenge.py), its "external" build: no inline
+# styles or blob workers, so it runs under the site's CSP (default-src 'self'). The
+# SHA worker it needs and its Korean words are separate files.
+ALTCHA_VERSION := 3.2.2
+vendor-altcha:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	dest=outcry/static/vendor/altcha-$(ALTCHA_VERSION); \
+	(cd "$$tmp" && npm pack --silent altcha@$(ALTCHA_VERSION) >/dev/null); \
+	tar -xzf "$$tmp/altcha-$(ALTCHA_VERSION).tgz" -C "$$tmp"; \
+	rm -rf "$$dest"; mkdir -p "$$dest"; \
+	cp "$$tmp/package/dist/external/altcha.min.js" "$$tmp/package/dist/external/altcha.css" \
+		"$$tmp/package/dist/workers/sha.js" "$$tmp/package/dist/i18n/ko.js" \
+		"$$tmp/package/LICENSE.txt" "$$dest/"; \
+	echo "$$dest"
+
+# Disposable email domains (signatures from them are flagged for review): the
+# package's wildcard list, the large services, each matched with its subdomains.
+DISPOSABLE_VERSION := 1.0.62
+vendor-disposable-domains:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	dest=outcry/core/data/disposable-email-domains-$(DISPOSABLE_VERSION); \
+	(cd "$$tmp" && npm pack --silent disposable-email-domains@$(DISPOSABLE_VERSION) >/dev/null); \
+	tar -xzf "$$tmp/disposable-email-domains-$(DISPOSABLE_VERSION).tgz" -C "$$tmp"; \
+	rm -rf outcry/core/data/disposable-email-domains-*; mkdir -p "$$dest"; \
+	python3 -c 'import json, sys; print("\n".join(sorted(json.load(open(sys.argv[1])))))' \
+		"$$tmp/package/wildcard.json" > "$$dest/domains.txt"; \
+	echo "MIT License, https://github.com/ivolo/disposable-email-domains" > "$$dest/LICENSE.txt"; \
+	echo "$$dest"
 
 vendor-fonts:
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \

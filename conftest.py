@@ -136,6 +136,9 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.PAGE_CACHE_SECONDS = 0
+    # Tests sign many times from one client address; the tests of the challenge
+    # (petitions/tests/test_challenge.py) set the flood thresholds they need.
+    settings.CHALLENGE_PER_NETWORK = 1000
     # A fresh cache namespace per test, so rate limits and cached pages never leak
     # between tests (or between xdist workers sharing one Redis).
     caches = {}

@@ -793,7 +793,8 @@ database/Redis and the client used meanwhile: a run taken while it was high is l
 
 def record(result: dict, stamp: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = f"sign-{result['database']}{'-redis' if result['redis'] else ''}-{stamp}.json"
+    limits = "-limits" if result.get("rate_limits") else ""
+    name = f"sign-{result['database']}{'-redis' if result['redis'] else ''}{limits}-{stamp}.json"
     path = RESULTS / name
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     readme = RESULTS / "README.md"
@@ -805,6 +806,7 @@ def record(result: dict, stamp: str) -> Path:
     line = (
         f"| {result['started_at'][:16].replace('T', ' ')} | {result['revision']}"
         f" | {result['database']}{' + redis' if result['redis'] else ''}"
+        f"{' (limits on)' if result.get('rate_limits') else ''}"
         f" | {result['workers']} x {result['threads']}"
         f" | {'on' if result['task_worker'] else 'off'} | {page['per_second']:.0f}"
         f" | {page['latency_ms']['p50']}/{page['latency_ms']['p99']}"
@@ -837,6 +839,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--threads", type=int, default=None, help="threads per worker (default: serve's own)"
     )
     parser.add_argument("--task-worker", action="store_true", help="run one db_worker too")
+    parser.add_argument(
+        "--limits",
+        action="store_true",
+        help="count rate limits as in production (every client is 127.0.0.1, so the "
+        "per-network limit is raised out of reach and the challenge never asked)",
+    )
     parser.add_argument("--warmup-seconds", type=float, default=2.0)
     parser.add_argument("--page-seconds", type=float, default=10.0)
     parser.add_argument("--page-clients", type=int, default=32)
@@ -882,6 +890,13 @@ def run_bench(args: argparse.Namespace) -> int:
         "PORT": str(args.port),
         "OUTCRY_BASE_URL": f"http://127.0.0.1:{args.port}",
     }
+    if args.limits:
+        env |= {
+            "OUTCRY_RATELIMIT": "on",
+            "OUTCRY_RATELIMIT_SIGN_PER_NETWORK": "1000000000",
+            "OUTCRY_CHALLENGE_PER_NETWORK": "0",
+            "OUTCRY_CHALLENGE_SITE_PER_MINUTE": "0",
+        }
     if args.redis:
         env["REDIS_URL"] = args.redis
         env["OUTCRY_CACHE_PREFIX"] = f"bench-{run}"
@@ -939,6 +954,7 @@ def run_bench(args: argparse.Namespace) -> int:
         "threads": int(granian.get("blocking-threads", 0)),
         "granian": granian,
         "task_worker": args.task_worker,
+        "rate_limits": args.limits,
         "page_clients": args.page_clients,
         "clients": args.clients,
         "machine": {

@@ -110,8 +110,8 @@ if REDIS_URL:
         }
     }
 else:
-    # One server, one cache per process: fine for page fragments and counters;
-    # rate limits are then counted per process (docs/operations.md).
+    # One server, one cache per process: fine for page fragments and counters.
+    # Rate limits are not kept here but in the database (RATELIMIT_STORE).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Kept in each process even with Redis: what every request reads and any process
 # rebuilds in milliseconds (the rendered campaign page, the petition a signature
@@ -185,6 +185,28 @@ RATELIMIT_REPORT_PER_NETWORK = env_int("OUTCRY_RATELIMIT_REPORT_PER_NETWORK", de
 RATELIMIT_DATA_PER_NETWORK = env_int("OUTCRY_RATELIMIT_DATA_PER_NETWORK", default=10, minimum=1)
 RATELIMIT_DATA_PER_EMAIL = env_int("OUTCRY_RATELIMIT_DATA_PER_EMAIL", default=3, minimum=1)
 RATELIMIT_WINDOW_SECONDS = env_int("OUTCRY_RATELIMIT_WINDOW", default=600, minimum=1)
+# Where limits are counted so that every web process sees one count: Redis (the
+# default cache) when REDIS_URL is set, else the database (core.RateCounter).
+RATELIMIT_STORE = env_str("OUTCRY_RATELIMIT_STORE", "cache" if REDIS_URL else "database")
+if RATELIMIT_STORE not in {"cache", "database"} or (RATELIMIT_STORE == "cache" and not REDIS_URL):
+    raise ImproperlyConfigured(
+        "OUTCRY_RATELIMIT_STORE must be database, or cache where REDIS_URL is set "
+        f"(a cache in each process would count each process apart); got {RATELIMIT_STORE!r}."
+    )
+# The proof-of-work challenge (core/challenge.py) a form asks for while it is flooded:
+# more than CHALLENGE_PER_NETWORK submissions from one network in a minute (that
+# network only), or more than CHALLENGE_SITE_PER_MINUTE from the whole site in a
+# minute (everyone). Without JavaScript, waiting CHALLENGE_WAIT_SECONDS and sending
+# the form again passes instead. Off with OUTCRY_RATELIMIT=off.
+CHALLENGE_PER_NETWORK = env_int("OUTCRY_CHALLENGE_PER_NETWORK", default=10, minimum=0)
+CHALLENGE_SITE_PER_MINUTE = env_int("OUTCRY_CHALLENGE_SITE_PER_MINUTE", default=600, minimum=0)
+CHALLENGE_WAIT_SECONDS = env_int("OUTCRY_CHALLENGE_WAIT_SECONDS", default=10, minimum=1)
+# How hard the puzzle is: the browser tries up to this many numbers (half on average).
+CHALLENGE_MAX_NUMBER = env_int("OUTCRY_CHALLENGE_MAX_NUMBER", default=100_000, minimum=1000)
+# How long a challenge (or a wait) may be used for, once.
+CHALLENGE_MAX_AGE_SECONDS = env_int("OUTCRY_CHALLENGE_MAX_AGE", default=600, minimum=60)
+# Signatures from one network beyond this many per minute are flagged for review.
+SUSPICIOUS_CLUSTER_SIZE = env_int("OUTCRY_SUSPICIOUS_CLUSTER", default=10, minimum=1)
 # How many reverse proxies of yours stand in front of outcry. Each appends the address
 # it saw to X-Forwarded-For, so the client is the Nth entry from the right. 0: trust
 # no header and use the connection's address.
@@ -204,6 +226,7 @@ PERIODIC_JOBS = [
         env_int("OUTCRY_RECOUNT_SECONDS", default=600, minimum=1),
     ),
     ("outcry.supporters.services.anonymise_inactive_supporters", 600),
+    ("outcry.core.ratelimit.delete_expired_counters", 300),
 ]
 # A confirmation email (its task, or its ledger row) being sent for longer than this was
 # interrupted by a dead worker, and is queued again. Keep it well above the time one send

@@ -19,7 +19,8 @@ class CoreConfig(AppConfig):
         ModelAdmin.get_changelist = get_changelist
         if not settings.RATELIMIT_ENABLED:
             print(
-                "WARNING: OUTCRY_RATELIMIT=off — signing is not rate limited. "
+                "WARNING: OUTCRY_RATELIMIT=off — signing is not rate limited and the "
+                "proof-of-work challenge is off. "
                 "Use this for load tests only.",
                 file=sys.stderr,
             )

@@ -146,3 +146,25 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("The audit log is append-only.")
+
+
+class RateCounter(models.Model):
+    """One rate-limit counter, shared by every web process through the database.
+
+    Used where no Redis is configured (core/ratelimit.py): the default cache then
+    lives in each process, and a limit counted there lets N processes take N
+    times the limit. ``key`` holds the bucket and a keyed hash, never an address.
+    A row whose ``expires_at`` has passed starts again from one on its next hit,
+    and ``delete_expired_counters`` removes the rest.
+    """
+
+    key = models.CharField(_("key"), max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -13,7 +13,7 @@ texts) and export the signers who consented to the partner
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.admin import LeadChangesMixin
@@ -30,7 +30,7 @@ from outcry.campaigns.models import Campaign
 from outcry.core.audit import record_event
 from outcry.core.countries import country_name
 from outcry.core.spreadsheet import streaming_csv_response
-from outcry.petitions import exports
+from outcry.petitions import exports, services
 from outcry.petitions.models import Petition, PetitionText, Signature
 
 
@@ -198,13 +198,20 @@ class SignatureAdmin(admin.ModelAdmin):
         "created_at",
         "confirmed_at",
         "public_name",
+        "flag",
+        "flag_detail",
+        "removed_at",
     ]
     list_filter = [
         ("petition", admin.RelatedOnlyFieldListFilter),
         ("confirmed_at", admin.EmptyFieldListFilter),
         "public_name",
+        "flag",
+        ("removed_at", admin.EmptyFieldListFilter),
     ]
-    search_fields = ["supporter__email", "name"]
+    # flag_detail: a cluster's network label or a disposable domain, to review them together.
+    search_fields = ["supporter__email", "name", "=flag_detail"]
+    actions = ["remove_as_spam"]
     fields = [
         "petition",
         "signer_name",
@@ -215,6 +222,9 @@ class SignatureAdmin(admin.ModelAdmin):
         "language",
         "created_at",
         "confirmed_at",
+        "flag",
+        "flag_detail",
+        "removed_at",
     ]
     # Only the public name is editable, and only towards hiding (PublicNameForm),
     # so an organiser can take an abusive or mistaken name off the public list
@@ -249,6 +259,40 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # signatures come only from the signing form
+
+    @admin.action(description=_("Remove selected signatures as spam"), permissions=["change"])
+    def remove_as_spam(self, request: HttpRequest, queryset) -> None:
+        """Take the chosen signatures out of the count (audited); only on petitions one leads."""
+        led = queryset
+        if not request.user.is_superuser:
+            led = queryset.filter(
+                petition__campaign__lead_organisation__in=request.user.organisations.all()
+            )
+        skipped = queryset.count() - led.count()
+        removed = services.remove_as_spam(signatures=led, actor=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d signature removed as spam; it no longer counts.",
+                "%(count)d signatures removed as spam; they no longer count.",
+                removed,
+            )
+            % {"count": removed},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d signature was left alone: only its petition's lead "
+                    "organisation may remove it.",
+                    "%(count)d signatures were left alone: only their petition's lead "
+                    "organisation may remove them.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
 
     @admin.display(description=_("name"), ordering="name")
     def signer_name(self, obj: Signature) -> str:

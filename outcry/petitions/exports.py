@@ -103,7 +103,10 @@ def export_signatures(*, petition: Petition, user) -> Iterator[str]:
     campaign = petition.campaign
     if not Campaign.objects.for_user(user).filter(pk=campaign.pk).exists():
         raise PermissionDenied
-    signatures = visible_signatures(user, Signature.objects.filter(petition=petition))
+    # Signatures removed as spam are not part of the petition any more.
+    signatures = visible_signatures(
+        user, Signature.objects.filter(petition=petition, removed_at__isnull=True)
+    )
     if user.is_superuser:
         organisation, acting_for = None, ["*"]
     else:

@@ -89,6 +89,10 @@ class SignatureQuerySet(models.QuerySet):
     def confirmed(self) -> "SignatureQuerySet":
         return self.filter(confirmed_at__isnull=False)
 
+    def counted(self) -> "SignatureQuerySet":
+        """The signatures in the public count: confirmed and not removed as spam."""
+        return self.confirmed().filter(removed_at__isnull=True)
+
     def listed(self) -> "SignatureQuerySet":
         """Signatures for the public list: counted, their address confirmed, a name chosen.
 
@@ -97,7 +101,7 @@ class SignatureQuerySet(models.QuerySet):
         name or comment next to a signature its owner has not confirmed.
         """
         return (
-            self.confirmed()
+            self.counted()
             .filter(email_confirmed_at__isnull=False)
             .exclude(public_name=Signature.PublicName.HIDDEN)
         )
@@ -109,6 +113,13 @@ def new_token() -> str:
 
 class Signature(models.Model):
     """One supporter's signature on one petition; the database allows only one."""
+
+    class Flag(models.TextChoices):
+        """Why a signature looks suspicious; organisers review flagged ones in the admin."""
+
+        NONE = "", _("not flagged")
+        DISPOSABLE = "disposable", _("disposable email address")
+        CLUSTER = "cluster", _("one of many from one network")
 
     class PublicName(models.TextChoices):
         HIDDEN = "hidden", _("Do not show my name")
@@ -145,6 +156,21 @@ class Signature(models.Model):
     # When the signer followed the emailed link: only then may the public list
     # show this signature, whatever the petition's counting rule.
     email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
+    flag = models.CharField(
+        _("flag"), max_length=20, choices=Flag.choices, default=Flag.NONE, blank=True
+    )
+    flag_detail = models.CharField(
+        _("flag detail"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The email domain, or a short label of the network (the same label for "
+            "signatures from one network on one day; never its address)."
+        ),
+    )
+    # Set by "remove as spam" in the admin: the row stays (and the person can still
+    # be told they signed), but it is no longer counted or listed.
+    removed_at = models.DateTimeField(_("removed as spam"), null=True, blank=True)
 
     objects = SignatureQuerySet.as_manager()
 

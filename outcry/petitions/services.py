@@ -8,13 +8,15 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from outcry.campaigns.models import Organisation
 from outcry.core import rows
+from outcry.core.audit import record_event
+from outcry.core.disposable import is_disposable
 from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction, requeue_abandoned, uses_database_queue
@@ -60,6 +62,7 @@ def sign(
     comment: str = "",
     public_name: str = Signature.PublicName.HIDDEN,
     consents: list[tuple[Organisation, str]] = (),
+    cluster: str = "",
 ) -> tuple[Signature, bool]:
     """Sign *petition* for the person behind *email*; return the signature and whether it is new.
 
@@ -78,11 +81,17 @@ def sign(
       typed now is kept; the "you had already signed" email is queued for this
       hour (see send_confirmation_email), with the link again if it is needed.
 
+    A new signature from a disposable email domain, or one the caller saw arrive
+    among many from one network (*cluster*: a short label naming that network
+    for the reviewer, never its address), is flagged for organisers to review;
+    it still counts until they remove it (remove_as_spam).
+
     Raises PetitionClosed. Safe under concurrent submissions of one address:
     the database keeps one row.
     """
     if not petition.accepts_signatures:
         raise PetitionClosed("closed")
+    flag, flag_detail = _suspicion(email=email, cluster=cluster)
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -108,6 +117,8 @@ def sign(
                     public_name=public_name,
                     language=language,
                     confirmed_at=timezone.now() if confirmed else None,
+                    flag=flag,
+                    flag_detail=flag_detail,
                 )
                 rows.insert(signature)
                 # Consent always waits for the confirmation link, even where the
@@ -155,6 +166,61 @@ def queue_signed_again_email(*, signature: Signature) -> None:
 def current_round() -> int:
     """The hour number the "signed again" email is keyed by (never 0, the first email's)."""
     return int(timezone.now().timestamp() // 3600)
+
+
+def _suspicion(*, email: str, cluster: str) -> tuple[str, str]:
+    """The flag of a new signature and its detail for the reviewer ("", "" if none)."""
+    if cluster:
+        return Signature.Flag.CLUSTER, cluster
+    if is_disposable(email):
+        return Signature.Flag.DISPOSABLE, email.rpartition("@")[2][:100]
+    return Signature.Flag.NONE, ""
+
+
+def remove_as_spam(*, signatures: QuerySet, actor) -> int:
+    """Take *signatures* out of the public count, list and delivery; return how many.
+
+    One transaction: each signature is marked removed, each petition's counter
+    loses the confirmed ones, and the audit log records who removed how many from
+    which petition. Signatures removed before are left as they are (idempotent).
+    """
+    with transaction.atomic():
+        chosen = list(
+            Signature.objects.filter(pk__in=signatures.values("pk"), removed_at__isnull=True)
+            .select_for_update()
+            .values_list("pk", "petition_id", "confirmed_at")
+        )
+        if not chosen:
+            return 0
+        Signature.objects.filter(pk__in=[pk for pk, _p, _c in chosen]).update(
+            removed_at=timezone.now()
+        )
+        by_petition: dict[int, list[int]] = {}
+        counted: dict[int, int] = {}
+        for pk, petition_id, confirmed_at in chosen:
+            by_petition.setdefault(petition_id, []).append(pk)
+            if confirmed_at is not None:
+                counted[petition_id] = counted.get(petition_id, 0) + 1
+        petitions = Petition.objects.select_related("campaign__lead_organisation").in_bulk(
+            list(by_petition)
+        )
+        for petition_id, removed in by_petition.items():
+            if counted.get(petition_id):
+                _ensure_shards(petition_id)
+                CounterShard.objects.filter(petition_id=petition_id, shard=0).update(
+                    count=F("count") - counted[petition_id]
+                )
+            petition = petitions[petition_id]
+            record_event(
+                actor=actor,
+                action="remove-signatures-as-spam",
+                object_repr=str(petition),
+                organisation=petition.campaign.lead_organisation,
+                details={"petition": petition.slug, "count": len(removed), "signatures": removed},
+            )
+    for petition_id in by_petition:
+        cache.delete(f"petition-count:{petition_id}")
+    return len(chosen)
 
 
 def confirmation_code(signature: Signature) -> str:
@@ -209,7 +275,7 @@ def confirm_signature(*, code: str) -> tuple[Signature, bool]:
         supporters.confirm_consents(
             supporter_id=signature.supporter_id, source=source_for(signature)
         )
-        if counts_now:
+        if counts_now and signature.removed_at is None:  # one removed as spam never counts
             _bump_counter(signature.petition_id)
     return signature, counts_now
 
@@ -261,7 +327,7 @@ def recount_signatures(*, petition: Petition) -> tuple[int, int]:
         _ensure_shards(petition.pk)
         shards = list(CounterShard.objects.select_for_update().filter(petition=petition))
         before = sum(shard.count for shard in shards)
-        after = Signature.objects.filter(petition=petition).confirmed().count()
+        after = Signature.objects.filter(petition=petition).counted().count()
         CounterShard.objects.filter(petition=petition).update(count=0)
         CounterShard.objects.filter(petition=petition, shard=0).update(count=after)
     cache.delete(f"petition-count:{petition.pk}")

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from outcry.campaigns.views import render_campaign_page
+from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
-from outcry.core.ratelimit import email_key, is_limited, network_key
+from outcry.core.ratelimit import email_key, hits, network_key
 from outcry.petitions import services
 from outcry.petitions.forms import SignForm
 from outcry.petitions.models import Petition
@@ -113,26 +114,34 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     data = form.cleaned_data
     email = normalise_email(data["email"])
     window = settings.RATELIMIT_WINDOW_SECONDS
-    if is_limited(
-        bucket="sign-network",
-        key=network_key(request),
-        limit=settings.RATELIMIT_SIGN_PER_NETWORK,
-        window=window,
-    ):
-        return again(
-            _(
+    network = network_key(request)
+    # The limits and the flood count together: one statement where they are kept
+    # in the database (each costs a write transaction on the busiest POST).
+    network_count, email_count, recent_count = hits(
+        ("sign-network", network, window),
+        ("sign-email", email_key(email), window),
+        (challenge.flood_bucket("sign"), network, 60),
+    )
+    if network_count > settings.RATELIMIT_SIGN_PER_NETWORK:
+        # A short page, not the campaign page with the form again: a network over
+        # the limit is mostly a flood, and rendering the whole form (its country
+        # list above all) for each of its requests costs many times this page.
+        # (The browser's Back button still has what the person typed.)
+        context = {
+            "message": _(
                 "Too many signatures have come from here in a short time. "
                 "Please wait a few minutes and try again."
             ),
-            status=429,
-        )
+            "campaign_path": reverse("campaigns:detail", args=[campaign.slug]),
+            "petition_slug": petition.slug,
+        }
+        return render(request, "petitions/sign_limited.html", context, status=429)
+    gate = challenge.check(request, form="sign", network=network, network_count=recent_count)
+    if not gate.passed:
+        form.challenge = gate  # the page shows the puzzle and the wait (_challenge.html)
+        return again(gate.message, status=429)
     answer = redirect(thanks_path(petition.slug, get_language()))
-    if is_limited(
-        bucket="sign-email",
-        key=email_key(email),
-        limit=settings.RATELIMIT_SIGN_PER_EMAIL,
-        window=window,
-    ):
+    if email_count > settings.RATELIMIT_SIGN_PER_EMAIL:
         # The same answer as a signature taken, and nothing sent: a message
         # about this address would tell whoever typed it that it had signed.
         return answer
@@ -147,6 +156,9 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             public_name=data["public_name"],
             language=get_language(),
             consents=form.chosen_consents(),
+            cluster=challenge.cluster_label(network)
+            if gate.network_count > settings.SUSPICIOUS_CLUSTER_SIZE
+            else "",
         )
     except services.PetitionClosed:
         return again(_("This petition is no longer taking signatures."), status=409)

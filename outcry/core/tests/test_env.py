@@ -31,6 +31,9 @@ MALFORMED = [
     ("DATABASE_URL", "outcry.sqlite3", "not a database URL we understand"),
     ("OUTCRY_BASE_URL", "example.org", "must be an absolute http(s) URL"),
     ("SECRET_KEY_FILE", "/nonexistent/outcry-secret", "points at"),
+    # Without Redis the cache is per process: limits counted there would not hold.
+    ("OUTCRY_RATELIMIT_STORE", "cache", "where REDIS_URL is set"),
+    ("OUTCRY_RATELIMIT_STORE", "memory", "must be database"),
 ]
 
 
@@ -107,6 +110,8 @@ def test_with_nothing_set_the_settings_load_with_safe_defaults(monkeypatch, tmp_
     loaded = load_settings(monkeypatch, tmp_path)
     assert loaded["DEBUG"] is False
     assert loaded["RATELIMIT_ENABLED"] is True
+    assert loaded["RATELIMIT_STORE"] == "database"
+    assert ("outcry.core.ratelimit.delete_expired_counters", 300) in loaded["PERIODIC_JOBS"]
     assert loaded["DATABASES"]["default"]["ENGINE"] == "outcry.core.sqlite3"
 
 

@@ -155,11 +155,11 @@ def test_direction_overrides_are_taken_out_of_a_name(client, petition):
 
 def test_direction_overrides_and_isolates_are_taken_out_of_a_comment(client, db):
     petition = make_petition()
-    comment = "Free them \u202ekcab meht dnes\u202c now\n\u2067حرروهم\u2069 \u200fok"
+    comment = "Free them \u202ekcab meht dnes\u202c now\n\u2067حرروهم\u2069 \u200fok"  # noqa: RUF001
     post_signature(client, petition, comment=comment, public_name="first")
     confirm_all_pending(petition)
     stored = Signature.objects.get().comment
-    assert stored == "Free them kcab meht dnes now\nحرروهم \u200fok"
+    assert stored == "Free them kcab meht dnes now\nحرروهم \u200fok"  # noqa: RUF001
     listed = client.get(reverse("petitions:signers", args=[petition.slug])).content.decode()
     for control in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
         assert control not in listed

@@ -199,7 +199,8 @@ def test_the_raw_ip_is_stored_nowhere_after_signing_confirming_and_being_limited
     assert ADDRESS not in stored
     assert "203.0.113" not in stored
     cached = cache_contents()
-    assert "rl:sign-network:" in cached
+    # The counters are in Redis or in the database, whichever this run uses.
+    assert "rl:sign-network:" in cached + stored
     assert ADDRESS not in cached
 
 
