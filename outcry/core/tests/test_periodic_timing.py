@@ -21,6 +21,7 @@ def test_the_sweeps_run_every_two_ten_and_five_minutes_unless_told_otherwise(mon
         "outcry.letters.confirmation.requeue_stale_confirmations": 120,
         "outcry.letters.confirmation.expire_unconfirmed_letters": 600,
         "outcry.supporters.services.anonymise_inactive_supporters": 600,
+        "outcry.core.ratelimit.delete_expired_counters": 300,
     }
     assert loaded["CONFIRMATION_STALE_SECONDS"] == 900
 
