@@ -1,0 +1,75 @@
+"""What failed sign-ins are counted by, and how many passwords are checked at once.
+
+django-axes counts failures per username and per network and refuses a locked-out
+attempt before any password is hashed (``LoginThrottleBackend`` comes first in
+AUTHENTICATION_BACKENDS). The attempts that do get through are expensive by design
+(PBKDF2 takes a core for a good part of a second), so at most
+LOGIN_CONCURRENT_CHECKS of them run at once on a server; the rest are told to try
+again at once, without waiting, because a waiting request would hold a web worker
+that public pages need.
+"""
+
+import contextlib
+import fcntl
+import ipaddress
+import os
+from collections.abc import Iterator
+
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.http import HttpRequest
+
+from outcry.core.ratelimit import network_key
+
+# RFC 6666's discard-only prefix: nothing real has an address in it.
+_DISCARD_PREFIX = 0x0100 << 112
+
+
+def axes_network(request: HttpRequest) -> str:
+    """The "IP address" django-axes records: a keyed hash of the client's network.
+
+    Never the client's address (DESIGN: no raw IP at rest). axes keeps it in an
+    IP-address column (``inet`` on PostgreSQL), so the 64-bit hash is written as an
+    IPv6 address in the discard-only prefix 100::/64. It rotates with
+    ``network_key`` at midnight UTC.
+    """
+    return str(ipaddress.IPv6Address(_DISCARD_PREFIX | int(network_key(request)[:16], 16)))
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """axes' lockout check for sign-ins from the web; code that passes no request is let by.
+
+    Only forms in a request can be attacked over the network; ``Client.login`` in
+    tests and management commands authenticate without one.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+@contextlib.contextmanager
+def password_check_slot() -> Iterator[bool]:
+    """Yield True while holding one of the server's password-check slots, False if none is free.
+
+    The slots are lock files in VAR_DIR, so they are shared by every web worker
+    process on the machine (the CPU being saved is the machine's). The lock goes
+    with the process if it dies.
+    """
+    directory = settings.VAR_DIR / "login-slots"
+    directory.mkdir(parents=True, exist_ok=True)
+    for number in range(settings.LOGIN_CONCURRENT_CHECKS):
+        fd = os.open(directory / f"slot-{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        return
+    yield False
