@@ -27,7 +27,13 @@ class SessionTimeoutMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             self.check(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        # The request that signs someone in starts the clock (login() replaced the
+        # session and request.user in the view).
+        if SIGNED_IN_AT not in request.session and request.user.is_authenticated:
+            now = int(time.time())
+            request.session[SIGNED_IN_AT] = request.session[SEEN_AT] = now
+        return response
 
     def check(self, request) -> None:
         session = request.session

@@ -30,8 +30,8 @@ class OrganiserAdminSite(admin.AdminSite):
             return False
         if not hasattr(request, "_outcry_second_factor_ok"):
             user = request.user
-            request._outcry_second_factor_ok = (
-                user.is_verified() or not services.has_second_factor(user)
+            request._outcry_second_factor_ok = user.is_verified() or not services.has_second_factor(
+                user
             )
         return request._outcry_second_factor_ok
 

@@ -67,4 +67,3 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
         "message": message,
     }
     return render(request, "accounts/locked_out.html", context, status=429)
-
