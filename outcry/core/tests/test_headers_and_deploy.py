@@ -1,4 +1,4 @@
-"""Headers on every response, and `check --deploy` clean under the documented production settings."""
+"""Headers on every response; `check --deploy` clean under the documented production settings."""
 
 import os
 import subprocess
