@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import ipaddress
 import os
+import time
 from collections.abc import Iterator
 
 from axes.backends import AxesStandaloneBackend
@@ -49,13 +50,21 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+# After a check, its slot rests as long as the check took (at most this long), so a
+# flood keeps a slot busy half the time at most. Sign-ins queued behind a check in
+# the same web worker are then refused at once instead of hashing one after
+# another, and the pages queued behind them wait for one check, not for several.
+MAX_REST_SECONDS = 5.0
+
+
 @contextlib.contextmanager
 def password_check_slot() -> Iterator[bool]:
     """Yield True while holding one of the server's password-check slots, False if none is free.
 
     The slots are lock files in VAR_DIR, so they are shared by every web worker
     process on the machine (the CPU being saved is the machine's). The lock goes
-    with the process if it dies.
+    with the process if it dies. Each file holds the time its slot is free again,
+    on the monotonic clock (the same for every process on Linux).
     """
     directory = settings.VAR_DIR / "login-slots"
     directory.mkdir(parents=True, exist_ok=True)
@@ -67,9 +76,24 @@ def password_check_slot() -> Iterator[bool]:
             os.close(fd)
             continue
         try:
-            yield True
+            if time.monotonic() < _rests_until(fd):
+                continue
+            started = time.monotonic()
+            try:
+                yield True
+            finally:
+                rest = min(time.monotonic() - started, MAX_REST_SECONDS)
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, repr(time.monotonic() + rest).encode(), 0)
+            return
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
-        return
     yield False
+
+
+def _rests_until(fd: int) -> float:
+    try:
+        return float(os.pread(fd, 64, 0) or b"0")
+    except ValueError:
+        return 0.0

@@ -1,9 +1,11 @@
 """Signing in to the admin through its login form: lockouts, the busy guard, session timeouts."""
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -114,6 +116,16 @@ def test_a_lockout_ends_after_fifteen_minutes(organiser, time_machine):
     assert log_in(from_address("198.51.100.7")).status_code == 429
     time_machine.move_to(datetime(2026, 3, 1, 9, 16, tzinfo=UTC), tick=False)
     client = from_address("198.51.100.7")
+    assert log_in(client).status_code == 302
+    assert is_signed_in(client)
+
+
+def test_an_operator_unlocks_someone_with_axes_reset_username(organiser):
+    for i in range(5):
+        log_in(from_address(f"198.51.100.{i}"), password="wrong password")
+    assert log_in(from_address("198.51.100.20")).status_code == 429
+    call_command("axes_reset_username", "min", stdout=StringIO())
+    client = from_address("198.51.100.20")
     assert log_in(client).status_code == 302
     assert is_signed_in(client)
 
