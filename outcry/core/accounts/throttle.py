@@ -50,10 +50,12 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-# After a check, its slot rests as long as the check took (at most this long), so a
-# flood keeps a slot busy half the time at most. Sign-ins queued behind a check in
-# the same web worker are then refused at once instead of hashing one after
-# another, and the pages queued behind them wait for one check, not for several.
+# After a slow check (a real password hash; not a lockout refused before hashing),
+# its slot rests as long as the check took, at most MAX_REST_SECONDS, so a flood
+# keeps a slot busy half the time at most. Sign-ins queued behind a check in the
+# same web worker are then refused at once instead of hashing one after another,
+# and the pages queued behind them wait for one check, not for several.
+SLOW_CHECK_SECONDS = 0.2
 MAX_REST_SECONDS = 5.0
 
 
@@ -82,7 +84,10 @@ def password_check_slot() -> Iterator[bool]:
             try:
                 yield True
             finally:
-                rest = min(time.monotonic() - started, MAX_REST_SECONDS)
+                took = time.monotonic() - started
+                rest = min(took, MAX_REST_SECONDS) if took >= SLOW_CHECK_SECONDS else 0.0
+                if not settings.LOGIN_SLOT_RESTS:
+                    rest = 0.0
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, repr(time.monotonic() + rest).encode(), 0)
             return

@@ -1,5 +1,6 @@
 """Signing in to the admin through its login form: lockouts, the busy guard, session timeouts."""
 
+import time
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -26,7 +27,7 @@ class CountingHasher(MD5PasswordHasher):
     checks = 0
 
     def verify(self, password, encoded):
-        type(self).checks += 1
+        CountingHasher.checks += 1
         return super().verify(password, encoded)
 
 
@@ -152,6 +153,35 @@ def test_no_free_password_check_slot_refuses_without_hashing_or_counting(organis
     assert CountingHasher.checks == 0
     assert not is_signed_in(client)
     # Nothing was counted: the right password works once the slot is free.
+    assert log_in(client).status_code == 302
+
+
+class SlowHasher(CountingHasher):
+    """A hasher that takes a second, like a real one on a busy machine."""
+
+    algorithm = "slow_md5"
+
+    def verify(self, password, encoded):
+        time.sleep(1)
+        return super().verify(password, encoded)
+
+
+def test_after_a_slow_check_the_slot_rests_as_long_so_checks_cannot_run_back_to_back(
+    organiser, settings
+):
+    settings.LOGIN_CONCURRENT_CHECKS = 1
+    settings.LOGIN_SLOT_RESTS = True
+    settings.PASSWORD_HASHERS = [f"{__name__}.SlowHasher", f"{__name__}.CountingHasher"]
+    organiser.set_password(PASSWORD)
+    organiser.save()
+    CountingHasher.checks = 0
+    assert log_in(from_address("198.51.100.13"), password="wrong password").status_code == 200
+    assert CountingHasher.checks == 1
+    client = from_address("198.51.100.14")
+    answer = log_in(client)
+    assert "Too many people are signing in right now" in answer.content.decode()
+    assert CountingHasher.checks == 1
+    time.sleep(1.1)  # the monotonic clock, which time-machine does not move
     assert log_in(client).status_code == 302
 
 
