@@ -78,7 +78,9 @@ def password_check_slot() -> Iterator[bool]:
             os.close(fd)
             continue
         try:
-            if time.monotonic() < _rests_until(fd):
+            now = time.monotonic()
+            # Further off than any rest: written before the machine restarted.
+            if now < _rests_until(fd) <= now + MAX_REST_SECONDS:
                 continue
             started = time.monotonic()
             try:
