@@ -1,5 +1,7 @@
 """Settings for outcry, read from environment variables (see docs/configuration.md)."""
 
+import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -43,13 +45,54 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 if SECURE:
+    # Behind https everything is https: the proxy says which requests came in over
+    # it, plain http is redirected (except the health check a local load balancer
+    # may make), and browsers are told to use https only for a year.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env_int("OUTCRY_HSTS_SECONDS", default=0, minimum=0)
+    SECURE_SSL_REDIRECT = env_bool("OUTCRY_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("OUTCRY_HSTS_SECONDS", default=365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("OUTCRY_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("OUTCRY_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Asking to be built into browsers' HSTS list is the operator's own decision
+        # (hard to undo), not something check --deploy should nag every install about.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Nothing outcry serves uses these; a page (or something injected into one) asking
+# for them is refused by the browser.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in [
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with outcry's admin site (two-factor sign-in).
+    "outcry.core.accounts.apps.OutcryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +100,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "outcry.core",
     "outcry.campaigns",
     "outcry.supporters",
@@ -65,6 +112,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "outcry.core.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,9 +120,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "outcry.core.accounts.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "outcry.urls"
@@ -141,6 +193,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# Organisers' sign-in (docs/configuration.md, "Organisers' sign-in").
+# Failed sign-ins are counted per username and, separately, per network by
+# django-axes; a locked-out attempt is refused before its password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "outcry.core.accounts.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("OUTCRY_LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("OUTCRY_LOGIN_LOCKOUT_MINUTES", default=15, minimum=1)
+# Password checks allowed to run at once on this machine (each takes a core for a
+# good part of a second); more are refused at once so public pages keep the rest.
+LOGIN_CONCURRENT_CHECKS = env_int(
+    "OUTCRY_LOGIN_CONCURRENT_CHECKS",
+    default=max(1, (os.process_cpu_count() or 1) // 2),
+    minimum=1,
+)
+# A slot rests after a slow check as long as the check took (throttle.py). Tests,
+# whose hasher is cheap and whose machine may be loaded, turn it off (conftest.py).
+LOGIN_SLOT_RESTS = True
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+# The "IP address" axes stores is a keyed hash of the network (DESIGN: no raw IP at rest).
+AXES_CLIENT_IP_CALLABLE = "outcry.core.accounts.throttle.axes_network"
+AXES_LOCKOUT_CALLABLE = "outcry.core.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# A lockout ends LOGIN_LOCKOUT_MINUTES after it began, however often it is knocked on.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # no record of every sign-in with its browser
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token", "ip_address"]
+AXES_ENABLE_ADMIN = True
+# Two-factor sign-in (django-otp): organisers enrol at /admin/two-factor/.
+ADMIN_REQUIRE_2FA = env_bool("OUTCRY_ADMIN_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = "outcry"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Sessions end SESSION_HOURS after signing in, or SESSION_IDLE_MINUTES after the
+# last request, whichever comes first (outcry/core/accounts/sessions.py).
+SESSION_HOURS = env_int("OUTCRY_SESSION_HOURS", default=8, minimum=1)
+SESSION_IDLE_MINUTES = env_int("OUTCRY_SESSION_IDLE_MINUTES", default=30, minimum=1)
+SESSION_COOKIE_AGE = SESSION_HOURS * 3600
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
@@ -322,3 +415,5 @@ PERIODIC_JOBS.append(
 PERIODIC_JOBS.append(("outcry.letters.confirmation.expire_unconfirmed_letters", 600))
 # fontTools reports every table it subsets at INFO while PDFs are made.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}
+# django-axes announces itself at INFO on every start; its lockouts are WARNINGs.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
