@@ -556,9 +556,34 @@ def make_admin_world() -> dict:
                 to_address="owner-only@example.org",
                 purpose="signature-confirmation",
             ),
+            **_sign_in_rows(world["owner_organiser"]),
         }
     )
     return world
+
+
+def _sign_in_rows(user) -> dict:
+    """One row of each sign-in model (lockouts, two-factor devices) about *user*."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    seen = {
+        "username": user.username,
+        "ip_address": "100::1",
+        "user_agent": "test",
+        "http_accept": "text/html",
+        "path_info": "/admin/login/",
+    }
+    return {
+        "axes.accessattempt": AccessAttempt.objects.create(
+            **seen, get_data="", post_data="", failures_since_start=1
+        ),
+        "axes.accessfailurelog": AccessFailureLog.objects.create(**seen),
+        "axes.accesslog": AccessLog.objects.create(**seen),
+        "otp_totp.totpdevice": TOTPDevice.objects.create(user=user, name="phone"),
+        "otp_static.staticdevice": StaticDevice.objects.create(user=user, name="backup"),
+    }
 
 
 # A real SMTP server on loopback ------------------------------------------------------------

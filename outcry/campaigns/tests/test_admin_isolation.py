@@ -52,6 +52,13 @@ RULES = {
     # A letter carries its writer's words: the lead delivers it, partners see counts.
     "letters.letter": (NONE, NONE),
     "letters.delivery": (NONE, NONE),
+    # Sign-in: lockouts and two-factor devices are superusers' alone (an organiser
+    # enrols their own device at /admin/two-factor/, never through these lists).
+    "axes.accessattempt": (NONE, NONE),
+    "axes.accessfailurelog": (NONE, NONE),
+    "axes.accesslog": (NONE, NONE),
+    "otp_totp.totpdevice": (NONE, NONE),
+    "otp_static.staticdevice": (NONE, NONE),
 }
 ROLES = ["other", "partner"]
 
