@@ -121,6 +121,16 @@ def check(request: HttpRequest, *, form: str, network: str, network_count: int) 
     )
 
 
+def count_and_check(request: HttpRequest, *, form: str, network: str) -> Gate:
+    """Count this submission of *form* from *network* and check it (see check()).
+
+    For forms that count nothing else per minute; the signing form counts its
+    limits and this in one statement instead.
+    """
+    count = hit(bucket=flood_bucket(form), key=network, window=60)
+    return check(request, form=form, network=network, network_count=count)
+
+
 def flood_bucket(form: str) -> str:
     """The rate-limit bucket counting one network's submissions of *form* per minute."""
     return f"flood-network:{form}"

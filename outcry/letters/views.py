@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from outcry.campaigns.models import Campaign
+from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
 from outcry.letters import confirmation, services
@@ -275,14 +276,22 @@ def _compose(
 
     # Only a letter the supporter has seen is sent: not the defaults of a form
     # that was never shown, nor one just switched to another language.
+    gate = None
     if valid and goto == "send" and "compose_step" in request.POST and not switched:
-        try:
-            letter = _send(request, action, form, sender, chosen, template, nonce)
-        except services.LetterRefused as refusal:
-            status = 429 if isinstance(refusal, services.TooManyLetters) else 400
-            form.add_error(None, refusal.message)
+        # While the composer is flooded, a letter waits for the proof of work (or
+        # the wait without JavaScript), as signatures do.
+        gate = challenge.count_and_check(request, form="letter", network=network_key(request))
+        if not gate.passed:
+            form.add_error(None, gate.message)
+            status = 429
         else:
-            return redirect("letters:sent", action.slug, letter.nonce)
+            try:
+                letter = _send(request, action, form, sender, chosen, template, nonce)
+            except services.LetterRefused as refusal:
+                status = 429 if isinstance(refusal, services.TooManyLetters) else 400
+                form.add_error(None, refusal.message)
+            else:
+                return redirect("letters:sent", action.slug, letter.nonce)
     elif not valid and "compose_step" in request.POST:
         status = 400
 
@@ -296,6 +305,7 @@ def _compose(
         "languages": [(code, _language_name(code)) for code in templates],
         "nonce": nonce,
         "notice": notice,
+        "challenge": gate if gate is not None and not gate.passed else None,
         **preview,
     }
     return _render(request, action, "letter_form_compose", context, status=status)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import email_key, is_limited, network_key
 from outcry.supporters import services
@@ -39,10 +40,16 @@ def data_request(request: HttpRequest) -> HttpResponse:
     elif form.is_valid():
         email = form.cleaned_data["email"]
         window = settings.RATELIMIT_WINDOW_SECONDS
+        network = network_key(request)
+        gate = challenge.count_and_check(request, form="data", network=network)
         # The same refusal for every address, known or not, so it tells nothing either.
-        if is_limited(
+        if not gate.passed:
+            form.add_error(None, gate.message)
+            form.challenge = gate  # the page shows the puzzle and the wait
+            status = 429
+        elif is_limited(
             bucket="data-network",
-            key=network_key(request),
+            key=network,
             limit=settings.RATELIMIT_DATA_PER_NETWORK,
             window=window,
         ) or is_limited(
