@@ -290,3 +290,19 @@ def test_public_pages_answer_any_query_string_with_a_page(quiet, petition, path,
         }[path]
     response = Client().get(url, query)
     assert response.status_code < 500, response.content[:500]
+
+
+@given(overrides=hostile_overrides(["email"]), language=st.sampled_from(["en", "ko"]))
+def test_the_your_data_form_answers_anything_with_a_page_and_stores_only_clean_text(
+    quiet, db, overrides, language
+):
+    with translation.override(language):
+        url = reverse("supporters:data_request")
+    post_and_check(url, apply({"email": "min@example.org"}, overrides))
+
+
+@given(body=st.binary(max_size=500))
+def test_the_your_data_form_answers_any_bytes_with_a_page(quiet, db, body):
+    with translation.override("en"):
+        url = reverse("supporters:data_request")
+    post_and_check(url, body=body)
