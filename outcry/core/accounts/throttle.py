@@ -80,7 +80,8 @@ def password_check_slot() -> Iterator[bool]:
         try:
             now = time.monotonic()
             # Further off than any rest: written before the machine restarted.
-            if now < _rests_until(fd) <= now + MAX_REST_SECONDS:
+            resting = settings.LOGIN_SLOT_RESTS and now < _rests_until(fd)
+            if resting and _rests_until(fd) <= now + MAX_REST_SECONDS:
                 continue
             started = time.monotonic()
             try:
