@@ -556,7 +556,9 @@ def make_admin_world() -> dict:
                 to_address="owner-only@example.org",
                 purpose="signature-confirmation",
             ),
-            **_sign_in_rows(world["owner_organiser"]),
+            # About an organiser of their own: a two-factor device would make every
+            # password-only session of its user lose the admin.
+            **_sign_in_rows(make_organiser(organisation=owner, username="enrolled-organiser")),
         }
     )
     return world
