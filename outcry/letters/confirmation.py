@@ -153,27 +153,49 @@ def send_confirmation_email(*, letter_id: int, round_: int = 0) -> bool:
     return True
 
 
+def letter_to_confirm(*, code: str) -> Letter:
+    """The letter behind the link *code*, without changing anything.
+
+    For the page that asks the writer to press "Send": opening a link (as a mail
+    scanner does, on its own) never sends a letter. Raises InvalidConfirmation as
+    confirm_letter does.
+    """
+    token, expired = _token_of(code)
+    letter = Letter.objects.filter(confirm_token=token).first()
+    if letter is None:
+        raise InvalidConfirmation(expired=False)
+    if letter.confirmed_at is None:
+        waiting = letter.deliveries.filter(status=Delivery.Status.UNCONFIRMED)
+        if expired or timezone.now() >= expires_at(letter) or not waiting.exists():
+            raise InvalidConfirmation(expired=True)
+    return letter
+
+
+def _token_of(code: str) -> tuple[str, bool]:
+    """The letter token signed in *code* and whether the code is too old (InvalidConfirmation)."""
+    signer = signing.TimestampSigner(salt=CONFIRM_SALT)
+    max_age = settings.LETTER_CONFIRMATION_DAYS * 86400
+    try:
+        return signer.unsign(code, max_age=max_age), False
+    except signing.SignatureExpired:
+        return signer.unsign(code), True
+    except signing.BadSignature:
+        raise InvalidConfirmation(expired=False) from None
+
+
 def confirm_letter(*, code: str) -> tuple[Letter, bool]:
     """Send the letter behind the link *code*; return it and whether this call confirmed it.
 
-    In one transaction: the letter's confirmed_at, its UNCONFIRMED deliveries
-    to QUEUED, and a delivery task for each. Idempotent: a second call (a mail
-    scanner, a double click) returns the letter unchanged. Raises
+    Called when the writer presses "Send" on the page the link opens (a POST), never
+    by opening the link. In one transaction: the letter's confirmed_at, its
+    UNCONFIRMED deliveries to QUEUED, and a delivery task for each. Idempotent: a
+    second call (a double click) returns the letter unchanged. Raises
     InvalidConfirmation for a tampered code, or an expired one whose letter was
     not confirmed in time (its deliveries are then EXPIRED and never sent).
     """
     from outcry.letters.tasks import deliver_letter  # tasks import this module
 
-    signer = signing.TimestampSigner(salt=CONFIRM_SALT)
-    max_age = settings.LETTER_CONFIRMATION_DAYS * 86400
-    try:
-        token = signer.unsign(code, max_age=max_age)
-        expired = False
-    except signing.SignatureExpired:
-        token = signer.unsign(code)
-        expired = True
-    except signing.BadSignature:
-        raise InvalidConfirmation(expired=False) from None
+    token, expired = _token_of(code)
     with transaction.atomic():
         letter = Letter.objects.select_for_update().filter(confirm_token=token).first()
         if letter is None:

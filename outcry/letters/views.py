@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from outcry.campaigns.models import Campaign
 from outcry.core import challenge
@@ -455,12 +455,20 @@ def sent(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return _render(request, letter.action, "letter_sent", _sent_context(letter))
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @private
 def confirm(request: HttpRequest, code: str) -> HttpResponse:
-    """The link in the confirmation email: send the letter. Opening it twice is harmless."""
+    """The link in the confirmation email: a page with a "Send" button (GET), then send (POST).
+
+    Opening the link sends nothing: mail scanners and link previews open links on
+    their own, and a letter must go out in someone's name only when they press
+    the button. Pressing it twice is harmless.
+    """
     try:
-        letter, _confirmed = confirmation.confirm_letter(code=code)
+        if request.method == "POST":
+            letter, _confirmed = confirmation.confirm_letter(code=code)
+        else:
+            letter = confirmation.letter_to_confirm(code=code)
     except confirmation.InvalidConfirmation as problem:
         return render(
             request,
@@ -469,7 +477,10 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
             status=410 if problem.expired else 404,
         )
     letter = _letters().get(pk=letter.pk)
-    context = _sent_context(letter) | {"just_confirmed": True}
+    if request.method == "GET" and letter.confirmed_at is None:
+        context = _sent_context(letter) | {"code": code}
+        return _render(request, letter.action, "letter_confirm", context)
+    context = _sent_context(letter) | {"just_confirmed": request.method == "POST"}
     response = _render(request, letter.action, "letter_sent", context)
     remember_sender(response, letter)
     return response

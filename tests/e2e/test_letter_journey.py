@@ -144,6 +144,8 @@ def test_a_supporter_in_korea_writes_to_the_embassy_in_seoul_by_email_and_fax(
     link = next(word for word in text.split() if "/letters/confirm/" in word)
 
     page.goto(demo.url + urlsplit(link).path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(ko("Send your letter"))
+    page.get_by_role("button", name=ko("Send my letter")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ko("Thank you for writing"))
     with translation.override("ko"):
         sent = str(Delivery.Status.SENT.label)

@@ -472,9 +472,9 @@ def test_the_thank_you_page_lists_every_target_and_channel(client, action, embas
     response = post_letter(
         client, action, targets=[embassy, san_francisco], channels=("email", "fax")
     )
-    # Once the writer has opened the link emailed to them.
+    # Once the writer has opened the link emailed to them and pressed its button.
     code = confirmation.confirmation_code(Letter.objects.get())
-    assert client.get(reverse("letters:confirm", args=[code])).status_code == 200
+    assert client.post(reverse("letters:confirm", args=[code])).status_code == 200
     content = page(client.get(response["Location"]))
     assert content.count('class="delivery delivery-email"') == 2
     assert content.count('class="delivery delivery-fax"') == 2

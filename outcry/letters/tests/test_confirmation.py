@@ -64,8 +64,12 @@ def post(client, action, embassy, django_capture_on_commit_callbacks):
 @pytest.fixture
 def open_link(client, django_capture_on_commit_callbacks):
     def opening(path: str, *, via=None):
+        """Open the link, then press its "Send my letter" button, as the writer does."""
+        page = (via or client).get(path)
+        if page.status_code != 200 or 'name="csrfmiddlewaretoken"' not in page.content.decode():
+            return page  # a dead link, or a letter already sent
         with django_capture_on_commit_callbacks(execute=True):
-            return (via or client).get(path)
+            return (via or client).post(path)
 
     return opening
 
@@ -112,13 +116,20 @@ def test_a_letter_by_email_waits_for_the_writers_link_and_then_goes_out_once(
     letter = Letter.objects.get()
     assert set(letter.deliveries.values_list("status", flat=True)) == {"unconfirmed"}
 
-    # A mail scanner opens the link first, then the writer, twice.
+    # A mail scanner opens the link first: a page with a button, nothing sent.
     path = link_in(message)
-    for _ in range(3):
-        landing = open_link(path)
-        assert landing.status_code == 200
-        assert landing["Cache-Control"] == "private, no-store"
-        assert "Your email address is confirmed and your letter is on its way." in text(landing)
+    scanned = client.get(path)
+    assert scanned["Cache-Control"] == "private, no-store"
+    assert "Send my letter" in text(scanned)
+    assert to(mail_server, EMBASSY_EMAIL) == []
+    # The writer presses the button (twice: harmless); the link then shows what was sent.
+    landing = open_link(path)
+    assert landing.status_code == 200
+    assert landing["Cache-Control"] == "private, no-store"
+    assert "Your email address is confirmed and your letter is on its way." in text(landing)
+    again = client.post(path)
+    assert again.status_code == 200 and "Thank you for writing" in text(again)
+    assert "Thank you for writing" in text(client.get(path))
     [letter_email] = to(mail_server, EMBASSY_EMAIL)
     assert letter_email["Reply-To"].addresses[0].addr_spec == "min@example.org"
     statuses = dict(letter.deliveries.values_list("kind", "status"))
@@ -297,3 +308,15 @@ def test_typing_someone_elses_address_again_and_again_sends_at_most_five_links_a
     assert "We have already emailed this address several links" in text(refused)
     assert len(to(mail_server, "victim@example.org")) == 5
     assert Letter.objects.count() == 5
+
+
+def test_opening_the_link_alone_sends_nothing(client, post, mail_server, embassy):
+    """Mail scanners and link previews open links by themselves: only the button sends."""
+    post(email="someone-else@example.org")
+    link = link_in(mail_server.inbox.messages()[0])
+    for _ in range(3):
+        page = client.get(link)
+        assert page.status_code == 200
+        assert "Send my letter" in text(page)
+    assert Letter.objects.get().confirmed_at is None
+    assert {d.status for d in Delivery.objects.all()} == {Delivery.Status.UNCONFIRMED}
