@@ -28,6 +28,12 @@ NONE, READ = "none", "read"
 RULES = {
     "auth.user": (NONE, NONE),
     "auth.group": (NONE, NONE),
+    # Sign-in records and second-factor devices (secrets): superusers only.
+    "axes.accessattempt": (NONE, NONE),
+    "axes.accessfailurelog": (NONE, NONE),
+    "axes.accesslog": (NONE, NONE),
+    "otp_static.staticdevice": (NONE, NONE),
+    "otp_totp.totpdevice": (NONE, NONE),
     "django_tasks_database.dbtaskresult": (NONE, NONE),
     "core.outgoingemail": (NONE, NONE),
     # Owner Rights' own events (an export); events about shared rows: see below.
