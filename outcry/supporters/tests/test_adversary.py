@@ -9,7 +9,6 @@ from outcry.petitions.models import Signature
 from outcry.supporters.models import Consent, Supporter
 from outcry.supporters.services import erase_supporter
 from outcry.testing import (
-    give_consent,
     make_campaign,
     make_organisation,
     make_petition,
