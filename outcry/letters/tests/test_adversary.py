@@ -26,3 +26,30 @@ def test_the_per_address_limit_does_not_tell_a_stranger_that_someone_wrote(db, s
 
     assert answers("nobody@example.org") == [302, 302, 302]
     assert answers("victim@example.org") == [302, 302, 302]
+
+
+def test_the_shared_directory_is_not_filtered_through_another_organisations_list(db):
+    """?lists=<pk> showed an unrelated organisation which targets a private list holds;
+    ?deliveries__isnull=False which targets anyone had written to."""
+    from outcry.letters.models import Target
+    from outcry.testing import admin_url, logged_in_client, make_admin_world
+
+    world = make_admin_world()
+    make_target(name="Unlisted Embassy", channels={"email": "unlisted@example.org"})
+    owner_list = world["letters.targetlist"]
+    changelist = admin_url(Target, "changelist")
+    root = logged_in_client(world["superuser"]).get(f"{changelist}?lists={owner_list.pk}")
+    assert "Unlisted Embassy" not in root.content.decode()  # the lookup does filter
+
+    for role in ["other", "partner"]:
+        client = logged_in_client(world[f"{role}_organiser"])
+        assert "Unlisted Embassy" in client.get(changelist).content.decode()
+        for query in [
+            f"?lists={owner_list.pk}",
+            f"?lists__id__exact={owner_list.pk}",
+            "?lists__isnull=False",
+            "?deliveries__isnull=False",
+            f"?deliveries={world['letters.delivery'].pk}",
+        ]:
+            response = client.get(changelist + query)
+            assert response.status_code == 400, (role, query, response.status_code)
