@@ -3,6 +3,7 @@
 Found by attacking the merged security work: each test here failed before its fix.
 """
 
+import pytest
 from django.test import Client
 
 from outcry.testing import make_letter_action, make_target, post_letter
@@ -53,3 +54,22 @@ def test_the_shared_directory_is_not_filtered_through_another_organisations_list
         ]:
             response = client.get(changelist + query)
             assert response.status_code == 400, (role, query, response.status_code)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Hole, not fixed: the confirmation link sends on GET, so a mail scanner that "
+    "follows links (Safe Links and the like) sends a stranger's letter in the owner's name.",
+)
+def test_a_mail_scanner_following_the_link_does_not_send_the_letter(db):
+    from outcry.letters import confirmation
+    from outcry.letters.models import Delivery, Letter
+
+    embassy = make_target(name="Embassy in Seoul", channels={"email": "embassy@example.org"})
+    action = make_letter_action(targets=[embassy])
+    stranger = Client(REMOTE_ADDR="198.51.100.20")
+    assert post_letter(stranger, action, email="victim@example.org").status_code == 302
+    letter = Letter.objects.get()
+    scanner = Client(REMOTE_ADDR="203.0.113.9")
+    scanner.get(f"/en/letters/confirm/{confirmation.confirmation_code(letter)}/")
+    assert set(letter.deliveries.values_list("status", flat=True)) == {Delivery.Status.UNCONFIRMED}
