@@ -316,7 +316,7 @@ class Signer(threading.Thread):
                 self.errors[type(error).__name__] += 1
                 time.sleep(0.1)
                 continue
-            if response.status == 302 and "s=pending" in response.getheader("Location", ""):
+            if response.status == 302 and response.getheader("Location", "").endswith("/thanks/"):
                 self.acknowledged.append(email)
             else:
                 self.errors[f"sign {response.status}"] += 1
