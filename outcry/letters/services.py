@@ -563,8 +563,11 @@ def queue_letter(
         limit=settings.RATELIMIT_LETTER_PER_NETWORK,
         window=window,
     ) or is_limited(
+        # Per address *from this network*: counted across networks, a stranger
+        # writing (by mailto, which emails nobody) in someone's name would learn
+        # from where the limit bites whether that person wrote in the window.
         bucket="letter-email",
-        key=email_key(email),
+        key=email_key(f"{network}:{email}"),
         limit=settings.RATELIMIT_LETTER_PER_EMAIL,
         window=window,
     ):

@@ -190,7 +190,7 @@ class PublicNameForm(forms.ModelForm):
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(LeadChangesMixin, admin.ModelAdmin):
     list_display = [
         "signer_name",
         "signer_email",
@@ -231,6 +231,10 @@ class SignatureAdmin(admin.ModelAdmin):
     # of signers but never publish someone who chose to stay hidden.
     readonly_fields = [name for name in fields if name != "public_name"]
     form = PublicNameForm
+
+    def campaign_of(self, obj: Signature) -> Campaign:
+        # A partner reads a signer who consented to it; only the lead hides a name.
+        return obj.petition.campaign
 
     def save_model(self, request, obj: Signature, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -48,11 +48,18 @@ class SupporterForm(forms.Form):
         ("a\\x01b"@example.org), and RFC 2047 encoded words ("=?utf-8?b?…?=@…"),
         which mail readers decode into more addresses in the To header; and
         lower-casing can lengthen an address past the column ("İ" becomes two
-        code points).
+        code points). Nor an address under ".invalid", which no mail reaches: an
+        erasure leaves such a placeholder on the supporter's row, and typing it
+        would sign as the erased person and reopen their withdrawn consents.
         """
         email = normalise_email(self.cleaned_data["email"])
         limit = Supporter._meta.get_field("email").max_length
-        if has_control_characters(email) or ENCODED_WORD_START in email or len(email) > limit:
+        if (
+            has_control_characters(email)
+            or ENCODED_WORD_START in email
+            or len(email) > limit
+            or email.rstrip(".").endswith(".invalid")
+        ):
             raise ValidationError(self.fields["email"].error_messages["invalid"], code="invalid")
         return email
 

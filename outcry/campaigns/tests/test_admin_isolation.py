@@ -28,6 +28,12 @@ NONE, READ = "none", "read"
 RULES = {
     "auth.user": (NONE, NONE),
     "auth.group": (NONE, NONE),
+    # Sign-in records and second-factor devices (secrets): superusers only.
+    "axes.accessattempt": (NONE, NONE),
+    "axes.accessfailurelog": (NONE, NONE),
+    "axes.accesslog": (NONE, NONE),
+    "otp_static.staticdevice": (NONE, NONE),
+    "otp_totp.totpdevice": (NONE, NONE),
     "django_tasks_database.dbtaskresult": (NONE, NONE),
     "core.outgoingemail": (NONE, NONE),
     # Owner Rights' own events (an export); events about shared rows: see below.
@@ -52,13 +58,6 @@ RULES = {
     # A letter carries its writer's words: the lead delivers it, partners see counts.
     "letters.letter": (NONE, NONE),
     "letters.delivery": (NONE, NONE),
-    # Sign-in: lockouts and two-factor devices are superusers' alone (an organiser
-    # enrols their own device at /admin/two-factor/, never through these lists).
-    "axes.accessattempt": (NONE, NONE),
-    "axes.accessfailurelog": (NONE, NONE),
-    "axes.accesslog": (NONE, NONE),
-    "otp_totp.totpdevice": (NONE, NONE),
-    "otp_static.staticdevice": (NONE, NONE),
 }
 ROLES = ["other", "partner"]
 
