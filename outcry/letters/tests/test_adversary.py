@@ -3,7 +3,6 @@
 Found by attacking the merged security work: each test here failed before its fix.
 """
 
-import pytest
 from django.test import Client
 
 from outcry.testing import make_letter_action, make_target, post_letter
