@@ -52,6 +52,18 @@ class LedgerEntry(models.Model):
             status=self.Status.SENT, sent_at=timezone.now(), last_error=""
         )
 
+    def send(self, message) -> None:
+        """Send *message* for this claimed row: mark it sent, or queued again with the error.
+
+        The error is re-raised, so the task's own retry runs.
+        """
+        try:
+            message.send()
+        except Exception as error:
+            self.mark_retry(f"{type(error).__name__}: {error}")
+            raise
+        self.mark_sent()
+
     def mark_retry(self, error: str) -> None:
         type(self).objects.filter(pk=self.pk).update(
             status=self.Status.QUEUED, last_error=error[:2000]

@@ -144,12 +144,7 @@ def send_confirmation_email(*, letter_id: int, round_: int = 0) -> bool:
         to=letter.supporter.email,
         language=language,
     )
-    try:
-        message.send()
-    except Exception as error:
-        entry.mark_retry(f"{type(error).__name__}: {error}")
-        raise
-    entry.mark_sent()
+    entry.send(message)
     return True
 
 

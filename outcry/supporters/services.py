@@ -240,12 +240,7 @@ def send_data_link_email(*, supporter_id: int, round_: int) -> bool:
         to=supporter.email,
         language=supporter.language,
     )
-    try:
-        message.send()
-    except Exception as error:
-        entry.mark_retry(f"{type(error).__name__}: {error}")
-        raise
-    entry.mark_sent()
+    entry.send(message)
     return True
 
 
