@@ -104,6 +104,18 @@ def post_signature(client: Client, petition: Petition, language: str = "en", **f
     return client.post(url, sign_form(**fields))
 
 
+def open_and_confirm(client: Client, path: str):
+    """Follow an emailed petition confirmation link as a person does: open it, press the button.
+
+    Opening it alone confirms nothing (a mail scanner does that much); the
+    answer to the button is returned.
+    """
+    page = client.get(path)
+    if f'<form method="post" action="{path}">' not in page.content.decode():
+        raise AssertionError(f"no confirm button at {path} (status {page.status_code})")
+    return client.post(path)
+
+
 def confirm_all_pending(petition: Petition) -> int:
     from outcry.petitions.services import confirm_signature, confirmation_code
 

@@ -15,8 +15,6 @@ letters.js only makes the preview and the character count follow the ticks and
 edits as they happen; the server decides everything.
 """
 
-from collections.abc import Callable
-from functools import wraps
 from urllib.parse import quote
 
 import phonenumbers
@@ -33,6 +31,7 @@ from outcry.campaigns.models import Campaign
 from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
+from outcry.core.views import private
 from outcry.letters import confirmation, services
 from outcry.letters import delivery as delivering
 from outcry.letters.forms import (
@@ -53,22 +52,6 @@ MAILTO_SAFE_CHARS = 1800
 # keyed hash of the address (confirmation.sender_proof), never the address itself.
 SENDER_COOKIE = "outcry_letter_sender"
 SENDER_COOKIE_SALT = "outcry.letters.sender-cookie"
-
-
-def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark every response of *view* ``Cache-Control: private, no-store``.
-
-    These pages show a supporter's own name, city and letter: no shared cache
-    (a proxy, a CDN) and no browser history on a shared computer may keep them.
-    """
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-    return wrapped
 
 
 def sender_proof(request: HttpRequest) -> str:

@@ -233,12 +233,10 @@ def confirmation_url(signature: Signature) -> str:
     return f"{settings.BASE_URL}{path}"
 
 
-def confirm_signature(*, code: str) -> tuple[Signature, bool]:
-    """Confirm the signature behind the link *code*; return it and whether this call counted it.
+def signature_to_confirm(*, code: str) -> Signature:
+    """The signature behind the link *code*, without confirming it (the page with the button).
 
-    Idempotent: a mail scanner opening the link first, a second click or a
-    retry all leave one confirmed signature, counted once. Raises
-    InvalidConfirmation when the code is tampered with or older than the
+    Raises InvalidConfirmation when the code is tampered with or older than the
     configured number of days (an already-confirmed signature is still found).
     """
     signer = signing.TimestampSigner(salt=CONFIRM_SALT)
@@ -248,10 +246,28 @@ def confirm_signature(*, code: str) -> tuple[Signature, bool]:
         token = signer.unsign(code)
         signature = Signature.objects.filter(token=token).first()
         if signature is not None and signature.is_email_confirmed:
-            return signature, False
+            return signature
         raise InvalidConfirmation(expired=True) from None
     except signing.BadSignature:
         raise InvalidConfirmation(expired=False) from None
+    signature = Signature.objects.filter(token=token).first()
+    if signature is None:
+        raise InvalidConfirmation(expired=False)
+    return signature
+
+
+def confirm_signature(*, code: str) -> tuple[Signature, bool]:
+    """Confirm the signature behind the link *code*; return it and whether this call counted it.
+
+    Called when the supporter presses the button on the link's page, never on
+    opening the link: mail scanners open links on their own. Idempotent: a
+    second press or a retry leaves one confirmed signature, counted once.
+    Raises InvalidConfirmation as signature_to_confirm does.
+    """
+    found = signature_to_confirm(code=code)
+    if found.is_email_confirmed and found.confirmed_at is not None:
+        return found, False
+    token = found.token
     with transaction.atomic():
         # Lock only the signature row (no join): a join would also lock the
         # petition row on PostgreSQL and make every confirmation queue on it.

@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from outcry.campaigns.views import render_campaign_page
 from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import email_key, hits, network_key
+from outcry.core.views import private
 from outcry.petitions import services
 from outcry.petitions.forms import SignForm
 from outcry.petitions.models import Petition
@@ -213,11 +214,20 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "petitions/thanks.html", context)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
+@private
 def confirm(request: HttpRequest, code: str) -> HttpResponse:
-    """Confirm a signature from the emailed link. Opening it twice is harmless."""
+    """The emailed link: a page with a "Confirm" button (GET), then confirm (POST).
+
+    Opening the link confirms nothing: mail scanners and link previews open
+    links on their own, and someone who typed a stranger's address must not see
+    that stranger's inbox confirm the signature for them. Pressing twice is harmless.
+    """
     try:
-        signature, _counted = services.confirm_signature(code=code)
+        if request.method == "POST":
+            signature, _counted = services.confirm_signature(code=code)
+        else:
+            signature = services.signature_to_confirm(code=code)
     except services.InvalidConfirmation as problem:
         return render(
             request,
@@ -225,6 +235,10 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
             {"expired": problem.expired},
             status=410 if problem.expired else 404,
         )
+    if request.method == "GET" and not signature.is_email_confirmed:
+        petition = signature.petition
+        context = {"petition_text": petition.text_for(get_language()), "code": code}
+        return render(request, "petitions/confirm.html", context)
     context = _share_context(signature.petition) | {"state": "confirmed"}
     return render(request, "petitions/thanks.html", context)
 

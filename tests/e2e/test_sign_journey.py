@@ -78,6 +78,8 @@ def test_korean_supporter_signs_confirms_by_email_and_is_counted(demo, page):
 
     page.goto(demo.url + confirmation_path())
     expect(page.locator("html")).to_have_attribute("lang", "ko")
+    expect(page.get_by_role("heading", level=1)).to_have_text(ko("Confirm your signature"))
+    page.get_by_role("button", name=ko("Confirm my signature")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ko("Your signature is confirmed"))
 
     page.get_by_role("link", name=ko("Back to the campaign")).click()
@@ -98,6 +100,7 @@ def test_signing_works_with_javascript_turned_off(demo, page_without_javascript)
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for signing")
     expect(page.get_by_role("button", name="Copy link")).to_be_hidden()  # no script ran
     page.goto(demo.url + confirmation_path())
+    page.get_by_role("button", name="Confirm my signature").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your signature is confirmed")
     page.goto(demo.url + CAMPAIGN_PATH)
     expect_count(page, 1)

@@ -25,6 +25,7 @@ from outcry.testing import (
     make_organisation,
     make_petition,
     make_signature,
+    open_and_confirm,
     post_signature,
     sign_form,
 )
@@ -189,7 +190,8 @@ def test_the_raw_ip_is_stored_nowhere_after_signing_confirming_and_being_limited
     again = run_on_commit(lambda: post_signature(client, petition, email="ip-test@example.org"))
     assert again["Location"] == first["Location"]
     assert post_signature(client, petition, email="late@example.org").status_code == 429
-    confirm = client.get(confirmation_url(Signature.objects.get()).split("8000", 1)[1])
+    link = confirmation_url(Signature.objects.get()).split("8000", 1)[1]
+    confirm = open_and_confirm(client, link)
     assert confirm.status_code == 200
     client.get(first["Location"])
 

@@ -18,11 +18,13 @@ from django.urls import reverse
 
 from outcry.petitions.models import Signature
 from outcry.petitions.services import count_signatures
+from outcry.supporters.models import Consent
 from outcry.testing import (
     confirm_all_pending,
     make_campaign,
     make_organisation,
     make_petition,
+    open_and_confirm,
     post_signature,
 )
 
@@ -52,7 +54,7 @@ def test_an_address_never_shows_the_name_it_was_given_on_another_organisations_p
             public_name=Signature.PublicName.FULL,
         )
     )
-    client.get(link_in(mail.outbox[0]))
+    open_and_confirm(client, link_in(mail.outbox[0]))
     assert "Eun-ji Choi, South Korea" in signer_list(client, first)
 
     # Another organisation's petition that counts signatures at once.
@@ -83,7 +85,7 @@ def test_an_address_never_shows_the_name_it_was_given_on_another_organisations_p
     [message] = mail.outbox
     assert message.to == ["victim@example.org"]
     assert "Only then will your name and comment appear on the public list" in message.body
-    client.get(link_in(message))
+    open_and_confirm(client, link_in(message))
     listed = signer_list(client, other)
     assert "Someone Else, United States" in listed and "never wrote" in listed
     assert "Eun-ji" not in listed
@@ -126,7 +128,7 @@ def test_a_signature_on_a_petition_counting_at_once_is_listed_only_after_its_lin
     assert "Free them." not in signer_list(client, petition)
     [message] = mail.outbox
     assert "Your signature already counts" in message.body
-    client.get(link_in(message))
+    open_and_confirm(client, link_in(message))
     assert "Ana</bdi>" in signer_list(client, petition)
     assert "Free them." in signer_list(client, petition)
     assert count_signatures(petition) == 1  # the link counted nothing twice
@@ -221,3 +223,36 @@ def test_a_flood_of_signatures_from_one_address_sends_one_email_an_hour(
     assert {message.subject for message in mail.outbox} == {
         "You have already signed: Protect the refugees"
     }
+
+
+def test_a_mail_scanner_opening_the_link_confirms_nothing_a_stranger_typed(
+    client, db, run_on_commit
+):
+    lead = make_organisation(name="Lead Org")
+    petition = make_petition(campaign=make_campaign(lead=lead))
+    run_on_commit(
+        lambda: post_signature(
+            Client(),
+            petition,
+            email="victim@example.org",
+            name="Typed By A Stranger",
+            public_name=Signature.PublicName.FULL,
+            **{f"consent_{lead.pk}": "on"},
+        )
+    )
+    [message] = mail.outbox
+    scanner = Client()
+    for _ in range(3):  # link previews and scanners open links, sometimes more than once
+        page = scanner.get(link_in(message))
+        assert page.status_code == 200
+        assert page["Cache-Control"] == "private, no-store"
+    signature = Signature.objects.get()
+    assert signature.email_confirmed_at is None and signature.confirmed_at is None
+    assert Consent.objects.get().confirmed_at is None
+    assert count_signatures(petition) == 0
+    assert "Typed By A Stranger" not in signer_list(client, petition)
+
+    open_and_confirm(client, link_in(message))  # the owner presses the button
+    assert Consent.objects.get().confirmed_at is not None
+    assert count_signatures(petition) == 1
+    assert "Typed By A Stranger" in signer_list(client, petition)

@@ -25,7 +25,7 @@ from outcry.core.env import env_email
 from outcry.core.models import OutgoingEmail
 from outcry.petitions.models import Signature
 from outcry.petitions.tasks import send_signature_confirmation
-from outcry.testing import MailServer, make_petition, post_signature
+from outcry.testing import MailServer, make_petition, open_and_confirm, post_signature
 
 # Every header a confirmation email may carry; anything else is a leak or an injection.
 EXPECTED_HEADERS = {
@@ -137,7 +137,7 @@ def test_confirmation_arrives_over_smtp_in_korean_and_its_link_counts_the_signat
     names = [name.lower() for name in message]
     assert sorted(names) == sorted(EXPECTED_HEADERS)  # each once, nothing else
 
-    page = client.get(link_in(message))
+    page = open_and_confirm(client, link_in(message))
     assert page.status_code == 200
     assert in_language("ko", "Your signature is confirmed") in page.content.decode()
     assert shown_count(client, petition, "ko") == 1
@@ -155,7 +155,7 @@ def test_english_signer_gets_the_email_and_confirmation_in_english(
     [message] = mail_server.inbox.messages()
     assert message["Subject"] == "Please confirm your signature: Protect the refugees"
     assert message["Content-Language"] == "en"
-    page = client.get(link_in(message))
+    page = open_and_confirm(client, link_in(message))
     assert "Your signature is confirmed" in page.content.decode()
     assert shown_count(client, petition) == 1
 
@@ -197,7 +197,7 @@ def test_mail_server_down_keeps_the_signature_and_a_later_run_sends_exactly_once
     assert entry.status == OutgoingEmail.Status.SENT
     assert entry.attempt_count == 2
     assert entry.last_error == ""
-    page = client.get(link_in(mail_server.inbox.messages()[0]))
+    page = open_and_confirm(client, link_in(mail_server.inbox.messages()[0]))
     assert "Your signature is confirmed" in page.content.decode()
     assert shown_count(client, petition) == 1
 
@@ -220,7 +220,7 @@ def test_without_email_url_mail_is_written_to_the_outbox_as_a_readable_file(
     assert message["To"] == "min@example.org"
     assert message["Subject"] == "Please confirm your signature: Protect the refugees"
     assert message.get_body(("html",)) is not None
-    page = client.get(link_in(message))
+    page = open_and_confirm(client, link_in(message))
     assert "Your signature is confirmed" in page.content.decode()
 
 
