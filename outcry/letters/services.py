@@ -579,20 +579,16 @@ def queue_letter(
         )
     proven = confirmation.is_proven(email=email, proof=proof)
     waits = not proven and any(code in SENT_BY_WORKER for _target, code, _channel in plan)
-    if waits and is_limited(
+    # Each unconfirmed letter emails its link: without a limit, typing someone's
+    # address again and again would fill their inbox. Past it the letter is kept
+    # unconfirmed (it expires, nothing is sent) and the answer is the same as
+    # ever: a refusal would tell a stranger that this address wrote a moment ago.
+    mails_link = waits and not is_limited(
         bucket="letter-confirmation-email",
         key=email_key(email),
         limit=CONFIRMATION_EMAILS_PER_HOUR,
         window=3600,
-    ):
-        # Each unconfirmed letter emails its link: without this, typing someone's
-        # address again and again would fill their inbox.
-        raise TooManyLetters(
-            gettext(
-                "We have already emailed this address several links to confirm letters in "
-                "the last hour. Please open one of them, or try again later."
-            )
-        )
+    )
     try:
         with transaction.atomic():
             supporter = supporters.find_or_create_supporter(
@@ -613,7 +609,7 @@ def queue_letter(
                 letter.confirmed_at = timezone.now()
             letter.save()
             _record_deliveries(letter, plan, waits=waits)
-            if waits:
+            if mails_link:
                 enqueue_with_transaction(send_letter_confirmation, letter_id=letter.pk)
     except IntegrityError:
         # The same form arrived twice at once and the other request won the

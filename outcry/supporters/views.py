@@ -52,22 +52,26 @@ def data_request(request: HttpRequest) -> HttpResponse:
             key=network,
             limit=settings.RATELIMIT_DATA_PER_NETWORK,
             window=window,
-        ) or is_limited(
-            bucket="data-email",
-            key=email_key(email),
-            limit=settings.RATELIMIT_DATA_PER_EMAIL,
-            window=window,
         ):
             form.add_error(
                 None,
                 _(
-                    "Too many requests have come from here or for this address in a short "
-                    "time. Please wait a few minutes and try again."
+                    "Too many requests have come from here in a short time. "
+                    "Please wait a few minutes and try again."
                 ),
             )
             status = 429
         else:
-            services.request_data_link(email=email)
+            # Past the per-address limit nothing more is sent, but the answer is
+            # the same: a refusal would tell a stranger that someone (perhaps the
+            # owner) asked for this address's data a moment ago.
+            if not is_limited(
+                bucket="data-email",
+                key=email_key(email),
+                limit=settings.RATELIMIT_DATA_PER_EMAIL,
+                window=window,
+            ):
+                services.request_data_link(email=email)
             return redirect("supporters:data_request_sent")
     return render(request, "supporters/data_request.html", {"form": form}, status=status)
 
