@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
+from outcry.letters import channels
 from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph, TargetList
-from outcry.letters.services import channel_name
 
 
 def _campaigns_of(user):
@@ -134,7 +134,7 @@ class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    channel_name(row["kind"]),
+                    channels.get(row["kind"]).name,
                     statuses.get(row["status"], row["status"]),
                     row["count"],
                 )

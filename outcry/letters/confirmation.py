@@ -37,8 +37,9 @@ from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction, requeue_abandoned, uses_database_queue
 from outcry.core.ratelimit import email_key
+from outcry.letters import channels
 from outcry.letters.models import Delivery, Letter
-from outcry.letters.wording import sender_name, wording_for
+from outcry.letters.wording import letter_text, sender_name, wording_for
 from outcry.supporters.models import normalise_email
 
 logger = logging.getLogger("outcry.letters")
@@ -117,13 +118,10 @@ def send_confirmation_email(*, letter_id: int, round_: int = 0) -> bool:
     if not entry.claim():
         return False
     language = letter.writer_language or settings.LANGUAGE_CODE
-    # Imported here: services imports this module to queue the email.
-    from outcry.letters.services import channel_name, letter_text
-
     first = waiting[0].target
     with translation.override(language):
         deliveries = [
-            {"target": delivery.target.name, "channel": channel_name(delivery.kind)}
+            {"target": delivery.target.name, "channel": channels.get(delivery.kind).name}
             for delivery in waiting
         ]
         campaign_path = reverse("campaigns:detail", args=[letter.action.campaign.slug])

@@ -14,21 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from outcry.core.countries import CountryField, country_choices
 from outcry.core.forms import LineField, TextField
-from outcry.letters import services
+from outcry.letters import channels, services
 from outcry.letters.models import Letter, LetterAction, LetterTemplate, Paragraph, Target
 from outcry.supporters.forms import SupporterForm
 
 ZIP_CODE = re.compile(r"^([0-9]{5})(?:-?[0-9]{4})?$")  # ASCII digits only
-
-
-CHANNEL_CHOICE_LABELS = {
-    "email": _("Email, sent for you from this site (replies come to your address)"),
-    "fax": _("Fax, sent for you from this site"),
-    "post": _("Post: print the letter and mail it yourself"),
-    "webform": _("The office's web contact form: paste the letter in yourself"),
-    "mailto": _("Email from your own email program"),
-    "phone": _("Phone call, with a short script"),
-}
 
 
 def _without_encoded_word(value: str) -> str:
@@ -259,8 +249,9 @@ class ComposeForm(forms.Form):
         return _without_encoded_word(self.cleaned_data["subject"])
 
     def channel_label(self, code: str) -> str:
-        label = str(CHANNEL_CHOICE_LABELS.get(code, code))
-        able = [t for t in self.targets if services.channel_for(t, code) is not None]
+        channel = channels.get(code)
+        label = str(channel.choice_label)
+        able = [t for t in self.targets if channel.contact_for(t) is not None]
         if len(self.targets) > 1 and len(able) < len(self.targets):
             label += " " + gettext("(%(able)s of %(all)s offices)") % {
                 "able": len(able),

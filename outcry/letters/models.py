@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from outcry.core.models import LedgerEntry
 from outcry.core.text import pick_translation
+from outcry.letters import channels
 
 
 class ImportRun(models.Model):
@@ -405,15 +406,6 @@ class LetterAction(models.Model):
     def __str__(self) -> str:
         return self.slug
 
-    @property
-    def channel_codes(self) -> list[str]:
-        """The channels supporters are offered now: those configured, less fax when
-        this site has no fax service (OUTCRY_FAX_BACKEND=none)."""
-        from outcry.letters.delivery import fax_available
-
-        codes = [code.strip() for code in self.channels.split(",") if code.strip()]
-        return [code for code in codes if code != "fax" or fax_available()]
-
     def template_for(self, language: str) -> "LetterTemplate | None":
         return pick_translation(self.templates.all(), language, self.campaign.language_codes)
 
@@ -565,16 +557,6 @@ class Letter(models.Model):
         return f"{self.subject} ({self.created_at:%Y-%m-%d})"
 
 
-DELIVERY_KINDS = [
-    ("email", _("email")),
-    ("fax", _("fax")),
-    ("post", _("post")),
-    ("mailto", _("own email program")),
-    ("webform", _("web form")),
-    ("phone", _("phone")),
-]
-
-
 class Delivery(LedgerEntry):
     """One letter to one target by one channel; written before anything is sent.
 
@@ -617,7 +599,7 @@ class Delivery(LedgerEntry):
         related_name="deliveries",
         verbose_name=_("address used"),
     )
-    kind = models.CharField(_("channel"), max_length=10, choices=DELIVERY_KINDS)
+    kind = models.CharField(_("channel"), max_length=10, choices=channels.choices)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
     )

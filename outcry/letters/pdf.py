@@ -304,23 +304,3 @@ def render_letters_pdf(*, batch: list[tuple[Letter, list[Page]]], layout: str) -
 def render_letter_pdf(*, letter: Letter, pages: list[Page], layout: str) -> RenderedPDF:
     """One letter to each of *pages*' targets (see render_letters_pdf)."""
     return render_letters_pdf(batch=[(letter, pages)], layout=layout)
-
-
-def channel_for(target: Target, kind: str) -> Channel | None:
-    """The target's first active channel of *kind*, or None."""
-    for channel in target.channels.all():
-        if channel.kind == kind and channel.status == Channel.Status.ACTIVE:
-            return channel
-    return None
-
-
-def letter_pages_pdf(*, letter: Letter, targets: list[Target], layout: str) -> bytes:
-    """The letter to each of *targets* as PDF bytes: "fax" pages, or "post" pages plus labels.
-
-    Each target gets its own page(s): sender, date, recipient block (the fax
-    number, or the postal address placed for a window envelope), salutation,
-    body, closing and signature. Raises PDFError for an unknown layout.
-    """
-    kind = Channel.Kind.FAX if layout == "fax" else Channel.Kind.POST
-    pages = [Page(target=target, channel=channel_for(target, kind)) for target in targets]
-    return render_letter_pdf(letter=letter, pages=pages, layout=layout).content

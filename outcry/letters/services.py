@@ -20,7 +20,8 @@ from django.utils.translation import gettext, ngettext
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import email_key, is_limited
 from outcry.core.text import has_control_characters
-from outcry.letters import confirmation
+from outcry.letters import channels, confirmation
+from outcry.letters.channels import Sender
 from outcry.letters.models import (
     Channel,
     Delivery,
@@ -31,27 +32,11 @@ from outcry.letters.models import (
     Target,
 )
 from outcry.letters.tasks import deliver_letter, send_letter_confirmation
-from outcry.letters.wording import wording_for
+from outcry.letters.wording import letter_text
 from outcry.supporters import services as supporters
 from outcry.supporters.models import Supporter, normalise_email
 
 logger = logging.getLogger("outcry.letters")
-
-# The ways of sending a LetterAction may offer, in the order the composer shows
-# them, and the kind of Channel each one needs ("mailto" opens the supporter's
-# own mail program with the office's email address).
-CHANNEL_KINDS = {
-    "email": Channel.Kind.EMAIL,
-    "fax": Channel.Kind.FAX,
-    "post": Channel.Kind.POST,
-    "webform": Channel.Kind.WEBFORM,
-    "mailto": Channel.Kind.EMAIL,
-    "phone": Channel.Kind.PHONE,
-}
-# Sent by a worker (letters/tasks.py); "post" is a print job the supporter does;
-# the rest the supporter does themselves, and we only record that they meant to.
-SENT_BY_WORKER = ("email", "fax")
-DONE_BY_SUPPORTER = ("mailto", "webform", "phone")
 
 # Confirmation emails one address gets in an hour for letters it has not confirmed.
 CONFIRMATION_EMAILS_PER_HOUR = 5
@@ -120,38 +105,13 @@ class FormExpired(LetterRefused):
 # Channels ------------------------------------------------------------------------------
 
 
-def channel_name(code: str) -> str:
-    """A short name for a way of sending, for use inside a sentence."""
-    names = {
-        "email": gettext("email"),
-        "fax": gettext("fax"),
-        "post": gettext("post"),
-        "webform": gettext("web form"),
-        "mailto": gettext("your own email program"),
-        "phone": gettext("phone"),
-    }
-    return names.get(code, code)
-
-
-def channel_for(target: Target, code: str) -> Channel | None:
-    """The target's first active channel for the way of sending *code*, or None.
-
-    Reads ``target.channels.all()``, so prefetch "channels" for a list of targets.
-    """
-    kind = CHANNEL_KINDS.get(code)
-    for channel in target.channels.all():
-        if channel.kind == kind and channel.status == Channel.Status.ACTIVE:
-            return channel
-    return None
-
-
 def reachable_codes(target: Target, codes: Iterable[str]) -> list[str]:
-    return [code for code in codes if channel_for(target, code) is not None]
+    return [code for code in codes if channels.get(code).contact_for(target) is not None]
 
 
 def unreachable_reason(target: Target, codes: Iterable[str]) -> str:
     """Why *target* cannot be written to by any of *codes*, for the supporter."""
-    kinds = {CHANNEL_KINDS[code] for code in codes if code in CHANNEL_KINDS}
+    kinds = {channels.get(code).contact_kind for code in codes}
     known = [channel for channel in target.channels.all() if channel.kind in kinds]
     if not known:
         return gettext("We have no address for this office for the ways this action sends.")
@@ -169,9 +129,9 @@ def plan_deliveries(
     plan = []
     for target in targets:
         for code in codes:
-            channel = channel_for(target, code)
-            if channel is not None:
-                plan.append((target, code, channel))
+            contact = channels.get(code).contact_for(target)
+            if contact is not None:
+                plan.append((target, code, contact))
     return plan
 
 
@@ -259,7 +219,7 @@ def offer_targets(
     else:
         targets = list(action.target_list.targets.open().prefetch_related("channels"))
         offer = Offer(targets=targets)
-    codes = action.channel_codes
+    codes = channels.offered(action)
     reachable = [target.pk for target in offer.targets if reachable_codes(target, codes)]
     if selection == LetterAction.Selection.NEAREST_MISSION:
         # The nearest one that can be written to; none when they are all far away.
@@ -352,13 +312,6 @@ def draft_letter(
     )
 
 
-def letter_text(*, letter: Letter, target: Target) -> str:
-    """The whole letter as *target* reads it, as plain text (salutation to signature)."""
-    wording = wording_for(letter=letter, target=target)
-    signature = "\n".join([wording.closing, *wording.signature])
-    return "\n\n".join(part for part in (wording.salutation, wording.body, signature) if part)
-
-
 @dataclass
 class Fit:
     """The tightest character limit a letter meets: which target and channel, how long."""
@@ -380,7 +333,7 @@ class Fit:
 def channel_description(code: str, target: Target) -> str:
     """E.g. "web form of The White House"."""
     return gettext("%(channel)s of %(target)s") % {
-        "channel": channel_name(code),
+        "channel": channels.get(code).name,
         "target": target.name,
     }
 
@@ -392,7 +345,7 @@ def tightest_fit(*, letter: Letter, targets: Iterable[Target], codes: Iterable[s
     for target in targets:
         length = None
         for code in codes:
-            channel = channel_for(target, code)
+            channel = channels.get(code).contact_for(target)
             if channel is None or not channel.char_limit:
                 continue
             if length is None:
@@ -417,7 +370,7 @@ def too_long_message(fit: Fit) -> str:
     return too_long_template() % {
         "target": fit.target.name,
         "length": f"{fit.length:,}",
-        "channel": channel_name(fit.code),
+        "channel": channels.get(fit.code).name,
         "limit": f"{fit.limit:,}",
     }
 
@@ -535,7 +488,7 @@ def queue_letter(
             % {"limit": f"{MAX_LETTER_CHARS:,}"},
             fit=None,
         )
-    codes = [code for code in dict.fromkeys(codes) if code in action.channel_codes]
+    codes = [code for code in dict.fromkeys(codes) if code in channels.offered(action)]
     if not codes:
         raise NoChannelLeft(gettext("Please choose how to send your letter."))
     targets = _checked_targets(action, targets)
@@ -578,7 +531,9 @@ def queue_letter(
             )
         )
     proven = confirmation.is_proven(email=email, proof=proof)
-    waits = not proven and any(code in SENT_BY_WORKER for _target, code, _channel in plan)
+    waits = not proven and any(
+        channels.get(code).sent_by == Sender.SITE for _target, code, _channel in plan
+    )
     # Each unconfirmed letter emails its link: without a limit, typing someone's
     # address again and again would fill their inbox. Past it the letter is kept
     # unconfirmed (it expires, nothing is sent) and the answer is the same as
@@ -642,7 +597,7 @@ def _checked_targets(action: LetterAction, targets: list[Target]) -> list[Target
 
 def no_channel_message(targets: list[Target], codes: list[str]) -> str:
     names = ", ".join(target.name for target in targets)
-    ways = ", ".join(channel_name(code) for code in codes)
+    ways = ", ".join(channels.get(code).name for code in codes)
     return ngettext(
         "%(names)s cannot receive letters by %(ways)s. Please tick another way to send, "
         "or leave this office out.",
@@ -669,12 +624,8 @@ def _record_deliveries(
     """One Delivery per (target, way of sending); *waits*: email and fax await confirmation."""
     now = timezone.now()
     for target, code, channel in plan:
-        if code in DONE_BY_SUPPORTER:
-            status = Delivery.Status.SENT
-        elif code in SENT_BY_WORKER and waits:
-            status = Delivery.Status.UNCONFIRMED
-        else:
-            status = Delivery.Status.QUEUED
+        way = channels.get(code)
+        status = way.first_status(writer_confirmed=not waits)
         delivery = Delivery.objects.create(
             letter=letter,
             target=target,
@@ -684,5 +635,5 @@ def _record_deliveries(
             status=status,
             sent_at=now if status == Delivery.Status.SENT else None,
         )
-        if code in SENT_BY_WORKER and not waits:
+        if way.sent_by == Sender.SITE and not waits:
             enqueue_with_transaction(deliver_letter, delivery_id=delivery.pk)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from outcry.core.models import OutgoingEmail
 from outcry.letters import confirmation
 from outcry.letters import delivery as service
+from outcry.letters.channels import fax
+from outcry.letters.channels.base import DeliveryProblem
 from outcry.letters.models import Channel, Delivery
 
 logger = logging.getLogger("outcry.letters")
@@ -89,8 +91,8 @@ def _check_fax_later(delivery_id: int) -> None:
 def check_fax_status(*, delivery_id: int, check: int = 1) -> str:
     """Ask the fax provider how a sent fax went; ask again later while it is in progress."""
     try:
-        outcome = service.check_fax_status(delivery_id=delivery_id)
-    except service.DeliveryProblem as problem:
+        outcome = fax.check_fax_status(delivery_id=delivery_id)
+    except DeliveryProblem as problem:
         logger.warning("Could not check fax of delivery %s: %s", delivery_id, problem)
         outcome = "pending"
     if outcome == "pending" and check < FAX_STATUS_CHECKS:

@@ -15,13 +15,9 @@ letters.js only makes the preview and the character count follow the ticks and
 edits as they happen; the server decides everything.
 """
 
-from urllib.parse import quote
-
-import phonenumbers
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -32,8 +28,8 @@ from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
 from outcry.core.views import private
-from outcry.letters import confirmation, services
-from outcry.letters import delivery as delivering
+from outcry.letters import channels, confirmation, services
+from outcry.letters.channels import post
 from outcry.letters.forms import (
     ComposeForm,
     DistrictForm,
@@ -46,8 +42,6 @@ from outcry.letters.forms import (
 from outcry.letters.models import Delivery, Letter, LetterAction, Target
 from outcry.letters.wording import wording_for
 
-# Some mail programs cut a mailto: link's body at about this many characters.
-MAILTO_SAFE_CHARS = 1800
 # The signed cookie of a browser that opened a letter's confirmation link: it holds a
 # keyed hash of the address (confirmation.sender_proof), never the address itself.
 SENDER_COOKIE = "outcry_letter_sender"
@@ -151,7 +145,7 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
         sender.add_error(refusal.field, refusal.message)
         return _render(request, action, "letter_form_sender", {"form": sender}, status=400)
     carried = sender.carried()
-    codes = action.channel_codes
+    codes = channels.offered(action)
 
     if offer.districts:
         posted = "district" in request.POST
@@ -217,8 +211,8 @@ def _compose(
     template = templates[language]
     codes = [
         code
-        for code in action.channel_codes
-        if any(services.channel_for(target, code) for target in chosen)
+        for code in channels.offered(action)
+        if any(channels.get(code).contact_for(target) for target in chosen)
     ]
 
     def make_form(data) -> ComposeForm:
@@ -361,11 +355,11 @@ def _preview_context(
                 "limits": {
                     code: {
                         "limit": channel.char_limit,
-                        "channel": services.channel_name(code),
+                        "channel": channels.get(code).name,
                         "describe": services.channel_description(code, target),
                     }
                     for code in offered
-                    if (channel := services.channel_for(target, code)) and channel.char_limit
+                    if (channel := channels.get(code).contact_for(target)) and channel.char_limit
                 },
             }
         )
@@ -492,94 +486,32 @@ def _sent_context(letter: Letter) -> dict:
 @require_GET
 @private
 def letter_pdf(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    """The letter's post deliveries as one PDF to print (letters/delivery.post_batch_pdf)."""
+    """The letter's post deliveries as one PDF to print (channels.post.post_batch_pdf)."""
     letter = get_object_or_404(
         Letter.objects.select_related("action", "supporter"), nonce=token, action__slug=slug
     )
     try:
-        content = delivering.post_batch_pdf(letter=letter)
-    except delivering.NothingToPrint:
+        content = post.post_batch_pdf(letter=letter)
+    except post.NothingToPrint:
         return _render(request, letter.action, "letter_printed", {"letter": letter}, status=410)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="letter-{letter.pk}.pdf"'
     return response
 
 
-def mailto_url(*, address: str, subject: str, body: str) -> str:
-    """A mailto: link with recipient, subject and body percent-encoded (RFC 6068)."""
-    return (
-        f"mailto:{quote(address, safe='@')}"
-        f"?subject={quote(subject, safe='')}"
-        f"&body={quote(body.replace(chr(10), chr(13) + chr(10)), safe='')}"
-    )
-
-
 def _delivery_item(letter: Letter, delivery: Delivery) -> dict:
-    target, channel = delivery.target, delivery.channel
+    """What the sent page shows for one delivery: its channel's part, through the registry."""
+    target, contact = delivery.target, delivery.channel
+    channel = channels.get(delivery.kind)
     text = services.letter_text(letter=letter, target=target)
     item = {
         "delivery": delivery,
         "target": target,
-        "channel": channel,
+        "channel": contact,
         "text": text,
-        "kind_name": services.channel_name(delivery.kind),
+        "kind_name": channel.name,
+        "template": channel.template,
     }
-    if channel is None:
-        return item
-    if delivery.kind == "mailto":
-        subject = wording_for(letter=letter, target=target).subject
-        item["mailto_url"] = mailto_url(address=channel.value, subject=subject, body=text)
-        item["is_long"] = len(text) > MAILTO_SAFE_CHARS
-    elif delivery.kind == "post":
-        item["pdf_url"] = reverse("letters:letter_pdf", args=[letter.action.slug, letter.nonce])
-    elif delivery.kind == "webform":
-        item["limit"] = channel.char_limit
-        item["length"] = len(text)
-    elif delivery.kind == "phone":
-        item["tel"] = channel.value
-        item["phone_display"] = _phone_display(channel.value)
-        item["script"] = call_script(letter=letter, target=target)
+    if contact is not None:
+        item |= channel.sent_page(letter=letter, delivery=delivery, contact=contact, text=text)
     return item
-
-
-def _phone_display(number: str) -> str:
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return number
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def call_script(*, letter: Letter, target: Target) -> str:
-    """What to say on the phone: the template's script, or one made from the subject."""
-    template = next(
-        (t for t in letter.action.templates.all() if t.language == letter.language), None
-    )
-    if template is not None and template.call_script.strip():
-        script_letter = Letter(
-            action=letter.action,
-            supporter=letter.supporter,
-            language=letter.language,
-            subject=letter.subject,
-            body=template.call_script,
-            sender_name=letter.sender_name,
-            sender_city=letter.sender_city,
-        )
-        return wording_for(letter=script_letter, target=target).body
-    name = letter.sender_name or letter.supporter.name
-    with translation.override(letter.language):
-        if letter.sender_city:
-            return _(
-                "Hello, my name is %(name)s and I live in %(city)s. I am calling %(target)s "
-                "about this: %(subject)s. I have also written to you. Please pass my message "
-                "on. Thank you."
-            ) % {
-                "name": name,
-                "city": letter.sender_city,
-                "target": target.name,
-                "subject": letter.subject,
-            }
-        return _(
-            "Hello, my name is %(name)s. I am calling %(target)s about this: %(subject)s. "
-            "I have also written to you. Please pass my message on. Thank you."
-        ) % {"name": name, "target": target.name, "subject": letter.subject}

@@ -99,6 +99,13 @@ def wording_for(*, letter: Letter, target: Target) -> Wording:
     )
 
 
+def letter_text(*, letter: Letter, target: Target) -> str:
+    """The whole letter as *target* reads it, as plain text (salutation to signature)."""
+    wording = wording_for(letter=letter, target=target)
+    signature = "\n".join([wording.closing, *wording.signature])
+    return "\n\n".join(part for part in (wording.salutation, wording.body, signature) if part)
+
+
 def sender_lines(letter: Letter) -> list[str]:
     """Who the letter is from, as printed: name, city, country.
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from outcry.letters import confirmation
+from outcry.letters import channels, confirmation
 from outcry.letters.models import Delivery, Letter, LetterAction, Paragraph, ZipDistrict
 from outcry.letters.services import letter_text
 from outcry.testing import (
@@ -771,7 +771,7 @@ def test_an_unreachable_target_links_to_the_address_report(client, embassy):
 
 def test_fax_is_not_offered_on_a_site_without_a_fax_service(client, action, embassy, settings):
     settings.FAX_BACKEND = "none"
-    assert "fax" not in action.channel_codes
+    assert "fax" not in channels.offered(action)
     response = post_letter(client, action, channels=("fax",))
     assert response.status_code == 400
     assert not Letter.objects.exists()

@@ -9,7 +9,8 @@ import time_machine
 from django.utils import timezone
 from pypdf import PdfReader
 
-from outcry.letters.delivery import check_fax_status, deliver
+from outcry.letters.channels.fax import check_fax_status
+from outcry.letters.delivery import deliver
 from outcry.letters.models import Delivery
 from outcry.letters.tasks import deliver_letter
 from outcry.letters.tests.delivery_helpers import make_letter, make_target, queue_delivery

@@ -5,8 +5,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from outcry.letters import pdf
-from outcry.letters.delivery import NothingToPrint, post_batch_pdf, print_post_deliveries
+from outcry.letters import channels, pdf
+from outcry.letters.channels.post import NothingToPrint, post_batch_pdf, print_post_deliveries
 from outcry.letters.models import Delivery
 from outcry.letters.tests.delivery_helpers import make_letter, make_target, queue_delivery
 
@@ -37,6 +37,13 @@ def positions(page) -> list[tuple[str, float, float]]:
     return found
 
 
+def letter_pages(*, letter, targets, layout: str) -> bytes:
+    """The letter to each of *targets* as pages with the fax number or postal address."""
+    channel = channels.get("fax" if layout == "fax" else "post")
+    pages = [pdf.Page(target=target, channel=channel.contact_for(target)) for target in targets]
+    return pdf.render_letter_pdf(letter=letter, pages=pages, layout=layout).content
+
+
 def test_fax_pages_carry_korean_chinese_and_latin_text_one_target_per_page():
     embassy = make_target(fax="+12024952266")
     seoul = make_target(
@@ -44,7 +51,7 @@ def test_fax_pages_carry_korean_chinese_and_latin_text_one_target_per_page():
     )
     letter = make_letter(targets=[embassy, seoul])
 
-    reader = read(pdf.letter_pages_pdf(letter=letter, targets=[embassy, seoul], layout="fax"))
+    reader = read(letter_pages(letter=letter, targets=[embassy, seoul], layout="fax"))
 
     assert len(reader.pages) == 2
     first, second = (page.extract_text() for page in reader.pages)
@@ -73,7 +80,7 @@ def test_placeholders_are_filled_per_target_and_the_name_typed_for_this_letter_s
         body="{salutation}, I, {supporter_name} of {supporter_city}, ask {target_name} {to act}.",
     )
 
-    text = read(pdf.letter_pages_pdf(letter=letter, targets=[embassy], layout="fax")).pages[0]
+    text = read(letter_pages(letter=letter, targets=[embassy], layout="fax")).pages[0]
     text = text.extract_text()
 
     assert "To the Embassy of China: stop the returns" in text
@@ -91,7 +98,7 @@ def test_a_long_letter_wraps_and_runs_over_several_pages_for_one_target():
     )
     letter = make_letter(targets=[target], language="en", body=long_body, subject="Stop it")
 
-    reader = read(pdf.letter_pages_pdf(letter=letter, targets=[target], layout="fax"))
+    reader = read(letter_pages(letter=letter, targets=[target], layout="fax"))
 
     assert len(reader.pages) >= 3
     for page in reader.pages:
@@ -109,7 +116,7 @@ def test_post_address_sits_in_the_window_of_a_din_5008_envelope_and_labels_follo
     seoul = make_target(name="주한 중국대사관", role="", country="KR", post=SEOUL)
     letter = make_letter(targets=[embassy, seoul])
 
-    reader = read(pdf.letter_pages_pdf(letter=letter, targets=[embassy, seoul], layout="post"))
+    reader = read(letter_pages(letter=letter, targets=[embassy, seoul], layout="post"))
 
     assert len(reader.pages) == 3  # one letter page per target, then the labels
     recipient = [
@@ -145,9 +152,9 @@ def test_unknown_layout_and_no_targets_are_refused_with_a_clear_error():
     target = make_target(fax="+12024952266")
     letter = make_letter(targets=[target])
     with pytest.raises(pdf.PDFError, match="Unknown layout"):
-        pdf.letter_pages_pdf(letter=letter, targets=[target], layout="telex")
+        letter_pages(letter=letter, targets=[target], layout="telex")
     with pytest.raises(pdf.PDFError, match="at least one target"):
-        pdf.letter_pages_pdf(letter=letter, targets=[], layout="fax")
+        letter_pages(letter=letter, targets=[], layout="fax")
 
 
 def test_supporter_download_marks_post_deliveries_sent_and_can_be_downloaded_again():

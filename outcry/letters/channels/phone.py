@@ -1,0 +1,68 @@
+"""A phone call to the office, with a short script to say."""
+
+import phonenumbers
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from outcry.letters.channels.base import DeliveryChannel
+from outcry.letters.models import Channel, Delivery, Letter, Target
+from outcry.letters.wording import wording_for
+
+
+class Phone(DeliveryChannel):
+    code = "phone"
+    contact_kind = Channel.Kind.PHONE
+    label = _("phone")
+    choice_label = _("Phone call, with a short script")
+
+    def sent_page(self, *, letter: Letter, delivery: Delivery, contact: Channel, text: str) -> dict:
+        return {
+            "tel": contact.value,
+            "phone_display": phone_display(contact.value),
+            "script": call_script(letter=letter, target=delivery.target),
+        }
+
+
+def phone_display(number: str) -> str:
+    """An E.164 number written for people (+82 2-738-1038), or as stored if unreadable."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def call_script(*, letter: Letter, target: Target) -> str:
+    """What to say on the phone: the template's script, or one made from the subject."""
+    template = next(
+        (t for t in letter.action.templates.all() if t.language == letter.language), None
+    )
+    if template is not None and template.call_script.strip():
+        script_letter = Letter(
+            action=letter.action,
+            supporter=letter.supporter,
+            language=letter.language,
+            subject=letter.subject,
+            body=template.call_script,
+            sender_name=letter.sender_name,
+            sender_city=letter.sender_city,
+        )
+        return wording_for(letter=script_letter, target=target).body
+    name = letter.sender_name or letter.supporter.name
+    with translation.override(letter.language):
+        if letter.sender_city:
+            return gettext(
+                "Hello, my name is %(name)s and I live in %(city)s. I am calling %(target)s "
+                "about this: %(subject)s. I have also written to you. Please pass my message "
+                "on. Thank you."
+            ) % {
+                "name": name,
+                "city": letter.sender_city,
+                "target": target.name,
+                "subject": letter.subject,
+            }
+        return gettext(
+            "Hello, my name is %(name)s. I am calling %(target)s about this: %(subject)s. "
+            "I have also written to you. Please pass my message on. Thank you."
+        ) % {"name": name, "target": target.name, "subject": letter.subject}
