@@ -560,7 +560,8 @@ class Letter(models.Model):
 class Delivery(LedgerEntry):
     """One letter to one target by one channel; written before anything is sent.
 
-    The sending itself lives in letters/delivery.py; see docs/operations.md,
+    Each channel (letters/channels/) says how it is sent or done, letters/delivery.py
+    sends the ones this site sends; see docs/operations.md,
     "Delivering letters", for what each status means to an organiser.
     """
 
