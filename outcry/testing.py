@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from outcry.campaigns.models import Campaign, CampaignText, Organisation
+from outcry.directory.models import AddressReport, ImportRun, ZipDistrict
 from outcry.directory.testing import make_target, make_target_list
 from outcry.petitions.models import Petition, PetitionText, Signature
 
@@ -436,7 +437,6 @@ def make_admin_world() -> dict:
     from django.utils import timezone
 
     from outcry.core.models import AuditEvent, OutgoingEmail
-    from outcry.directory.models import AddressReport, ImportRun, ZipDistrict
     from outcry.letters.models import Delivery, Letter
     from outcry.supporters.models import Consent
 

@@ -143,9 +143,6 @@ def test_a_malformed_zip_code_is_refused(db, bad):
 
 
 def test_without_coordinates_a_mission_in_the_supporters_city_comes_first(db):
-    from outcry.directory.models import Target
-    from outcry.directory.selection import nearest_missions
-
     # "ZZ": a sending state no shared-data fixture of this module imports.
     def mission(name, city, category):
         return Target.objects.create(
