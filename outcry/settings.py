@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "outcry.campaigns",
     "outcry.supporters",
     "outcry.petitions",
+    "outcry.directory",
     "outcry.letters",
 ]
 

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
-from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph, TargetList
+from outcry.directory.models import TargetList
+from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph
 from outcry.letters.services import channel_name
 
 

@@ -46,8 +46,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from outcry.core.mail import header_safe
+from outcry.directory.models import Channel
 from outcry.letters import pdf
-from outcry.letters.models import Channel, Delivery, Letter
+from outcry.letters.models import Delivery, Letter
 from outcry.letters.wording import sender_name, wording_for
 
 logger = logging.getLogger("outcry.letters")

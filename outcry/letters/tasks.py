@@ -8,9 +8,10 @@ from django.tasks import task
 from django.utils import timezone
 
 from outcry.core.models import OutgoingEmail
+from outcry.directory.models import Channel
 from outcry.letters import confirmation
 from outcry.letters import delivery as service
-from outcry.letters.models import Channel, Delivery
+from outcry.letters.models import Delivery
 
 logger = logging.getLogger("outcry.letters")
 

@@ -32,6 +32,7 @@ from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
 from outcry.core.views import private
+from outcry.directory.models import Target
 from outcry.letters import confirmation, services
 from outcry.letters import delivery as delivering
 from outcry.letters.forms import (
@@ -43,7 +44,7 @@ from outcry.letters.forms import (
     excerpt,
     parse_district,
 )
-from outcry.letters.models import Delivery, Letter, LetterAction, Target
+from outcry.letters.models import Delivery, Letter, LetterAction
 from outcry.letters.wording import wording_for
 
 # Some mail programs cut a mailto: link's body at about this many characters.

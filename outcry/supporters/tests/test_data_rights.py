@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from outcry.core.models import AuditEvent, OutgoingEmail
+from outcry.directory.testing import make_target
 from outcry.letters.models import Delivery, Letter
 from outcry.petitions.models import Signature
 from outcry.petitions.services import count_signatures
@@ -22,7 +23,6 @@ from outcry.testing import (
     make_letter_action,
     make_organisation,
     make_petition,
-    make_target,
     post_letter,
     post_signature,
 )

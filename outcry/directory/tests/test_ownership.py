@@ -8,9 +8,10 @@ removing targets from a shared list silently broke another organisation's action
 import pytest
 
 from outcry.core.models import AuditEvent
-from outcry.letters.models import AddressReport, Channel, TargetList
-from outcry.letters.tests.test_directory_admin import form_of
-from outcry.testing import admin_url, logged_in_client, make_admin_world, make_target
+from outcry.directory.models import AddressReport, Channel, TargetList
+from outcry.directory.testing import make_target
+from outcry.directory.tests.test_admin import form_of
+from outcry.testing import admin_url, logged_in_client, make_admin_world
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def channel_index(data: dict, channel: Channel) -> str:
 
 
 def test_an_organiser_cannot_change_a_shared_embassy_email(world):
-    embassy = world["letters.target"]
+    embassy = world["directory.target"]
     email = embassy.channels.get(kind="email")
     root = logged_in_client(world["superuser"])
     data = form_of(root, admin_url(embassy))  # what a save would post
@@ -45,7 +46,7 @@ def test_an_organiser_cannot_change_a_shared_embassy_email(world):
 
 
 def test_an_organiser_proposes_a_correction_and_the_superusers_change_is_read_by_its_users(world):
-    embassy = world["letters.target"]
+    embassy = world["directory.target"]
     proposer = logged_in_client(world["other_organiser"])
     response = proposer.post(
         admin_url(AddressReport, "add"),
@@ -96,7 +97,7 @@ def list_form(client, target_list: TargetList, targets) -> dict:
 
 
 def test_a_target_another_organisations_action_writes_to_cannot_be_removed_from_a_list(world):
-    embassy = world["letters.target"]
+    embassy = world["directory.target"]
     shared = TargetList.objects.create(slug="prc-missions", name="PRC missions")  # no owner
     shared.targets.add(embassy)
     action = world["letters.letteraction"]
@@ -116,14 +117,14 @@ def test_a_target_another_organisations_action_writes_to_cannot_be_removed_from_
 
 
 def test_a_list_is_changed_by_its_owner_only_and_the_change_is_audited(world):
-    owned = world["letters.targetlist"]
+    owned = world["directory.targetlist"]
     busan = make_target(name="Consulate in Busan", country="KR")
     partner = logged_in_client(world["partner_organiser"])
     assert partner.post(admin_url(owned), {"name": "x"}).status_code == 403
 
     owner = logged_in_client(world["owner_organiser"])
     response = owner.post(
-        admin_url(owned), list_form(owner, owned, [world["letters.target"], busan])
+        admin_url(owned), list_form(owner, owned, [world["directory.target"], busan])
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     event = AuditEvent.objects.get(action="target-list-change")
@@ -134,9 +135,9 @@ def test_a_list_is_changed_by_its_owner_only_and_the_change_is_audited(world):
 
 
 def test_an_organiser_may_not_give_their_list_away_or_make_it_shared(world):
-    owned = world["letters.targetlist"]
+    owned = world["directory.targetlist"]
     owner = logged_in_client(world["owner_organiser"])
-    data = list_form(owner, owned, [world["letters.target"]])
+    data = list_form(owner, owned, [world["directory.target"]])
     data["organisation"] = str(world["other"].pk)
     assert owner.post(admin_url(owned), data).status_code == 302
     owned.refresh_from_db()

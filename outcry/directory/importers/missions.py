@@ -14,7 +14,7 @@ from babel import Locale
 from babel.languages import get_official_languages
 from django.utils.translation import gettext_noop
 
-from outcry.letters.importers.base import (
+from outcry.directory.importers.base import (
     ChannelFacts,
     ImportFailed,
     TargetFacts,
@@ -30,7 +30,7 @@ from outcry.letters.importers.base import (
     recorded_run,
     sync_records,
 )
-from outcry.letters.models import Channel, ImportRun, Target
+from outcry.directory.models import Channel, ImportRun, Target
 
 MISSIONS = "missions"
 

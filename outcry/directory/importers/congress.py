@@ -12,7 +12,7 @@ from typing import Any, TextIO
 import yaml
 from django.utils.translation import gettext_noop
 
-from outcry.letters.importers.base import (
+from outcry.directory.importers.base import (
     ChannelFacts,
     ImportFailed,
     TargetFacts,
@@ -26,7 +26,7 @@ from outcry.letters.importers.base import (
     recorded_run,
     sync_records,
 )
-from outcry.letters.models import Channel, ImportRun, Target
+from outcry.directory.models import Channel, ImportRun, Target
 
 CONGRESS = "congress"
 CONGRESS_URL = "https://unitedstates.github.io/congress-legislators/legislators-current.yaml"

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from outcry.core.models import AuditEvent
 from outcry.core.progress import Progress
-from outcry.letters.models import Channel, ImportRun, Target, TargetList, ZipDistrict
-from outcry.letters.tests.directory_helpers import (
+from outcry.directory.models import Channel, ImportRun, Target, TargetList, ZipDistrict
+from outcry.directory.tests.helpers import (
     BUSAN_CONSULATE,
     CHICAGO_CONSULATE,
     CONTACT_FORMS_CSV,

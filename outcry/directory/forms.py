@@ -5,8 +5,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.forms import TextField
-from outcry.letters.models import Channel, Target
-from outcry.letters.services_directory import NOTE_MAX_LENGTH
+from outcry.directory.models import Channel, Target
+from outcry.directory.services import NOTE_MAX_LENGTH
 
 
 class ChannelChoiceField(forms.ModelChoiceField):

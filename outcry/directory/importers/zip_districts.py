@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import TextIO
 
 from outcry.core.progress import Progress
-from outcry.letters.importers.base import ImportFailed, guard_removals, recorded_run
-from outcry.letters.models import ImportRun, ZipDistrict
+from outcry.directory.importers.base import ImportFailed, guard_removals, recorded_run
+from outcry.directory.models import ImportRun, ZipDistrict
 
 ZIP_DISTRICTS = "zip_districts"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from outcry.letters import importers
-from outcry.letters.models import ImportRun
+from outcry.directory import importers
+from outcry.directory.models import ImportRun
 
 NOTES_SHOWN = 20
 

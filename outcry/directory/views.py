@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import is_limited, network_key
-from outcry.letters import services_directory
-from outcry.letters.forms_directory import AddressReportForm
-from outcry.letters.models import Target
+from outcry.directory import services
+from outcry.directory.forms import AddressReportForm
+from outcry.directory.models import Target
 
 
 def report_address(request: HttpRequest, pk: int) -> HttpResponse:
@@ -50,15 +50,15 @@ def report_address(request: HttpRequest, pk: int) -> HttpResponse:
                 status = 429
             else:
                 try:
-                    services_directory.report_outdated_address(
+                    services.report_outdated_address(
                         target=target,
                         channel=form.cleaned_data["channel"],
                         note=form.cleaned_data["note"],
                     )
-                except services_directory.ReportRefused as refusal:
+                except services.ReportRefused as refusal:
                     form.add_error("note", str(refusal))
                 else:
-                    url = reverse("letters_directory:report", args=[target.pk])
+                    url = reverse("directory:report", args=[target.pk])
                     return redirect(f"{url}?sent=1")
     context = {
         "target": target,
@@ -66,4 +66,4 @@ def report_address(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "sent": request.method == "GET" and request.GET.get("sent") == "1",
     }
-    return render(request, "letters/target_report.html", context, status=status)
+    return render(request, "directory/target_report.html", context, status=status)

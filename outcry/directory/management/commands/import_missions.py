@@ -1,7 +1,7 @@
 """Import a country's embassies and consulates from the database-of-embassies CSV."""
 
-from outcry.letters import importers
-from outcry.letters.management.commands._import import ImportCommand
+from outcry.directory import importers
+from outcry.directory.management.commands._import import ImportCommand
 
 
 class Command(ImportCommand):

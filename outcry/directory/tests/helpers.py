@@ -83,33 +83,3 @@ def loaded_for_module(django_db_blocker, *loaders) -> Iterator[list[Output]]:
         outputs = [loader() for loader in loaders]
         yield outputs
         transaction.set_rollback(True)
-
-
-def make_target(
-    *,
-    name: str = "Embassy of the People's Republic of China in Seoul",
-    category: str = "embassy",
-    represents: str = "CN",
-    country: str = "KR",
-    city: str = "Seoul",
-    channels: tuple[tuple[str, str], ...] = (
-        ("email", "chinaemb_kr@mfa.gov.cn"),
-        ("phone", "+8227381038"),
-    ),
-    import_kind: str = "missions",
-):
-    """A target with channels, as an import leaves it (channels kept by *import_kind*)."""
-    from outcry.letters.models import Channel, Target
-
-    target = Target.objects.create(
-        name=name,
-        category=category,
-        represents=represents,
-        country=country,
-        city=city,
-        role="Ambassador",
-        salutation="Your Excellency",
-    )
-    for kind, value in channels:
-        Channel.objects.create(target=target, kind=kind, value=value, import_kind=import_kind)
-    return target

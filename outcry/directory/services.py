@@ -1,14 +1,11 @@
-"""Verbs on the target directory: supporters' reports of outdated addresses.
-
-(The letter composer's verbs live in services.py.)
-"""
+"""Verbs on the target directory: supporters' reports of outdated addresses."""
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from outcry.core.text import clean_text
-from outcry.letters.models import AddressReport, Channel, Target
+from outcry.directory.models import AddressReport, Channel, Target
 
 NOTE_MAX_LENGTH = 2000
 

@@ -18,10 +18,15 @@ Targets the source no longer lists are closed, never deleted, and a target an
 organiser closed by hand is never re-opened.
 """
 
-from outcry.letters.importers.base import DOWNLOAD_TIMEOUT_SECONDS, ImportFailed, is_url, local_copy
-from outcry.letters.importers.congress import CONGRESS_URL, OFFICES_URL, import_congress
-from outcry.letters.importers.missions import MISSIONS_URL, import_missions
-from outcry.letters.importers.zip_districts import ZIP_DISTRICTS_URL, import_zip_districts
+from outcry.directory.importers.base import (
+    DOWNLOAD_TIMEOUT_SECONDS,
+    ImportFailed,
+    is_url,
+    local_copy,
+)
+from outcry.directory.importers.congress import CONGRESS_URL, OFFICES_URL, import_congress
+from outcry.directory.importers.missions import MISSIONS_URL, import_missions
+from outcry.directory.importers.zip_districts import ZIP_DISTRICTS_URL, import_zip_districts
 
 __all__ = [
     "CONGRESS_URL",

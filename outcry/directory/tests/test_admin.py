@@ -7,14 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outcry.core.models import AuditEvent
-from outcry.letters.models import AddressReport, ImportRun, Target
-from outcry.letters.tests.directory_helpers import (
-    BUSAN_CONSULATE,
-    MISSIONS_CSV,
-    import_missions,
-    make_target,
-    need,
-)
+from outcry.directory.models import AddressReport, ImportRun, Target
+from outcry.directory.testing import make_target
+from outcry.directory.tests.helpers import BUSAN_CONSULATE, MISSIONS_CSV, import_missions, need
 from outcry.testing import make_organisation, make_organiser
 
 
@@ -69,7 +64,7 @@ def form_of(client, url: str) -> dict[str, str]:
 
 
 def change_url(target: Target) -> str:
-    return reverse("admin:letters_target_change", args=[target.pk])
+    return reverse("admin:directory_target_change", args=[target.pk])
 
 
 @pytest.fixture
@@ -94,19 +89,29 @@ def superuser_client(client, django_user_model):
 
 @pytest.fixture
 def seoul(db):
-    return make_target()
+    """The embassy in Seoul with an email address and a phone, as the missions import leaves it."""
+    return make_target(
+        name="Embassy of the People's Republic of China in Seoul",
+        country="KR",
+        city="Seoul",
+        role="Ambassador",
+        channels={"email": "chinaemb_kr@mfa.gov.cn", "phone": "+8227381038"},
+        import_kind="missions",
+    )
 
 
 def test_any_organiser_sees_the_directory_with_filters_and_search(organiser_client, seoul):
-    make_target(name="Consulate General in Busan", city="Busan", category="consulate")
-    url = reverse("admin:letters_target_changelist")
+    make_target(name="Consulate General in Busan", country="KR", city="Busan", category="consulate")
+    url = reverse("admin:directory_target_changelist")
     response = organiser_client.get(url, {"category": "embassy", "q": "chinaemb_kr"})
     html = response.content.decode()
     assert response.status_code == 200
     assert "Embassy of the People&#x27;s Republic of China in Seoul" in html
     assert "Busan" not in html
     for model in ["targetlist", "importrun", "zipdistrict", "addressreport"]:
-        assert organiser_client.get(reverse(f"admin:letters_{model}_changelist")).status_code == 200
+        assert (
+            organiser_client.get(reverse(f"admin:directory_{model}_changelist")).status_code == 200
+        )
     assert organiser_client.get(change_url(seoul)).status_code == 200
 
 
@@ -208,20 +213,22 @@ def test_closing_a_target_by_hand_is_audited_and_no_import_reopens_it(superuser_
 
 
 def test_organisers_may_not_delete_targets_nor_write_import_runs(organiser_client, seoul):
-    delete = reverse("admin:letters_target_delete", args=[seoul.pk])
+    delete = reverse("admin:directory_target_delete", args=[seoul.pk])
     assert organiser_client.get(delete).status_code == 403
     assert organiser_client.post(delete, {"post": "yes"}).status_code == 403
     assert Target.objects.filter(pk=seoul.pk).exists()
-    assert organiser_client.get(reverse("admin:letters_importrun_add")).status_code == 403
+    assert organiser_client.get(reverse("admin:directory_importrun_add")).status_code == 403
     run = ImportRun.objects.create(kind="missions", source="/data/prc_missions.csv")
-    page = organiser_client.get(reverse("admin:letters_importrun_change", args=[run.pk]))
+    page = organiser_client.get(reverse("admin:directory_importrun_change", args=[run.pk]))
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
 
 
 def test_a_superuser_deleting_a_target_is_audited(client, django_user_model, seoul):
     admin_user = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
     client.force_login(admin_user)
-    response = client.post(reverse("admin:letters_target_delete", args=[seoul.pk]), {"post": "yes"})
+    response = client.post(
+        reverse("admin:directory_target_delete", args=[seoul.pk]), {"post": "yes"}
+    )
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="target-delete")
     assert ["phone", "+8227381038"] in event.details["channels"]
@@ -266,7 +273,9 @@ def test_a_supporter_reports_an_outdated_address(client, seoul):
 
 
 def test_a_report_without_a_note_or_with_a_foreign_channel_is_refused(client, seoul):
-    other = make_target(name="Embassy in Tokyo", country="JP", city="Tokyo")
+    other = make_target(
+        name="Embassy in Tokyo", country="JP", city="Tokyo", channels={"phone": "+81334033388"}
+    )
     response = client.post(report_url(seoul), {"note": "   "})
     assert response.status_code == 400
     assert "Please tell us what is wrong with this address." in response.content.decode()
@@ -297,12 +306,12 @@ def test_organisers_see_reports_and_a_superuser_marks_them_resolved(
     report = AddressReport.objects.create(target=seoul, note="The embassy has moved.")
     assert "The embassy has moved." in organiser_client.get(change_url(seoul)).content.decode()
     listing = organiser_client.get(
-        reverse("admin:letters_addressreport_changelist"), {"state": "open"}
+        reverse("admin:directory_addressreport_changelist"), {"state": "open"}
     )
     assert "The embassy has moved." in listing.content.decode()
 
     resolve = {"action": "mark_resolved", "_selected_action": [report.pk]}
-    changelist = reverse("admin:letters_addressreport_changelist")
+    changelist = reverse("admin:directory_addressreport_changelist")
     organiser_client.post(changelist, resolve)
     report.refresh_from_db()
     assert report.resolved_at is None  # reviewing is the administrators' part

@@ -2,8 +2,8 @@
 
 import pytest
 
-from outcry.letters.models import Target, TargetList
-from outcry.letters.selection import (
+from outcry.directory.models import Target, TargetList
+from outcry.directory.selection import (
     InvalidZip,
     UnknownDistrict,
     UnknownZip,
@@ -12,7 +12,7 @@ from outcry.letters.selection import (
     legislators_for_zip,
     nearest_missions,
 )
-from outcry.letters.tests.directory_helpers import (
+from outcry.directory.tests.helpers import (
     BUSAN_CONSULATE,
     CHICAGO_CONSULATE,
     CONTACT_FORMS_CSV,
@@ -143,9 +143,6 @@ def test_a_malformed_zip_code_is_refused(db, bad):
 
 
 def test_without_coordinates_a_mission_in_the_supporters_city_comes_first(db):
-    from outcry.letters.models import Target
-    from outcry.letters.selection import nearest_missions
-
     # "ZZ": a sending state no shared-data fixture of this module imports.
     def mission(name, city, category):
         return Target.objects.create(
