@@ -12,8 +12,11 @@ class LettersConfig(AppConfig):
         # Organisers read the audit events about the targets and lists their
         # campaigns write to. (Imported here: the admin needs the app registry.)
         from outcry.core.audit import register_audience
-        from outcry.letters import admin_delivery  # noqa: F401
+        from outcry.core.ledger import register_email
+        from outcry.letters import admin_delivery, emails, tasks  # noqa: F401
         from outcry.letters.admin import lists_in_use_by, targets_in_use_by
 
         register_audience("target", targets_in_use_by)
         register_audience("targetlist", lists_in_use_by)
+        # The ledger's one email task renders a letter's confirmation here.
+        register_email(tasks.CONFIRMATION_PURPOSE, emails.confirmation_email)

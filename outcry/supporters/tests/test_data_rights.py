@@ -347,7 +347,7 @@ def test_the_audit_log_cannot_be_edited(db):
 
 
 def test_erasure_cancels_a_letter_waiting_for_its_writer_for_good(client, db):
-    from outcry.letters.delivery import requeue_deliveries
+    from outcry.letters.tasks import requeue_deliveries
 
     embassy = make_target(channels={"email": "embassy@example.net"})
     action = make_letter_action(targets=[embassy])
