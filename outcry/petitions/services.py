@@ -21,14 +21,13 @@ from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction, uses_database_queue
 from outcry.core.tasks import send_email
 from outcry.petitions.models import CounterShard, Petition, Signature
+from outcry.petitions.tasks import CONFIRMATION_PURPOSE
 from outcry.supporters import services as supporters
 from outcry.supporters.models import normalise_email
 
 logger = logging.getLogger("outcry.petitions")
 
 CONFIRM_SALT = "outcry.petitions.confirm"
-# The ledger's purpose for confirmation emails, and the start of their idempotency keys.
-CONFIRMATION_PURPOSE = "signature-confirmation"
 
 
 class SigningRefused(Exception):

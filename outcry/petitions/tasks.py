@@ -7,7 +7,9 @@ The confirmation email is sent by core.tasks.send_email (purpose
 from django.tasks import task
 
 from outcry.core.tasks import send_email
-from outcry.petitions.services import CONFIRMATION_PURPOSE
+
+# The ledger's purpose for confirmation emails, and the start of their idempotency keys.
+CONFIRMATION_PURPOSE = "signature-confirmation"
 
 
 # Kept so that tasks queued under this name before an upgrade still run: the database

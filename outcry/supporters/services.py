@@ -29,6 +29,7 @@ from outcry.core.tasks import send_email
 from outcry.letters.models import Delivery, Letter
 from outcry.petitions.models import Signature
 from outcry.supporters.models import Consent, Supporter, normalise_email
+from outcry.supporters.tasks import DATA_LINK_PURPOSE
 
 logger = logging.getLogger("outcry.supporters")
 
@@ -135,8 +136,6 @@ def confirm_consents(*, supporter_id: int, source: str) -> int:
 # --- Data rights --------------------------------------------------------------------------
 
 DATA_LINK_SALT = "outcry.supporters.data-link"
-# The ledger's purpose for "your data" emails, and the start of their idempotency keys.
-DATA_LINK_PURPOSE = "data-link"
 DETAILS_CHANGED_ACTION = "supporter-details-changed"
 EXPORT_ACTION = "supporter-export"
 ERASE_ACTION = "supporter-erase"

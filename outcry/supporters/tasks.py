@@ -7,7 +7,9 @@ supporters.emails renders it.
 from django.tasks import task
 
 from outcry.core.tasks import send_email
-from outcry.supporters.services import DATA_LINK_PURPOSE
+
+# The ledger's purpose for "your data" emails, and the start of their idempotency keys.
+DATA_LINK_PURPOSE = "data-link"
 
 
 # Kept so that tasks queued under this name before an upgrade still run: the database
