@@ -78,7 +78,7 @@ def sign(
     - an address that already signed (any letter case or surrounding spaces name
       the same person): nothing of the earlier signature changes and nothing
       typed now is kept; the "you had already signed" email is queued for this
-      hour (see send_confirmation_email), with the link again if it is needed.
+      hour (see emails.confirmation_email), with the link again if it is needed.
 
     A new signature from a disposable email domain, or one the caller saw arrive
     among many from one network (*cluster*: a short label naming that network
