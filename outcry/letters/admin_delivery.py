@@ -19,8 +19,9 @@ from django.utils.translation import ngettext
 from outcry.campaigns.models import Campaign
 from outcry.core.admin import ReadOnlyMixin
 from outcry.core.audit import record_event
-from outcry.letters.delivery import NothingToPrint, print_post_deliveries, requeue_deliveries
+from outcry.letters.delivery import NothingToPrint, print_post_deliveries
 from outcry.letters.models import Delivery, Letter
+from outcry.letters.tasks import requeue_deliveries
 
 
 def _for_user(queryset: QuerySet, user, path: str) -> QuerySet:

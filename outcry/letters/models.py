@@ -281,7 +281,6 @@ class Delivery(LedgerEntry):
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
     )
     provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(
         _("sending since"),
         null=True,
@@ -308,12 +307,3 @@ class Delivery(LedgerEntry):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.target} ({self.get_status_display()})"
-
-    def claim(self) -> bool:
-        """Take this row for sending (QUEUED → SENDING) and note when; False if not ours."""
-        claimed = Delivery.objects.filter(pk=self.pk, status=self.Status.QUEUED).update(
-            status=self.Status.SENDING,
-            attempt_count=models.F("attempt_count") + 1,
-            claimed_at=timezone.now(),
-        )
-        return claimed == 1

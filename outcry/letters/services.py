@@ -19,12 +19,13 @@ from django.utils.translation import gettext, ngettext
 
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import email_key, is_limited
+from outcry.core.tasks import send_email
 from outcry.core.text import has_control_characters
 from outcry.directory import selection as selecting
 from outcry.directory.models import Channel, Target
 from outcry.letters import confirmation
 from outcry.letters.models import Delivery, Letter, LetterAction, LetterTemplate, Paragraph
-from outcry.letters.tasks import deliver_letter, send_letter_confirmation
+from outcry.letters.tasks import CONFIRMATION_PURPOSE, deliver_letter
 from outcry.letters.wording import wording_for
 from outcry.supporters import services as supporters
 from outcry.supporters.models import Supporter, normalise_email
@@ -600,7 +601,9 @@ def queue_letter(
             letter.save()
             _record_deliveries(letter, plan, waits=waits)
             if mails_link:
-                enqueue_with_transaction(send_letter_confirmation, letter_id=letter.pk)
+                enqueue_with_transaction(
+                    send_email, purpose=CONFIRMATION_PURPOSE, subject_id=letter.pk
+                )
     except IntegrityError:
         # The same form arrived twice at once and the other request won the
         # nonce; anything else is a real error.

@@ -13,6 +13,7 @@ from django.utils import translation
 from outcry.core.models import AuditEvent, OutgoingEmail
 from outcry.directory.testing import make_target
 from outcry.letters.models import Delivery, Letter
+from outcry.letters.tasks import requeue_deliveries
 from outcry.petitions.models import Signature
 from outcry.petitions.services import count_signatures
 from outcry.supporters import services
@@ -347,8 +348,6 @@ def test_the_audit_log_cannot_be_edited(db):
 
 
 def test_erasure_cancels_a_letter_waiting_for_its_writer_for_good(client, db):
-    from outcry.letters.delivery import requeue_deliveries
-
     embassy = make_target(channels={"email": "embassy@example.net"})
     action = make_letter_action(targets=[embassy])
     post_letter(client, action, channels=("email",), email="writer@example.org")
