@@ -654,10 +654,11 @@ def check_integrity(signing: Signing) -> dict:
     ]
     signed = set(signature_emails)
     tasks = DBTaskResult.objects.filter(
-        task_path="outcry.petitions.tasks.send_signature_confirmation"
+        task_path="outcry.core.tasks.send_email",
+        args_kwargs__kwargs__purpose="signature-confirmation",
     )
     arguments = tasks.values_list("args_kwargs", flat=True)
-    task_ids = [row["kwargs"]["signature_id"] for row in arguments]
+    task_ids = [row["kwargs"]["subject_id"] for row in arguments]
     task_statuses = dict(tasks.values("status").annotate(n=Count("id")).values_list("status", "n"))
     signature_ids = set(signatures.values_list("id", flat=True))
     missing = sorted(acknowledged - signed)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "outcry.campaigns",
     "outcry.supporters",
     "outcry.petitions",
+    "outcry.directory",
     "outcry.letters",
 ]
 
@@ -315,6 +316,10 @@ PERIODIC_JOBS = [
         env_int("OUTCRY_CONFIRMATION_SWEEP_SECONDS", default=120, minimum=1),
     ),
     (
+        "outcry.core.tasks.requeue_stale_emails",
+        env_int("OUTCRY_CONFIRMATION_SWEEP_SECONDS", default=120, minimum=1),
+    ),
+    (
         "outcry.petitions.services.recount_all_signatures",
         env_int("OUTCRY_RECOUNT_SECONDS", default=600, minimum=1),
     ),
@@ -325,6 +330,10 @@ PERIODIC_JOBS = [
 # interrupted by a dead worker, and is queued again. Keep it well above the time one send
 # can honestly take (the SMTP timeout), or a slow send is sent twice.
 CONFIRMATION_STALE_SECONDS = env_int("OUTCRY_CONFIRMATION_STALE_SECONDS", default=900, minimum=1)
+# Emails to supporters (core/ledger.py): attempts before a ledger row is FAILED, and the
+# wait after the first failed one (doubled after each, at most six hours).
+EMAIL_MAX_ATTEMPTS = env_int("OUTCRY_EMAIL_MAX_ATTEMPTS", default=6, minimum=1)
+EMAIL_RETRY_SECONDS = env_int("OUTCRY_EMAIL_RETRY_SECONDS", default=60, minimum=1)
 
 # How many rows the public signature counter is spread over (see petitions/services.py).
 COUNTER_SHARDS = env_int("OUTCRY_COUNTER_SHARDS", default=16, minimum=1)
@@ -392,7 +401,7 @@ DELIVERY_RATE_PER_TARGET_HOUR = {
 DELIVERY_STALE_SECONDS = env_int("OUTCRY_DELIVERY_STALE_SECONDS", default=900, minimum=60)
 PERIODIC_JOBS.append(
     (
-        "outcry.letters.delivery.recover_deliveries",
+        "outcry.letters.tasks.recover_deliveries",
         env_int("OUTCRY_DELIVERY_SWEEP_SECONDS", default=300, minimum=1),
     )
 )
@@ -406,12 +415,6 @@ DELIVERY_NETWORK_SHARE_PERCENT = env_int(
 # address (a signed cookie), so the writer need not confirm every letter.
 LETTER_CONFIRMATION_DAYS = env_int("OUTCRY_LETTER_CONFIRMATION_DAYS", default=3, minimum=1)
 LETTER_REMEMBER_SENDER_DAYS = env_int("OUTCRY_LETTER_REMEMBER_DAYS", default=90, minimum=0)
-PERIODIC_JOBS.append(
-    (
-        "outcry.letters.confirmation.requeue_stale_confirmations",
-        env_int("OUTCRY_CONFIRMATION_SWEEP_SECONDS", default=120, minimum=1),
-    )
-)
 PERIODIC_JOBS.append(("outcry.letters.confirmation.expire_unconfirmed_letters", 600))
 # fontTools reports every table it subsets at INFO while PDFs are made.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

@@ -10,6 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from outcry.campaigns.models import Campaign, CampaignText, Organisation
+from outcry.directory.models import AddressReport, ImportRun, ZipDistrict
+from outcry.directory.testing import make_target, make_target_list
 from outcry.petitions.models import Petition, PetitionText, Signature
 
 _sequence = count(1)
@@ -284,55 +286,6 @@ SAMPLE_SUBJECTS = {
 }
 
 
-def make_target(
-    *,
-    name: str | None = None,
-    country: str = "US",
-    represents: str = "CN",
-    category: str = "embassy",
-    city: str = "",
-    salutation: str = "Your Excellency",
-    languages: str = "en",
-    is_closed: bool = False,
-    channels: dict | None = None,
-    **fields,
-):
-    """A target; *channels* maps a kind to a value (e.g. {"email": "a@b.org"}), all active."""
-    from outcry.letters.models import Target
-
-    n = next(_sequence)
-    target = Target.objects.create(
-        name=name or f"Office {n}",
-        country=country,
-        represents=represents,
-        category=category,
-        city=city,
-        salutation=salutation,
-        languages=languages,
-        is_closed=is_closed,
-        **fields,
-    )
-    for kind, value in (channels or {}).items():
-        make_channel(target=target, kind=kind, value=value)
-    return target
-
-
-def make_channel(
-    *,
-    target,
-    kind: str,
-    value: str,
-    status: str = "active",
-    char_limit: int | None = None,
-    **fields,
-):
-    from outcry.letters.models import Channel
-
-    return Channel.objects.create(
-        target=target, kind=kind, value=value, status=status, char_limit=char_limit, **fields
-    )
-
-
 def make_letter_action(
     *,
     campaign: Campaign | None = None,
@@ -348,15 +301,12 @@ def make_letter_action(
 
     *paragraphs* maps a language to (kind, ticked by default, label, text) tuples.
     """
-    from outcry.letters.models import LetterAction, LetterTemplate, Paragraph, TargetList
+    from outcry.letters.models import LetterAction, LetterTemplate, Paragraph
 
     n = next(_sequence)
     campaign = campaign or make_campaign()
     # The list belongs to the campaign's lead, as one made in the admin would.
-    target_list = TargetList.objects.create(
-        slug=f"list-{n}", name=f"List {n}", organisation=campaign.lead_organisation
-    )
-    target_list.targets.set(targets)
+    target_list = make_target_list(targets=targets, organisation=campaign.lead_organisation)
     action = LetterAction.objects.create(
         campaign=campaign,
         slug=f"letter-{n}",
@@ -480,14 +430,14 @@ def make_admin_world() -> dict:
     partner; "Other Aid" has a campaign of its own and nothing to do with the
     first. Keys: the organisations and their organisers ("owner", "partner",
     "other", "owner_organiser", …), a superuser, and one row per model label
-    ("letters.target", …) for the isolation tests.
+    ("directory.target", …) for the isolation tests.
     """
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
     from outcry.core.models import AuditEvent, OutgoingEmail
-    from outcry.letters.models import AddressReport, Delivery, ImportRun, Letter, ZipDistrict
+    from outcry.letters.models import Delivery, Letter
     from outcry.supporters.models import Consent
 
     owner = make_organisation(name="Owner Rights")
@@ -546,11 +496,13 @@ def make_admin_world() -> dict:
             "supporters.consent": Consent.objects.get(pk=consent.pk),
             "petitions.petition": petition,
             "petitions.signature": signature,
-            "letters.target": target,
-            "letters.targetlist": action.target_list,
-            "letters.importrun": ImportRun.objects.create(kind="missions", source="test.csv"),
-            "letters.zipdistrict": ZipDistrict.objects.create(zcta="02138", state="MA", district=5),
-            "letters.addressreport": AddressReport.objects.create(
+            "directory.target": target,
+            "directory.targetlist": action.target_list,
+            "directory.importrun": ImportRun.objects.create(kind="missions", source="test.csv"),
+            "directory.zipdistrict": ZipDistrict.objects.create(
+                zcta="02138", state="MA", district=5
+            ),
+            "directory.addressreport": AddressReport.objects.create(
                 target=target, note="The embassy moved."
             ),
             "letters.letteraction": action,

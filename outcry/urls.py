@@ -12,7 +12,7 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.campaigns.urls")),
     path("", include("outcry.petitions.urls")),
     path("", include("outcry.letters.urls")),
-    path("", include("outcry.letters.urls_directory")),
+    path("", include("outcry.directory.urls")),
     path("", include("outcry.supporters.urls")),
 )
 

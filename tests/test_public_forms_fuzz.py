@@ -20,14 +20,13 @@ from django.utils import translation
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from outcry.directory.testing import make_channel, make_target
 from outcry.testing import (
     letter_form,
     make_campaign,
-    make_channel,
     make_letter_action,
     make_organisation,
     make_petition,
-    make_target,
     sign_form,
 )
 
@@ -266,7 +265,7 @@ def test_the_address_report_form_answers_anything_with_a_page_and_stores_only_cl
     target = letter_action.target_list.targets.first()
     channel = target.channels.first()
     with translation.override(language):
-        url = reverse("letters_directory:report", args=[target.pk])
+        url = reverse("directory:report", args=[target.pk])
     data = apply({"channel": str(channel.pk), "note": "The fax number has changed."}, overrides)
     post_and_check(url, data)
 

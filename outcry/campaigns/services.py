@@ -71,16 +71,16 @@ ORGANISER_PERMISSIONS = frozenset(
         "letters.view_delivery",
         # Only to queue a failed delivery again (the ledger itself stays read-only).
         "letters.change_delivery",
-        "letters.view_target",
-        "letters.view_channel",
-        "letters.view_targetlist",
-        "letters.add_targetlist",
-        "letters.change_targetlist",
-        "letters.view_importrun",
-        "letters.view_zipdistrict",
-        "letters.view_addressreport",
+        "directory.view_target",
+        "directory.view_channel",
+        "directory.view_targetlist",
+        "directory.add_targetlist",
+        "directory.change_targetlist",
+        "directory.view_importrun",
+        "directory.view_zipdistrict",
+        "directory.view_addressreport",
         # To propose a correction of a target's contact details for review.
-        "letters.add_addressreport",
+        "directory.add_addressreport",
         "core.view_auditevent",
     }
 )

@@ -30,12 +30,18 @@ class LedgerEntry(models.Model):
     # When a worker last took the row: one left SENDING long ago was interrupted.
     claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # When a row waiting for another attempt is due (core.ledger.schedule); the
+    # periodic sweep queues rows whose time came and whose task never did.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
 
     class Meta:
         abstract = True
 
+    # The row's own steps. Where they fit in (backoff, giving up, recovery after a
+    # crash) is core/ledger.py.
+
     def claim(self) -> bool:
-        """Take this row for sending; False if another worker has it or it is done."""
+        """Take this row for sending (QUEUED → SENDING) and count the attempt; False if not ours."""
         claimed = (
             type(self)
             .objects.filter(pk=self.pk, status=self.Status.QUEUED)
@@ -47,15 +53,20 @@ class LedgerEntry(models.Model):
         )
         return claimed == 1
 
-    def mark_sent(self) -> None:
+    def mark_sent(self, **fields) -> None:
+        """Record this claimed row sent, with any *fields* of its own (a provider reference)."""
         type(self).objects.filter(pk=self.pk).update(
-            status=self.Status.SENT, sent_at=timezone.now(), last_error=""
+            status=self.Status.SENT,
+            sent_at=timezone.now(),
+            last_error="",
+            next_attempt_at=None,
+            **fields,
         )
 
     def send(self, message) -> None:
         """Send *message* for this claimed row: mark it sent, or queued again with the error.
 
-        The error is re-raised, so the task's own retry runs.
+        The error is re-raised, so the caller can retry or give up (core.ledger.retry_or_fail).
         """
         try:
             message.send()
@@ -64,15 +75,23 @@ class LedgerEntry(models.Model):
             raise
         self.mark_sent()
 
-    def mark_retry(self, error: str) -> None:
+    def mark_retry(self, error: str, **fields) -> None:
+        """Give this claimed row back to the queue with *error*, for another attempt."""
         type(self).objects.filter(pk=self.pk).update(
-            status=self.Status.QUEUED, last_error=error[:2000]
+            status=self.Status.QUEUED, last_error=error[:2000], **fields
         )
 
-    def mark_failed(self, error: str) -> None:
-        type(self).objects.filter(pk=self.pk).update(
-            status=self.Status.FAILED, last_error=error[:2000]
-        )
+    def mark_failed(self, error: str = "", **fields) -> None:
+        """Give up on this row for good, with *error* (or keeping the last one).
+
+        Only a row still waiting or being sent: one that a duplicate worker sent
+        meanwhile stays sent.
+        """
+        if error:
+            fields["last_error"] = error[:2000]
+        type(self).objects.filter(
+            pk=self.pk, status__in=[self.Status.QUEUED, self.Status.SENDING]
+        ).update(status=self.Status.FAILED, next_attempt_at=None, **fields)
 
 
 class OutgoingEmail(LedgerEntry):

@@ -20,8 +20,8 @@ from outcry.campaigns.models import Campaign
 from outcry.core.admin import ReadOnlyMixin
 from outcry.core.audit import record_event
 from outcry.letters.channels.post import NothingToPrint, print_post_deliveries
-from outcry.letters.delivery import requeue_deliveries
 from outcry.letters.models import Delivery, Letter
+from outcry.letters.tasks import requeue_deliveries
 
 
 def _for_user(queryset: QuerySet, user, path: str) -> QuerySet:

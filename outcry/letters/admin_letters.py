@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
+from outcry.directory.models import TargetList
 from outcry.letters import channels
-from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph, TargetList
+from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph
 
 
 def _campaigns_of(user):

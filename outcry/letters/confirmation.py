@@ -5,9 +5,9 @@ cannot tell a letter from the person named from one made up by someone else.
 So, as WriteToThem does, the email and fax deliveries of a new letter wait as
 UNCONFIRMED (no task) and the writer is emailed a link that shows the letter:
 
-- ``send_confirmation_email`` sends it once, through the ledger
-  (OutgoingEmail, key ``letter-confirmation:<letter>:<round>``), as signature
-  confirmations do;
+- ``core.tasks.send_email`` sends it once, through the ledger (OutgoingEmail,
+  key ``letter-confirmation:<letter>:<round>``), as signature confirmations
+  do; ``letters.emails.confirmation_email`` renders it;
 - ``confirm_letter`` (the link, signed and valid for
   OUTCRY_LETTER_CONFIRMATION_DAYS) moves those rows to QUEUED and queues their
   delivery tasks, once: a mail scanner opening the link first or a second click
@@ -33,21 +33,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from outcry.core.mail import render_message
-from outcry.core.models import OutgoingEmail
-from outcry.core.queue import enqueue_with_transaction, requeue_abandoned, uses_database_queue
+from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import email_key
-from outcry.letters import channels
 from outcry.letters.models import Delivery, Letter
-from outcry.letters.wording import letter_text, sender_name, wording_for
+from outcry.letters.tasks import deliver_letter
 from outcry.supporters.models import normalise_email
 
 logger = logging.getLogger("outcry.letters")
 
 CONFIRM_SALT = "outcry.letters.confirm"
-CONFIRMATION_PURPOSE = "letter-confirmation"
-# A confirmation email left "sending" this long was interrupted.
-STALE_AFTER = timedelta(minutes=15)
 
 
 class InvalidConfirmation(Exception):
@@ -82,68 +76,8 @@ def confirmation_url(letter: Letter) -> str:
     return f"{settings.BASE_URL}{path}"
 
 
-def confirmation_key(letter_id: int, round_: int = 0) -> str:
-    return f"{CONFIRMATION_PURPOSE}:{letter_id}:{round_}"
-
-
 def expires_at(letter: Letter) -> datetime:
     return letter.created_at + timedelta(days=settings.LETTER_CONFIRMATION_DAYS)
-
-
-def send_confirmation_email(*, letter_id: int, round_: int = 0) -> bool:
-    """Email the writer the link that sends their letter; return True if this call sent it.
-
-    The email shows the letter as its first office reads it and lists every
-    office and way of sending. Writes the ledger row (unique idempotency key)
-    before sending; does nothing if the letter is gone, confirmed, expired, or
-    its email is already sent or being sent by another worker. Raises the mail
-    error after recording it, so the task can retry.
-    """
-    letter = (
-        Letter.objects.select_related("supporter", "action__campaign").filter(pk=letter_id).first()
-    )
-    if letter is None or letter.confirmed_at is not None or not letter.confirm_token:
-        return False
-    waiting = list(
-        letter.deliveries.filter(status=Delivery.Status.UNCONFIRMED)
-        .select_related("target", "channel")
-        .order_by("target__name", "pk")
-    )
-    if not waiting:
-        return False
-    entry, _created = OutgoingEmail.objects.get_or_create(
-        idempotency_key=confirmation_key(letter.pk, round_),
-        defaults={"to_address": letter.supporter.email, "purpose": CONFIRMATION_PURPOSE},
-    )
-    if not entry.claim():
-        return False
-    language = letter.writer_language or settings.LANGUAGE_CODE
-    first = waiting[0].target
-    with translation.override(language):
-        deliveries = [
-            {"target": delivery.target.name, "channel": channels.get(delivery.kind).name}
-            for delivery in waiting
-        ]
-        campaign_path = reverse("campaigns:detail", args=[letter.action.campaign.slug])
-    message = render_message(
-        template="letters/emails/confirm",
-        context={
-            "letter": letter,
-            "language": language,
-            "name": sender_name(letter),
-            "subject": wording_for(letter=letter, target=first).subject,
-            "text": letter_text(letter=letter, target=first),
-            "first_target": first.name,
-            "deliveries": deliveries,
-            "confirm_url": confirmation_url(letter),
-            "days": settings.LETTER_CONFIRMATION_DAYS,
-            "campaign_url": f"{settings.BASE_URL}{campaign_path}",
-        },
-        to=letter.supporter.email,
-        language=language,
-    )
-    entry.send(message)
-    return True
 
 
 def letter_to_confirm(*, code: str) -> Letter:
@@ -186,8 +120,6 @@ def confirm_letter(*, code: str) -> tuple[Letter, bool]:
     InvalidConfirmation for a tampered code, or an expired one whose letter was
     not confirmed in time (its deliveries are then EXPIRED and never sent).
     """
-    from outcry.letters.tasks import deliver_letter  # tasks import this module
-
     token, expired = _token_of(code)
     with transaction.atomic():
         letter = Letter.objects.select_for_update().filter(confirm_token=token).first()
@@ -235,32 +167,3 @@ def expire_unconfirmed_letters(*, now: datetime | None = None) -> int:
         deliveries__status__in=pending
     ).exclude(deliveries__sent_at__gte=hour_ago).update(network_key="")
     return expired
-
-
-def requeue_stale_confirmations(*, now: datetime | None = None) -> int:
-    """Queue again every letter confirmation email a crash left behind; return how many.
-
-    A send interrupted mid-way (ledger row SENDING for long) is released and
-    queued again: a second email is harmless, a letter that can never be
-    confirmed is not. With tasks in the database, a task a killed worker left
-    RUNNING is queued again too (core.queue.requeue_abandoned). Idempotent.
-    """
-    from outcry.letters.tasks import send_letter_confirmation  # tasks import this module
-
-    now = now or timezone.now()
-    stale = now - STALE_AFTER
-    requeued = 0
-    stuck = OutgoingEmail.objects.filter(
-        purpose=CONFIRMATION_PURPOSE, status=OutgoingEmail.Status.SENDING, claimed_at__lt=stale
-    )
-    for entry in stuck:
-        released = OutgoingEmail.objects.filter(
-            pk=entry.pk, status=OutgoingEmail.Status.SENDING, claimed_at=entry.claimed_at
-        ).update(status=OutgoingEmail.Status.QUEUED, last_error="interrupted while sending")
-        if released:
-            _prefix, letter_id, round_ = entry.idempotency_key.split(":")
-            send_letter_confirmation.enqueue(letter_id=int(letter_id), round=int(round_))
-            requeued += 1
-    if uses_database_queue(send_letter_confirmation):
-        requeued += requeue_abandoned(send_letter_confirmation, started_before=stale)
-    return requeued

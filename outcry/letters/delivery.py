@@ -9,26 +9,26 @@ for a retry, or FAILED. Letters wait UNCONFIRMED, with no task, until their
 writer confirmed their address (letters/confirmation.py). Post is printed, not
 sent (letters/channels/post.py).
 
-A worker killed while sending leaves a row in SENDING; ``recover_deliveries``
-resolves it (see there and docs/operations.md).
+A worker killed while sending leaves a row in SENDING; ``tasks.recover_deliveries``
+resolves it with ``resolve_stuck`` (see there and docs/operations.md). Claiming,
+retrying, giving up and that recovery are the ledger's own steps (core/ledger.py).
 """
 
 import logging
-from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Min, Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from outcry.directory.models import Channel
 from outcry.letters import channels
 from outcry.letters.channels import Sender
 from outcry.letters.channels.base import DeliveryProblem, Sent
 from outcry.letters.channels.fax import fax_number
 from outcry.letters.channels.interfax import InterFax
-from outcry.letters.models import Channel, Delivery
+from outcry.letters.models import Delivery
 
 logger = logging.getLogger("outcry.letters")
 
@@ -114,14 +114,10 @@ def _send(delivery: Delivery) -> Sent:
 def _record_problem(delivery: Delivery, problem: DeliveryProblem) -> bool:
     message = str(problem)[:2000]
     if problem.permanent:
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.FAILED, error_code=problem.code, last_error=message
-        )
+        delivery.mark_failed(message, error_code=problem.code)
         logger.warning("Delivery %s failed for good: %s", delivery.pk, message)
         return False
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.QUEUED, error_code=problem.code, last_error=message
-    )
+    delivery.mark_retry(message, error_code=problem.code)
     logger.warning(
         "Delivery %s attempt %s failed: %s", delivery.pk, delivery.attempt_count, message
     )
@@ -129,16 +125,10 @@ def _record_problem(delivery: Delivery, problem: DeliveryProblem) -> bool:
 
 
 def _mark_sent(delivery: Delivery, sent: Sent) -> None:
-    changes = {
-        "status": Delivery.Status.SENT,
-        "sent_at": timezone.now(),
-        "last_error": "",
-        "error_code": "",
-        "provider_reference": sent.reference[:200],
-    }
+    extra = {"error_code": "", "provider_reference": sent.reference[:200]}
     if sent.rendered is not None:
-        changes.update(pdf_sha256=sent.rendered.sha256, page_count=sent.rendered.page_count)
-    Delivery.objects.filter(pk=delivery.pk).update(**changes)
+        extra.update(pdf_sha256=sent.rendered.sha256, page_count=sent.rendered.page_count)
+    delivery.mark_sent(**extra)
 
 
 def _release(delivery: Delivery, *, not_before: datetime) -> None:
@@ -220,73 +210,24 @@ def _next_slot(rows: QuerySet[Delivery], window_start: datetime, now: datetime) 
     return (oldest + timedelta(hours=1, minutes=1)) if oldest else now + timedelta(minutes=1)
 
 
-# --- recovery and requeueing ------------------------------------------------------------
+# --- recovery (letters.tasks.recover_deliveries sweeps; core.ledger.recover_stuck finds) -
 
 
-def recover_deliveries(*, stale_after: timedelta | None = None) -> Counter:
-    """Resolve deliveries a dead worker left behind; return counts by outcome.
+def resolve_stuck(delivery: Delivery, same_row: QuerySet[Delivery]) -> str:
+    """Decide what became of *delivery*, left SENDING by a killed worker; return the outcome.
 
-    1. A row in SENDING since before *stale_after* (default
-       OUTCRY_DELIVERY_STALE_SECONDS) was interrupted: its worker was killed
-       between claiming and recording the result, so the message may or may not
-       have left.
-       - InterFax fax: ask InterFax for a fax with the row's reference. Found:
-         SENT (or FAILED if InterFax reports it could not transmit). Not found:
-         QUEUED again and re-sent (its next attempt looks it up once more).
-         InterFax unreachable: left as it is for the next sweep.
-       - email, or fax through an email gateway: nobody can be asked, so the row
-         becomes FAILED with the code "outcome_unknown" and a message for the
-         organiser, who checks with the recipient and queues it again if need
-         be. Never re-sent blindly.
-       - post: nothing had left the server (the PDF was being made): QUEUED.
-    2. A QUEUED email or fax whose time came before *stale_after* ago has lost
-       its task (a task a killed worker had taken is never run again): it is
-       queued once more. A duplicate task is harmless, it finds the row claimed.
-
-    Idempotent; ``run_periodic`` (started by ``serve``) runs it every
-    OUTCRY_DELIVERY_SWEEP_SECONDS (five minutes).
+    *same_row* is the row exactly as read: a worker that is merely slow and
+    finishes meanwhile wins, and nothing here changes it.
+    - InterFax fax: ask InterFax for a fax with the row's reference. Found:
+      SENT (or FAILED if InterFax reports it could not transmit). Not found:
+      QUEUED again ("requeued": its next attempt looks it up once more).
+      InterFax unreachable: left as it is for the next sweep ("unresolved").
+    - email, or fax through an email gateway: nobody can be asked, so the row
+      becomes FAILED with the code "outcome_unknown" and a message for the
+      organiser, who checks with the recipient and queues it again if need be
+      ("review"). Never re-sent blindly.
+    - post: nothing had left the server (the PDF was being made): QUEUED ("released").
     """
-    from outcry.letters.tasks import deliver_letter
-
-    now = timezone.now()
-    cutoff = now - (
-        stale_after
-        if stale_after is not None
-        else timedelta(seconds=settings.DELIVERY_STALE_SECONDS)
-    )
-    counts: Counter = Counter()
-    stuck = (
-        Delivery.objects.filter(status=Delivery.Status.SENDING)
-        .filter(Q(claimed_at__lte=cutoff) | Q(claimed_at__isnull=True, created_at__lte=cutoff))
-        .select_related("target", "channel")
-        .order_by("pk")
-    )
-    for delivery in stuck:
-        outcome = _recover_stuck(delivery)
-        counts[outcome] += 1
-        if outcome == "requeued":
-            deliver_letter.enqueue(delivery_id=delivery.pk, attempt=delivery.attempt_count + 1)
-    lost = (
-        Delivery.objects.filter(status=Delivery.Status.QUEUED, kind__in=sent_by_site())
-        .annotate(due_at=Coalesce("next_attempt_at", "created_at"))
-        .filter(due_at__lte=cutoff)
-        .order_by("pk")
-    )
-    for delivery in lost:
-        if Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.QUEUED).update(
-            next_attempt_at=now
-        ):
-            deliver_letter.enqueue(delivery_id=delivery.pk, attempt=delivery.attempt_count + 1)
-            counts["requeued"] += 1
-    return counts
-
-
-def _recover_stuck(delivery: Delivery) -> str:
-    # Only the row exactly as we read it: a worker that is merely slow and
-    # finishes meanwhile wins, and this sweep changes nothing.
-    same_row = Delivery.objects.filter(
-        pk=delivery.pk, status=Delivery.Status.SENDING, claimed_at=delivery.claimed_at
-    )
     if delivery.kind == Channel.Kind.POST:
         same_row.update(status=Delivery.Status.QUEUED, claimed_at=None)
         return "released"
@@ -343,28 +284,3 @@ def _recover_stuck(delivery: Delivery) -> str:
         ),
     )
     return "review"
-
-
-def requeue_deliveries(*, deliveries: QuerySet[Delivery]) -> int:
-    """Queue FAILED email and fax deliveries again, as new; return how many.
-
-    For an organiser who fixed the cause (an address, the fax configuration) or
-    checked that an interrupted message never arrived. The attempt count starts
-    again; the last error stays visible until the next attempt.
-    """
-    from outcry.letters.tasks import deliver_letter
-
-    ids = list(
-        deliveries.filter(status=Delivery.Status.FAILED, kind__in=sent_by_site())
-        # An erased writer's letters were cancelled for good: never sent without them.
-        .exclude(letter__supporter__erased_at__isnull=False)
-        .values_list("pk", flat=True)
-    )
-    count = 0
-    for delivery_id in ids:
-        if Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.FAILED).update(
-            status=Delivery.Status.QUEUED, attempt_count=0, next_attempt_at=None, claimed_at=None
-        ):
-            deliver_letter.enqueue(delivery_id=delivery_id)
-            count += 1
-    return count

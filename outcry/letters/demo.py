@@ -15,19 +15,11 @@ from typing import TextIO
 
 from django.conf import settings
 
-from outcry.letters import importers
-from outcry.letters.importers.base import postal_channel
-from outcry.letters.importers.missions import MISSIONS as MISSIONS_IMPORT
-from outcry.letters.models import (
-    Channel,
-    ImportRun,
-    LetterAction,
-    LetterTemplate,
-    Paragraph,
-    Target,
-    TargetList,
-    e164,
-)
+from outcry.directory import importers
+from outcry.directory.importers.base import postal_channel
+from outcry.directory.importers.missions import MISSIONS as MISSIONS_IMPORT
+from outcry.directory.models import Channel, ImportRun, Target, TargetList, e164
+from outcry.letters.models import LetterAction, LetterTemplate, Paragraph
 
 # The file ../shared/data/SOURCES.md describes; absent on a fresh clone.
 SHARED_MISSIONS_CSV = (

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from outcry.core.countries import CountryField, country_choices
 from outcry.core.forms import LineField, TextField
+from outcry.directory.models import Target
 from outcry.letters import channels, services
-from outcry.letters.models import Letter, LetterAction, LetterTemplate, Paragraph, Target
+from outcry.letters.models import Letter, LetterAction, LetterTemplate, Paragraph
 from outcry.supporters.forms import SupporterForm
 
 ZIP_CODE = re.compile(r"^([0-9]{5})(?:-?[0-9]{4})?$")  # ASCII digits only

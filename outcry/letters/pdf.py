@@ -26,7 +26,8 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import Align, WrapMode, XPos, YPos
 
-from outcry.letters.models import Channel, Letter, Target
+from outcry.directory.models import Channel, Target
+from outcry.letters.models import Letter
 from outcry.letters.wording import (
     long_date,
     recipient_lines,

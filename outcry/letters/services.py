@@ -19,19 +19,14 @@ from django.utils.translation import gettext, ngettext
 
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import email_key, is_limited
+from outcry.core.tasks import send_email
 from outcry.core.text import has_control_characters
+from outcry.directory import selection as selecting
+from outcry.directory.models import Channel, Target
 from outcry.letters import channels, confirmation
 from outcry.letters.channels import Sender
-from outcry.letters.models import (
-    Channel,
-    Delivery,
-    Letter,
-    LetterAction,
-    LetterTemplate,
-    Paragraph,
-    Target,
-)
-from outcry.letters.tasks import deliver_letter, send_letter_confirmation
+from outcry.letters.models import Delivery, Letter, LetterAction, LetterTemplate, Paragraph
+from outcry.letters.tasks import CONFIRMATION_PURPOSE, deliver_letter
 from outcry.letters.wording import letter_text
 from outcry.supporters import services as supporters
 from outcry.supporters.models import Supporter, normalise_email
@@ -167,11 +162,9 @@ def offer_targets(
     """
     selection = action.selection
     if selection == LetterAction.Selection.NEAREST_MISSION:
-        from outcry.letters.selection import nearest_missions
-
         # No geocoding (nothing leaves the server): every mission in the country
         # is offered, the one in the supporter's city (else the embassy) ticked.
-        found = nearest_missions(
+        found = selecting.nearest_missions(
             represents=action.represents,
             country=country,
             city=city,
@@ -202,8 +195,6 @@ def offer_targets(
             )
         offer = Offer(targets=targets, note=note)
     elif selection == LetterAction.Selection.US_CONGRESS:
-        from outcry.letters import selection as selecting
-
         try:
             result = selecting.legislators_for_zip(
                 zip_code=zip_code, target_list=action.target_list
@@ -565,7 +556,9 @@ def queue_letter(
             letter.save()
             _record_deliveries(letter, plan, waits=waits)
             if mails_link:
-                enqueue_with_transaction(send_letter_confirmation, letter_id=letter.pk)
+                enqueue_with_transaction(
+                    send_email, purpose=CONFIRMATION_PURPOSE, subject_id=letter.pk
+                )
     except IntegrityError:
         # The same form arrived twice at once and the other request won the
         # nonce; anything else is a real error.

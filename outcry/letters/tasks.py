@@ -1,50 +1,47 @@
-"""Background tasks for letters. Each takes ids and does nothing if its work is done."""
+"""Background tasks for letters, and the sweeps that queue them. Each does nothing if done.
+
+A letter's confirmation email is sent by core.tasks.send_email (purpose
+"letter-confirmation"); letters.emails renders it. The ledger's steps (claim,
+retry or fail, recovery after a crash) are core/ledger.py's.
+"""
 
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.tasks import task
 from django.utils import timezone
 
-from outcry.core.models import OutgoingEmail
-from outcry.letters import confirmation
+from outcry.core import ledger
+from outcry.core.tasks import send_email
+from outcry.directory.models import Channel
 from outcry.letters import delivery as service
 from outcry.letters.channels import fax
 from outcry.letters.channels.base import DeliveryProblem
-from outcry.letters.models import Channel, Delivery
+from outcry.letters.models import Delivery
 
 logger = logging.getLogger("outcry.letters")
 
+# The ledger's purpose for letter confirmation emails, and the start of their keys.
+CONFIRMATION_PURPOSE = "letter-confirmation"
 # How long after a fax is accepted we first ask InterFax how it went, and how many
 # times we ask (the delay doubles: about 17 hours in all).
 FAX_STATUS_FIRST_CHECK = timedelta(minutes=2)
 FAX_STATUS_CHECKS = 10
-# Tries of a confirmation email before its ledger row is marked FAILED.
-CONFIRMATION_ATTEMPTS = 6
-
-
-def retry_delay(attempt: int) -> timedelta:
-    """Exponential backoff: the base delay doubled per attempt made, at most six hours."""
-    return min(
-        timedelta(seconds=settings.DELIVERY_RETRY_SECONDS * 2 ** (attempt - 1)), timedelta(hours=6)
-    )
 
 
 def schedule_delivery(*, delivery_id: int, at: datetime, attempt: int) -> None:
-    """Queue deliver_letter for *at*, and note the time on the row.
+    """Queue deliver_letter for *at*, and note the time on the row (core.ledger.schedule).
 
     A task backend that cannot run tasks later (the immediate backend of tests
     and development) gets none: ``recover_deliveries`` queues rows whose time
     has come.
     """
-    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.QUEUED).update(
-        next_attempt_at=at
-    )
-    if deliver_letter.get_backend().supports_defer:
-        deliver_letter.using(run_after=at).enqueue(delivery_id=delivery_id, attempt=attempt)
-    else:
-        logger.info("Delivery %s is due at %s; recover_deliveries will queue it", delivery_id, at)
+    delivery = Delivery.objects.filter(pk=delivery_id).first()
+    if delivery is not None:
+        ledger.schedule(delivery, deliver_letter, at=at, delivery_id=delivery_id, attempt=attempt)
 
 
 @task()
@@ -65,19 +62,17 @@ def deliver_letter(*, delivery_id: int, attempt: int = 1) -> bool:
     except service.Deferred as deferred:
         logger.info("Delivery %s deferred by its target's rate limit", delivery_id)
         schedule_delivery(delivery_id=delivery_id, at=deferred.not_before, attempt=attempt)
-    except service.TemporaryFailure as failure:
-        attempts = Delivery.objects.filter(pk=delivery_id).values_list("attempt_count", flat=True)
-        made = attempts.first() or attempt
-        if made >= settings.DELIVERY_MAX_ATTEMPTS:
-            Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.QUEUED).update(
-                status=Delivery.Status.FAILED, next_attempt_at=None
+    except service.TemporaryFailure:
+        delivery = Delivery.objects.filter(pk=delivery_id).first()
+        if delivery is not None:
+            ledger.retry_or_fail(
+                delivery,
+                task=deliver_letter,
+                max_attempts=settings.DELIVERY_MAX_ATTEMPTS,
+                base_seconds=settings.DELIVERY_RETRY_SECONDS,
+                delivery_id=delivery_id,
+                attempt=attempt + 1,
             )
-            logger.error(
-                "Giving up on delivery %s after %s attempts: %s", delivery_id, made, failure
-            )
-            return False
-        at = timezone.now() + retry_delay(made)
-        schedule_delivery(delivery_id=delivery_id, at=at, attempt=attempt + 1)
     return False
 
 
@@ -103,22 +98,80 @@ def check_fax_status(*, delivery_id: int, check: int = 1) -> str:
     return outcome
 
 
+# Kept so that tasks queued under this name before an upgrade still run: the database
+# queue stores a task's dotted path, and a site may upgrade with some still waiting.
+# Remove it one release after 2026-12 (a queued one is sent within days or given up).
 @task()
-def send_letter_confirmation(*, letter_id: int, round: int = 0, attempt: int = 1) -> None:
-    """Email a letter's writer the link that sends it; on a mail error retry with backoff."""
-    try:
-        confirmation.send_confirmation_email(letter_id=letter_id, round_=round)
-    except Exception:
-        if attempt >= CONFIRMATION_ATTEMPTS:
-            OutgoingEmail.objects.filter(
-                idempotency_key=confirmation.confirmation_key(letter_id, round)
-            ).update(status=OutgoingEmail.Status.FAILED)
-            logger.exception("Giving up on the confirmation email of letter %s", letter_id)
-            return
-        delay = timedelta(seconds=30 * 2**attempt)
-        logger.warning("Confirmation email of letter %s failed; retrying in %s", letter_id, delay)
-        backend = send_letter_confirmation.get_backend()
-        if backend.supports_defer:
-            send_letter_confirmation.using(run_after=timezone.now() + delay).enqueue(
-                letter_id=letter_id, round=round, attempt=attempt + 1
-            )
+def send_letter_confirmation(*, letter_id: int, round: int = 0, attempt: int = 1) -> bool:
+    """Email a letter's writer its confirmation link (an older task name: see core.tasks)."""
+    return send_email.call(purpose=CONFIRMATION_PURPOSE, subject_id=letter_id, round=round)
+
+
+# --- sweeps -----------------------------------------------------------------------------
+
+
+def recover_deliveries(*, stale_after: timedelta | None = None) -> Counter:
+    """Resolve deliveries a dead worker left behind; return counts by outcome.
+
+    1. A row in SENDING since before *stale_after* (default
+       OUTCRY_DELIVERY_STALE_SECONDS) was interrupted: its worker was killed
+       between claiming and recording the result, so the message may or may not
+       have left. ``delivery.resolve_stuck`` decides, by channel (an InterFax fax
+       is looked up; an email is left FAILED for an organiser to check, never
+       re-sent blindly; post is released); a row put back in the queue gets a task.
+    2. A QUEUED email or fax whose time came before *stale_after* ago has lost
+       its task (a task a killed worker had taken is never run again): it is
+       queued once more. A duplicate task is harmless, it finds the row claimed.
+
+    Idempotent; ``run_periodic`` (started by ``serve``) runs it every
+    OUTCRY_DELIVERY_SWEEP_SECONDS (five minutes).
+    """
+    now = timezone.now()
+    cutoff = now - (
+        stale_after
+        if stale_after is not None
+        else timedelta(seconds=settings.DELIVERY_STALE_SECONDS)
+    )
+    counts: Counter = Counter()
+    stuck = ledger.recover_stuck(
+        Delivery.objects.select_related("target", "channel"),
+        stale_before=cutoff,
+        resolve=service.resolve_stuck,
+    )
+    for delivery, outcome in stuck:
+        counts[outcome] += 1
+        if outcome == "requeued":
+            deliver_letter.enqueue(delivery_id=delivery.pk, attempt=delivery.attempt_count + 1)
+    lost = ledger.requeue_due(
+        Delivery.objects.filter(kind__in=service.sent_by_site()),
+        due_before=cutoff,
+        lost_before=cutoff,
+        now=now,
+    )
+    for delivery in lost:
+        deliver_letter.enqueue(delivery_id=delivery.pk, attempt=delivery.attempt_count + 1)
+        counts["requeued"] += 1
+    return counts
+
+
+def requeue_deliveries(*, deliveries: QuerySet[Delivery]) -> int:
+    """Queue FAILED email and fax deliveries again, as new; return how many.
+
+    For an organiser who fixed the cause (an address, the fax configuration) or
+    checked that an interrupted message never arrived. The attempt count starts
+    again; the last error stays visible until the next attempt.
+    """
+    ids = list(
+        deliveries.filter(status=Delivery.Status.FAILED, kind__in=service.sent_by_site())
+        # An erased writer's letters were cancelled for good: never sent without them.
+        .exclude(letter__supporter__erased_at__isnull=False)
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for delivery_id in ids:
+        if Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.FAILED).update(
+            status=Delivery.Status.QUEUED, attempt_count=0, next_attempt_at=None, claimed_at=None
+        ):
+            deliver_letter.enqueue(delivery_id=delivery_id)
+            count += 1
+    return count

@@ -28,6 +28,7 @@ from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
 from outcry.core.views import private
+from outcry.directory.models import Target
 from outcry.letters import channels, confirmation, services
 from outcry.letters.channels import post
 from outcry.letters.forms import (
@@ -39,7 +40,7 @@ from outcry.letters.forms import (
     excerpt,
     parse_district,
 )
-from outcry.letters.models import Delivery, Letter, LetterAction, Target
+from outcry.letters.models import Delivery, Letter, LetterAction
 from outcry.letters.wording import wording_for
 
 # The signed cookie of a browser that opened a letter's confirmation link: it holds a

@@ -17,7 +17,8 @@ from django.utils.translation import gettext
 
 from outcry.core import countries
 from outcry.core.countries import babel_locale
-from outcry.letters.models import Channel, Letter, Target
+from outcry.directory.models import Channel, Target
+from outcry.letters.models import Letter
 
 # The placeholders a LetterTemplate paragraph may hold (see Paragraph); anything
 # else in braces is the supporter's own text and is left alone.

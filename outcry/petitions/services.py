@@ -1,4 +1,4 @@
-"""Verbs on petitions: sign, confirm, count, recount, send the confirmation email."""
+"""Verbs on petitions: sign, confirm, count, recount; the confirmation email is emails.py's."""
 
 import logging
 import random
@@ -17,18 +17,17 @@ from outcry.campaigns.models import Organisation
 from outcry.core import rows
 from outcry.core.audit import record_event
 from outcry.core.disposable import is_disposable
-from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
-from outcry.core.queue import enqueue_with_transaction, requeue_abandoned, uses_database_queue
+from outcry.core.queue import enqueue_with_transaction, uses_database_queue
+from outcry.core.tasks import send_email
 from outcry.petitions.models import CounterShard, Petition, Signature
+from outcry.petitions.tasks import CONFIRMATION_PURPOSE
 from outcry.supporters import services as supporters
 from outcry.supporters.models import normalise_email
 
 logger = logging.getLogger("outcry.petitions")
 
 CONFIRM_SALT = "outcry.petitions.confirm"
-# The ledger's purpose for confirmation emails, and the start of their idempotency keys.
-CONFIRMATION_PURPOSE = "signature-confirmation"
 
 
 class SigningRefused(Exception):
@@ -79,7 +78,7 @@ def sign(
     - an address that already signed (any letter case or surrounding spaces name
       the same person): nothing of the earlier signature changes and nothing
       typed now is kept; the "you had already signed" email is queued for this
-      hour (see send_confirmation_email), with the link again if it is needed.
+      hour (see emails.confirmation_email), with the link again if it is needed.
 
     A new signature from a disposable email domain, or one the caller saw arrive
     among many from one network (*cluster*: a short label naming that network
@@ -134,9 +133,9 @@ def sign(
                 if confirmed:
                     _bump_counter(petition.pk)
                 if not confirmed or consents or signature.wants_listing:
-                    from outcry.petitions.tasks import send_signature_confirmation
-
-                    enqueue_with_transaction(send_signature_confirmation, signature_id=signature.pk)
+                    enqueue_with_transaction(
+                        send_email, purpose=CONFIRMATION_PURPOSE, subject_id=signature.pk
+                    )
             return signature, True
         except IntegrityError:
             # Another request inserted the same supporter or signature between our
@@ -153,13 +152,14 @@ def queue_signed_again_email(*, signature: Signature) -> None:
 
     Inside the caller's transaction. The task's round is the current hour, part
     of the ledger key, so a flood of signatures from one address sends at most
-    one such email an hour; send_confirmation_email also skips it within an
+    one such email an hour; emails.confirmation_email also skips it within an
     hour of the signature or of the last email about it.
     """
-    from outcry.petitions.tasks import send_signature_confirmation
-
     enqueue_with_transaction(
-        send_signature_confirmation, signature_id=signature.pk, round=current_round()
+        send_email,
+        purpose=CONFIRMATION_PURPOSE,
+        subject_id=signature.pk,
+        round=current_round(),
     )
 
 
@@ -364,93 +364,6 @@ def next_milestone(count: int, goal: int) -> int:
         scale *= 10
 
 
-def confirmation_key(signature_id: int, round_: int) -> str:
-    return f"{CONFIRMATION_PURPOSE}:{signature_id}:{round_}"
-
-
-def _emailed_within_the_hour(signature: Signature, *, now) -> bool:
-    hour_ago = now - timedelta(hours=1)
-    return (
-        signature.created_at > hour_ago
-        or OutgoingEmail.objects.filter(
-            idempotency_key__startswith=f"{CONFIRMATION_PURPOSE}:{signature.pk}:",
-            created_at__gt=hour_ago,
-        ).exists()
-    )
-
-
-def send_confirmation_email(*, signature_id: int, round_: int = 0) -> bool:
-    """Send an email about a signature once; return True if this call sent it.
-
-    Round 0 is the email sent on signing: the link that makes the signature
-    count, confirms the consents given with it and lets it be listed; nothing
-    is sent once none of that waits. Any other round (the hour, see
-    current_round) is the email sent because the address signed again: it says
-    so and carries the link again if the link is still needed; it is sent only
-    if neither the signature nor an earlier email about it is less than an hour
-    old (one email an hour, however often the address signs).
-
-    Writes the ledger row (unique idempotency key) before sending. Does nothing
-    if the signature is gone, or its email is already sent or being sent by
-    another worker. Raises the mail error after recording it, so the task can
-    retry.
-    """
-    signature = (
-        Signature.objects.select_related("supporter", "petition__campaign")
-        .filter(pk=signature_id)
-        .first()
-    )
-    if signature is None:
-        return False
-    key = confirmation_key(signature.pk, round_)
-    signed_again = round_ != 0
-    waiting_consents = [
-        organisation.name_in(signature.language)
-        for organisation in Organisation.objects.filter(
-            consents__supporter_id=signature.supporter_id,
-            consents__source=source_for(signature),
-            consents__confirmed_at__isnull=True,
-        ).prefetch_related("names")
-    ]
-    waits_for_listing = signature.wants_listing and not signature.is_email_confirmed
-    needs_link = not signature.is_confirmed or bool(waiting_consents) or waits_for_listing
-    entry = OutgoingEmail.objects.filter(idempotency_key=key).first()
-    if entry is None:
-        if not signed_again and not needs_link:
-            return False
-        if signed_again and _emailed_within_the_hour(signature, now=timezone.now()):
-            return False
-        entry, _created = OutgoingEmail.objects.get_or_create(
-            idempotency_key=key,
-            defaults={"to_address": signature.supporter.email, "purpose": CONFIRMATION_PURPOSE},
-        )
-    if not entry.claim():
-        return False
-    language = signature.language
-    petition_text = signature.petition.text_for(language)
-    campaign = signature.petition.campaign
-    with translation.override(language):
-        campaign_path = reverse("campaigns:detail", args=[campaign.slug])
-    message = render_message(
-        template="petitions/emails/confirm",
-        context={
-            "signature": signature,
-            "signed_again": signed_again,
-            "needs_link": needs_link,
-            "waits_for_listing": waits_for_listing,
-            "petition_title": petition_text.title if petition_text else signature.petition.slug,
-            "confirm_url": confirmation_url(signature),
-            "campaign_url": f"{settings.BASE_URL}{campaign_path}",
-            "days": settings.CONFIRMATION_MAX_AGE_DAYS,
-            "organisations": ", ".join(waiting_consents),
-        },
-        to=signature.supporter.email,
-        language=language,
-    )
-    entry.send(message)
-    return True
-
-
 def recount_all_signatures() -> int:
     """Reconcile the counter of every petition still taking signatures; return how many."""
     petitions = Petition.objects.filter(is_open=True).exclude(campaign__status="draft")
@@ -460,41 +373,20 @@ def recount_all_signatures() -> int:
 
 
 def requeue_stale_confirmations(*, now=None) -> int:
-    """Queue again every confirmation email a crash left behind; return how many.
+    """Queue the confirmation email of every signature whose task was lost; return how many.
 
-    - A send interrupted mid-way (ledger row SENDING for long): the email may or
-      may not have left. A second confirmation email is harmless, a signature
-      that can never be confirmed is not, so it is queued again.
-    - A task lost with its worker: with tasks in the database (the default) the
-      task row itself says so (RUNNING for long) and exactly that task is queued
-      again (core.queue.requeue_abandoned), so a surge's backlog of tasks that
-      simply have not run yet is never duplicated. With another queue (Redis),
-      which cannot be asked, an unconfirmed signature with no ledger row after
-      that time is queued once more; a duplicate finds the row claimed.
-    "For long" is settings.CONFIRMATION_STALE_SECONDS (OUTCRY_CONFIRMATION_STALE_SECONDS,
-    15 minutes). Idempotent; run_periodic runs it every OUTCRY_CONFIRMATION_SWEEP_SECONDS
-    (two minutes).
+    With tasks in the database (the default) a task is never lost: it is a row,
+    and one a killed worker held is queued again by core.tasks.requeue_stale_emails,
+    which also resumes sends interrupted mid-way, for every kind of email. With
+    another queue (Redis), which cannot be asked, an unconfirmed signature with
+    no ledger row after OUTCRY_CONFIRMATION_STALE_SECONDS (15 minutes) is queued
+    once more; a duplicate finds the row claimed or sent. Idempotent;
+    run_periodic runs it every OUTCRY_CONFIRMATION_SWEEP_SECONDS (two minutes).
     """
-    from outcry.petitions.tasks import send_signature_confirmation
-
+    if uses_database_queue(send_email):
+        return 0
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.CONFIRMATION_STALE_SECONDS)
-    requeued = 0
-    stuck = OutgoingEmail.objects.filter(
-        purpose=CONFIRMATION_PURPOSE,
-        status=OutgoingEmail.Status.SENDING,
-        claimed_at__lt=stale,
-    )
-    for entry in stuck:
-        released = OutgoingEmail.objects.filter(
-            pk=entry.pk, status=OutgoingEmail.Status.SENDING, claimed_at=entry.claimed_at
-        ).update(status=OutgoingEmail.Status.QUEUED, last_error="interrupted while sending")
-        if released:
-            _prefix, signature_id, round_ = entry.idempotency_key.split(":")
-            send_signature_confirmation.enqueue(signature_id=int(signature_id), round=int(round_))
-            requeued += 1
-    if uses_database_queue(send_signature_confirmation):
-        return requeued + requeue_abandoned(send_signature_confirmation, started_before=stale)
     oldest = now - timedelta(days=settings.CONFIRMATION_MAX_AGE_DAYS)
     has_email = OutgoingEmail.objects.filter(
         idempotency_key=Concat(
@@ -511,7 +403,8 @@ def requeue_stale_confirmations(*, now=None) -> int:
         .exclude(Exists(has_email))
         .values_list("pk", flat=True)
     )
+    requeued = 0
     for signature_id in orphans:
-        send_signature_confirmation.enqueue(signature_id=signature_id)
+        send_email.enqueue(purpose=CONFIRMATION_PURPOSE, subject_id=signature_id)
         requeued += 1
     return requeued

@@ -1,34 +1,21 @@
-"""Background tasks for petitions. Each takes ids and does nothing if its work is done."""
+"""Background tasks for petitions. Each takes ids and does nothing if its work is done.
 
-import logging
-from datetime import timedelta
+The confirmation email is sent by core.tasks.send_email (purpose
+"signature-confirmation"); petitions.emails renders it.
+"""
 
 from django.tasks import task
-from django.utils import timezone
 
-from outcry.petitions import services
+from outcry.core.tasks import send_email
 
-logger = logging.getLogger("outcry.petitions")
-
-MAX_ATTEMPTS = 6
+# The ledger's purpose for confirmation emails, and the start of their idempotency keys.
+CONFIRMATION_PURPOSE = "signature-confirmation"
 
 
+# Kept so that tasks queued under this name before an upgrade still run: the database
+# queue stores a task's dotted path, and a site may upgrade with some still waiting.
+# Remove it one release after 2026-12 (a queued one is sent within days or given up).
 @task()
-def send_signature_confirmation(*, signature_id: int, round: int = 0, attempt: int = 1) -> None:
-    """Send a signature's confirmation email; on a mail error retry later with backoff."""
-    try:
-        services.send_confirmation_email(signature_id=signature_id, round_=round)
-    except Exception:
-        if attempt >= MAX_ATTEMPTS:
-            from outcry.core.models import OutgoingEmail
-
-            OutgoingEmail.objects.filter(
-                idempotency_key=services.confirmation_key(signature_id, round)
-            ).update(status=OutgoingEmail.Status.FAILED)
-            logger.exception("Giving up on confirmation email for signature %s", signature_id)
-            return
-        delay = timedelta(seconds=30 * 2**attempt)
-        logger.warning("Confirmation email for %s failed; retrying in %s", signature_id, delay)
-        send_signature_confirmation.using(run_after=timezone.now() + delay).enqueue(
-            signature_id=signature_id, round=round, attempt=attempt + 1
-        )
+def send_signature_confirmation(*, signature_id: int, round: int = 0, attempt: int = 1) -> bool:
+    """Send a signature's confirmation email (an older task name: see core.tasks.send_email)."""
+    return send_email.call(purpose=CONFIRMATION_PURPOSE, subject_id=signature_id, round=round)

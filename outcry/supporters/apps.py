@@ -6,3 +6,11 @@ class SupportersConfig(AppConfig):
     name = "outcry.supporters"
     label = "supporters"
     verbose_name = _("supporters")
+
+    def ready(self) -> None:
+        # The ledger's one email task renders the "your data" email here.
+        # (Imported here: emails.py imports models, which need the app registry.)
+        from outcry.core.ledger import register_email
+        from outcry.supporters import emails, services
+
+        register_email(services.DATA_LINK_PURPOSE, emails.data_link_email)

@@ -22,12 +22,14 @@ from django.utils import timezone, translation
 from outcry.campaigns.models import Organisation
 from outcry.core import rows
 from outcry.core.audit import record_event
-from outcry.core.mail import render_message
+from outcry.core.ledger import email_key
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction
+from outcry.core.tasks import send_email
 from outcry.letters.models import Delivery, Letter
 from outcry.petitions.models import Signature
 from outcry.supporters.models import Consent, Supporter, normalise_email
+from outcry.supporters.tasks import DATA_LINK_PURPOSE
 
 logger = logging.getLogger("outcry.supporters")
 
@@ -134,8 +136,6 @@ def confirm_consents(*, supporter_id: int, source: str) -> int:
 # --- Data rights --------------------------------------------------------------------------
 
 DATA_LINK_SALT = "outcry.supporters.data-link"
-# The ledger's purpose for "your data" emails, and the start of their idempotency keys.
-DATA_LINK_PURPOSE = "data-link"
 DETAILS_CHANGED_ACTION = "supporter-details-changed"
 EXPORT_ACTION = "supporter-export"
 ERASE_ACTION = "supporter-erase"
@@ -184,10 +184,6 @@ def supporter_for_link(*, code: str) -> Supporter:
     return supporter
 
 
-def data_link_key(supporter_id: int, round_: int) -> str:
-    return f"{DATA_LINK_PURPOSE}:{supporter_id}:{round_}"
-
-
 def request_data_link(*, email: str) -> bool:
     """Email a link to their data to the supporter behind *email*, if there is one.
 
@@ -197,8 +193,6 @@ def request_data_link(*, email: str) -> bool:
     ledger key, so a second request finds the row and queues nothing. The
     ledger row and the task are written in one transaction.
     """
-    from outcry.supporters.tasks import send_data_link  # tasks import this module
-
     supporter = (
         Supporter.objects.filter(email=normalise_email(email), erased_at__isnull=True)
         .only("pk", "email")
@@ -209,39 +203,14 @@ def request_data_link(*, email: str) -> bool:
     round_ = int(timezone.now().timestamp() // 3600)
     with transaction.atomic():
         _entry, created = OutgoingEmail.objects.get_or_create(
-            idempotency_key=data_link_key(supporter.pk, round_),
+            idempotency_key=email_key(DATA_LINK_PURPOSE, supporter.pk, round_),
             defaults={"to_address": supporter.email, "purpose": DATA_LINK_PURPOSE},
         )
         if created:
-            enqueue_with_transaction(send_data_link, supporter_id=supporter.pk, round=round_)
+            enqueue_with_transaction(
+                send_email, purpose=DATA_LINK_PURPOSE, subject_id=supporter.pk, round=round_
+            )
     return created
-
-
-def send_data_link_email(*, supporter_id: int, round_: int) -> bool:
-    """Send the "your data" email once; return True if this call sent it.
-
-    Does nothing if the ledger row is already sent, being sent, cancelled by an
-    erasure, or the supporter is gone or erased. Raises the mail error after
-    recording it, so the task can retry.
-    """
-    entry = OutgoingEmail.objects.filter(
-        idempotency_key=data_link_key(supporter_id, round_)
-    ).first()
-    supporter = Supporter.objects.filter(pk=supporter_id, erased_at__isnull=True).first()
-    if entry is None or supporter is None or not entry.claim():
-        return False
-    message = render_message(
-        template="supporters/emails/data_link",
-        context={
-            "supporter": supporter,
-            "data_url": data_link_url(supporter),
-            "hours": settings.DATA_LINK_MAX_AGE_HOURS,
-        },
-        to=supporter.email,
-        language=supporter.language,
-    )
-    entry.send(message)
-    return True
 
 
 def _when(value: datetime | None) -> str | None:

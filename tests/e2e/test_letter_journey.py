@@ -32,8 +32,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
+from outcry.directory.models import Channel, Target
 from outcry.letters.demo import ACTION_SLUG
-from outcry.letters.models import Channel, Delivery, Target
+from outcry.letters.models import Delivery
 from outcry.letters.testing import interfax, interfax_server, mail_server  # noqa: F401 - fixtures
 from tests.e2e.conftest import browser, page  # noqa: F401 - fixtures
 

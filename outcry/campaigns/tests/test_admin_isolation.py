@@ -19,7 +19,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from outcry.letters.models import Delivery, LetterAction, TargetList
+from outcry.directory.models import TargetList
+from outcry.letters.models import Delivery, LetterAction
 from outcry.testing import admin_url, logged_in_client, make_admin_world
 
 NONE, READ = "none", "read"
@@ -47,12 +48,12 @@ RULES = {
     "petitions.petition": (NONE, READ),
     "petitions.signature": (NONE, NONE),
     # The shared directory: everyone reads it, superusers change it.
-    "letters.target": (READ, READ),
-    "letters.importrun": (READ, READ),
-    "letters.zipdistrict": (READ, READ),
-    "letters.addressreport": (READ, READ),
+    "directory.target": (READ, READ),
+    "directory.importrun": (READ, READ),
+    "directory.zipdistrict": (READ, READ),
+    "directory.addressreport": (READ, READ),
     # Owner Rights' own list: the partner reads it (its campaign writes to it).
-    "letters.targetlist": (NONE, READ),
+    "directory.targetlist": (NONE, READ),
     "letters.letteraction": (NONE, READ),
     "letters.lettertemplate": (NONE, READ),
     # A letter carries its writer's words: the lead delivers it, partners see counts.
@@ -195,7 +196,7 @@ def test_no_organiser_points_their_rows_at_the_owners_through_a_foreign_key(worl
     organiser = world[f"{role}_organiser"]
     client = logged_in_client(organiser)
     own_campaign = world[role].led_campaigns.get() if role == "other" else None
-    owner_list: TargetList = world["letters.targetlist"]
+    owner_list: TargetList = world["directory.targetlist"]
 
     add_action = client.get(admin_url(LetterAction, "add")).content.decode()
     assert f'value="{owner_list.pk}"' not in add_action

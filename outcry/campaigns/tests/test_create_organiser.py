@@ -71,7 +71,7 @@ def test_organiser_may_do_what_organisers_do_and_nothing_more(organisation, djan
         "supporters.view_supporter",
         "supporters.view_consent",
         "core.view_auditevent",  # what concerns their organisations (core.audit)
-        "letters.add_addressreport",  # to propose a correction of a target
+        "directory.add_addressreport",  # to propose a correction of a target
     ]:
         assert user.has_perm(allowed), allowed
     for refused in [
@@ -84,9 +84,9 @@ def test_organiser_may_do_what_organisers_do_and_nothing_more(organisation, djan
         "core.view_outgoingemail",
         "core.change_auditevent",
         "core.delete_auditevent",
-        "letters.change_target",  # contact details are shared: superusers change them
-        "letters.change_channel",
-        "letters.add_channel",
+        "directory.change_target",  # contact details are shared: superusers change them
+        "directory.change_channel",
+        "directory.add_channel",
         "auth.view_user",
     ]:
         assert not user.has_perm(refused), refused

@@ -7,8 +7,10 @@ the tests look for our labels, not for the absence of every English word.
 import pytest
 from django.urls import reverse
 
-from outcry.letters.models import Delivery, Letter, ZipDistrict
-from outcry.testing import make_letter_action, make_petition, make_signature, make_target
+from outcry.directory.models import ZipDistrict
+from outcry.directory.testing import make_target
+from outcry.letters.models import Delivery, Letter
+from outcry.testing import make_letter_action, make_petition, make_signature
 
 
 @pytest.fixture
@@ -83,7 +85,7 @@ def test_supporter_and_signature_lists_are_korean(korean_admin, letter):
 
 
 def test_zip_district_list_is_korean(korean_admin, letter):
-    html = page(korean_admin, reverse("admin:letters_zipdistrict_changelist"))
+    html = page(korean_admin, reverse("admin:directory_zipdistrict_changelist"))
     for label in ["우편번호(ZIP 코드)", "주(州)", "선거구", "우편번호별 선거구"]:
         assert label in html, label
     for english in ["Zcta", "Zip districts", "Zip district"]:

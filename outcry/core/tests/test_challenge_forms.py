@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from outcry.directory.testing import make_target
 from outcry.letters.models import Letter
 from outcry.petitions.tests.test_challenge import (
     ADDRESS,
@@ -14,7 +15,7 @@ from outcry.petitions.tests.test_challenge import (
     wait_token_of,
 )
 from outcry.supporters.models import Supporter
-from outcry.testing import letter_form, make_letter_action, make_target
+from outcry.testing import letter_form, make_letter_action
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from outcry.core.tests.test_env import load_settings
 SWEEPS = {
     "outcry.petitions.services.requeue_stale_confirmations": "OUTCRY_CONFIRMATION_SWEEP_SECONDS",
     "outcry.petitions.services.recount_all_signatures": "OUTCRY_RECOUNT_SECONDS",
-    "outcry.letters.delivery.recover_deliveries": "OUTCRY_DELIVERY_SWEEP_SECONDS",
+    "outcry.letters.tasks.recover_deliveries": "OUTCRY_DELIVERY_SWEEP_SECONDS",
 }
 
 
@@ -17,8 +17,8 @@ def test_the_sweeps_run_every_two_ten_and_five_minutes_unless_told_otherwise(mon
     assert dict(loaded["PERIODIC_JOBS"]) == {
         "outcry.petitions.services.requeue_stale_confirmations": 120,
         "outcry.petitions.services.recount_all_signatures": 600,
-        "outcry.letters.delivery.recover_deliveries": 300,
-        "outcry.letters.confirmation.requeue_stale_confirmations": 120,
+        "outcry.core.tasks.requeue_stale_emails": 120,
+        "outcry.letters.tasks.recover_deliveries": 300,
         "outcry.letters.confirmation.expire_unconfirmed_letters": 600,
         "outcry.supporters.services.anonymise_inactive_supporters": 600,
         "outcry.core.ratelimit.delete_expired_counters": 300,
@@ -35,8 +35,8 @@ def test_the_environment_sets_each_sweep_and_the_stale_time(monkeypatch, tmp_pat
     assert {path: jobs[path] for path in SWEEPS} == {
         path: int(variables[name]) for path, name in SWEEPS.items()
     }
-    # Letters' confirmation emails are swept as often as signatures' ones.
-    assert jobs["outcry.letters.confirmation.requeue_stale_confirmations"] == int(
+    # Every email in the ledger is swept as often as signatures' lost tasks are.
+    assert jobs["outcry.core.tasks.requeue_stale_emails"] == int(
         variables["OUTCRY_CONFIRMATION_SWEEP_SECONDS"]
     )
     assert loaded["CONFIRMATION_STALE_SECONDS"] == 8

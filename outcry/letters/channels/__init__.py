@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # type hints only: those modules import the models (see above)
     from outcry.letters.channels.base import DeliveryChannel
     from outcry.letters.models import LetterAction
 

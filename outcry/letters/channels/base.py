@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 
+from outcry.directory.models import Channel, Target
 from outcry.letters.channels import Sender
-from outcry.letters.models import Channel, Delivery, Letter, Target
+from outcry.letters.models import Delivery, Letter
 from outcry.letters.pdf import RenderedPDF
 
 

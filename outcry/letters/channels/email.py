@@ -16,9 +16,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.mail import UnsafeAddress, address_header, display_name
+from outcry.directory.models import Channel
 from outcry.letters.channels import Sender
 from outcry.letters.channels.base import DeliveryChannel, DeliveryProblem, Sent
-from outcry.letters.models import Channel, Delivery
+from outcry.letters.models import Delivery
 from outcry.letters.wording import sender_name, wording_for
 
 

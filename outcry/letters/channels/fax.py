@@ -16,12 +16,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.mail import display_name
+from outcry.directory.models import Channel, e164
 from outcry.letters import pdf
 from outcry.letters.channels import Sender
 from outcry.letters.channels.base import DeliveryChannel, DeliveryProblem, Sent
 from outcry.letters.channels.email import header_address, message_id, send_mail
 from outcry.letters.channels.interfax import InterFax
-from outcry.letters.models import Channel, Delivery, e164
+from outcry.letters.models import Delivery
 from outcry.letters.wording import wording_for
 
 logger = logging.getLogger("outcry.letters")

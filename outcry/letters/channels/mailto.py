@@ -5,8 +5,9 @@ from urllib.parse import quote
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from outcry.directory.models import Channel
 from outcry.letters.channels.base import DeliveryChannel
-from outcry.letters.models import Channel, Delivery, Letter
+from outcry.letters.models import Delivery, Letter
 from outcry.letters.wording import wording_for
 
 # Some mail programs cut a mailto: link's body at about this many characters.

@@ -5,8 +5,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from outcry.directory.models import Channel, Target
 from outcry.letters.channels.base import DeliveryChannel
-from outcry.letters.models import Channel, Delivery, Letter, Target
+from outcry.letters.models import Delivery, Letter
 from outcry.letters.wording import wording_for
 
 

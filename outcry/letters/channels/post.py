@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from outcry.directory.models import Channel
 from outcry.letters import pdf
 from outcry.letters.channels.base import DeliveryChannel
-from outcry.letters.models import Channel, Delivery, Letter
+from outcry.letters.models import Delivery, Letter
 
 SUPPORTER_PRINT = "printed-by-supporter"
 ORGANISER_PRINT = "printed-by-organiser"

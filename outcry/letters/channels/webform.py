@@ -2,8 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from outcry.directory.models import Channel
 from outcry.letters.channels.base import DeliveryChannel
-from outcry.letters.models import Channel, Delivery, Letter
+from outcry.letters.models import Delivery, Letter
 
 
 class WebForm(DeliveryChannel):

@@ -1,4 +1,6 @@
-"""Plain helpers for the delivery tests: targets with channels, letters, queued deliveries.
+"""Plain helpers for the delivery tests: letters and queued deliveries.
+
+Targets come from outcry.directory.testing (make_target).
 
 They make rows as the composer does (one Delivery per letter, target and channel,
 QUEUED, with the agreed idempotency key), so the tests exercise the real contract.
@@ -6,7 +8,9 @@ QUEUED, with the agreed idempotency key), so the tests exercise the real contrac
 
 from itertools import count
 
-from outcry.letters.models import Channel, Delivery, Letter, LetterAction, Target, TargetList
+from outcry.directory.models import Target
+from outcry.directory.testing import make_target_list
+from outcry.letters.models import Delivery, Letter, LetterAction
 from outcry.testing import make_campaign, make_supporter
 
 _sequence = count(1)
@@ -16,42 +20,6 @@ KOREAN_BODY = (
     "他们是难民，不应被强制遣返。请遵守《难民公约》的不驱回原则。\n\n"  # noqa: RUF001
     "Please let them go to the country of their choice."
 )
-
-
-def make_target(
-    *,
-    name: str = "Embassy of the People's Republic of China",
-    role: str = "Ambassador",
-    organisation: str = "",
-    country: str = "US",
-    salutation: str = "Your Excellency",
-    email: str | None = None,
-    fax: str | None = None,
-    post: str | None = None,
-    postal_address: dict | None = None,
-) -> Target:
-    n = next(_sequence)
-    target = Target.objects.create(
-        name=name,
-        role=role,
-        organisation=organisation,
-        country=country,
-        salutation=salutation,
-        category=Target.Category.EMBASSY,
-        external_id=f"test:{n}",
-    )
-    if email:
-        Channel.objects.create(target=target, kind=Channel.Kind.EMAIL, value=email)
-    if fax:
-        Channel.objects.create(target=target, kind=Channel.Kind.FAX, value=fax)
-    if post:
-        Channel.objects.create(
-            target=target,
-            kind=Channel.Kind.POST,
-            value=post,
-            postal_address=postal_address or {},
-        )
-    return target
 
 
 def make_letter(
@@ -68,8 +36,7 @@ def make_letter(
 ) -> Letter:
     n = next(_sequence)
     campaign = make_campaign()
-    target_list = TargetList.objects.create(slug=f"list-{n}", name=f"List {n}")
-    target_list.targets.set(targets)
+    target_list = make_target_list(targets=targets)
     action = LetterAction.objects.create(
         campaign=campaign,
         slug=f"write-{n}",

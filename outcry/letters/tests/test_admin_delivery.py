@@ -7,8 +7,9 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from outcry.core.models import AuditEvent
+from outcry.directory.testing import make_target
 from outcry.letters.models import Delivery
-from outcry.letters.tests.delivery_helpers import make_letter, make_target, queue_delivery
+from outcry.letters.tests.delivery_helpers import make_letter, queue_delivery
 from outcry.testing import make_organisation, make_organiser
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ CHANGELIST = "admin:letters_delivery_changelist"
 def test_printing_selected_post_letters_downloads_one_pdf_marks_them_sent_and_is_audited(
     admin_client,
 ):
-    embassy = make_target(post="3505 International Place NW\nWashington, DC 20008")
+    embassy = make_target(channels={"post": "3505 International Place NW\nWashington, DC 20008"})
     rows = [
         queue_delivery(letter=make_letter(targets=[embassy]), target=embassy, kind="post")
         for _ in range(2)
@@ -47,7 +48,7 @@ def test_printing_selected_post_letters_downloads_one_pdf_marks_them_sent_and_is
 
 
 def test_failed_deliveries_can_be_queued_again_and_are_then_sent(admin_client, mail_server):
-    target = make_target(email="embassy@example.net")
+    target = make_target(channels={"email": "embassy@example.net"})
     delivery = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.FAILED,
@@ -75,7 +76,7 @@ def test_failed_deliveries_can_be_queued_again_and_are_then_sent(admin_client, m
 def test_an_organiser_sees_only_the_deliveries_of_their_own_campaigns_and_may_requeue_them(
     client, mail_server
 ):
-    target = make_target(email="embassy@example.net")
+    target = make_target(channels={"email": "embassy@example.net"})
     ours = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
     theirs = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
     organiser = make_organiser(organisation=ours.letter.action.campaign.lead_organisation)
@@ -103,7 +104,7 @@ def test_an_organiser_sees_only_the_deliveries_of_their_own_campaigns_and_may_re
 def test_a_partner_organisation_sees_no_letters_or_deliveries_of_the_leads_action(
     client, mail_server
 ):
-    target = make_target(email="embassy@example.net")
+    target = make_target(channels={"email": "embassy@example.net"})
     delivery = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
     campaign = delivery.letter.action.campaign
     partner = make_organisation(name="Partner Org")

@@ -5,7 +5,8 @@ Found by attacking the merged security work: each test here failed before its fi
 
 from django.test import Client
 
-from outcry.testing import make_letter_action, make_target, post_letter
+from outcry.directory.testing import make_target
+from outcry.testing import make_letter_action, post_letter
 
 
 def test_the_per_address_limit_does_not_tell_a_stranger_that_someone_wrote(db, settings):
@@ -31,12 +32,12 @@ def test_the_per_address_limit_does_not_tell_a_stranger_that_someone_wrote(db, s
 def test_the_shared_directory_is_not_filtered_through_another_organisations_list(db):
     """?lists=<pk> showed an unrelated organisation which targets a private list holds;
     ?deliveries__isnull=False which targets anyone had written to."""
-    from outcry.letters.models import Target
+    from outcry.directory.models import Target
     from outcry.testing import admin_url, logged_in_client, make_admin_world
 
     world = make_admin_world()
     make_target(name="Unlisted Embassy", channels={"email": "unlisted@example.org"})
-    owner_list = world["letters.targetlist"]
+    owner_list = world["directory.targetlist"]
     changelist = admin_url(Target, "changelist")
     root = logged_in_client(world["superuser"]).get(f"{changelist}?lists={owner_list.pk}")
     assert "Unlisted Embassy" not in root.content.decode()  # the lookup does filter

@@ -7,11 +7,13 @@ the supporter sees of it on the sent page and, for one the site sends, where it 
 import pytest
 from django.urls import reverse
 
+from outcry.directory.models import Channel
+from outcry.directory.testing import make_target
 from outcry.letters import channels
 from outcry.letters.channels import Sender
 from outcry.letters.delivery import deliver
-from outcry.letters.models import Channel, Delivery
-from outcry.letters.tests.delivery_helpers import make_letter, make_target
+from outcry.letters.models import Delivery
+from outcry.letters.tests.delivery_helpers import make_letter
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +35,15 @@ SENT_PAGE = {
 
 def reachable_target():
     """A target with an active contact detail of every kind."""
-    target = make_target(email="embassy@example.gov", fax=FAX, post="3505 International Pl NW")
-    Channel.objects.create(target=target, kind=Channel.Kind.WEBFORM, value=WEB_FORM)
-    Channel.objects.create(target=target, kind=Channel.Kind.PHONE, value=PHONE)
-    return target
+    return make_target(
+        channels={
+            "email": "embassy@example.gov",
+            "fax": FAX,
+            "post": "3505 International Pl NW",
+            "webform": WEB_FORM,
+            "phone": PHONE,
+        }
+    )
 
 
 def test_every_kind_of_contact_detail_has_a_channel_registered_under_its_code():

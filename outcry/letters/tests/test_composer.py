@@ -8,17 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from outcry.directory.models import ZipDistrict
+from outcry.directory.testing import make_channel, make_target
 from outcry.letters import channels, confirmation
-from outcry.letters.models import Delivery, Letter, LetterAction, Paragraph, ZipDistrict
+from outcry.letters.models import Delivery, Letter, LetterAction, Paragraph
 from outcry.letters.services import letter_text
-from outcry.testing import (
-    letter_form,
-    make_campaign,
-    make_channel,
-    make_letter_action,
-    make_target,
-    post_letter,
-)
+from outcry.testing import letter_form, make_campaign, make_letter_action, post_letter
 
 # The sample letter of the 2012 campaign (seeds/000), with its optional paragraphs.
 SEED_PARAGRAPHS = {
@@ -764,7 +759,7 @@ def test_an_unreachable_target_links_to_the_address_report(client, embassy):
     action = make_letter_action(selection="choose", targets=[embassy, silent])
     sender = {"name": "Ana", "email": "ana@example.org", "country": "US", "goto": "targets"}
     content = page(client.post(compose_url(action), sender))
-    report = reverse("letters_directory:report", args=[silent.pk])
+    report = reverse("directory:report", args=[silent.pk])
     assert f'href="{report}"' in content
     assert client.get(report).status_code == 200
 

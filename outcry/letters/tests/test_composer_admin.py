@@ -4,13 +4,13 @@ import html
 
 from django.urls import reverse
 
+from outcry.directory.testing import make_target
 from outcry.testing import (
     letter_form,
     make_campaign,
     make_letter_action,
     make_organisation,
     make_organiser,
-    make_target,
 )
 
 

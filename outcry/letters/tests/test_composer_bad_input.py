@@ -7,15 +7,10 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import translation
 
+from outcry.directory.testing import make_channel, make_target
 from outcry.letters.models import Delivery, Letter
 from outcry.letters.services import NONCE_SALT
-from outcry.testing import (
-    letter_form,
-    make_channel,
-    make_letter_action,
-    make_target,
-    post_letter,
-)
+from outcry.testing import letter_form, make_letter_action, post_letter
 
 
 def compose_url(action, language: str = "en") -> str:
@@ -154,7 +149,7 @@ def test_a_malformed_zip_code_gets_a_clear_message(client, db, zip_code):
 
 @pytest.mark.parametrize("district", ["XX-1", "MD-99", "MD-", "-3", "MD-²", "x" * 500])
 def test_a_forged_district_is_asked_again(client, db, district):
-    from outcry.letters.models import ZipDistrict
+    from outcry.directory.models import ZipDistrict
 
     senator = make_target(
         name="Senator",

@@ -10,7 +10,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from outcry.testing import make_channel, make_letter_action, make_target
+from outcry.directory.testing import make_channel, make_target
+from outcry.testing import make_letter_action
 from tests.e2e.conftest import browser, page, page_without_javascript  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e

@@ -16,17 +16,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from outcry.core.models import OutgoingEmail
+from outcry.directory.testing import make_channel, make_target
 from outcry.letters import confirmation
 from outcry.letters.models import Delivery, Letter
 from outcry.letters.tasks import send_letter_confirmation
 from outcry.letters.views import SENDER_COOKIE
-from outcry.testing import (
-    letter_form,
-    make_channel,
-    make_letter_action,
-    make_organiser,
-    make_target,
-)
+from outcry.testing import letter_form, make_letter_action, make_organiser
 
 EMBASSY_EMAIL = "chinaembpress_us@mfa.gov.cn"
 

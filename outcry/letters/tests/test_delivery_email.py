@@ -11,10 +11,12 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from outcry.core.queue import enqueue_with_transaction
+from outcry.directory.models import Channel
+from outcry.directory.testing import make_target
 from outcry.letters.delivery import deliver
-from outcry.letters.models import Channel, Delivery, Letter
+from outcry.letters.models import Delivery, Letter
 from outcry.letters.tasks import deliver_letter
-from outcry.letters.tests.delivery_helpers import make_letter, make_target, queue_delivery
+from outcry.letters.tests.delivery_helpers import make_letter, queue_delivery
 from outcry.testing import letter_form, make_letter_action
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +39,7 @@ EXPECTED_HEADERS = {
 def test_letter_arrives_from_the_platform_in_the_supporters_name_with_reply_to_them(
     mail_server, django_capture_on_commit_callbacks
 ):
-    target = make_target(email="chinaemb_us@mfa.gov.cn")
+    target = make_target(channels={"email": "chinaemb_us@mfa.gov.cn"})
     letter = make_letter(
         targets=[target], name="김민지 (stored)", sender_name="김민지", email="minji@example.org"
     )
@@ -73,7 +75,7 @@ def test_letter_arrives_from_the_platform_in_the_supporters_name_with_reply_to_t
 
 
 def test_cr_lf_in_the_supporters_name_or_subject_cannot_add_headers(mail_server):
-    target = make_target(email="embassy@example.net")
+    target = make_target(channels={"email": "embassy@example.net"})
     letter = make_letter(
         targets=[target],
         name="Eve\r\nBcc: victim@example.org",
@@ -102,7 +104,7 @@ def test_a_refused_address_fails_at_once_with_the_servers_reason(settings, mail_
     mail_server.stop()
     mail_server.inbox = Refusing()
     mail_server.start()
-    target = make_target(email="gone@example.net")
+    target = make_target(channels={"email": "gone@example.net"})
     delivery = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
 
     deliver_letter.enqueue(delivery_id=delivery.pk)
@@ -121,7 +123,7 @@ def test_mail_server_down_puts_the_letter_back_in_the_queue_with_the_error(setti
             "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
         }
     }
-    target = make_target(email="embassy@example.net")
+    target = make_target(channels={"email": "embassy@example.net"})
     delivery = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
 
     deliver_letter.enqueue(delivery_id=delivery.pk)  # immediate backend: no later run
@@ -134,7 +136,7 @@ def test_mail_server_down_puts_the_letter_back_in_the_queue_with_the_error(setti
 
 
 def test_a_closed_channel_falls_back_to_another_active_address_or_fails_clearly(mail_server):
-    target = make_target(email="old@example.net")
+    target = make_target(channels={"email": "old@example.net"})
     letter = make_letter(targets=[target])
     delivery = queue_delivery(letter=letter, target=target, kind="email")
     Channel.objects.filter(value="old@example.net").update(status=Channel.Status.CLOSED)
@@ -143,7 +145,7 @@ def test_a_closed_channel_falls_back_to_another_active_address_or_fails_clearly(
     assert deliver(delivery_id=delivery.pk) is True
     assert mail_server.inbox.envelopes[0].rcpt_tos == ["new@example.net"]
 
-    lonely = make_target(email="only@example.net")
+    lonely = make_target(channels={"email": "only@example.net"})
     other = queue_delivery(letter=letter, target=lonely, kind="email")
     Channel.objects.filter(target=lonely).update(status=Channel.Status.BOUNCING)
     assert deliver(delivery_id=other.pk) is False
@@ -155,7 +157,7 @@ def test_a_closed_channel_falls_back_to_another_active_address_or_fails_clearly(
 
 def test_a_target_gets_at_most_the_hourly_limit_and_the_rest_waits(settings, mail_server):
     settings.DELIVERY_RATE_PER_TARGET_HOUR = {"email": 2, "fax": 2}
-    target = make_target(email="embassy@example.net")
+    target = make_target(channels={"email": "embassy@example.net"})
     rows = [
         queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
         for _ in range(3)
@@ -196,7 +198,7 @@ def addresses(message, header: str) -> list[str]:
 def test_a_name_stored_as_an_encoded_word_cannot_smuggle_an_address_into_any_header(
     mail_server, name
 ):
-    target = make_target(email="embassy@example.net")
+    target = make_target(channels={"email": "embassy@example.net"})
     letter = make_letter(
         targets=[target],
         name=name,
@@ -224,7 +226,7 @@ def test_a_name_stored_as_an_encoded_word_cannot_smuggle_an_address_into_any_hea
 
 
 def test_a_writers_address_holding_an_encoded_word_fails_the_delivery_unsent(mail_server):
-    target = make_target(email="embassy@example.net")
+    target = make_target(channels={"email": "embassy@example.net"})
     letter = make_letter(targets=[target], email="=?utf-8?q?evil=40attacker.example?=@example.org")
     delivery = queue_delivery(letter=letter, target=target, kind="email")
 
@@ -245,7 +247,7 @@ def test_a_writers_address_holding_an_encoded_word_fails_the_delivery_unsent(mai
     ],
 )
 def test_the_composer_refuses_an_encoded_word_in_the_name_address_or_subject(client, field, value):
-    embassy = make_target(email="embassy@example.net")
+    embassy = make_target(channels={"email": "embassy@example.net"})
     action = make_letter_action(selection="fixed", targets=[embassy])
     response = client.post(
         reverse("letters:compose", args=[action.slug]), letter_form(action, **{field: value})
@@ -264,7 +266,7 @@ def test_the_composer_refuses_an_encoded_word_in_the_name_address_or_subject(cli
 def test_the_confirmation_email_names_exactly_the_writer_and_nobody_else(
     client, mail_server, django_capture_on_commit_callbacks
 ):
-    embassy = make_target(email="embassy@example.net")
+    embassy = make_target(channels={"email": "embassy@example.net"})
     action = make_letter_action(selection="fixed", targets=[embassy])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(

@@ -14,18 +14,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from outcry.campaigns.models import Campaign, CampaignText, Organisation
+from outcry.directory.models import Channel, ImportRun, Target, TargetList
+from outcry.directory.tests.helpers import MISSIONS_CSV, SEOUL_EMBASSY, need, run
 from outcry.letters import channels, demo
-from outcry.letters.models import (
-    Channel,
-    ImportRun,
-    Letter,
-    LetterAction,
-    LetterTemplate,
-    Paragraph,
-    Target,
-    TargetList,
-)
-from outcry.letters.tests.directory_helpers import MISSIONS_CSV, SEOUL_EMBASSY, need, run
+from outcry.letters.models import Letter, LetterAction, LetterTemplate, Paragraph
 from outcry.petitions.models import Petition, PetitionText
 from outcry.testing import letter_form
 
@@ -214,7 +206,7 @@ def test_a_supporter_in_the_us_is_never_offered_the_closed_houston_consulate(cli
 
 def test_the_closed_consulate_shows_as_closed_on_its_public_page(client, demo_action):
     houston = Target.objects.get(external_id=HOUSTON)
-    content = page(client.get(reverse("letters_directory:report", args=[houston.pk])))
+    content = page(client.get(reverse("directory:report", args=[houston.pk])))
     assert "This office is marked as closed: no letters are sent to it." in content
 
 

@@ -9,18 +9,19 @@ import time_machine
 from django.utils import timezone
 from pypdf import PdfReader
 
+from outcry.directory.testing import make_target
 from outcry.letters.channels.fax import check_fax_status
 from outcry.letters.delivery import deliver
 from outcry.letters.models import Delivery
 from outcry.letters.tasks import deliver_letter
-from outcry.letters.tests.delivery_helpers import make_letter, make_target, queue_delivery
+from outcry.letters.tests.delivery_helpers import make_letter, queue_delivery
 from outcry.petitions.tests.test_smtp import run_worker
 
 NUMBER = "+12024952266"
 
 
 def queued_fax(number: str = NUMBER, **letter_fields) -> Delivery:
-    target = make_target(fax=number)
+    target = make_target(channels={"fax": number})
     letter = make_letter(targets=[target], **letter_fields)
     return queue_delivery(letter=letter, target=target, kind="fax")
 

@@ -5,10 +5,11 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from outcry.directory.testing import make_target
 from outcry.letters import channels, pdf
 from outcry.letters.channels.post import NothingToPrint, post_batch_pdf, print_post_deliveries
 from outcry.letters.models import Delivery
-from outcry.letters.tests.delivery_helpers import make_letter, make_target, queue_delivery
+from outcry.letters.tests.delivery_helpers import make_letter, queue_delivery
 
 MM = 72 / 25.4  # PDF points per millimetre
 
@@ -45,9 +46,17 @@ def letter_pages(*, letter, targets, layout: str) -> bytes:
 
 
 def test_fax_pages_carry_korean_chinese_and_latin_text_one_target_per_page():
-    embassy = make_target(fax="+12024952266")
+    embassy = make_target(
+        name="Embassy of the People's Republic of China",
+        role="Ambassador",
+        channels={"fax": "+12024952266"},
+    )
     seoul = make_target(
-        name="주한 중국대사관", role="", country="KR", fax="+8227380038", salutation="대사님께"
+        channels={"fax": "+8227380038"},
+        name="주한 중국대사관",
+        role="",
+        country="KR",
+        salutation="대사님께",
     )
     letter = make_letter(targets=[embassy, seoul])
 
@@ -69,7 +78,7 @@ def test_fax_pages_carry_korean_chinese_and_latin_text_one_target_per_page():
 
 
 def test_placeholders_are_filled_per_target_and_the_name_typed_for_this_letter_signs_it():
-    embassy = make_target(fax="+12024952266", name="Embassy of China", salutation="")
+    embassy = make_target(channels={"fax": "+12024952266"}, name="Embassy of China", salutation="")
     letter = make_letter(
         targets=[embassy],
         language="en",
@@ -91,7 +100,7 @@ def test_placeholders_are_filled_per_target_and_the_name_typed_for_this_letter_s
 
 
 def test_a_long_letter_wraps_and_runs_over_several_pages_for_one_target():
-    target = make_target(fax="+12024952266")
+    target = make_target(channels={"fax": "+12024952266"})
     long_body = "\n\n".join(
         ["This paragraph is long enough to wrap across the whole width of an A4 page. " * 6] * 12
         + ["这是一个很长的中文段落，没有空格也必须在页面内换行。" * 30]  # noqa: RUF001
@@ -112,8 +121,12 @@ def test_a_long_letter_wraps_and_runs_over_several_pages_for_one_target():
 
 
 def test_post_address_sits_in_the_window_of_a_din_5008_envelope_and_labels_follow():
-    embassy = make_target(post=WASHINGTON, country="US")
-    seoul = make_target(name="주한 중국대사관", role="", country="KR", post=SEOUL)
+    embassy = make_target(
+        name="Embassy of the People's Republic of China",
+        role="Ambassador",
+        channels={"post": WASHINGTON},
+    )
+    seoul = make_target(channels={"post": SEOUL}, name="주한 중국대사관", role="", country="KR")
     letter = make_letter(targets=[embassy, seoul])
 
     reader = read(letter_pages(letter=letter, targets=[embassy, seoul], layout="post"))
@@ -149,7 +162,7 @@ def test_post_address_sits_in_the_window_of_a_din_5008_envelope_and_labels_follo
 
 
 def test_unknown_layout_and_no_targets_are_refused_with_a_clear_error():
-    target = make_target(fax="+12024952266")
+    target = make_target(channels={"fax": "+12024952266"})
     letter = make_letter(targets=[target])
     with pytest.raises(pdf.PDFError, match="Unknown layout"):
         letter_pages(letter=letter, targets=[target], layout="telex")
@@ -158,7 +171,7 @@ def test_unknown_layout_and_no_targets_are_refused_with_a_clear_error():
 
 
 def test_supporter_download_marks_post_deliveries_sent_and_can_be_downloaded_again():
-    embassy = make_target(post=WASHINGTON)
+    embassy = make_target(channels={"post": WASHINGTON})
     letter = make_letter(targets=[embassy])
     delivery = queue_delivery(letter=letter, target=embassy, kind="post")
 
@@ -175,7 +188,7 @@ def test_supporter_download_marks_post_deliveries_sent_and_can_be_downloaded_aga
 
 
 def test_organiser_batch_prints_each_pending_letter_once_in_its_language():
-    embassy = make_target(post=WASHINGTON)
+    embassy = make_target(channels={"post": WASHINGTON})
     korean = make_letter(targets=[embassy])
     chinese = make_letter(
         targets=[embassy],

@@ -23,10 +23,11 @@ from django.db import connection
 from django.utils import timezone
 
 from outcry.core.queue import enqueue_with_transaction
+from outcry.directory.testing import make_target
 from outcry.letters.models import Delivery
 from outcry.letters.tasks import deliver_letter
 from outcry.letters.testing import PASSWORD, USERNAME
-from outcry.letters.tests.delivery_helpers import make_letter, make_target, queue_delivery
+from outcry.letters.tests.delivery_helpers import make_letter, queue_delivery
 
 NUMBERS = [
     "+12024952266",
@@ -89,7 +90,7 @@ def wait_until(condition, *, timeout: float, what: str) -> None:
 def test_worker_killed_mid_batch_and_restarted_delivers_each_fax_exactly_once(
     interfax, database_tasks, tmp_path
 ):
-    targets = [make_target(fax=number) for number in NUMBERS]
+    targets = [make_target(channels={"fax": number}) for number in NUMBERS]
     letter = make_letter(targets=targets)
     deliveries = [queue_delivery(letter=letter, target=t, kind="fax") for t in targets]
     for delivery in deliveries:
@@ -127,7 +128,7 @@ def test_worker_killed_mid_batch_and_restarted_delivers_each_fax_exactly_once(
 
 @pytest.mark.django_db
 def test_a_fax_interrupted_before_it_reached_interfax_is_sent_once_by_the_sweep(interfax):
-    target = make_target(fax=NUMBERS[0])
+    target = make_target(channels={"fax": NUMBERS[0]})
     delivery = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="fax")
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENDING,
@@ -146,7 +147,7 @@ def test_a_fax_interrupted_before_it_reached_interfax_is_sent_once_by_the_sweep(
 
 @pytest.mark.django_db
 def test_an_email_interrupted_mid_send_is_marked_for_an_organiser_not_resent(mail_server):
-    target = make_target(email="embassy@example.net")
+    target = make_target(channels={"email": "embassy@example.net"})
     delivery = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENDING,
@@ -165,7 +166,7 @@ def test_an_email_interrupted_mid_send_is_marked_for_an_organiser_not_resent(mai
 
 @pytest.mark.django_db
 def test_a_recent_sending_row_is_left_to_its_worker(interfax):
-    target = make_target(fax=NUMBERS[0])
+    target = make_target(channels={"fax": NUMBERS[0]})
     delivery = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="fax")
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENDING, attempt_count=1, claimed_at=timezone.now()
@@ -179,7 +180,7 @@ def test_a_recent_sending_row_is_left_to_its_worker(interfax):
 
 @pytest.mark.django_db
 def test_a_queued_delivery_whose_task_was_lost_is_queued_again(mail_server):
-    target = make_target(email="embassy@example.net")
+    target = make_target(channels={"email": "embassy@example.net"})
     delivery = queue_delivery(letter=make_letter(targets=[target]), target=target, kind="email")
     Delivery.objects.filter(pk=delivery.pk).update(created_at=timezone.now() - timedelta(hours=1))
 

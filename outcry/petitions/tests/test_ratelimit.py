@@ -197,7 +197,7 @@ def test_the_raw_ip_is_stored_nowhere_after_signing_confirming_and_being_limited
 
     stored = database_contents()
     assert "ip-test@example.org" in stored  # the search reaches the rows we wrote
-    assert "signature_id" in stored  # and the queued tasks
+    assert "subject_id" in stored  # and the queued tasks
     assert ADDRESS not in stored
     assert "203.0.113" not in stored
     cached = cache_contents()

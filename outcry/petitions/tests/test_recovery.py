@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from outcry.core.models import OutgoingEmail
+from outcry.core.tasks import requeue_stale_emails
 from outcry.petitions.services import requeue_stale_confirmations
 from outcry.testing import make_petition, post_signature
 
@@ -39,10 +40,10 @@ def test_an_email_interrupted_mid_send_is_sent_again_once(client, db, run_on_com
     OutgoingEmail.objects.filter(pk=entry.pk).update(
         status=OutgoingEmail.Status.SENDING, claimed_at=timezone.now()
     )
-    assert requeue_stale_confirmations(now=later(5)) == 0  # maybe still sending
+    assert requeue_stale_emails(now=later(5)) == 0  # maybe still sending
     assert not mail.outbox
-    requeue_stale_confirmations(now=later(20))
-    requeue_stale_confirmations(now=later(25))
+    requeue_stale_emails(now=later(20))
+    requeue_stale_emails(now=later(25))
     assert len(mail.outbox) == 1
     entry.refresh_from_db()
     assert entry.status == OutgoingEmail.Status.SENT
@@ -56,8 +57,8 @@ def test_the_time_after_which_a_send_counts_as_interrupted_is_configurable(
     run_on_commit(lambda: post_signature(client, petition, email="cut@example.org"))
     claimed_at = timezone.now()
     OutgoingEmail.objects.update(status=OutgoingEmail.Status.SENDING, claimed_at=claimed_at)
-    assert requeue_stale_confirmations(now=claimed_at + timedelta(seconds=50)) == 0
-    assert requeue_stale_confirmations(now=claimed_at + timedelta(seconds=70)) == 1
+    assert requeue_stale_emails(now=claimed_at + timedelta(seconds=50)) == 0
+    assert requeue_stale_emails(now=claimed_at + timedelta(seconds=70)) == 1
 
 
 def test_run_periodic_once_runs_every_job(client, db):
@@ -66,6 +67,7 @@ def test_run_periodic_once_runs_every_job(client, db):
     out = StringIO()
     call_command("run_periodic", "--once", stdout=out)
     assert "requeue_stale_confirmations: 0" in out.getvalue()
+    assert "requeue_stale_emails: 0" in out.getvalue()
     assert "recount_all_signatures: 1" in out.getvalue()
 
 
@@ -84,6 +86,7 @@ def test_with_tasks_in_the_database_a_backlog_is_never_duplicated(client, db, da
     assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 5
     # Half an hour later the worker has not got to them (a surge): nothing is added.
     assert requeue_stale_confirmations(now=later(30)) == 0
+    assert requeue_stale_emails(now=later(30)) == 0
     assert DBTaskResult.objects.count() == 5
 
 
@@ -97,12 +100,12 @@ def test_with_tasks_in_the_database_a_task_a_killed_worker_held_runs_again(
     DBTaskResult.objects.filter(pk=held.pk).update(
         status=TaskResultStatus.RUNNING, started_at=timezone.now()
     )
-    assert requeue_stale_confirmations(now=later(5)) == 0  # it may just be slow
-    assert requeue_stale_confirmations(now=later(20)) == 1
-    assert requeue_stale_confirmations(now=later(25)) == 0  # once
+    assert requeue_stale_emails(now=later(5)) == 0  # it may just be slow
+    assert requeue_stale_emails(now=later(20)) == 1
+    assert requeue_stale_emails(now=later(25)) == 0  # once
     held.refresh_from_db()
     assert held.status == TaskResultStatus.FAILED
     fresh = DBTaskResult.objects.get(status=TaskResultStatus.READY)
-    assert fresh.args_kwargs["kwargs"]["signature_id"] == petition.signatures.get().pk
+    assert fresh.args_kwargs["kwargs"]["subject_id"] == petition.signatures.get().pk
     fresh.task.call(*fresh.args_kwargs["args"], **fresh.args_kwargs["kwargs"])
     assert [m.to for m in mail.outbox] == [["held@example.org"]]

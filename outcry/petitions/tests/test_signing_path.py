@@ -10,7 +10,7 @@ from outcry.petitions.models import Signature
 from outcry.supporters.models import Supporter
 from outcry.testing import make_petition, make_signature, post_signature
 
-TASK = "outcry.petitions.tasks.send_signature_confirmation"
+TASK = "outcry.core.tasks.send_email"
 
 
 @pytest.fixture
@@ -22,9 +22,11 @@ def database_tasks(settings):
 
 
 def queued_signature_ids() -> list[int]:
+    rows = DBTaskResult.objects.filter(task_path=TASK).values_list("args_kwargs", flat=True)
     return [
-        row["kwargs"]["signature_id"]
-        for row in DBTaskResult.objects.filter(task_path=TASK).values_list("args_kwargs", flat=True)
+        row["kwargs"]["subject_id"]
+        for row in rows
+        if row["kwargs"]["purpose"] == "signature-confirmation"
     ]
 
 

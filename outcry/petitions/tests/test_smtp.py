@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from email.utils import parseaddr
+from io import StringIO
 
 import pytest
 import time_machine
@@ -20,12 +21,14 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from django_tasks_db.models import DBTaskResult
 
 from outcry.core.env import env_email
 from outcry.core.models import OutgoingEmail
+from outcry.core.tasks import send_email
 from outcry.petitions.models import Signature
 from outcry.petitions.tasks import send_signature_confirmation
-from outcry.testing import MailServer, make_petition, open_and_confirm, post_signature
+from outcry.testing import MailServer, admin_url, make_petition, open_and_confirm, post_signature
 
 # Every header a confirmation email may carry; anything else is a leak or an injection.
 EXPECTED_HEADERS = {
@@ -190,7 +193,7 @@ def test_mail_server_down_keeps_the_signature_and_a_later_run_sends_exactly_once
         assert len(mail_server.inbox.envelopes) == 1
         run_worker()  # nothing left to do
         # A duplicate task (a restart, a second worker) finds the ledger row sent.
-        send_signature_confirmation.enqueue(signature_id=signature.pk)
+        send_email.enqueue(purpose="signature-confirmation", subject_id=signature.pk)
         run_worker()
     assert len(mail_server.inbox.envelopes) == 1
     entry.refresh_from_db()
@@ -240,3 +243,68 @@ def test_a_name_written_as_an_encoded_word_changes_no_address_header(
     assert [a.addr_spec for a in message["To"].addresses] == ["min@example.org"]
     for header in ["Reply-To", "Cc", "Bcc"]:
         assert message[header] is None
+
+
+def test_with_tasks_run_at_once_a_mail_error_waits_for_the_sweep_instead_of_failing_the_task(
+    client, petition, mail_server, email_url, run_on_commit, caplog
+):
+    # The immediate backend (tests, development) cannot run a task later: asking
+    # it to raised InvalidTask and failed the task. The row now waits for the sweep.
+    email_url(mail_server.url)  # nothing listens there yet: connection refused
+    response = run_on_commit(lambda: post_signature(client, petition, email="min@example.org"))
+    assert response.status_code == 302
+    entry = OutgoingEmail.objects.get()
+    assert (entry.status, entry.attempt_count) == (OutgoingEmail.Status.QUEUED, 1)
+    assert "ConnectionRefusedError" in entry.last_error
+    assert entry.next_attempt_at is not None
+    assert "InvalidTask" not in caplog.text
+    assert "state=FAILED" not in caplog.text and "state=SUCCESSFUL" in caplog.text
+
+    mail_server.start()
+    call_command("run_periodic", "--once", stdout=StringIO())  # not due yet
+    assert mail_server.inbox.envelopes == []
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        call_command("run_periodic", "--once", stdout=StringIO())
+        call_command("run_periodic", "--once", stdout=StringIO())  # sent: nothing more
+    assert len(mail_server.inbox.envelopes) == 1
+    entry.refresh_from_db()
+    assert (entry.status, entry.attempt_count) == (OutgoingEmail.Status.SENT, 2)
+    page = open_and_confirm(client, link_in(mail_server.inbox.messages()[0]))
+    assert "Your signature is confirmed" in page.content.decode()
+
+
+def test_an_email_fails_for_good_after_the_configured_attempts_and_the_admin_shows_it(
+    client, admin_client, petition, mail_server, email_url, run_on_commit, settings
+):
+    settings.EMAIL_MAX_ATTEMPTS = 3  # OUTCRY_EMAIL_MAX_ATTEMPTS
+    email_url(mail_server.url)  # never listening
+    run_on_commit(lambda: post_signature(client, petition, email="gone@example.org"))
+    for minutes in (2, 5, 60, 600):  # past each backoff (1, 2, 4 minutes, ...)
+        with time_machine.travel(timezone.now() + timedelta(minutes=minutes)):
+            call_command("run_periodic", "--once", stdout=StringIO())
+    entry = OutgoingEmail.objects.get()
+    assert (entry.status, entry.attempt_count) == (OutgoingEmail.Status.FAILED, 3)
+    assert "ConnectionRefusedError" in entry.last_error
+    assert entry.next_attempt_at is None
+
+    listing = admin_client.get(admin_url(OutgoingEmail, "changelist"), {"status__exact": "failed"})
+    assert listing.status_code == 200
+    assert "gone@example.org" in listing.content.decode()
+    assert ">failed<" in listing.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_queued_under_its_old_name_before_an_upgrade_still_sends_the_email(
+    client, mail_server, email_url, database_tasks
+):
+    petition = make_petition()
+    mail_server.start()
+    email_url(mail_server.url)
+    post_signature(client, petition, email="old@example.org")
+    signature = Signature.objects.get()
+    DBTaskResult.objects.all().delete()  # as if queued by the previous release instead:
+    send_signature_confirmation.enqueue(signature_id=signature.pk)
+    run_worker()
+    run_worker()
+    assert [envelope.rcpt_tos for envelope in mail_server.inbox.envelopes] == [["old@example.org"]]
+    assert OutgoingEmail.objects.get().status == OutgoingEmail.Status.SENT

@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from outcry.core.models import AuditEvent, OutgoingEmail
+from outcry.directory.testing import make_target
 from outcry.letters.models import Delivery, Letter
+from outcry.letters.tasks import requeue_deliveries
 from outcry.petitions.models import Signature
 from outcry.petitions.services import count_signatures
 from outcry.supporters import services
@@ -22,7 +24,6 @@ from outcry.testing import (
     make_letter_action,
     make_organisation,
     make_petition,
-    make_target,
     post_letter,
     post_signature,
 )
@@ -347,8 +348,6 @@ def test_the_audit_log_cannot_be_edited(db):
 
 
 def test_erasure_cancels_a_letter_waiting_for_its_writer_for_good(client, db):
-    from outcry.letters.delivery import requeue_deliveries
-
     embassy = make_target(channels={"email": "embassy@example.net"})
     action = make_letter_action(targets=[embassy])
     post_letter(client, action, channels=("email",), email="writer@example.org")

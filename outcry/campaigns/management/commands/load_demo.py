@@ -20,7 +20,7 @@ from outcry.campaigns.models import (
     PartnerInvitation,
 )
 from outcry.campaigns.services import create_organiser
-from outcry.letters import importers
+from outcry.directory import importers
 from outcry.letters.demo import load_demo_letters
 from outcry.petitions.models import Petition, PetitionText
 

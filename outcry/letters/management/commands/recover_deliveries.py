@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from outcry.letters.delivery import recover_deliveries
+from outcry.letters.tasks import recover_deliveries
 
 
 class Command(BaseCommand):

@@ -1,0 +1,43 @@
+"""Fill the target directory from public data: diplomatic missions, the US Congress, ZIP codes.
+
+One module per source (missions, congress, zip_districts), sharing base. The
+sources and their canonical URLs are listed in docs/operations.md.
+
+Every import is idempotent: targets are keyed by ``Target.external_id``
+("wikidata:Q…", "bioguide:…") and channels by (target, kind, value), so a
+second run updates what changed and duplicates nothing. Each run is recorded
+as an ImportRun, and its changes happen in one transaction: a run that fails
+half-way changes nothing.
+
+What the source states (place, coordinates, phone numbers, a legislator's
+district) is kept in step with it. What an import only guesses for a new
+target (the name of a mission, its salutation, its languages) is set once and
+then left to organisers. Channels entered by hand are never touched, and a
+channel an organiser edits becomes theirs (the admin clears its import_kind).
+Targets the source no longer lists are closed, never deleted, and a target an
+organiser closed by hand is never re-opened.
+"""
+
+from outcry.directory.importers.base import (
+    DOWNLOAD_TIMEOUT_SECONDS,
+    ImportFailed,
+    is_url,
+    local_copy,
+)
+from outcry.directory.importers.congress import CONGRESS_URL, OFFICES_URL, import_congress
+from outcry.directory.importers.missions import MISSIONS_URL, import_missions
+from outcry.directory.importers.zip_districts import ZIP_DISTRICTS_URL, import_zip_districts
+
+__all__ = [
+    "CONGRESS_URL",
+    "DOWNLOAD_TIMEOUT_SECONDS",
+    "MISSIONS_URL",
+    "OFFICES_URL",
+    "ZIP_DISTRICTS_URL",
+    "ImportFailed",
+    "import_congress",
+    "import_missions",
+    "import_zip_districts",
+    "is_url",
+    "local_copy",
+]

@@ -1,0 +1,346 @@
+"""The target directory: who decides, how to reach them, lists of them, and imports.
+
+A Target is a person or office who decides (an ambassador, a consulate, a senator,
+a UN body). It is reached through Channels (email, fax, phone, post, web form),
+each with its own status. Targets are grouped into TargetLists; an ImportRun
+records one run of an open-data import, ZipDistrict maps US ZIP codes to
+congressional districts, and an AddressReport is a note that an address is out
+of date. Letters write to targets (letters depend on the directory, never the
+reverse).
+"""
+
+import functools
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class ImportRun(models.Model):
+    """One run of an import command: where the data came from and what changed."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    source = models.CharField(_("source"), max_length=500, help_text=_("File path or URL."))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    created_count = models.PositiveIntegerField(_("rows created"), default=0)
+    updated_count = models.PositiveIntegerField(_("rows updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("rows unchanged"), default=0)
+    skipped_count = models.PositiveIntegerField(_("rows skipped"), default=0)
+    removed_count = models.PositiveIntegerField(
+        _("rows removed"),
+        default=0,
+        help_text=_("Rows closed or deleted because the source no longer lists them."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.source} ({self.started_at:%Y-%m-%d})"
+
+
+class TargetQuerySet(models.QuerySet):
+    def open(self) -> "TargetQuerySet":
+        return self.filter(is_closed=False)
+
+
+class Target(models.Model):
+    """A person or office who decides, with where they are and how to address them."""
+
+    class Category(models.TextChoices):
+        EMBASSY = "embassy", _("embassy")
+        CONSULATE = "consulate", _("consulate")
+        LEGISLATOR = "legislator", _("legislator")
+        GOVERNMENT = "government", _("government")
+        INTERNATIONAL = "international", _("international body")
+        OTHER = "other", _("other")
+
+    external_id = models.CharField(
+        _("external id"),
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Identifier in the source data, e.g. “wikidata:Q1073835” or “bioguide:C000127”."
+        ),
+    )
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, default=Category.OTHER
+    )
+    name = models.CharField(_("name"), max_length=200, help_text=_("A person or an office."))
+    role = models.CharField(_("role"), max_length=120, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=300, blank=True)
+    represents = models.CharField(
+        _("represents"),
+        max_length=2,
+        blank=True,
+        help_text=_("For a diplomatic mission: the sending country (ISO code, e.g. CN)."),
+    )
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code."))
+    region = models.CharField(_("region"), max_length=40, blank=True, help_text=_("e.g. US state"))
+    district = models.PositiveSmallIntegerField(_("district"), null=True, blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    languages = models.CharField(
+        _("languages for correspondence"), max_length=60, blank=True, default="en"
+    )
+    salutation = models.CharField(
+        _("salutation"), max_length=120, blank=True, help_text=_("e.g. “Your Excellency”")
+    )
+    is_closed = models.BooleanField(_("closed"), default=False)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_reason = models.CharField(_("why closed"), max_length=300, blank=True)
+    # An import re-opens a target it closed itself when the source lists it again,
+    # but never one an organiser closed by hand.
+    is_closed_by_import = models.BooleanField(_("closed by an import"), default=False)
+    import_run = models.ForeignKey(
+        ImportRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="targets",
+        verbose_name=_("import run"),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TargetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country", "city", "name"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        indexes = [
+            models.Index(fields=["country", "region", "district"]),
+            models.Index(fields=["represents", "category"]),
+        ]
+
+    def __str__(self) -> str:
+        place = ", ".join(part for part in [self.city, self.country] if part)
+        return f"{self.name} ({place})" if place else self.name
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+
+@functools.lru_cache(maxsize=8192)  # imports check thousands of numbers, often the same
+def e164(raw: str, *, region: str = "") -> str | None:
+    """*raw* as an E.164 number ("+8227381038") if it is valid, else None.
+
+    A number written without its country code is read in *region*'s plan.
+    """
+    try:
+        number = phonenumbers.parse(raw, region.upper() or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class Channel(models.Model):
+    """One way to reach a target, with its own status and verification date."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("email")
+        FAX = "fax", _("fax")
+        POST = "post", _("post")
+        WEBFORM = "webform", _("web form")
+        PHONE = "phone", _("phone")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        BOUNCING = "bouncing", _("bouncing")
+        CLOSED = "closed", _("closed")
+
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="channels", verbose_name=_("target")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    value = models.CharField(
+        _("address"),
+        max_length=500,
+        help_text=_(
+            "Email address, phone or fax number in E.164 (+82…), web form URL, "
+            "or the postal address as printed."
+        ),
+    )
+    postal_address = models.JSONField(
+        _("postal address fields"),
+        default=dict,
+        blank=True,
+        help_text=_("Structured address (street_address, city, postal_code, country_code…)."),
+    )
+    label = models.CharField(
+        _("label"), max_length=120, blank=True, help_text=_("e.g. “DC office”")
+    )
+    char_limit = models.PositiveIntegerField(
+        _("character limit"),
+        null=True,
+        blank=True,
+        help_text=_("Longest message the channel accepts (e.g. 2,500 for a web form)."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    import_kind = models.CharField(
+        _("kept up to date by"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The import that manages this channel. Channels entered by hand have none, "
+            "and imports never change them."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "label", "pk"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "kind", "value"], name="one_channel_per_value"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+    def clean(self) -> None:
+        """Check the value for its kind, and store phone and fax numbers as E.164."""
+        value = self.value.strip()
+        if self.kind in {self.Kind.PHONE, self.Kind.FAX}:
+            try:
+                region = self.target.country  # the parent form's, in an admin inline
+            except Target.DoesNotExist:
+                region = ""
+            number = e164(value, region=region)
+            if number is None:
+                raise ValidationError(
+                    {
+                        "value": _(
+                            "This is not a valid phone number. Write it with its country "
+                            "code, e.g. +82 2 738 1038."
+                        )
+                    }
+                )
+            value = number
+        elif self.kind == self.Kind.EMAIL:
+            try:
+                validate_email(value)
+            except ValidationError:
+                raise ValidationError({"value": _("This is not an email address.")}) from None
+        elif self.kind == self.Kind.WEBFORM:
+            try:
+                URLValidator(schemes=["http", "https"])(value)
+            except ValidationError:
+                raise ValidationError(
+                    {"value": _("Give the web form's address, starting with https://.")}
+                ) from None
+        self.value = value
+
+
+class TargetList(models.Model):
+    """A named group of targets, e.g. “PRC missions worldwide” or “US Congress”.
+
+    A list belongs to one organisation, whose organisers change it; a list with
+    no organisation is shared by the whole site and changed by superusers only.
+    """
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    organisation = models.ForeignKey(
+        "campaigns.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="target_lists",
+        verbose_name=_("owned by"),
+        help_text=_(
+            "Its organisers change the list. Empty: shared by every organisation, "
+            "changed only by the site's administrators."
+        ),
+    )
+    description = models.TextField(_("description"), blank=True)
+    targets = models.ManyToManyField(
+        Target, blank=True, related_name="lists", verbose_name=_("targets")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("target list")
+        verbose_name_plural = _("target lists")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ZipDistrict(models.Model):
+    """A US ZIP code tabulation area and one congressional district it lies in."""
+
+    zcta = models.CharField(_("ZIP code"), max_length=5, db_index=True)
+    state = models.CharField(pgettext_lazy("US state", "state"), max_length=2)
+    district = models.PositiveSmallIntegerField(
+        _("district"), help_text=_("0 for an at-large seat")
+    )
+
+    class Meta:
+        verbose_name = _("ZIP code district")
+        verbose_name_plural = _("ZIP code districts")
+        constraints = [
+            models.UniqueConstraint(fields=["zcta", "state", "district"], name="one_zip_district")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zcta} → {self.state}-{self.district}"
+
+
+class AddressReport(models.Model):
+    """A supporter's note that a target's address is out of date."""
+
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="reports", verbose_name=_("target")
+    )
+    channel = models.ForeignKey(
+        Channel,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("channel"),
+    )
+    note = models.TextField(_("what is wrong"), max_length=2000)
+    # Set when an organiser proposes a correction in the admin (supporters'
+    # reports stay anonymous); an administrator reviews and applies it.
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    reported_at = models.DateTimeField(_("reported"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        verbose_name = _("address report")
+        verbose_name_plural = _("address reports")
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.note[:60]}"

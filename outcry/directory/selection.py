@@ -1,0 +1,222 @@
+"""Choose targets for a supporter: the nearest missions, or their members of Congress.
+
+Plain reads, no writes. Only open targets are ever offered.
+"""
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+from django.db.models import Q
+from django.utils.translation import gettext
+
+from outcry.directory.models import Target, TargetList, ZipDistrict
+
+EARTH_RADIUS_KM = 6371.0088
+MISSION_CATEGORIES = [Target.Category.EMBASSY, Target.Category.CONSULATE]
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle (haversine) distance between two points, in kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _check_point(latitude: float | None, longitude: float | None) -> bool:
+    if latitude is None or longitude is None:
+        return False
+    if not (
+        math.isfinite(latitude)
+        and math.isfinite(longitude)
+        and -90 <= latitude <= 90
+        and -180 <= longitude <= 180
+    ):
+        raise ValueError(f"Not a point on Earth: {latitude}, {longitude}")
+    return True
+
+
+def nearest_missions(
+    *,
+    represents: str,
+    country: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    target_list: TargetList | None = None,
+    city: str = "",
+    limit: int = 3,
+) -> list[Target]:
+    """The open missions of the state *represents* (ISO code) for a supporter in *country*.
+
+    With the supporter's coordinates, the missions in their country come
+    nearest first (missions without coordinates last); without, a mission in
+    the supporter's *city* (if given) comes first, then the embassy, then the
+    consulates by city. When the supporter's country
+    has none of that state's missions, the nearest ones anywhere are given if
+    the coordinates are known, else an empty list. *target_list* restricts the
+    choice to that list. Channels come prefetched.
+
+    Raises ValueError for coordinates that are not on Earth.
+    """
+    has_point = _check_point(latitude, longitude)
+    missions = (
+        Target.objects.open()
+        .filter(represents=represents.upper(), category__in=MISSION_CATEGORIES)
+        .prefetch_related("channels")
+    )
+    if target_list is not None:
+        missions = missions.filter(lists=target_list)
+
+    home = city.strip().casefold()
+
+    def by_rank(target: Target) -> tuple:
+        in_home_city = bool(home) and target.city.casefold() == home
+        return (
+            not in_home_city,
+            target.category != Target.Category.EMBASSY,
+            target.city,
+            target.name,
+        )
+
+    def by_distance(target: Target) -> tuple:
+        if target.latitude is None or target.longitude is None:
+            return (math.inf, *by_rank(target))
+        return (
+            distance_km(latitude, longitude, target.latitude, target.longitude),
+            *by_rank(target),
+        )
+
+    local = list(missions.filter(country=country.upper()))
+    if local:
+        return sorted(local, key=by_distance if has_point else by_rank)[:limit]
+    if not has_point:
+        return []
+    anywhere = missions.filter(latitude__isnull=False, longitude__isnull=False)
+    return sorted(anywhere, key=by_distance)[:limit]
+
+
+# ---------------------------------------------------------------------------
+# US Congress by ZIP code
+
+ZIP_PATTERN = re.compile(r"(\d{5})(?:[-\s]?\d{4})?")
+
+
+class ZipLookupError(ValueError):
+    """A ZIP code we cannot answer for; the message is for the supporter."""
+
+
+class InvalidZip(ZipLookupError):
+    """Not written as a US ZIP code (5 digits, or ZIP+4)."""
+
+
+class UnknownZip(ZipLookupError):
+    """A well-formed ZIP code that is in no congressional district we know."""
+
+
+class UnknownDistrict(ZipLookupError):
+    """A district the ZIP code does not lie in."""
+
+
+@dataclass(frozen=True)
+class ZipResult:
+    """Who represents a ZIP code in Congress.
+
+    A ZIP code can span several districts (and rarely two states): then
+    ``needs_choice`` is true, ``representatives`` holds every candidate, and
+    ``choose_district`` narrows the result to the supporter's district.
+    """
+
+    zip_code: str
+    senators: list[Target]
+    representatives: list[Target]
+    districts: list[tuple[str, int]]
+
+    @property
+    def needs_choice(self) -> bool:
+        return len(self.districts) > 1
+
+
+def normalise_zip(zip_code: str) -> str:
+    """The five-digit ZIP code in *zip_code* ("05401-1234" → "05401"); raises InvalidZip."""
+    match = ZIP_PATTERN.fullmatch(zip_code.strip())
+    if match is None:
+        raise InvalidZip(
+            gettext("“%(zip)s” is not a US ZIP code. Please give five digits, e.g. 05401.")
+            % {"zip": zip_code.strip()[:20]}
+        )
+    return match[1]
+
+
+def _legislators(
+    districts: list[tuple[str, int]], target_list: TargetList | None
+) -> tuple[list[Target], list[Target]]:
+    states = sorted({state for state, _district in districts})
+    members = (
+        Target.objects.open()
+        .filter(category=Target.Category.LEGISLATOR, country="US", region__in=states)
+        .prefetch_related("channels")
+    )
+    if target_list is not None:
+        members = members.filter(lists=target_list)
+    seats = Q(pk__in=[])
+    for state, district in districts:
+        seats |= Q(region=state, district=district)
+    senators = sorted(members.filter(district__isnull=True), key=lambda t: (t.region, t.name))
+    order = {seat: position for position, seat in enumerate(districts)}
+    representatives = sorted(
+        members.filter(seats), key=lambda t: (order[(t.region, t.district)], t.name)
+    )
+    return senators, representatives
+
+
+def legislators_for_zip(*, zip_code: str, target_list: TargetList | None = None) -> ZipResult:
+    """The senators and representative(s) of the supporter's ZIP code.
+
+    Accepts "05401", "05401-1234" or "054011234". A ZIP code spanning several
+    districts gives every candidate representative and ``needs_choice``.
+    *target_list* restricts the members to that list. Raises InvalidZip for a
+    malformed code and UnknownZip for one in no district we know.
+    """
+    code = normalise_zip(zip_code)
+    districts = sorted(
+        ZipDistrict.objects.filter(zcta=code).values_list("state", "district").distinct()
+    )
+    if not districts:
+        raise UnknownZip(
+            gettext(
+                "We know of no congressional district for the ZIP code %(zip)s. "
+                "Please check it, or use the ZIP code of your home address."
+            )
+            % {"zip": code}
+        )
+    senators, representatives = _legislators(districts, target_list)
+    return ZipResult(
+        zip_code=code, senators=senators, representatives=representatives, districts=districts
+    )
+
+
+def choose_district(result: ZipResult, district: tuple[str, int] | str) -> ZipResult:
+    """Narrow *result* to one of its districts, given as ("AL", 7) or "AL-7".
+
+    Senators of another state (for the few ZIP codes across a state line)
+    are dropped too. Raises UnknownDistrict if the ZIP code is not in it.
+    """
+    if isinstance(district, str):
+        label = district.strip().upper()[:10]
+        state, _sep, number = label.partition("-")
+        seat = (state, int(number)) if number.isdigit() else None
+    else:
+        seat = (district[0].upper(), int(district[1]))
+        label = f"{seat[0]}-{seat[1]}"
+    if seat not in result.districts:
+        raise UnknownDistrict(
+            gettext("The ZIP code %(zip)s is not in the district %(district)s.")
+            % {"zip": result.zip_code, "district": label}
+        )
+    return replace(
+        result,
+        senators=[t for t in result.senators if t.region == seat[0]],
+        representatives=[t for t in result.representatives if (t.region, t.district) == seat],
+        districts=[seat],
+    )
