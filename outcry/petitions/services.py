@@ -13,6 +13,7 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from outcry.actions import counters
 from outcry.campaigns.models import Organisation
 from outcry.core import rows
 from outcry.core.audit import record_event
@@ -20,7 +21,7 @@ from outcry.core.disposable import is_disposable
 from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction, requeue_abandoned, uses_database_queue
-from outcry.petitions.models import CounterShard, Petition, Signature
+from outcry.petitions.models import Petition, Signature, counter_key
 from outcry.supporters import services as supporters
 from outcry.supporters.models import normalise_email
 
@@ -132,7 +133,7 @@ def sign(
                     new_supporter=created,
                 )
                 if confirmed:
-                    _bump_counter(petition.pk)
+                    counters.add(petition.counter_key)
                 if not confirmed or consents or signature.wants_listing:
                     from outcry.petitions.tasks import send_signature_confirmation
 
@@ -206,10 +207,7 @@ def remove_as_spam(*, signatures: QuerySet, actor) -> int:
         )
         for petition_id, removed in by_petition.items():
             if counted.get(petition_id):
-                _ensure_shards(petition_id)
-                CounterShard.objects.filter(petition_id=petition_id, shard=0).update(
-                    count=F("count") - counted[petition_id]
-                )
+                counters.add(petitions[petition_id].counter_key, -counted[petition_id])
             petition = petitions[petition_id]
             record_event(
                 actor=actor,
@@ -218,8 +216,8 @@ def remove_as_spam(*, signatures: QuerySet, actor) -> int:
                 organisation=petition.campaign.lead_organisation,
                 details={"petition": petition.slug, "count": len(removed), "signatures": removed},
             )
-    for petition_id in by_petition:
-        cache.delete(f"petition-count:{petition_id}")
+    for petition in petitions.values():
+        counters.forget(petition.counter_key)
     return len(chosen)
 
 
@@ -292,62 +290,24 @@ def confirm_signature(*, code: str) -> tuple[Signature, bool]:
             supporter_id=signature.supporter_id, source=source_for(signature)
         )
         if counts_now and signature.removed_at is None:  # one removed as spam never counts
-            _bump_counter(signature.petition_id)
+            counters.add(counter_key(signature.petition_id))
     return signature, counts_now
-
-
-def _bump_counter(petition_id: int) -> None:
-    """Add one to a random shard of the petition's counter (inside the caller's transaction)."""
-    shard = random.randrange(settings.COUNTER_SHARDS)  # noqa: S311 - spreading load, not security
-    updated = CounterShard.objects.filter(petition_id=petition_id, shard=shard).update(
-        count=F("count") + 1
-    )
-    if not updated:
-        _ensure_shards(petition_id)
-        CounterShard.objects.filter(petition_id=petition_id, shard=shard).update(
-            count=F("count") + 1
-        )
-
-
-def _ensure_shards(petition_id: int) -> None:
-    existing = set(
-        CounterShard.objects.filter(petition_id=petition_id).values_list("shard", flat=True)
-    )
-    missing = [
-        CounterShard(petition_id=petition_id, shard=n)
-        for n in range(settings.COUNTER_SHARDS)
-        if n not in existing
-    ]
-    if missing:
-        CounterShard.objects.bulk_create(missing, ignore_conflicts=True)
 
 
 def count_signatures(petition: Petition) -> int:
     """Return the public count, cached for a few seconds so a surge reads it cheaply."""
-    key = f"petition-count:{petition.pk}"
-    count = cache.get(key)
-    if count is None:
-        count = petition.counted_total()
-        if settings.PAGE_CACHE_SECONDS:
-            cache.set(key, count, timeout=settings.PAGE_CACHE_SECONDS)
-    return count
+    return counters.cached_total(petition.counter_key)
 
 
 def recount_signatures(*, petition: Petition) -> tuple[int, int]:
     """Rebuild the petition's counter from its confirmed Signature rows; return (before, after).
 
-    Locks every shard first, so a confirmation that commits meanwhile either is
-    in the count or bumps a shard after we release it. Idempotent.
+    Idempotent; see actions.counters.reset.
     """
-    with transaction.atomic():
-        _ensure_shards(petition.pk)
-        shards = list(CounterShard.objects.select_for_update().filter(petition=petition))
-        before = sum(shard.count for shard in shards)
-        after = Signature.objects.filter(petition=petition).counted().count()
-        CounterShard.objects.filter(petition=petition).update(count=0)
-        CounterShard.objects.filter(petition=petition, shard=0).update(count=after)
-    cache.delete(f"petition-count:{petition.pk}")
-    return before, after
+    return counters.reset(
+        petition.counter_key,
+        count_rows=lambda: Signature.objects.filter(petition=petition).counted().count(),
+    )
 
 
 MILESTONE_STEPS = (1, 2.5, 5)
