@@ -45,7 +45,7 @@ def cached_total(key: str) -> int:
 
 
 def reset(key: str, *, count_rows) -> tuple[int, int]:
-    """Set counter *key* to ``count_rows()``, the action's count of its rows; return (before, after).
+    """Set counter *key* to ``count_rows()`` (the action counts its rows); return (before, after).
 
     Locks every shard first, so a row that starts counting meanwhile either is
     in ``count_rows()`` or bumps a shard after we release it. Idempotent.

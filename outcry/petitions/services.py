@@ -1,29 +1,28 @@
 """Verbs on petitions: sign, confirm, count, recount, send the confirmation email."""
 
 import logging
-import random
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from outcry.actions import consents as consent
 from outcry.actions import counters
+from outcry.actions.services import Person, Written, take_action
 from outcry.campaigns.models import Organisation
-from outcry.core import rows
+from outcry.core import ratelimit, rows
 from outcry.core.audit import record_event
 from outcry.core.disposable import is_disposable
 from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction, requeue_abandoned, uses_database_queue
 from outcry.petitions.models import Petition, Signature, counter_key
-from outcry.supporters import services as supporters
-from outcry.supporters.models import normalise_email
+from outcry.supporters.models import Supporter, normalise_email
 
 logger = logging.getLogger("outcry.petitions")
 
@@ -49,7 +48,7 @@ class InvalidConfirmation(Exception):
 
 
 def source_for(signature: Signature) -> str:
-    return f"signature:{signature.pk}"
+    return consent.source_for("signature", signature.pk)
 
 
 def sign(
@@ -58,18 +57,30 @@ def sign(
     email: str,
     name: str,
     language: str,
+    network: str,
     country: str = "",
     postcode: str = "",
     comment: str = "",
     public_name: str = Signature.PublicName.HIDDEN,
     consents: list[tuple[Organisation, str]] = (),
     cluster: str = "",
-) -> tuple[Signature, bool]:
+    counted: ratelimit.Counted | None = None,
+) -> tuple[Signature | None, bool]:
     """Sign *petition* for the person behind *email*; return the signature and whether it is new.
 
-    One transaction either way, ending with one queued email task, so that
-    signing with a known address costs about what signing with a new one does
-    (the answer, and its timing, must not tell whether an address signed):
+    Limited by the ``petition-sign`` policy (core.ratelimit.SIGN), counted here
+    for *network* (the keyed hash of core.ratelimit.network_key, or what an API
+    names its caller by) and the address unless the caller counted it already
+    (*counted*: the form counts it with its flood count in one statement).
+    Past the per-network limit this raises RateLimited. Past the per-address
+    limit nothing is written or sent and (None, False) is returned: the caller
+    answers as for a signature taken, since a refusal or an email would tell
+    whoever typed the address that it had signed.
+
+    Otherwise one transaction either way (actions.take_action), ending with
+    one queued email task, so that signing with a known address costs about
+    what signing with a new one does (the answer, and its timing, must not
+    tell whether an address signed):
 
     - someone new: the supporter (if new), the signature with the name, country
       and public choice typed now, the consents and the confirmation email
@@ -87,58 +98,61 @@ def sign(
     for the reviewer, never its address), is flagged for organisers to review;
     it still counts until they remove it (remove_as_spam).
 
-    Raises PetitionClosed. Safe under concurrent submissions of one address:
-    the database keeps one row.
+    Raises PetitionClosed, RateLimited. Safe under concurrent submissions of
+    one address: the database keeps one row.
     """
     if not petition.accepts_signatures:
         raise PetitionClosed("closed")
+    if counted is None:
+        counted = ratelimit.SIGN.count(network=network, address=normalise_email(email))
+    counted.refuse_network()
+    if counted.address_over:
+        return None, False
+    # Imported here: tasks import this module to send the email.
+    from outcry.petitions.tasks import send_signature_confirmation
+
     flag, flag_detail = _suspicion(email=email, cluster=cluster)
+
+    def write(supporter: Supporter, created: bool) -> Written:
+        # Someone new cannot have signed yet: one query fewer on the common path.
+        existing = (
+            None
+            if created
+            else Signature.objects.filter(petition=petition, supporter=supporter).first()
+        )
+        if existing is not None:
+            return Written(row=existing, is_new=False, confirmation=_signed_again(existing))
+        confirmed = not petition.needs_confirmation
+        signature = Signature(
+            petition=petition,
+            supporter=supporter,
+            name=name,
+            country=country,
+            comment=comment,
+            public_name=public_name,
+            language=language,
+            confirmed_at=timezone.now() if confirmed else None,
+            flag=flag,
+            flag_detail=flag_detail,
+        )
+        rows.insert(signature)
+        if confirmed:
+            counters.add(petition.counter_key)
+        needs_email = not confirmed or consents or signature.wants_listing
+        return Written(
+            row=signature,
+            is_new=True,
+            source=source_for(signature),
+            confirmation=(send_signature_confirmation, {"signature_id": signature.pk})
+            if needs_email
+            else None,
+        )
+
+    person = Person(email=email, name=name, language=language, country=country, postcode=postcode)
     for _attempt in range(3):
         try:
-            with transaction.atomic():
-                supporter, created = supporters.get_or_create_supporter(
-                    email=email, name=name, country=country, postcode=postcode, language=language
-                )
-                # Someone new cannot have signed yet: one query fewer on the common path.
-                existing = (
-                    None
-                    if created
-                    else Signature.objects.filter(petition=petition, supporter=supporter).first()
-                )
-                if existing is not None:
-                    queue_signed_again_email(signature=existing)
-                    return existing, False
-                confirmed = not petition.needs_confirmation
-                signature = Signature(
-                    petition=petition,
-                    supporter=supporter,
-                    name=name,
-                    country=country,
-                    comment=comment,
-                    public_name=public_name,
-                    language=language,
-                    confirmed_at=timezone.now() if confirmed else None,
-                    flag=flag,
-                    flag_detail=flag_detail,
-                )
-                rows.insert(signature)
-                # Consent always waits for the confirmation link, even where the
-                # signature counts at once: anyone can type anyone's address.
-                supporters.record_consents(
-                    supporter=supporter,
-                    wordings=consents,
-                    language=language,
-                    source=source_for(signature),
-                    confirmed=False,
-                    new_supporter=created,
-                )
-                if confirmed:
-                    counters.add(petition.counter_key)
-                if not confirmed or consents or signature.wants_listing:
-                    from outcry.petitions.tasks import send_signature_confirmation
-
-                    enqueue_with_transaction(send_signature_confirmation, signature_id=signature.pk)
-            return signature, True
+            written = take_action(person=person, write=write, consents=consents)
+            return written.row, written.is_new
         except IntegrityError:
             # Another request inserted the same supporter or signature between our
             # read and our write; the next attempt finds their row.
@@ -149,6 +163,14 @@ def sign(
     return existing, False
 
 
+def _signed_again(signature: Signature) -> tuple:
+    """The task and arguments of the "you signed again" email (see queue_signed_again_email)."""
+    # Imported here: tasks import this module to send the email.
+    from outcry.petitions.tasks import send_signature_confirmation
+
+    return send_signature_confirmation, {"signature_id": signature.pk, "round": current_round()}
+
+
 def queue_signed_again_email(*, signature: Signature) -> None:
     """Queue the email that tells *signature*'s owner their address signed again.
 
@@ -157,11 +179,8 @@ def queue_signed_again_email(*, signature: Signature) -> None:
     one such email an hour; send_confirmation_email also skips it within an
     hour of the signature or of the last email about it.
     """
-    from outcry.petitions.tasks import send_signature_confirmation
-
-    enqueue_with_transaction(
-        send_signature_confirmation, signature_id=signature.pk, round=current_round()
-    )
+    task, arguments = _signed_again(signature)
+    enqueue_with_transaction(task, **arguments)
 
 
 def current_round() -> int:
@@ -286,9 +305,7 @@ def confirm_signature(*, code: str) -> tuple[Signature, bool]:
         if changed:
             signature.save(update_fields=changed)
         # The consents given with it may still wait for this link.
-        supporters.confirm_consents(
-            supporter_id=signature.supporter_id, source=source_for(signature)
-        )
+        consent.confirm(supporter_id=signature.supporter_id, source=source_for(signature))
         if counts_now and signature.removed_at is None:  # one removed as spam never counts
             counters.add(counter_key(signature.petition_id))
     return signature, counts_now

@@ -18,7 +18,10 @@ def test_confirmations_spread_over_shards_and_sum_to_the_rows(client, petition, 
     for n in range(12):
         post_signature(client, petition, email=f"s{n}@example.org")
     confirm_all_pending(petition)
-    assert sum(CounterShard.objects.filter(key=petition.counter_key).values_list("count", flat=True)) == 12
+    assert (
+        sum(CounterShard.objects.filter(key=petition.counter_key).values_list("count", flat=True))
+        == 12
+    )
     assert CounterShard.objects.filter(key=petition.counter_key).count() == 4
     assert '<strong class="count" data-count="12">12</strong>' in campaign_page(client, petition)
 
