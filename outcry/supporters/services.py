@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from outcry.campaigns.models import Organisation
-from outcry.core import rows
+from outcry.core import ratelimit, rows
 from outcry.core.audit import record_event
 from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
@@ -188,7 +188,7 @@ def data_link_key(supporter_id: int, round_: int) -> str:
     return f"{DATA_LINK_PURPOSE}:{supporter_id}:{round_}"
 
 
-def request_data_link(*, email: str) -> bool:
+def request_data_link(*, email: str, network: str) -> bool:
     """Email a link to their data to the supporter behind *email*, if there is one.
 
     Returns whether an email was queued, for tests and logs only: the caller
@@ -196,8 +196,18 @@ def request_data_link(*, email: str) -> bool:
     address is known. One email an hour at most: the hour is part of the
     ledger key, so a second request finds the row and queues nothing. The
     ledger row and the task are written in one transaction.
+
+    Limited by the ``data-request`` policy (core.ratelimit.DATA_REQUEST) for
+    *network*: past its per-network limit this raises RateLimited; past its
+    per-address limit nothing is sent and False is returned, the same answer
+    as for an unknown address.
     """
     from outcry.supporters.tasks import send_data_link  # tasks import this module
+
+    counted = ratelimit.DATA_REQUEST.count(network=network, address=normalise_email(email))
+    counted.refuse_network()
+    if counted.address_over:
+        return False
 
     supporter = (
         Supporter.objects.filter(email=normalise_email(email), erased_at__isnull=True)
