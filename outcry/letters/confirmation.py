@@ -33,6 +33,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from outcry.actions import confirmation as actions_confirmation
 from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction, requeue_abandoned, uses_database_queue
@@ -49,12 +50,8 @@ CONFIRMATION_PURPOSE = "letter-confirmation"
 STALE_AFTER = timedelta(minutes=15)
 
 
-class InvalidConfirmation(Exception):
-    """The link is malformed, tampered with, or its letter expired unconfirmed."""
-
-    def __init__(self, *, expired: bool) -> None:
-        super().__init__("expired" if expired else "invalid")
-        self.expired = expired
+# The confirmation link's refusal, shared by every kind of action.
+InvalidConfirmation = actions_confirmation.InvalidConfirmation
 
 
 def new_token() -> str:
@@ -77,7 +74,7 @@ def confirmation_code(letter: Letter) -> str:
 
 def confirmation_url(letter: Letter) -> str:
     with translation.override(letter.writer_language or settings.LANGUAGE_CODE):
-        path = reverse("letters:confirm", args=[confirmation_code(letter)])
+        path = reverse("actions:confirm", args=[confirmation_code(letter)])
     return f"{settings.BASE_URL}{path}"
 
 

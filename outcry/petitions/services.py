@@ -11,8 +11,8 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from outcry.actions import confirmation, counters
 from outcry.actions import consents as consent
-from outcry.actions import counters
 from outcry.actions.services import Person, Written, take_action
 from outcry.campaigns.models import Organisation
 from outcry.core import ratelimit, rows
@@ -39,12 +39,8 @@ class PetitionClosed(SigningRefused):
     pass
 
 
-class InvalidConfirmation(Exception):
-    """The confirmation link is malformed, tampered with or expired."""
-
-    def __init__(self, *, expired: bool) -> None:
-        super().__init__("expired" if expired else "invalid")
-        self.expired = expired
+# The confirmation link's refusal, shared by every kind of action.
+InvalidConfirmation = confirmation.InvalidConfirmation
 
 
 def source_for(signature: Signature) -> str:
@@ -246,7 +242,7 @@ def confirmation_code(signature: Signature) -> str:
 
 def confirmation_url(signature: Signature) -> str:
     with translation.override(signature.language):
-        path = reverse("petitions:confirm", args=[confirmation_code(signature)])
+        path = reverse("actions:confirm", args=[confirmation_code(signature)])
     return f"{settings.BASE_URL}{path}"
 
 

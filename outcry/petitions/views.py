@@ -13,16 +13,15 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from outcry.campaigns.views import render_campaign_page
 from outcry.core import challenge, ratelimit
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
-from outcry.core.views import private
 from outcry.petitions import services
 from outcry.petitions.forms import SignForm
-from outcry.petitions.models import Petition
+from outcry.petitions.models import Petition, Signature
 from outcry.supporters.models import normalise_email
 
 
@@ -216,28 +215,15 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "petitions/thanks.html", context)
 
 
-@require_http_methods(["GET", "POST"])
-@private
-def confirm(request: HttpRequest, code: str) -> HttpResponse:
-    """The emailed link: a page with a "Confirm" button (GET), then confirm (POST).
+def confirmation_page(
+    request: HttpRequest, signature: Signature, *, code: str, pressed: bool
+) -> HttpResponse:
+    """The signature's page behind the confirmation link (actions.views.confirm).
 
-    Opening the link confirms nothing: mail scanners and link previews open
-    links on their own, and someone who typed a stranger's address must not see
-    that stranger's inbox confirm the signature for them. Pressing twice is harmless.
+    The "Confirm" button while the signature waits for it and was not pressed,
+    else the thank-you page saying it is confirmed.
     """
-    try:
-        if request.method == "POST":
-            signature, _counted = services.confirm_signature(code=code)
-        else:
-            signature = services.signature_to_confirm(code=code)
-    except services.InvalidConfirmation as problem:
-        return render(
-            request,
-            "petitions/confirm_failed.html",
-            {"expired": problem.expired},
-            status=410 if problem.expired else 404,
-        )
-    if request.method == "GET" and not signature.is_email_confirmed:
+    if not pressed and not signature.is_email_confirmed:
         petition = signature.petition
         context = {"petition_text": petition.text_for(get_language()), "code": code}
         return render(request, "petitions/confirm.html", context)

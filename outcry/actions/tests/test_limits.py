@@ -39,7 +39,7 @@ def test_an_api_style_call_to_the_signing_service_is_limited_like_the_web_form(d
     petition = make_petition()
     network = network_of(ADDRESS)
     for n in range(3):
-        signature, is_new = api_sign(petition, f"api{n}@example.org", network=network)
+        _signature, is_new = api_sign(petition, f"api{n}@example.org", network=network)
         assert is_new
     with pytest.raises(RateLimited) as refusal:
         api_sign(petition, "api9@example.org", network=network)
