@@ -154,7 +154,9 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(thanks_path(petition.slug, get_language()))
 
 
-def limited(request: HttpRequest, petition: Petition, refusal: ratelimit.RateLimited):
+def limited(
+    request: HttpRequest, petition: Petition, refusal: ratelimit.RateLimited
+) -> HttpResponse:
     """The short page for a network past the signing limit (429).
 
     Not the campaign page with the form again: a network over the limit is
