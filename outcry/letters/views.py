@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from outcry.campaigns.models import Campaign
 from outcry.core import challenge
@@ -439,32 +439,18 @@ def sent(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return _render(request, letter.action, "letter_sent", _sent_context(letter))
 
 
-@require_http_methods(["GET", "POST"])
-@private
-def confirm(request: HttpRequest, code: str) -> HttpResponse:
-    """The link in the confirmation email: a page with a "Send" button (GET), then send (POST).
+def confirmation_page(request: HttpRequest, letter: Letter, *, code: str, pressed: bool):
+    """The letter's page behind the confirmation link (actions.views.confirm).
 
-    Opening the link sends nothing: mail scanners and link previews open links on
-    their own, and a letter must go out in someone's name only when they press
-    the button. Pressing it twice is harmless.
+    The "Send" button while the letter waits for it and was not pressed, else
+    what happens to each delivery; the browser then remembers the writer (see
+    remember_sender).
     """
-    try:
-        if request.method == "POST":
-            letter, _confirmed = confirmation.confirm_letter(code=code)
-        else:
-            letter = confirmation.letter_to_confirm(code=code)
-    except confirmation.InvalidConfirmation as problem:
-        return render(
-            request,
-            "letters/letter_confirm_failed.html",
-            {"expired": problem.expired},
-            status=410 if problem.expired else 404,
-        )
     letter = _letters().get(pk=letter.pk)
-    if request.method == "GET" and letter.confirmed_at is None:
+    if not pressed and letter.confirmed_at is None:
         context = _sent_context(letter) | {"code": code}
         return _render(request, letter.action, "letter_confirm", context)
-    context = _sent_context(letter) | {"just_confirmed": request.method == "POST"}
+    context = _sent_context(letter) | {"just_confirmed": pressed}
     response = _render(request, letter.action, "letter_sent", context)
     remember_sender(response, letter)
     return response

@@ -13,16 +13,15 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from outcry.campaigns.views import render_campaign_page
-from outcry.core import challenge
+from outcry.core import challenge, ratelimit
 from outcry.core.forms import body_is_unreadable
-from outcry.core.ratelimit import email_key, hits, network_key
-from outcry.core.views import private
+from outcry.core.ratelimit import network_key
 from outcry.petitions import services
 from outcry.petitions.forms import SignForm
-from outcry.petitions.models import Petition
+from outcry.petitions.models import Petition, Signature
 from outcry.supporters.models import normalise_email
 
 
@@ -114,38 +113,19 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         return again()
     data = form.cleaned_data
     email = normalise_email(data["email"])
-    window = settings.RATELIMIT_WINDOW_SECONDS
     network = network_key(request)
-    # The limits and the flood count together: one statement where they are kept
-    # in the database (each costs a write transaction on the busiest POST).
-    network_count, email_count, recent_count = hits(
-        ("sign-network", network, window),
-        ("sign-email", email_key(email), window),
-        (challenge.flood_bucket("sign"), network, 60),
+    # The policy's limits and the flood count together: one statement where they
+    # are kept in the database (each costs a write transaction on the busiest POST).
+    counted = ratelimit.SIGN.count(
+        network=network, address=email, also=((challenge.flood_bucket("sign"), network, 60),)
     )
-    if network_count > settings.RATELIMIT_SIGN_PER_NETWORK:
-        # A short page, not the campaign page with the form again: a network over
-        # the limit is mostly a flood, and rendering the whole form (its country
-        # list above all) for each of its requests costs many times this page.
-        # (The browser's Back button still has what the person typed.)
-        context = {
-            "message": _(
-                "Too many signatures have come from here in a short time. "
-                "Please wait a few minutes and try again."
-            ),
-            "campaign_path": reverse("campaigns:detail", args=[campaign.slug]),
-            "petition_slug": petition.slug,
-        }
-        return render(request, "petitions/sign_limited.html", context, status=429)
-    gate = challenge.check(request, form="sign", network=network, network_count=recent_count)
+    if counted.network_over:
+        # Before the challenge, which shows the whole form again (see limited()).
+        return limited(request, petition, ratelimit.RateLimited(ratelimit.SIGN))
+    gate = challenge.check(request, form="sign", network=network, network_count=counted.also[0])
     if not gate.passed:
         form.challenge = gate  # the page shows the puzzle and the wait (_challenge.html)
         return again(gate.message, status=429)
-    answer = redirect(thanks_path(petition.slug, get_language()))
-    if email_count > settings.RATELIMIT_SIGN_PER_EMAIL:
-        # The same answer as a signature taken, and nothing sent: a message
-        # about this address would tell whoever typed it that it had signed.
-        return answer
     try:
         services.sign(
             petition=petition,
@@ -160,13 +140,36 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             cluster=challenge.cluster_label(network)
             if gate.network_count > settings.SUSPICIOUS_CLUSTER_SIZE
             else "",
+            network=network,
+            counted=counted,
         )
     except services.PetitionClosed:
         return again(_("This petition is no longer taking signatures."), status=409)
-    # One answer for a new signature and for an address that had signed (which
-    # the email tells its owner): whoever types someone's address cannot learn
-    # from the page whether that person signed.
-    return answer
+    except ratelimit.RateLimited as refusal:
+        return limited(request, petition, refusal)
+    # One answer for a new signature, for an address that had signed (which the
+    # email tells its owner) and for an address past its limit (nothing sent):
+    # whoever types someone's address cannot learn from the page whether that
+    # person signed.
+    return redirect(thanks_path(petition.slug, get_language()))
+
+
+def limited(
+    request: HttpRequest, petition: Petition, refusal: ratelimit.RateLimited
+) -> HttpResponse:
+    """The short page for a network past the signing limit (429).
+
+    Not the campaign page with the form again: a network over the limit is
+    mostly a flood, and rendering the whole form (its country list above all)
+    for each of its requests costs many times this page. (The browser's Back
+    button still has what the person typed.)
+    """
+    context = {
+        "message": refusal.message,
+        "campaign_path": reverse("campaigns:detail", args=[petition.campaign.slug]),
+        "petition_slug": petition.slug,
+    }
+    return render(request, "petitions/sign_limited.html", context, status=429)
 
 
 def share_links(*, url: str, text: str) -> list[dict]:
@@ -214,28 +217,15 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "petitions/thanks.html", context)
 
 
-@require_http_methods(["GET", "POST"])
-@private
-def confirm(request: HttpRequest, code: str) -> HttpResponse:
-    """The emailed link: a page with a "Confirm" button (GET), then confirm (POST).
+def confirmation_page(
+    request: HttpRequest, signature: Signature, *, code: str, pressed: bool
+) -> HttpResponse:
+    """The signature's page behind the confirmation link (actions.views.confirm).
 
-    Opening the link confirms nothing: mail scanners and link previews open
-    links on their own, and someone who typed a stranger's address must not see
-    that stranger's inbox confirm the signature for them. Pressing twice is harmless.
+    The "Confirm" button while the signature waits for it and was not pressed,
+    else the thank-you page saying it is confirmed.
     """
-    try:
-        if request.method == "POST":
-            signature, _counted = services.confirm_signature(code=code)
-        else:
-            signature = services.signature_to_confirm(code=code)
-    except services.InvalidConfirmation as problem:
-        return render(
-            request,
-            "petitions/confirm_failed.html",
-            {"expired": problem.expired},
-            status=410 if problem.expired else 404,
-        )
-    if request.method == "GET" and not signature.is_email_confirmed:
+    if not pressed and not signature.is_email_confirmed:
         petition = signature.petition
         context = {"petition_text": petition.text_for(get_language()), "code": code}
         return render(request, "petitions/confirm.html", context)
