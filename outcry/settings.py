@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "outcry.supporters",
     "outcry.petitions",
     "outcry.letters",
+    "outcry.actions",
 ]
 
 MIDDLEWARE = [
