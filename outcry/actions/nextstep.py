@@ -175,15 +175,7 @@ def remember(
 
 def done_here(request: HttpRequest) -> dict[str, list[int]]:
     """The actions this browser took, by kind; {} for a missing or forged cookie."""
-    value = request.COOKIES.get(DONE_COOKIE)
-    if not value:
-        return {}
-    try:
-        done = signing.loads(value, salt=DONE_SALT, max_age=DONE_SECONDS)
-    except signing.BadSignature:
-        return {}
-    if not isinstance(done, dict):
-        return {}
+    done = _read_cookie(request, DONE_COOKIE, salt=DONE_SALT, max_age=DONE_SECONDS)
     return {
         kind: [pk for pk in pks if isinstance(pk, int)]
         for kind, pks in done.items()
@@ -198,18 +190,20 @@ def done_on_this_device(request: HttpRequest, kind: str) -> set[int]:
 
 def carried(request: HttpRequest) -> dict[str, str]:
     """The name and email this browser typed into its last action, within the hour; or {}."""
-    value = request.COOKIES.get(CARRY_COOKIE)
+    data = _read_cookie(request, CARRY_COOKIE, salt=CARRY_SALT, max_age=CARRY_SECONDS)
+    return {key: data[key] for key in ("name", "email") if isinstance(data.get(key), str)}
+
+
+def _read_cookie(request: HttpRequest, key: str, *, salt: str, max_age: int) -> dict:
+    """The dict signed into cookie *key* within *max_age* seconds; {} if there is none."""
+    value = request.COOKIES.get(key)
     if not value:
         return {}
     try:
-        data = signing.loads(value, salt=CARRY_SALT, max_age=CARRY_SECONDS)
+        data = signing.loads(value, salt=salt, max_age=max_age)
     except signing.BadSignature:
         return {}
-    if not isinstance(data, dict):
-        return {}
-    return {
-        key: data[key] for key in ("name", "email") if isinstance(data.get(key), str) and data[key]
-    }
+    return data if isinstance(data, dict) else {}
 
 
 def _set_cookie(response: HttpResponse, key: str, value: str, max_age: int) -> None:

@@ -10,7 +10,6 @@ import re
 from datetime import timedelta
 from urllib.parse import quote, unquote
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -21,7 +20,6 @@ from outcry.testing import (
     make_campaign,
     make_letter_action,
     make_petition,
-    make_target,
     post_signature,
 )
 
@@ -29,18 +27,6 @@ NAME = "Seo-yeon Carrytest"
 EMAIL = "seoyeon.carry@example.org"
 # Where a URL could hold what was typed: a link, a form's target, a script or image.
 URL_ATTRIBUTE = re.compile(r'(?:href|action|src|formaction)="([^"]*)"')
-
-
-@pytest.fixture
-def petition(db):
-    return make_petition()
-
-
-@pytest.fixture
-def action(petition):
-    """The campaign's letter action, to one embassy by email (or mailto: the writer sends it)."""
-    embassy = make_target(name="Embassy in Washington", channels={"email": "emb@example.net"})
-    return make_letter_action(campaign=petition.campaign, targets=[embassy])
 
 
 def text(response) -> str:

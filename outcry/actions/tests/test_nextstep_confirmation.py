@@ -3,27 +3,12 @@
 import html
 from urllib.parse import urlsplit
 
-import pytest
 from django.test import Client
 
 from outcry.testing import (
     letter_form,
-    make_letter_action,
-    make_petition,
-    make_target,
     post_signature,
 )
-
-
-@pytest.fixture
-def petition(db):
-    return make_petition()
-
-
-@pytest.fixture
-def action(petition):
-    embassy = make_target(channels={"email": "emb@example.net"})
-    return make_letter_action(campaign=petition.campaign, targets=[embassy])
 
 
 def confirmation_path(mail_server) -> str:

@@ -4,31 +4,16 @@ import html
 import re
 from urllib.parse import quote
 
-import pytest
 from django.conf import settings
 
 from outcry.testing import (
     letter_form,
-    make_letter_action,
-    make_petition,
-    make_target,
     post_signature,
 )
 
 SHARE_LINK = r'<li><a href="([^"]+)" rel="noopener noreferrer"[^>]*>([^<]+)</a>'
 FOREIGN_RESOURCE = r'<(?:script|img|iframe|link)[^>]+(?:src|href)="(?:https?:)?//'
 NETWORKS = ["X", "Facebook", "WhatsApp", "Telegram", "LINE", "KakaoStory", "Email"]
-
-
-@pytest.fixture
-def petition(db):
-    return make_petition()
-
-
-@pytest.fixture
-def action(petition):
-    embassy = make_target(channels={"email": "emb@example.net"})
-    return make_letter_action(campaign=petition.campaign, targets=[embassy])
 
 
 def thank_you_pages(client, petition, action) -> dict[str, str]:
