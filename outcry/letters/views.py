@@ -23,10 +23,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from outcry.actions import nextstep
 from outcry.campaigns.models import Campaign
 from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
@@ -119,8 +120,13 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
         return _render(request, action, "letter_closed", {}, status=status)
     language = get_language()
     if request.method == "GET":
-        form = SenderForm(action=action, language=language)
-        return _render(request, action, "letter_form_sender", {"form": form})
+        # What this browser typed into the petition form within the hour (a signed
+        # cookie, actions/nextstep.py), never anything from the database.
+        carried = nextstep.carried(request)
+        form = SenderForm(action=action, language=language, initial=carried)
+        return _render(
+            request, action, "letter_form_sender", {"form": form, "is_carried": bool(carried)}
+        )
     if request.method != "POST":
         return HttpResponseNotAllowed(["GET", "POST"])
     if body_is_unreadable(request):
@@ -436,7 +442,8 @@ def sent(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     writer's confirmation, "expired" once they never will be sent.
     """
     letter = get_object_or_404(_letters(), nonce=token, action__slug=slug)
-    return _render(request, letter.action, "letter_sent", _sent_context(letter))
+    context = _sent_context(letter) | {"next_step": _next_step(request, letter)}
+    return _render(request, letter.action, "letter_sent", context)
 
 
 def confirmation_page(request: HttpRequest, letter: Letter, *, code: str, pressed: bool):
@@ -450,7 +457,10 @@ def confirmation_page(request: HttpRequest, letter: Letter, *, code: str, presse
     if not pressed and letter.confirmed_at is None:
         context = _sent_context(letter) | {"code": code}
         return _render(request, letter.action, "letter_confirm", context)
-    context = _sent_context(letter) | {"just_confirmed": pressed}
+    context = _sent_context(letter) | {
+        "just_confirmed": pressed,
+        "next_step": _next_step(request, letter),
+    }
     response = _render(request, letter.action, "letter_sent", context)
     remember_sender(response, letter)
     return response
@@ -474,6 +484,12 @@ def _sent_context(letter: Letter) -> dict:
         "has_expired": Delivery.Status.EXPIRED in statuses,
         "days": settings.LETTER_CONFIRMATION_DAYS,
     }
+
+
+def _next_step(request: HttpRequest, letter: Letter) -> nextstep.NextStep:
+    """After a letter: the petition unless this browser signed it, else sharing."""
+    campaign = letter.action.campaign
+    return nextstep.after(request, campaign=campaign, done=LetterKind.name, language=get_language())
 
 
 @require_GET
@@ -570,3 +586,43 @@ def call_script(*, letter: Letter, target: Target) -> str:
             "Hello, my name is %(name)s. I am calling %(target)s about this: %(subject)s. "
             "I have also written to you. Please pass my message on. Thank you."
         ) % {"name": name, "target": target.name, "subject": letter.subject}
+
+
+class LetterKind(nextstep.ActionKind):
+    """Letter actions on the campaign page (title, introduction, a link) and as a next step."""
+
+    name = "letter_actions"
+    template = "letters/_on_campaign_page.html"
+    # One query for the letters of every action (template_for reads them).
+    prefetch = ("letter_actions__templates",)
+    share_heading = gettext_lazy("Now ask your friends to write too")
+
+    def page_items(self, campaign: Campaign, *, language: str, forms: dict) -> list[dict]:
+        return [
+            {"action": action, "template": action.template_for(language)}
+            for action in campaign.letter_actions.all()
+            if action.is_open and campaign.is_open
+        ]
+
+    def offer(
+        self, request: HttpRequest, campaign: Campaign, *, language: str
+    ) -> nextstep.Offer | None:
+        for action in campaign.letter_actions.prefetch_related("templates"):
+            template = action.template_for(language)
+            if not action.is_open or template is None:
+                continue
+            return nextstep.Offer(
+                heading=_("Now write a letter"),
+                title=template.title,
+                title_language=template.language,
+                introduction=template.introduction,
+                url=reverse("letters:compose", args=[action.slug]),
+                link_text=_("Write your letter"),
+                note=_(
+                    "Your name and email address are filled in as you just typed them. "
+                    "You can change them."
+                )
+                if nextstep.carried(request)
+                else "",
+            )
+        return None

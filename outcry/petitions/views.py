@@ -2,7 +2,6 @@
 
 import time
 from functools import lru_cache
-from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
@@ -11,10 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import get_language
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from outcry.actions import nextstep
+from outcry.actions.share import share_context
+from outcry.campaigns.models import Campaign
 from outcry.campaigns.views import render_campaign_page
 from outcry.core import challenge, ratelimit
 from outcry.core.forms import body_is_unreadable
@@ -100,7 +103,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         first = next((name for name in form.errors if name in form.fields), "name")
         if not isinstance(form.fields[first].widget, forms.RadioSelect):
             form.fields[first].widget.attrs["autofocus"] = True
-        return render_campaign_page(request, campaign, forms={petition.pk: form}, status=status)
+        return render_campaign_page(request, campaign, forms={petition: form}, status=status)
 
     if body_is_unreadable(request):
         return again(
@@ -150,8 +153,19 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     # One answer for a new signature, for an address that had signed (which the
     # email tells its owner) and for an address past its limit (nothing sent):
     # whoever types someone's address cannot learn from the page whether that
-    # person signed.
-    return redirect(thanks_path(petition.slug, get_language()))
+    # person signed. The same cookies too: what this browser typed (for the
+    # letter's form) and that it signed (so that it is not asked to sign again),
+    # never what we know.
+    answer = redirect(thanks_path(petition.slug, get_language()))
+    nextstep.remember(
+        request,
+        answer,
+        kind=PetitionKind.name,
+        pk=petition.pk,
+        name=data["name"],
+        email=data["email"],
+    )
+    return answer
 
 
 def limited(
@@ -172,49 +186,32 @@ def limited(
     return render(request, "petitions/sign_limited.html", context, status=429)
 
 
-def share_links(*, url: str, text: str) -> list[dict]:
-    """Plain share links: no third-party script runs on our page."""
-    u, t = quote(url, safe=""), quote(text, safe="")
-    return [
-        {"name": "X", "url": f"https://x.com/intent/post?text={t}&url={u}"},
-        {"name": "Facebook", "url": f"https://www.facebook.com/sharer/sharer.php?u={u}"},
-        {"name": "WhatsApp", "url": f"https://wa.me/?text={t}%20{u}"},
-        {"name": "Telegram", "url": f"https://t.me/share/url?url={u}&text={t}"},
-        {"name": "LINE", "url": f"https://social-plugins.line.me/lineit/share?url={u}"},
-        # KakaoTalk has no share link that works without Kakao's SDK (a third-party
-        # script and an app key): the page says to paste the link into a chat, and
-        # on a phone KakaoTalk is in the share sheet of the "Share…" button (site.js).
-        {"name": "KakaoStory", "url": f"https://story.kakao.com/share?url={u}"},
-        {"name": _("Email"), "url": f"mailto:?subject={t}&body={t}%0A%0A{u}"},
-    ]
-
-
 def _share_context(petition: Petition) -> dict:
     language = get_language()
-    campaign = petition.campaign
-    text = campaign.text_for(language)
-    path = reverse("campaigns:detail", args=[campaign.slug])
-    url = f"{settings.BASE_URL}{path}"
-    title = text.title if text else campaign.slug
-    petition_text = petition.text_for(language)
-    return {
+    return share_context(petition.campaign, language=language) | {
         "petition": petition,
-        "petition_text": petition_text,
-        "campaign": campaign,
-        "campaign_text": text,
-        "campaign_path": path,
-        "page_url": url,
-        "share_links": share_links(url=url, text=title),
+        "petition_text": petition.text_for(language),
+        "campaign": petition.campaign,
         "count": services.count_signatures(petition),
     }
+
+
+def _with_next_step(request: HttpRequest, petition: Petition, context: dict) -> HttpResponse:
+    """The thank-you page with its next step (actions/nextstep.py): the letter, or sharing."""
+    next_step = nextstep.after(
+        request, campaign=petition.campaign, done=PetitionKind.name, language=get_language()
+    )
+    response = render(request, "petitions/thanks.html", context | {"next_step": next_step})
+    # The offer may read this browser's cookies (what it typed, what it did).
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 @require_GET
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     """The one page every signature is answered with: look in your inbox, then share."""
     petition = petition_or_404(slug)
-    context = _share_context(petition) | {"state": "sent"}
-    return render(request, "petitions/thanks.html", context)
+    return _with_next_step(request, petition, _share_context(petition) | {"state": "sent"})
 
 
 def confirmation_page(
@@ -230,7 +227,7 @@ def confirmation_page(
         context = {"petition_text": petition.text_for(get_language()), "code": code}
         return render(request, "petitions/confirm.html", context)
     context = _share_context(signature.petition) | {"state": "confirmed"}
-    return render(request, "petitions/thanks.html", context)
+    return _with_next_step(request, signature.petition, context)
 
 
 @require_GET
@@ -251,3 +248,49 @@ def signers(request: HttpRequest, slug: str) -> HttpResponse:
         "petitions/signers.html",
         _share_context(petition) | {"page": page, "hidden": False},
     )
+
+
+class PetitionKind(nextstep.ActionKind):
+    """Petitions on the campaign page (text, counter, form) and as a next step."""
+
+    name = "petitions"
+    template = "petitions/_on_campaign_page.html"
+    prefetch = ("petitions__texts",)
+    share_heading = gettext_lazy("Now ask your friends to sign")
+
+    def page_items(self, campaign: Campaign, *, language: str, forms: dict) -> list[dict]:
+        items = []
+        for petition in campaign.petitions.all():
+            count = services.count_signatures(petition)
+            form = forms.get(petition) or SignForm(campaign=campaign, auto_id=f"p{petition.pk}-%s")
+            items.append(
+                {
+                    "petition": petition,
+                    "text": petition.text_for(language),
+                    "count": count,
+                    "goal": petition.goal,
+                    "next_milestone": services.next_milestone(count, petition.goal),
+                    "form": form,
+                }
+            )
+        return items
+
+    def offer(
+        self, request: HttpRequest, campaign: Campaign, *, language: str
+    ) -> nextstep.Offer | None:
+        # Only what this browser did: never whether the address typed into the
+        # letter has signed, which would tell anyone who types an address.
+        signed_here = nextstep.done_on_this_device(request, self.name)
+        for petition in campaign.petitions.prefetch_related("texts"):
+            if petition.pk in signed_here or not petition.accepts_signatures:
+                continue
+            text = petition.text_for(language)
+            path = reverse("campaigns:detail", args=[campaign.slug])
+            return nextstep.Offer(
+                heading=_("Now sign the petition"),
+                title=text.title if text else petition.slug,
+                title_language=text.language if text else language,
+                url=f"{path}#petition-{petition.slug}",
+                link_text=_("Read and sign the petition"),
+            )
+        return None
