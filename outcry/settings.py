@@ -111,7 +111,6 @@ INSTALLED_APPS = [
     "outcry.petitions",
     "outcry.directory",
     "outcry.letters",
-    "outcry.actions",
 ]
 
 MIDDLEWARE = [
