@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "outcry.core",
     "outcry.campaigns",
     "outcry.supporters",
+    "outcry.actions",
     "outcry.petitions",
     "outcry.directory",
     "outcry.letters",

@@ -10,6 +10,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", include("outcry.campaigns.urls")),
+    path("", include("outcry.actions.urls")),
     path("", include("outcry.petitions.urls")),
     path("", include("outcry.letters.urls")),
     path("", include("outcry.directory.urls")),

@@ -285,7 +285,7 @@ def test_public_pages_answer_any_query_string_with_a_page(quiet, petition, path,
             "campaign": reverse("campaigns:detail", args=[petition.campaign.slug]),
             "signers": reverse("petitions:signers", args=[petition.slug]),
             "thanks": reverse("petitions:thanks", args=[petition.slug]),
-            "confirm": reverse("petitions:confirm", args=["x" * 40]),
+            "confirm": reverse("actions:confirm", args=["x" * 40]),
         }[path]
     response = Client().get(url, query)
     assert response.status_code < 500, response.content[:500]

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 
+from outcry.actions import nextstep
 from outcry.campaigns.models import Campaign
 from outcry.core.text import render_markdown
 
@@ -67,35 +68,14 @@ def language_links(path_name: str, args: list) -> list[dict]:
 
 
 def campaign_context(campaign: Campaign, *, forms: dict | None = None) -> dict:
-    """Everything the campaign page shows, in the active language."""
-    from outcry.petitions.forms import SignForm
-    from outcry.petitions.services import count_signatures, next_milestone
+    """Everything the campaign page shows, in the active language.
 
+    Each kind of action (petitions, letters, …) brings its own section, in the
+    order of actions/nextstep.py; *forms* maps an action to its form bound to a
+    refused POST, shown with its errors.
+    """
     language = get_language()
     text = campaign.text_for(language)
-    petitions = []
-    for petition in campaign.petitions.all():
-        count = count_signatures(petition)
-        form = (forms or {}).get(petition.pk) or SignForm(
-            campaign=campaign, auto_id=f"p{petition.pk}-%s"
-        )
-        petitions.append(
-            {
-                "petition": petition,
-                "text": petition.text_for(language),
-                "count": count,
-                "goal": petition.goal,
-                "next_milestone": next_milestone(count, petition.goal),
-                "form": form,
-            }
-        )
-    # Open letter actions, each with its letter in the page's language (a prefetch
-    # of "letter_actions__templates" keeps this to one query for all of them).
-    letters = [
-        {"action": action, "template": action.template_for(language)}
-        for action in campaign.letter_actions.all()
-        if action.is_open and campaign.is_open
-    ]
     path = reverse("campaigns:detail", args=[campaign.slug])
     return {
         "campaign": campaign,
@@ -103,8 +83,7 @@ def campaign_context(campaign: Campaign, *, forms: dict | None = None) -> dict:
         "story_html": render_markdown(text.story) if text else "",
         "text_language": text.language if text else language,
         "coalition": [(org, org.name_in(language)) for org in campaign.coalition()],
-        "petitions": petitions,
-        "letter_actions": letters,
+        "actions": nextstep.page_sections(campaign, language=language, forms=forms),
         "language_links": language_links("campaigns:detail", [campaign.slug]),
         "page_url": f"{settings.BASE_URL}{path}",
         "csrf_value": CSRF_PLACEHOLDER,
@@ -132,8 +111,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "texts",
                 "partners__names",
                 "lead_organisation__names",
-                "petitions__texts",
-                "letter_actions__templates",
+                *nextstep.campaign_prefetch(),
             ),
             slug=slug,
         )

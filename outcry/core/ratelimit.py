@@ -13,6 +13,7 @@ and a network could sign N times the limit (settings.RATELIMIT_STORE).
 import hashlib
 import hmac
 import ipaddress
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,6 +21,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from outcry.core.models import RateCounter
 
@@ -151,3 +154,131 @@ def delete_expired_counters() -> int:
     """
     deleted, _ = RateCounter.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
+
+
+# --- Named policies -----------------------------------------------------------------------
+
+
+class RateLimited(Exception):
+    """A network went past the limit of a policy; ``str()`` is the message to show."""
+
+    def __init__(self, policy: "Policy") -> None:
+        super().__init__(str(policy.message))
+        self.policy = policy
+        self.message = str(policy.message)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The rate limit of one kind of action: its counters, its limits and what the person reads.
+
+    *per_network* and *per_address* name a setting holding the limit (or give
+    it), "" for none; *window* likewise, in seconds. The counters are the
+    buckets ``<bucket>-network`` and ``<bucket>-email``. *address_per_network*
+    counts an address per network (letters: counted across networks, a stranger
+    writing by mailto in someone's name would learn from where the limit bites
+    whether that person wrote). What happens past the per-address limit is the
+    service's to decide, and it must not tell whoever typed the address that
+    someone used it a moment ago (docs/architecture.md, "No oracle").
+    """
+
+    name: str
+    bucket: str
+    per_network: str | int = ""
+    per_address: str | int = ""
+    window: str | int = "RATELIMIT_WINDOW_SECONDS"
+    address_per_network: bool = False
+    message: str | Promise = ""
+
+    def count(
+        self, *, network: str, address: str = "", also: tuple[tuple[str, str, int], ...] = ()
+    ) -> "Counted":
+        """Count one hit on this policy's counters and on *also*, in one statement (see hits)."""
+        window = _setting(self.window)
+        counters = []
+        if self.per_network:
+            counters.append((f"{self.bucket}-network", network, window))
+        if self.per_address:
+            key = f"{network}:{address}" if self.address_per_network else address
+            counters.append((f"{self.bucket}-email", email_key(key), window))
+        counts = hits(*counters, *also)
+        mine, others = counts[: len(counters)], counts[len(counters) :]
+        network_count = mine.pop(0) if self.per_network else 0
+        address_count = mine.pop(0) if self.per_address else 0
+        return Counted(
+            policy=self,
+            network_over=bool(self.per_network) and network_count > _setting(self.per_network),
+            address_over=bool(self.per_address) and address_count > _setting(self.per_address),
+            also=tuple(others),
+        )
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One hit counted on a policy: whether its network and its address are past their limits."""
+
+    policy: Policy
+    network_over: bool
+    address_over: bool
+    also: tuple[int, ...] = ()
+
+    def refuse_network(self) -> None:
+        """Raise RateLimited if the network is past its limit."""
+        if self.network_over:
+            raise RateLimited(self.policy)
+
+
+def _setting(value: str | int) -> int:
+    return getattr(settings, value) if isinstance(value, str) else value
+
+
+SIGN = Policy(
+    name="petition-sign",
+    bucket="sign",
+    per_network="RATELIMIT_SIGN_PER_NETWORK",
+    per_address="RATELIMIT_SIGN_PER_EMAIL",
+    message=_(
+        "Too many signatures have come from here in a short time. "
+        "Please wait a few minutes and try again."
+    ),
+)
+LETTER = Policy(
+    name="letter-send",
+    bucket="letter",
+    per_network="RATELIMIT_LETTER_PER_NETWORK",
+    per_address="RATELIMIT_LETTER_PER_EMAIL",
+    address_per_network=True,
+    message=_(
+        "Too many letters have come from here in a short time. "
+        "Please wait a few minutes and try again."
+    ),
+)
+# Each unconfirmed letter emails its link: without this, typing someone's
+# address again and again would fill their inbox.
+LETTER_CONFIRMATION_EMAIL = Policy(
+    name="letter-confirmation-email", bucket="letter-confirmation", per_address=5, window=3600
+)
+DATA_REQUEST = Policy(
+    name="data-request",
+    bucket="data",
+    per_network="RATELIMIT_DATA_PER_NETWORK",
+    per_address="RATELIMIT_DATA_PER_EMAIL",
+    message=_(
+        "Too many requests have come from here in a short time. "
+        "Please wait a few minutes and try again."
+    ),
+)
+ADDRESS_REPORT = Policy(
+    name="address-report",
+    bucket="address-report",
+    per_network="RATELIMIT_REPORT_PER_NETWORK",
+    message=_(
+        "Too many reports have come from here in a short time. "
+        "Please wait a few minutes and try again."
+    ),
+)
+# Every policy by name, for the docs and for a later API that names its kind.
+POLICIES = {
+    policy.name: policy
+    for policy in (SIGN, LETTER, LETTER_CONFIRMATION_EMAIL, DATA_REQUEST, ADDRESS_REPORT)
+}

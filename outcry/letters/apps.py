@@ -15,3 +15,22 @@ class LettersConfig(AppConfig):
 
         # The ledger's one email task renders a letter's confirmation here.
         register_email(tasks.CONFIRMATION_PURPOSE, emails.confirmation_email)
+        register_confirmation()
+
+
+def register_confirmation() -> None:
+    """Answer a letter's confirmation link at actions' /confirm/<code>/."""
+    # Imported here: the views and the confirmation module need the app registry ready.
+    from outcry.actions.confirmation import Kind, register
+    from outcry.letters import confirmation, views
+
+    register(
+        Kind(
+            name="letter",
+            salt=confirmation.CONFIRM_SALT,
+            find=confirmation.letter_to_confirm,
+            confirm=confirmation.confirm_letter,
+            page=views.confirmation_page,
+            failed_template="letters/letter_confirm_failed.html",
+        )
+    )

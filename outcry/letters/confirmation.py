@@ -33,6 +33,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from outcry.actions import confirmation as actions_confirmation
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import email_key
 from outcry.letters.models import Delivery, Letter
@@ -44,12 +45,8 @@ logger = logging.getLogger("outcry.letters")
 CONFIRM_SALT = "outcry.letters.confirm"
 
 
-class InvalidConfirmation(Exception):
-    """The link is malformed, tampered with, or its letter expired unconfirmed."""
-
-    def __init__(self, *, expired: bool) -> None:
-        super().__init__("expired" if expired else "invalid")
-        self.expired = expired
+# The confirmation link's refusal, shared by every kind of action.
+InvalidConfirmation = actions_confirmation.InvalidConfirmation
 
 
 def new_token() -> str:
@@ -72,7 +69,7 @@ def confirmation_code(letter: Letter) -> str:
 
 def confirmation_url(letter: Letter) -> str:
     with translation.override(letter.writer_language or settings.LANGUAGE_CODE):
-        path = reverse("letters:confirm", args=[confirmation_code(letter)])
+        path = reverse("actions:confirm", args=[confirmation_code(letter)])
     return f"{settings.BASE_URL}{path}"
 
 

@@ -10,15 +10,16 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from outcry.actions import consents as consent
+from outcry.actions.services import Person, Written, take_action
+from outcry.core import ratelimit
 from outcry.core.queue import enqueue_with_transaction
-from outcry.core.ratelimit import email_key, is_limited
 from outcry.core.tasks import send_email
 from outcry.core.text import has_control_characters
 from outcry.directory import selection as selecting
@@ -28,13 +29,10 @@ from outcry.letters.channels import Sender
 from outcry.letters.models import Delivery, Letter, LetterAction, LetterTemplate, Paragraph
 from outcry.letters.tasks import CONFIRMATION_PURPOSE, deliver_letter
 from outcry.letters.wording import letter_text
-from outcry.supporters import services as supporters
 from outcry.supporters.models import Supporter, normalise_email
 
 logger = logging.getLogger("outcry.letters")
 
-# Confirmation emails one address gets in an hour for letters it has not confirmed.
-CONFIRMATION_EMAILS_PER_HOUR = 5
 MAX_LETTER_CHARS = 10_000  # far above any channel's limit; stops a megabyte "letter"
 NONCE_SALT = "outcry.letters.nonce"
 NONCE_MAX_AGE = 7 * 24 * 3600
@@ -500,65 +498,47 @@ def queue_letter(
     if fit is not None and fit.is_over:
         raise LetterTooLong(too_long_message(fit), fit=fit)
     email = normalise_email(email)
-    window = settings.RATELIMIT_WINDOW_SECONDS
-    if is_limited(
-        bucket="letter-network",
-        key=network,
-        limit=settings.RATELIMIT_LETTER_PER_NETWORK,
-        window=window,
-    ) or is_limited(
-        # Per address *from this network*: counted across networks, a stranger
-        # writing (by mailto, which emails nobody) in someone's name would learn
-        # from where the limit bites whether that person wrote in the window.
-        bucket="letter-email",
-        key=email_key(f"{network}:{email}"),
-        limit=settings.RATELIMIT_LETTER_PER_EMAIL,
-        window=window,
-    ):
-        raise TooManyLetters(
-            gettext(
-                "Too many letters have come from here in a short time. "
-                "Please wait a few minutes and try again."
-            )
-        )
+    counted = ratelimit.LETTER.count(network=network, address=email)
+    if counted.network_over or counted.address_over:
+        # Per address *from this network* (see the policy), so refusing says nothing
+        # about what the address did elsewhere.
+        raise TooManyLetters(str(ratelimit.LETTER.message))
     proven = confirmation.is_proven(email=email, proof=proof)
     waits = not proven and any(
         channels.get(code).sent_by == Sender.SITE for _target, code, _channel in plan
     )
-    # Each unconfirmed letter emails its link: without a limit, typing someone's
-    # address again and again would fill their inbox. Past it the letter is kept
+    # Past the policy's limit on confirmation emails the letter is kept
     # unconfirmed (it expires, nothing is sent) and the answer is the same as
     # ever: a refusal would tell a stranger that this address wrote a moment ago.
-    mails_link = waits and not is_limited(
-        bucket="letter-confirmation-email",
-        key=email_key(email),
-        limit=CONFIRMATION_EMAILS_PER_HOUR,
-        window=3600,
+    emails = (
+        ratelimit.LETTER_CONFIRMATION_EMAIL.count(network=network, address=email) if waits else None
     )
+    mails_link = emails is not None and not emails.address_over
+
+    def write(supporter: Supporter, _created: bool) -> Written:
+        letter.supporter = supporter
+        letter.nonce = nonce
+        letter.is_personalised = is_personalised
+        letter.writer_language = language
+        letter.network_key = network[:64]
+        if waits:
+            letter.confirm_token = confirmation.new_token()
+        elif proven:
+            letter.confirmed_at = timezone.now()
+        letter.save()
+        _record_deliveries(letter, plan, waits=waits)
+        return Written(
+            row=letter,
+            is_new=True,
+            source=consent.source_for("letter", letter.pk),
+            confirmation=(send_email, {"purpose": CONFIRMATION_PURPOSE, "subject_id": letter.pk})
+            if mails_link
+            else None,
+        )
+
+    person = Person(email=email, name=name, language=language, country=country, postcode=postcode)
     try:
-        with transaction.atomic():
-            supporter = supporters.find_or_create_supporter(
-                email=email,
-                name=name,
-                country=country,
-                postcode=postcode,
-                language=language,
-            )
-            letter.supporter = supporter
-            letter.nonce = nonce
-            letter.is_personalised = is_personalised
-            letter.writer_language = language
-            letter.network_key = network[:64]
-            if waits:
-                letter.confirm_token = confirmation.new_token()
-            elif proven:
-                letter.confirmed_at = timezone.now()
-            letter.save()
-            _record_deliveries(letter, plan, waits=waits)
-            if mails_link:
-                enqueue_with_transaction(
-                    send_email, purpose=CONFIRMATION_PURPOSE, subject_id=letter.pk
-                )
+        take_action(person=person, write=write)
     except IntegrityError:
         # The same form arrived twice at once and the other request won the
         # nonce; anything else is a real error.

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from outcry.actions import views as actions_views
 from outcry.letters import views
 
 app_name = "letters"
@@ -7,5 +8,7 @@ urlpatterns = [
     path("letters/<slug:slug>/", views.compose, name="compose"),
     path("letters/<slug:slug>/sent/<str:token>/", views.sent, name="sent"),
     path("letters/<slug:slug>/sent/<str:token>/letter.pdf", views.letter_pdf, name="letter_pdf"),
-    path("letters/confirm/<str:code>/", views.confirm, name="confirm"),
+    # Links mailed before every action shared /confirm/<code>/ (actions.urls), valid
+    # for OUTCRY_LETTER_CONFIRMATION_DAYS: the same view answers them.
+    path("letters/confirm/<str:code>/", actions_views.confirm, name="confirm"),
 ]

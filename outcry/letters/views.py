@@ -18,11 +18,13 @@ edits as they happen; the server decides everything.
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
+from outcry.actions import nextstep
 from outcry.campaigns.models import Campaign
 from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
@@ -113,8 +115,13 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
         return _render(request, action, "letter_closed", {}, status=status)
     language = get_language()
     if request.method == "GET":
-        form = SenderForm(action=action, language=language)
-        return _render(request, action, "letter_form_sender", {"form": form})
+        # What this browser typed into the petition form within the hour (a signed
+        # cookie, actions/nextstep.py), never anything from the database.
+        carried = nextstep.carried(request)
+        form = SenderForm(action=action, language=language, initial=carried)
+        return _render(
+            request, action, "letter_form_sender", {"form": form, "is_carried": bool(carried)}
+        )
     if request.method != "POST":
         return HttpResponseNotAllowed(["GET", "POST"])
     if body_is_unreadable(request):
@@ -430,35 +437,25 @@ def sent(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     writer's confirmation, "expired" once they never will be sent.
     """
     letter = get_object_or_404(_letters(), nonce=token, action__slug=slug)
-    return _render(request, letter.action, "letter_sent", _sent_context(letter))
+    context = _sent_context(letter) | {"next_step": _next_step(request, letter)}
+    return _render(request, letter.action, "letter_sent", context)
 
 
-@require_http_methods(["GET", "POST"])
-@private
-def confirm(request: HttpRequest, code: str) -> HttpResponse:
-    """The link in the confirmation email: a page with a "Send" button (GET), then send (POST).
+def confirmation_page(request: HttpRequest, letter: Letter, *, code: str, pressed: bool):
+    """The letter's page behind the confirmation link (actions.views.confirm).
 
-    Opening the link sends nothing: mail scanners and link previews open links on
-    their own, and a letter must go out in someone's name only when they press
-    the button. Pressing it twice is harmless.
+    The "Send" button while the letter waits for it and was not pressed, else
+    what happens to each delivery; the browser then remembers the writer (see
+    remember_sender).
     """
-    try:
-        if request.method == "POST":
-            letter, _confirmed = confirmation.confirm_letter(code=code)
-        else:
-            letter = confirmation.letter_to_confirm(code=code)
-    except confirmation.InvalidConfirmation as problem:
-        return render(
-            request,
-            "letters/letter_confirm_failed.html",
-            {"expired": problem.expired},
-            status=410 if problem.expired else 404,
-        )
     letter = _letters().get(pk=letter.pk)
-    if request.method == "GET" and letter.confirmed_at is None:
+    if not pressed and letter.confirmed_at is None:
         context = _sent_context(letter) | {"code": code}
         return _render(request, letter.action, "letter_confirm", context)
-    context = _sent_context(letter) | {"just_confirmed": request.method == "POST"}
+    context = _sent_context(letter) | {
+        "just_confirmed": pressed,
+        "next_step": _next_step(request, letter),
+    }
     response = _render(request, letter.action, "letter_sent", context)
     remember_sender(response, letter)
     return response
@@ -482,6 +479,12 @@ def _sent_context(letter: Letter) -> dict:
         "has_expired": Delivery.Status.EXPIRED in statuses,
         "days": settings.LETTER_CONFIRMATION_DAYS,
     }
+
+
+def _next_step(request: HttpRequest, letter: Letter) -> nextstep.NextStep:
+    """After a letter: the petition unless this browser signed it, else sharing."""
+    campaign = letter.action.campaign
+    return nextstep.after(request, campaign=campaign, done=LetterKind.name, language=get_language())
 
 
 @require_GET
@@ -516,3 +519,43 @@ def _delivery_item(letter: Letter, delivery: Delivery) -> dict:
     if contact is not None:
         item |= channel.sent_page(letter=letter, delivery=delivery, contact=contact, text=text)
     return item
+
+
+class LetterKind(nextstep.ActionKind):
+    """Letter actions on the campaign page (title, introduction, a link) and as a next step."""
+
+    name = "letter_actions"
+    template = "letters/_on_campaign_page.html"
+    # One query for the letters of every action (template_for reads them).
+    prefetch = ("letter_actions__templates",)
+    share_heading = gettext_lazy("Now ask your friends to write too")
+
+    def page_items(self, campaign: Campaign, *, language: str, forms: dict) -> list[dict]:
+        return [
+            {"action": action, "template": action.template_for(language)}
+            for action in campaign.letter_actions.all()
+            if action.is_open and campaign.is_open
+        ]
+
+    def offer(
+        self, request: HttpRequest, campaign: Campaign, *, language: str
+    ) -> nextstep.Offer | None:
+        for action in campaign.letter_actions.prefetch_related("templates"):
+            template = action.template_for(language)
+            if not action.is_open or template is None:
+                continue
+            return nextstep.Offer(
+                heading=_("Now write a letter"),
+                title=template.title,
+                title_language=template.language,
+                introduction=template.introduction,
+                url=reverse("letters:compose", args=[action.slug]),
+                link_text=_("Write your letter"),
+                note=_(
+                    "Your name and email address are filled in as you just typed them. "
+                    "You can change them."
+                )
+                if nextstep.carried(request)
+                else "",
+            )
+        return None

@@ -8,9 +8,21 @@ class PetitionsConfig(AppConfig):
     verbose_name = _("petitions")
 
     def ready(self) -> None:
-        # The ledger's one email task renders a signature's confirmation here.
-        # (Imported here: emails.py imports models, which need the app registry.)
+        # Imported here: emails.py, services and views import models, which need the
+        # app registry ready.
+        from outcry.actions.confirmation import Kind, register
         from outcry.core.ledger import register_email
-        from outcry.petitions import emails, services
+        from outcry.petitions import emails, services, views
 
+        # The ledger's one email task renders a signature's confirmation here.
         register_email(services.CONFIRMATION_PURPOSE, emails.confirmation_email)
+        register(
+            Kind(
+                name="signature",
+                salt=services.CONFIRM_SALT,
+                find=services.signature_to_confirm,
+                confirm=services.confirm_signature,
+                page=views.confirmation_page,
+                failed_template="petitions/confirm_failed.html",
+            )
+        )

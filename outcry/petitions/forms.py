@@ -1,25 +1,17 @@
 """The signing form."""
 
 from django import forms
-from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from outcry.campaigns.models import Campaign, Organisation
+from outcry.actions.consents import ConsentFields
+from outcry.campaigns.models import Campaign
 from outcry.core.countries import CountryField
 from outcry.core.forms import LineField, TextField
 from outcry.petitions.models import Signature
 from outcry.supporters.forms import SupporterForm
 
 
-def consent_wording(organisation: Organisation) -> str:
-    """The sentence shown beside a consent box, in the active language (stored with the consent)."""
-    return gettext(
-        "Yes, %(organisation)s may email me about this and related campaigns. "
-        "I can unsubscribe at any time."
-    ) % {"organisation": organisation.name_in(get_language())}
-
-
-class SignForm(SupporterForm):
+class SignForm(ConsentFields, SupporterForm):
     country = CountryField(
         label=_("Country"),
         required=False,
@@ -50,21 +42,7 @@ class SignForm(SupporterForm):
 
     def __init__(self, *args, campaign: Campaign, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.organisations = campaign.coalition()
-        for organisation in self.organisations:
-            self.fields[f"consent_{organisation.pk}"] = forms.BooleanField(
-                label=consent_wording(organisation), required=False, initial=False
-            )
-
-    def consent_fields(self):
-        return [self[f"consent_{org.pk}"] for org in self.organisations]
+        self.add_consent_fields(campaign)
 
     def detail_fields(self):
         return [self[name] for name in ("name", "email", "country", "postcode", "comment")]
-
-    def chosen_consents(self) -> list[tuple[Organisation, str]]:
-        return [
-            (organisation, consent_wording(organisation))
-            for organisation in self.organisations
-            if self.cleaned_data.get(f"consent_{organisation.pk}")
-        ]

@@ -4,10 +4,10 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from outcry.actions import counters
 from outcry.core.countries import country_name
 from outcry.core.text import pick_translation
 from outcry.supporters.models import greeting_name, short_public_name
@@ -53,9 +53,19 @@ class Petition(models.Model):
     def accepts_signatures(self) -> bool:
         return self.is_open and self.campaign.is_open
 
+    @property
+    def counter_key(self) -> str:
+        """The key of the petition's public counter (actions.counters)."""
+        return counter_key(self.pk)
+
     def counted_total(self) -> int:
         """The public count: the sum of the counter shards (see services.count_signatures)."""
-        return self.counter_shards.aggregate(total=Sum("count"))["total"] or 0
+        return counters.total(self.counter_key)
+
+
+def counter_key(petition_id: int) -> str:
+    """The key of petition *petition_id*'s public counter (actions.counters)."""
+    return f"petition:{petition_id}"
 
 
 class PetitionText(models.Model):
@@ -217,31 +227,3 @@ class Signature(models.Model):
             case self.PublicName.FULL:
                 return ", ".join(p for p in [self.name, country] if p)
         return ""
-
-
-class CounterShard(models.Model):
-    """One of several rows whose sum is a petition's public count.
-
-    Thousands of signers confirming at once each bump a random shard, so they
-    do not all wait on one row's lock. ``recount_signatures`` rebuilds the
-    shards from the Signature rows, which stay the only record.
-    """
-
-    petition = models.ForeignKey(
-        Petition,
-        on_delete=models.CASCADE,
-        related_name="counter_shards",
-        verbose_name=_("petition"),
-    )
-    shard = models.PositiveSmallIntegerField(_("shard"))
-    count = models.IntegerField(_("count"), default=0)
-
-    class Meta:
-        verbose_name = _("counter shard")
-        verbose_name_plural = _("counter shards")
-        constraints = [
-            models.UniqueConstraint(fields=["petition", "shard"], name="one_row_per_shard")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.petition_id}#{self.shard}: {self.count}"

@@ -1,29 +1,29 @@
 """Verbs on petitions: sign, confirm, count, recount; the confirmation email is emails.py's."""
 
 import logging
-import random
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from outcry.actions import confirmation, counters
+from outcry.actions import consents as consent
+from outcry.actions.services import Person, Written, take_action
 from outcry.campaigns.models import Organisation
-from outcry.core import rows
+from outcry.core import ratelimit, rows
 from outcry.core.audit import record_event
 from outcry.core.disposable import is_disposable
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction, uses_database_queue
 from outcry.core.tasks import send_email
-from outcry.petitions.models import CounterShard, Petition, Signature
+from outcry.petitions.models import Petition, Signature, counter_key
 from outcry.petitions.tasks import CONFIRMATION_PURPOSE
-from outcry.supporters import services as supporters
-from outcry.supporters.models import normalise_email
+from outcry.supporters.models import Supporter, normalise_email
 
 logger = logging.getLogger("outcry.petitions")
 
@@ -38,16 +38,12 @@ class PetitionClosed(SigningRefused):
     pass
 
 
-class InvalidConfirmation(Exception):
-    """The confirmation link is malformed, tampered with or expired."""
-
-    def __init__(self, *, expired: bool) -> None:
-        super().__init__("expired" if expired else "invalid")
-        self.expired = expired
+# The confirmation link's refusal, shared by every kind of action.
+InvalidConfirmation = confirmation.InvalidConfirmation
 
 
 def source_for(signature: Signature) -> str:
-    return f"signature:{signature.pk}"
+    return consent.source_for("signature", signature.pk)
 
 
 def sign(
@@ -56,18 +52,30 @@ def sign(
     email: str,
     name: str,
     language: str,
+    network: str,
     country: str = "",
     postcode: str = "",
     comment: str = "",
     public_name: str = Signature.PublicName.HIDDEN,
     consents: list[tuple[Organisation, str]] = (),
     cluster: str = "",
-) -> tuple[Signature, bool]:
+    counted: ratelimit.Counted | None = None,
+) -> tuple[Signature | None, bool]:
     """Sign *petition* for the person behind *email*; return the signature and whether it is new.
 
-    One transaction either way, ending with one queued email task, so that
-    signing with a known address costs about what signing with a new one does
-    (the answer, and its timing, must not tell whether an address signed):
+    Limited by the ``petition-sign`` policy (core.ratelimit.SIGN), counted here
+    for *network* (the keyed hash of core.ratelimit.network_key, or what an API
+    names its caller by) and the address unless the caller counted it already
+    (*counted*: the form counts it with its flood count in one statement).
+    Past the per-network limit this raises RateLimited. Past the per-address
+    limit nothing is written or sent and (None, False) is returned: the caller
+    answers as for a signature taken, since a refusal or an email would tell
+    whoever typed the address that it had signed.
+
+    Otherwise one transaction either way (actions.take_action), ending with
+    one queued email task, so that signing with a known address costs about
+    what signing with a new one does (the answer, and its timing, must not
+    tell whether an address signed):
 
     - someone new: the supporter (if new), the signature with the name, country
       and public choice typed now, the consents and the confirmation email
@@ -85,58 +93,58 @@ def sign(
     for the reviewer, never its address), is flagged for organisers to review;
     it still counts until they remove it (remove_as_spam).
 
-    Raises PetitionClosed. Safe under concurrent submissions of one address:
-    the database keeps one row.
+    Raises PetitionClosed, RateLimited. Safe under concurrent submissions of
+    one address: the database keeps one row.
     """
     if not petition.accepts_signatures:
         raise PetitionClosed("closed")
+    if counted is None:
+        counted = ratelimit.SIGN.count(network=network, address=normalise_email(email))
+    counted.refuse_network()
+    if counted.address_over:
+        return None, False
     flag, flag_detail = _suspicion(email=email, cluster=cluster)
+
+    def write(supporter: Supporter, created: bool) -> Written:
+        # Someone new cannot have signed yet: one query fewer on the common path.
+        existing = (
+            None
+            if created
+            else Signature.objects.filter(petition=petition, supporter=supporter).first()
+        )
+        if existing is not None:
+            return Written(row=existing, is_new=False, confirmation=_signed_again(existing))
+        confirmed = not petition.needs_confirmation
+        signature = Signature(
+            petition=petition,
+            supporter=supporter,
+            name=name,
+            country=country,
+            comment=comment,
+            public_name=public_name,
+            language=language,
+            confirmed_at=timezone.now() if confirmed else None,
+            flag=flag,
+            flag_detail=flag_detail,
+        )
+        rows.insert(signature)
+        if confirmed:
+            counters.add(petition.counter_key)
+        needs_email = not confirmed or consents or signature.wants_listing
+        return Written(
+            row=signature,
+            is_new=True,
+            source=source_for(signature),
+            confirmation=(send_email, {"purpose": CONFIRMATION_PURPOSE, "subject_id": signature.pk})
+            if needs_email
+            else None,
+        )
+
+    person = Person(email=email, name=name, language=language, country=country, postcode=postcode)
     for _attempt in range(3):
         try:
-            with transaction.atomic():
-                supporter, created = supporters.get_or_create_supporter(
-                    email=email, name=name, country=country, postcode=postcode, language=language
-                )
-                # Someone new cannot have signed yet: one query fewer on the common path.
-                existing = (
-                    None
-                    if created
-                    else Signature.objects.filter(petition=petition, supporter=supporter).first()
-                )
-                if existing is not None:
-                    queue_signed_again_email(signature=existing)
-                    return existing, False
-                confirmed = not petition.needs_confirmation
-                signature = Signature(
-                    petition=petition,
-                    supporter=supporter,
-                    name=name,
-                    country=country,
-                    comment=comment,
-                    public_name=public_name,
-                    language=language,
-                    confirmed_at=timezone.now() if confirmed else None,
-                    flag=flag,
-                    flag_detail=flag_detail,
-                )
-                rows.insert(signature)
-                # Consent always waits for the confirmation link, even where the
-                # signature counts at once: anyone can type anyone's address.
-                supporters.record_consents(
-                    supporter=supporter,
-                    wordings=consents,
-                    language=language,
-                    source=source_for(signature),
-                    confirmed=False,
-                    new_supporter=created,
-                )
-                if confirmed:
-                    _bump_counter(petition.pk)
-                if not confirmed or consents or signature.wants_listing:
-                    enqueue_with_transaction(
-                        send_email, purpose=CONFIRMATION_PURPOSE, subject_id=signature.pk
-                    )
-            return signature, True
+            written = take_action(person=person, write=write, consents=consents)
+            return written.row, written.is_new
         except IntegrityError:
             # Another request inserted the same supporter or signature between our
             # read and our write; the next attempt finds their row.
@@ -147,6 +155,12 @@ def sign(
     return existing, False
 
 
+def _signed_again(signature: Signature) -> tuple:
+    """The task and arguments of the "you signed again" email (see queue_signed_again_email)."""
+    arguments = {"purpose": CONFIRMATION_PURPOSE, "subject_id": signature.pk}
+    return send_email, arguments | {"round": current_round()}
+
+
 def queue_signed_again_email(*, signature: Signature) -> None:
     """Queue the email that tells *signature*'s owner their address signed again.
 
@@ -155,12 +169,8 @@ def queue_signed_again_email(*, signature: Signature) -> None:
     one such email an hour; emails.confirmation_email also skips it within an
     hour of the signature or of the last email about it.
     """
-    enqueue_with_transaction(
-        send_email,
-        purpose=CONFIRMATION_PURPOSE,
-        subject_id=signature.pk,
-        round=current_round(),
-    )
+    task, arguments = _signed_again(signature)
+    enqueue_with_transaction(task, **arguments)
 
 
 def current_round() -> int:
@@ -206,10 +216,7 @@ def remove_as_spam(*, signatures: QuerySet, actor) -> int:
         )
         for petition_id, removed in by_petition.items():
             if counted.get(petition_id):
-                _ensure_shards(petition_id)
-                CounterShard.objects.filter(petition_id=petition_id, shard=0).update(
-                    count=F("count") - counted[petition_id]
-                )
+                counters.add(petitions[petition_id].counter_key, -counted[petition_id])
             petition = petitions[petition_id]
             record_event(
                 actor=actor,
@@ -218,8 +225,8 @@ def remove_as_spam(*, signatures: QuerySet, actor) -> int:
                 organisation=petition.campaign.lead_organisation,
                 details={"petition": petition.slug, "count": len(removed), "signatures": removed},
             )
-    for petition_id in by_petition:
-        cache.delete(f"petition-count:{petition_id}")
+    for petition in petitions.values():
+        counters.forget(petition.counter_key)
     return len(chosen)
 
 
@@ -229,7 +236,7 @@ def confirmation_code(signature: Signature) -> str:
 
 def confirmation_url(signature: Signature) -> str:
     with translation.override(signature.language):
-        path = reverse("petitions:confirm", args=[confirmation_code(signature)])
+        path = reverse("actions:confirm", args=[confirmation_code(signature)])
     return f"{settings.BASE_URL}{path}"
 
 
@@ -288,66 +295,26 @@ def confirm_signature(*, code: str) -> tuple[Signature, bool]:
         if changed:
             signature.save(update_fields=changed)
         # The consents given with it may still wait for this link.
-        supporters.confirm_consents(
-            supporter_id=signature.supporter_id, source=source_for(signature)
-        )
+        consent.confirm(supporter_id=signature.supporter_id, source=source_for(signature))
         if counts_now and signature.removed_at is None:  # one removed as spam never counts
-            _bump_counter(signature.petition_id)
+            counters.add(counter_key(signature.petition_id))
     return signature, counts_now
-
-
-def _bump_counter(petition_id: int) -> None:
-    """Add one to a random shard of the petition's counter (inside the caller's transaction)."""
-    shard = random.randrange(settings.COUNTER_SHARDS)  # noqa: S311 - spreading load, not security
-    updated = CounterShard.objects.filter(petition_id=petition_id, shard=shard).update(
-        count=F("count") + 1
-    )
-    if not updated:
-        _ensure_shards(petition_id)
-        CounterShard.objects.filter(petition_id=petition_id, shard=shard).update(
-            count=F("count") + 1
-        )
-
-
-def _ensure_shards(petition_id: int) -> None:
-    existing = set(
-        CounterShard.objects.filter(petition_id=petition_id).values_list("shard", flat=True)
-    )
-    missing = [
-        CounterShard(petition_id=petition_id, shard=n)
-        for n in range(settings.COUNTER_SHARDS)
-        if n not in existing
-    ]
-    if missing:
-        CounterShard.objects.bulk_create(missing, ignore_conflicts=True)
 
 
 def count_signatures(petition: Petition) -> int:
     """Return the public count, cached for a few seconds so a surge reads it cheaply."""
-    key = f"petition-count:{petition.pk}"
-    count = cache.get(key)
-    if count is None:
-        count = petition.counted_total()
-        if settings.PAGE_CACHE_SECONDS:
-            cache.set(key, count, timeout=settings.PAGE_CACHE_SECONDS)
-    return count
+    return counters.cached_total(petition.counter_key)
 
 
 def recount_signatures(*, petition: Petition) -> tuple[int, int]:
     """Rebuild the petition's counter from its confirmed Signature rows; return (before, after).
 
-    Locks every shard first, so a confirmation that commits meanwhile either is
-    in the count or bumps a shard after we release it. Idempotent.
+    Idempotent; see actions.counters.reset.
     """
-    with transaction.atomic():
-        _ensure_shards(petition.pk)
-        shards = list(CounterShard.objects.select_for_update().filter(petition=petition))
-        before = sum(shard.count for shard in shards)
-        after = Signature.objects.filter(petition=petition).counted().count()
-        CounterShard.objects.filter(petition=petition).update(count=0)
-        CounterShard.objects.filter(petition=petition, shard=0).update(count=after)
-    cache.delete(f"petition-count:{petition.pk}")
-    return before, after
+    return counters.reset(
+        petition.counter_key,
+        count_rows=lambda: Signature.objects.filter(petition=petition).counted().count(),
+    )
 
 
 MILESTONE_STEPS = (1, 2.5, 5)

@@ -7,5 +7,4 @@ urlpatterns = [
     path("petitions/<slug:slug>/sign/", views.sign, name="sign"),
     path("petitions/<slug:slug>/thanks/", views.thanks, name="thanks"),
     path("petitions/<slug:slug>/signers/", views.signers, name="signers"),
-    path("confirm/<str:code>/", views.confirm, name="confirm"),
 ]

@@ -2,7 +2,6 @@
 
 import time
 from functools import lru_cache
-from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
@@ -11,18 +10,21 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import get_language
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
+from outcry.actions import nextstep
+from outcry.actions.share import share_context
+from outcry.campaigns.models import Campaign
 from outcry.campaigns.views import render_campaign_page
-from outcry.core import challenge
+from outcry.core import challenge, ratelimit
 from outcry.core.forms import body_is_unreadable
-from outcry.core.ratelimit import email_key, hits, network_key
-from outcry.core.views import private
+from outcry.core.ratelimit import network_key
 from outcry.petitions import services
 from outcry.petitions.forms import SignForm
-from outcry.petitions.models import Petition
+from outcry.petitions.models import Petition, Signature
 from outcry.supporters.models import normalise_email
 
 
@@ -101,7 +103,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         first = next((name for name in form.errors if name in form.fields), "name")
         if not isinstance(form.fields[first].widget, forms.RadioSelect):
             form.fields[first].widget.attrs["autofocus"] = True
-        return render_campaign_page(request, campaign, forms={petition.pk: form}, status=status)
+        return render_campaign_page(request, campaign, forms={petition: form}, status=status)
 
     if body_is_unreadable(request):
         return again(
@@ -114,38 +116,19 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         return again()
     data = form.cleaned_data
     email = normalise_email(data["email"])
-    window = settings.RATELIMIT_WINDOW_SECONDS
     network = network_key(request)
-    # The limits and the flood count together: one statement where they are kept
-    # in the database (each costs a write transaction on the busiest POST).
-    network_count, email_count, recent_count = hits(
-        ("sign-network", network, window),
-        ("sign-email", email_key(email), window),
-        (challenge.flood_bucket("sign"), network, 60),
+    # The policy's limits and the flood count together: one statement where they
+    # are kept in the database (each costs a write transaction on the busiest POST).
+    counted = ratelimit.SIGN.count(
+        network=network, address=email, also=((challenge.flood_bucket("sign"), network, 60),)
     )
-    if network_count > settings.RATELIMIT_SIGN_PER_NETWORK:
-        # A short page, not the campaign page with the form again: a network over
-        # the limit is mostly a flood, and rendering the whole form (its country
-        # list above all) for each of its requests costs many times this page.
-        # (The browser's Back button still has what the person typed.)
-        context = {
-            "message": _(
-                "Too many signatures have come from here in a short time. "
-                "Please wait a few minutes and try again."
-            ),
-            "campaign_path": reverse("campaigns:detail", args=[campaign.slug]),
-            "petition_slug": petition.slug,
-        }
-        return render(request, "petitions/sign_limited.html", context, status=429)
-    gate = challenge.check(request, form="sign", network=network, network_count=recent_count)
+    if counted.network_over:
+        # Before the challenge, which shows the whole form again (see limited()).
+        return limited(request, petition, ratelimit.RateLimited(ratelimit.SIGN))
+    gate = challenge.check(request, form="sign", network=network, network_count=counted.also[0])
     if not gate.passed:
         form.challenge = gate  # the page shows the puzzle and the wait (_challenge.html)
         return again(gate.message, status=429)
-    answer = redirect(thanks_path(petition.slug, get_language()))
-    if email_count > settings.RATELIMIT_SIGN_PER_EMAIL:
-        # The same answer as a signature taken, and nothing sent: a message
-        # about this address would tell whoever typed it that it had signed.
-        return answer
     try:
         services.sign(
             petition=petition,
@@ -160,87 +143,91 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             cluster=challenge.cluster_label(network)
             if gate.network_count > settings.SUSPICIOUS_CLUSTER_SIZE
             else "",
+            network=network,
+            counted=counted,
         )
     except services.PetitionClosed:
         return again(_("This petition is no longer taking signatures."), status=409)
-    # One answer for a new signature and for an address that had signed (which
-    # the email tells its owner): whoever types someone's address cannot learn
-    # from the page whether that person signed.
+    except ratelimit.RateLimited as refusal:
+        return limited(request, petition, refusal)
+    # One answer for a new signature, for an address that had signed (which the
+    # email tells its owner) and for an address past its limit (nothing sent):
+    # whoever types someone's address cannot learn from the page whether that
+    # person signed. The same cookies too: what this browser typed (for the
+    # letter's form) and that it signed (so that it is not asked to sign again),
+    # never what we know.
+    answer = redirect(thanks_path(petition.slug, get_language()))
+    nextstep.remember(
+        request,
+        answer,
+        kind=PetitionKind.name,
+        pk=petition.pk,
+        name=data["name"],
+        email=data["email"],
+    )
     return answer
 
 
-def share_links(*, url: str, text: str) -> list[dict]:
-    """Plain share links: no third-party script runs on our page."""
-    u, t = quote(url, safe=""), quote(text, safe="")
-    return [
-        {"name": "X", "url": f"https://x.com/intent/post?text={t}&url={u}"},
-        {"name": "Facebook", "url": f"https://www.facebook.com/sharer/sharer.php?u={u}"},
-        {"name": "WhatsApp", "url": f"https://wa.me/?text={t}%20{u}"},
-        {"name": "Telegram", "url": f"https://t.me/share/url?url={u}&text={t}"},
-        {"name": "LINE", "url": f"https://social-plugins.line.me/lineit/share?url={u}"},
-        # KakaoTalk has no share link that works without Kakao's SDK (a third-party
-        # script and an app key): the page says to paste the link into a chat, and
-        # on a phone KakaoTalk is in the share sheet of the "Share…" button (site.js).
-        {"name": "KakaoStory", "url": f"https://story.kakao.com/share?url={u}"},
-        {"name": _("Email"), "url": f"mailto:?subject={t}&body={t}%0A%0A{u}"},
-    ]
+def limited(
+    request: HttpRequest, petition: Petition, refusal: ratelimit.RateLimited
+) -> HttpResponse:
+    """The short page for a network past the signing limit (429).
+
+    Not the campaign page with the form again: a network over the limit is
+    mostly a flood, and rendering the whole form (its country list above all)
+    for each of its requests costs many times this page. (The browser's Back
+    button still has what the person typed.)
+    """
+    context = {
+        "message": refusal.message,
+        "campaign_path": reverse("campaigns:detail", args=[petition.campaign.slug]),
+        "petition_slug": petition.slug,
+    }
+    return render(request, "petitions/sign_limited.html", context, status=429)
 
 
 def _share_context(petition: Petition) -> dict:
     language = get_language()
-    campaign = petition.campaign
-    text = campaign.text_for(language)
-    path = reverse("campaigns:detail", args=[campaign.slug])
-    url = f"{settings.BASE_URL}{path}"
-    title = text.title if text else campaign.slug
-    petition_text = petition.text_for(language)
-    return {
+    return share_context(petition.campaign, language=language) | {
         "petition": petition,
-        "petition_text": petition_text,
-        "campaign": campaign,
-        "campaign_text": text,
-        "campaign_path": path,
-        "page_url": url,
-        "share_links": share_links(url=url, text=title),
+        "petition_text": petition.text_for(language),
+        "campaign": petition.campaign,
         "count": services.count_signatures(petition),
     }
+
+
+def _with_next_step(request: HttpRequest, petition: Petition, context: dict) -> HttpResponse:
+    """The thank-you page with its next step (actions/nextstep.py): the letter, or sharing."""
+    next_step = nextstep.after(
+        request, campaign=petition.campaign, done=PetitionKind.name, language=get_language()
+    )
+    response = render(request, "petitions/thanks.html", context | {"next_step": next_step})
+    # The offer may read this browser's cookies (what it typed, what it did).
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 @require_GET
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     """The one page every signature is answered with: look in your inbox, then share."""
     petition = petition_or_404(slug)
-    context = _share_context(petition) | {"state": "sent"}
-    return render(request, "petitions/thanks.html", context)
+    return _with_next_step(request, petition, _share_context(petition) | {"state": "sent"})
 
 
-@require_http_methods(["GET", "POST"])
-@private
-def confirm(request: HttpRequest, code: str) -> HttpResponse:
-    """The emailed link: a page with a "Confirm" button (GET), then confirm (POST).
+def confirmation_page(
+    request: HttpRequest, signature: Signature, *, code: str, pressed: bool
+) -> HttpResponse:
+    """The signature's page behind the confirmation link (actions.views.confirm).
 
-    Opening the link confirms nothing: mail scanners and link previews open
-    links on their own, and someone who typed a stranger's address must not see
-    that stranger's inbox confirm the signature for them. Pressing twice is harmless.
+    The "Confirm" button while the signature waits for it and was not pressed,
+    else the thank-you page saying it is confirmed.
     """
-    try:
-        if request.method == "POST":
-            signature, _counted = services.confirm_signature(code=code)
-        else:
-            signature = services.signature_to_confirm(code=code)
-    except services.InvalidConfirmation as problem:
-        return render(
-            request,
-            "petitions/confirm_failed.html",
-            {"expired": problem.expired},
-            status=410 if problem.expired else 404,
-        )
-    if request.method == "GET" and not signature.is_email_confirmed:
+    if not pressed and not signature.is_email_confirmed:
         petition = signature.petition
         context = {"petition_text": petition.text_for(get_language()), "code": code}
         return render(request, "petitions/confirm.html", context)
     context = _share_context(signature.petition) | {"state": "confirmed"}
-    return render(request, "petitions/thanks.html", context)
+    return _with_next_step(request, signature.petition, context)
 
 
 @require_GET
@@ -261,3 +248,49 @@ def signers(request: HttpRequest, slug: str) -> HttpResponse:
         "petitions/signers.html",
         _share_context(petition) | {"page": page, "hidden": False},
     )
+
+
+class PetitionKind(nextstep.ActionKind):
+    """Petitions on the campaign page (text, counter, form) and as a next step."""
+
+    name = "petitions"
+    template = "petitions/_on_campaign_page.html"
+    prefetch = ("petitions__texts",)
+    share_heading = gettext_lazy("Now ask your friends to sign")
+
+    def page_items(self, campaign: Campaign, *, language: str, forms: dict) -> list[dict]:
+        items = []
+        for petition in campaign.petitions.all():
+            count = services.count_signatures(petition)
+            form = forms.get(petition) or SignForm(campaign=campaign, auto_id=f"p{petition.pk}-%s")
+            items.append(
+                {
+                    "petition": petition,
+                    "text": petition.text_for(language),
+                    "count": count,
+                    "goal": petition.goal,
+                    "next_milestone": services.next_milestone(count, petition.goal),
+                    "form": form,
+                }
+            )
+        return items
+
+    def offer(
+        self, request: HttpRequest, campaign: Campaign, *, language: str
+    ) -> nextstep.Offer | None:
+        # Only what this browser did: never whether the address typed into the
+        # letter has signed, which would tell anyone who types an address.
+        signed_here = nextstep.done_on_this_device(request, self.name)
+        for petition in campaign.petitions.prefetch_related("texts"):
+            if petition.pk in signed_here or not petition.accepts_signatures:
+                continue
+            text = petition.text_for(language)
+            path = reverse("campaigns:detail", args=[campaign.slug])
+            return nextstep.Offer(
+                heading=_("Now sign the petition"),
+                title=text.title if text else petition.slug,
+                title_language=text.language if text else language,
+                url=f"{path}#petition-{petition.slug}",
+                link_text=_("Read and sign the petition"),
+            )
+        return None

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from outcry.campaigns.models import Organisation
-from outcry.core import rows
+from outcry.core import ratelimit, rows
 from outcry.core.audit import record_event
 from outcry.core.ledger import email_key
 from outcry.core.models import OutgoingEmail
@@ -184,7 +184,7 @@ def supporter_for_link(*, code: str) -> Supporter:
     return supporter
 
 
-def request_data_link(*, email: str) -> bool:
+def request_data_link(*, email: str, network: str) -> bool:
     """Email a link to their data to the supporter behind *email*, if there is one.
 
     Returns whether an email was queued, for tests and logs only: the caller
@@ -192,7 +192,17 @@ def request_data_link(*, email: str) -> bool:
     address is known. One email an hour at most: the hour is part of the
     ledger key, so a second request finds the row and queues nothing. The
     ledger row and the task are written in one transaction.
+
+    Limited by the ``data-request`` policy (core.ratelimit.DATA_REQUEST) for
+    *network*: past its per-network limit this raises RateLimited; past its
+    per-address limit nothing is sent and False is returned, the same answer
+    as for an unknown address.
     """
+    counted = ratelimit.DATA_REQUEST.count(network=network, address=normalise_email(email))
+    counted.refuse_network()
+    if counted.address_over:
+        return False
+
     supporter = (
         Supporter.objects.filter(email=normalise_email(email), erased_at__isnull=True)
         .only("pk", "email")

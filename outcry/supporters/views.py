@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
-from outcry.core.ratelimit import email_key, is_limited, network_key
+from outcry.core.ratelimit import RateLimited, network_key
 from outcry.supporters import services
 from outcry.supporters.forms import DataRequestForm
 from outcry.supporters.models import Supporter
@@ -39,7 +39,6 @@ def data_request(request: HttpRequest) -> HttpResponse:
         )
     elif form.is_valid():
         email = form.cleaned_data["email"]
-        window = settings.RATELIMIT_WINDOW_SECONDS
         network = network_key(request)
         gate = challenge.count_and_check(request, form="data", network=network)
         # The same refusal for every address, known or not, so it tells nothing either.
@@ -47,32 +46,14 @@ def data_request(request: HttpRequest) -> HttpResponse:
             form.add_error(None, gate.message)
             form.challenge = gate  # the page shows the puzzle and the wait
             status = 429
-        elif is_limited(
-            bucket="data-network",
-            key=network,
-            limit=settings.RATELIMIT_DATA_PER_NETWORK,
-            window=window,
-        ):
-            form.add_error(
-                None,
-                _(
-                    "Too many requests have come from here in a short time. "
-                    "Please wait a few minutes and try again."
-                ),
-            )
-            status = 429
         else:
-            # Past the per-address limit nothing more is sent, but the answer is
-            # the same: a refusal would tell a stranger that someone (perhaps the
-            # owner) asked for this address's data a moment ago.
-            if not is_limited(
-                bucket="data-email",
-                key=email_key(email),
-                limit=settings.RATELIMIT_DATA_PER_EMAIL,
-                window=window,
-            ):
-                services.request_data_link(email=email)
-            return redirect("supporters:data_request_sent")
+            try:
+                services.request_data_link(email=email, network=network)
+            except RateLimited as refusal:
+                form.add_error(None, refusal.message)
+                status = 429
+            else:
+                return redirect("supporters:data_request_sent")
     return render(request, "supporters/data_request.html", {"form": form}, status=status)
 
 

@@ -80,7 +80,7 @@ def to(mail_server, address: str) -> list:
 def link_in(message) -> str:
     """The path of the confirmation link in an email's plain text."""
     body = message.get_body(("plain",)).get_content()
-    url = next(word for word in body.split() if "/letters/confirm/" in word)
+    url = next(word for word in body.split() if "/confirm/" in word)
     return urlsplit(url).path
 
 
@@ -215,6 +215,27 @@ def test_post_mailto_web_form_and_phone_need_no_confirmation(client, post, mail_
     assert not Delivery.objects.filter(status="unconfirmed").exists()
 
 
+def test_links_mailed_at_the_old_letters_address_still_show_the_button_and_send(
+    client, post, mail_server
+):
+    # Letters' links were /<lang>/letters/confirm/<code>/ until every action shared
+    # /<lang>/confirm/<code>/; those in inboxes stay valid for their days.
+    post(email="min@example.org")
+    new_path = link_in(to(mail_server, "min@example.org")[0])
+    assert new_path.startswith("/en/confirm/")
+    old_path = new_path.replace("/en/confirm/", "/en/letters/confirm/")
+    page = client.get(old_path)
+    assert page.status_code == 200
+    assert page["Cache-Control"] == "private, no-store"
+    assert "Send my letter" in text(page)
+    assert f'action="{new_path}"' in page.content.decode()  # the button posts to the new URL
+    assert to(mail_server, EMBASSY_EMAIL) == []
+    pressed = client.post(old_path)
+    assert pressed.status_code == 200
+    assert "Your email address is confirmed and your letter is on its way." in text(pressed)
+    assert Letter.objects.get().confirmed_at is not None
+
+
 def test_a_changed_link_does_not_work(client, post, open_link, mail_server):
     post(email="min@example.org")
     path = link_in(to(mail_server, "min@example.org")[0])
@@ -240,7 +261,7 @@ def test_the_confirmation_email_is_in_the_writers_language(post, mail_server):
     [message] = to(mail_server, "min@example.org")
     assert message["Content-Language"] == "ko"
     assert "편지" in message["Subject"]
-    assert "/ko/letters/confirm/" in message.get_body(("plain",)).get_content()
+    assert "/ko/confirm/" in message.get_body(("plain",)).get_content()
 
 
 def test_the_composer_and_letter_pages_are_private(client, post, action, embassy):

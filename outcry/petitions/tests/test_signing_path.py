@@ -42,7 +42,9 @@ def test_the_confirmation_email_is_queued_inside_the_signing_transaction(db, dat
 def test_a_rolled_back_signature_leaves_no_queued_email(db, database_tasks):
     petition = make_petition()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.sign(petition=petition, email="min@example.org", name="Min", language="en")
+        services.sign(
+            petition=petition, email="min@example.org", name="Min", language="en", network="n"
+        )
         raise RuntimeError("the request died before its transaction committed")
     assert Signature.objects.count() == 0
     assert Supporter.objects.count() == 0
@@ -55,7 +57,11 @@ def test_signing_again_queues_one_email_task_inside_the_transaction(db, database
     petition = make_petition()
     signature = make_signature(petition=petition, confirmed=True)
     found, is_new = services.sign(
-        petition=petition, email=signature.supporter.email, name="Min", language="en"
+        petition=petition,
+        email=signature.supporter.email,
+        name="Min",
+        language="en",
+        network="n",
     )
     assert (found, is_new) == (signature, False)
     assert queued_signature_ids() == [signature.pk]

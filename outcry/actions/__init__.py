@@ -1,0 +1,1 @@
+"""The one way to take an action: limits, confirmation, consents, counters, the next step."""

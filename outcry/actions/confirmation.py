@@ -1,0 +1,66 @@
+"""One confirmation link for every kind of action: ``/<lang>/confirm/<code>/``.
+
+Each kind registers (from its AppConfig.ready) how to find its row from the
+code without confirming it, what confirming does, and the page that shows
+either. The code is signed with the kind's own salt, which is how the view
+tells the kinds apart: no prefix, so links mailed before the kinds shared one
+URL keep working. Opening a link (GET) never confirms: mail scanners and link
+previews open links on their own, so the page has a button and only its POST
+confirms.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.http import HttpResponse
+
+
+class InvalidConfirmation(Exception):
+    """The link is malformed, tampered with or expired (``expired`` says which)."""
+
+    def __init__(self, *, expired: bool) -> None:
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the confirmation link of one kind of action needs.
+
+    - *salt*: the salt its codes are signed with (django.core.signing);
+    - *find(code=...)*: its row, changing nothing; raises InvalidConfirmation;
+    - *confirm(code=...)*: confirm it, idempotently; returns (row, whether this
+      call confirmed it) and raises InvalidConfirmation;
+    - *page(request, row, code=..., pressed=...)*: the page with the button
+      when the row still waits and the button was not pressed, else the page
+      that says it is done;
+    - *failed_template*: the page for a bad or expired link (context ``expired``).
+    """
+
+    name: str
+    salt: str
+    find: Callable[..., Any]
+    confirm: Callable[..., tuple[Any, bool]]
+    page: Callable[..., HttpResponse]
+    failed_template: str
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> None:
+    """Add *kind* to the confirmation link (called from its app's AppConfig.ready)."""
+    KINDS[kind.name] = kind
+
+
+def kind_of(code: str) -> Kind | None:
+    """The kind whose salt signed *code* (at any age), or None."""
+    for kind in KINDS.values():
+        try:
+            signing.TimestampSigner(salt=kind.salt).unsign(code)
+        except signing.BadSignature:
+            continue
+        return kind
+    return None

@@ -1,0 +1,97 @@
+"""Take an action: the supporter, the action's own row, its consents and its confirmation at once.
+
+Every kind of action (a signature, a letter, later an RSVP or a pledge) calls
+take_action with what the person typed and a function that writes its own row.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from outcry.actions import consents as consent
+from outcry.campaigns.models import Organisation
+from outcry.core.queue import enqueue_with_transaction
+from outcry.supporters import services as supporters
+from outcry.supporters.models import Supporter
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who acts, as typed into the form (never trusted to update a known supporter)."""
+
+    email: str
+    name: str
+    language: str
+    country: str = ""
+    postcode: str = ""
+
+
+@dataclass
+class Written:
+    """What an action's writer did: its row, and what take_action does next.
+
+    *source* names the row for its consents (actions.consents.source_for);
+    they are recorded only for a new row. *confirmation* is the task that
+    emails the link (through the outbound ledger) and its keyword arguments,
+    queued in the same transaction; None when nothing needs a link.
+    """
+
+    row: Any
+    is_new: bool
+    source: str = ""
+    confirmation: tuple[Any, dict] | None = field(default=None)
+
+
+def take_action(
+    *,
+    person: Person,
+    write: Callable[[Supporter, bool], Written],
+    consents: Iterable[tuple[Organisation, str]] = (),
+) -> Written:
+    """Write the supporter, the action's row (*write*), its consents and its confirmation task.
+
+    One transaction: the supporter behind *person*'s address (created if new;
+    a known supporter's details are never overwritten, see
+    supporters.get_or_create_supporter), then ``write(supporter, created)``
+    (the action's own rows; it may find an earlier row and write nothing), the
+    *consents* sourced to a new row, unconfirmed, and the confirmation task
+    (core.queue.enqueue_with_transaction: it exists exactly when this commits).
+    Adds no query of its own. Raises what *write* raises (nothing is kept then)
+    and IntegrityError from a concurrent insert, which the caller retries.
+
+    Rate limits are the caller's service's to count before this (a named
+    core.ratelimit policy), so that code calling the service (an API) is
+    limited like the form.
+
+    Later intake (the surge path): this function is the one place that decides
+    *when* the rows are written. To acknowledge after one durable write, it
+    would store one intake row holding *person*, *consents* and the kind and
+    arguments of *write* (plain JSON: ids, not objects), return at once, and a
+    batch worker would run this same body for many intake rows in one
+    transaction. Callers keep calling take_action; only they must then not rely
+    on the row being there when it returns (the web form does not: it answers
+    the same thank-you page whatever happened).
+    """
+    with transaction.atomic():
+        supporter, created = supporters.get_or_create_supporter(
+            email=person.email,
+            name=person.name,
+            country=person.country,
+            postcode=person.postcode,
+            language=person.language,
+        )
+        written = write(supporter, created)
+        if written.is_new:
+            consent.record(
+                supporter=supporter,
+                consents=consents,
+                language=person.language,
+                source=written.source,
+                new_supporter=created,
+            )
+        if written.confirmation is not None:
+            task, arguments = written.confirmation
+            enqueue_with_transaction(task, **arguments)
+    return written

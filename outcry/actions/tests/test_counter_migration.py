@@ -1,0 +1,45 @@
+"""Petitions' counter shards move to actions' counters with their counts."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from outcry.petitions.services import count_signatures, recount_signatures
+from outcry.testing import make_petition, make_signature
+
+BEFORE = [("petitions", "0005_merge_signature_names_and_flags"), ("actions", None)]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
+
+
+def leaves():
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_petition_counts_survive_the_move_of_their_shards_to_actions():
+    old_apps = migrate(BEFORE)
+    petition = make_petition()
+    for _ in range(3):
+        make_signature(petition=petition)
+    OldShard = old_apps.get_model("petitions", "CounterShard")
+    OldShard.objects.bulk_create(
+        [OldShard(petition_id=petition.pk, shard=n, count=c) for n, c in ((0, 1), (5, 2))]
+    )
+    migrate(leaves())
+    assert petition.counted_total() == 3
+    assert count_signatures(petition) == 3
+    assert recount_signatures(petition=petition) == (3, 3)
+    # And back: the shards return to petitions.
+    old_apps = migrate(BEFORE)
+    OldShard = old_apps.get_model("petitions", "CounterShard")
+    assert (
+        sum(OldShard.objects.filter(petition_id=petition.pk).values_list("count", flat=True)) == 3
+    )
+    migrate(leaves())

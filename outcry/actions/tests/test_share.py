@@ -1,0 +1,52 @@
+"""Every thank-you page shares the campaign page with plain links: no third party runs on ours."""
+
+import html
+import re
+from urllib.parse import quote
+
+from django.conf import settings
+
+from outcry.testing import (
+    letter_form,
+    post_signature,
+)
+
+SHARE_LINK = r'<li><a href="([^"]+)" rel="noopener noreferrer"[^>]*>([^<]+)</a>'
+FOREIGN_RESOURCE = r'<(?:script|img|iframe|link)[^>]+(?:src|href)="(?:https?:)?//'
+NETWORKS = ["X", "Facebook", "WhatsApp", "Telegram", "LINE", "KakaoStory", "Email"]
+
+
+def thank_you_pages(client, petition, action) -> dict[str, str]:
+    signed = post_signature(client, petition)
+    written = client.post(f"/en/letters/{action.slug}/", letter_form(action, channels=("mailto",)))
+    return {
+        "petition": client.get(signed["Location"]).content.decode(),
+        "letter": client.get(written["Location"]).content.decode(),
+    }
+
+
+def test_both_thank_you_pages_share_the_campaign_page(client, petition, action):
+    campaign_url = f"{settings.BASE_URL}/en/c/{petition.campaign.slug}/"
+    for kind, page in thank_you_pages(client, petition, action).items():
+        links = dict(
+            re.findall(r'<li><a href="([^"]+)" rel="noopener noreferrer"[^>]*>([^<]+)</a>', page)
+        )
+        assert sorted(links.values()) == sorted(NETWORKS), kind
+        for url in links:
+            assert quote(campaign_url, safe="") in html.unescape(url), (kind, url)
+        assert f'value="{campaign_url}"' in page, kind  # the link to copy
+        assert "Stop the forced return" in page  # the campaign's title goes with it
+
+
+def test_thank_you_pages_load_nothing_from_another_host(client, petition, action):
+    for kind, page in thank_you_pages(client, petition, action).items():
+        assert not re.search(
+            r'<(?:script|img|iframe|link)[^>]+(?:src|href)="(?:https?:)?//', page
+        ), kind
+
+
+def test_the_share_text_is_the_campaign_title_in_the_pages_language(client, petition):
+    signed = post_signature(client, petition, language="ko")
+    page = html.unescape(client.get(signed["Location"]).content.decode())
+    assert quote("강제 북송을 멈춰라", safe="") in page
+    assert "이제 친구들에게 서명을 부탁해 주세요" in page
