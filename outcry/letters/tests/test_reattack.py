@@ -1,0 +1,66 @@
+"""Second attack on letters (issue 8): a stranger writing in someone's name, organisers' actions.
+
+Holes are strict xfails (the suite stays green until they are closed); attacks
+that held are plain tests.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from outcry.letters.models import Delivery
+from outcry.testing import (
+    logged_in_client,
+    make_campaign,
+    make_letter_action,
+    make_organisation,
+    make_organiser,
+    make_target,
+    post_letter,
+)
+
+CHANGELIST = "admin:letters_delivery_changelist"
+
+
+@pytest.fixture
+def post_action(db):
+    lead = make_organisation(name="Lead Rights")
+    target = make_target(
+        name="Embassy in Washington", channels={"post": "3505 International Pl NW, Washington"}
+    )
+    action = make_letter_action(
+        campaign=make_campaign(lead=lead), targets=[target], channels="post,email"
+    )
+    return action, make_organiser(organisation=lead)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="hole: a post letter typed in a stranger's name is QUEUED at once, unconfirmed, and "
+    "the lead's bulk print hands it to the organisation to mail to the embassy; the named "
+    "person is never even emailed",
+)
+def test_an_unconfirmed_post_letter_is_not_printed_for_mailing_by_the_organisation(
+    post_action, mail_server
+):
+    action, organiser = post_action
+    stranger = Client()
+    response = post_letter(
+        stranger,
+        action,
+        channels=("post",),
+        name="Kim Real-Name",
+        email="victim@example.org",
+        city="Seoul",
+    )
+    assert response.status_code == 302
+    delivery = Delivery.objects.get(kind="post")
+
+    printed = logged_in_client(organiser).post(
+        reverse(CHANGELIST),
+        {"action": "print_post_letters", "_selected_action": [delivery.pk]},
+    )
+    # The named person was never asked, and nobody told them.
+    assert mail_server.inbox.envelopes == []
+    assert printed.get("Content-Type") != "application/pdf", "printed for mailing, unconfirmed"

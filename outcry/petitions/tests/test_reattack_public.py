@@ -1,0 +1,109 @@
+"""Second attack on the public signing form (issue 8): a stranger typing someone else's address.
+
+Holes are strict xfails (the suite stays green until they are closed); attacks
+that held are plain tests.
+"""
+
+import re
+
+import pytest
+from django.test import Client
+
+from outcry.letters.testing import mail_server  # noqa: F401 - fixture
+from outcry.petitions.models import Signature
+from outcry.testing import make_petition, make_signature, post_signature
+
+VICTIM = "victim@example.org"
+
+
+def shown_count(client: Client, petition) -> int:
+    page = client.get(f"/en/c/{petition.campaign.slug}/").content.decode()
+    return int(re.search(r'class="count" data-count="(\d+)"', page).group(1))
+
+
+def link_in(message) -> str:
+    text = message.get_body(("plain",)).get_content()
+    url = next(word for word in text.split() if "/confirm/" in word)
+    return url[url.index("/", len("https://")) :]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="hole: the confirmation email and page never show the name, country, comment and "
+    "listing choice a stranger typed, so the address owner publishes them by pressing Confirm",
+)
+def test_the_owner_sees_what_a_stranger_would_publish_in_their_name_before_confirming(
+    db,
+    mail_server,  # noqa: F811 - the fixture imported above
+    run_on_commit,
+):
+    petition = make_petition()
+    stranger = Client()
+    comment = "My brother in Hoeryong told me everything"
+    run_on_commit(
+        lambda: post_signature(
+            stranger,
+            petition,
+            email=VICTIM,
+            name="Kim Real-Name",
+            country="KR",
+            comment=comment,
+            public_name=Signature.PublicName.FULL,
+        )
+    )
+    [message] = mail_server.inbox.messages()
+    owner = Client()
+    path = link_in(message)
+    page = owner.get(path).content.decode()
+    # Pressing the button publishes this on /signers/: the owner must see it first.
+    owner.post(path)
+    listed = owner.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
+    assert comment in listed and "Kim Real-Name" in listed  # what the button did
+    text = message.get_body(("plain",)).get_content()
+    assert comment in text, "the email does not show the comment that will be listed"
+    assert comment in page and "Kim Real-Name" in page, "the page with the button hides them"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="hole: on a petition that counts at once, the public count rises for a new address "
+    "and not for one that signed, so a stranger learns whether someone signed",
+)
+def test_the_public_count_does_not_tell_whether_an_address_had_signed(db, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # in production: wait a few seconds between reads
+    petition = make_petition(needs_confirmation=False)
+    make_signature(petition=petition, email=VICTIM)
+    stranger = Client()
+
+    before = shown_count(stranger, petition)
+    post_signature(stranger, petition, email=VICTIM, name="Anyone")
+    after_signed_address = shown_count(stranger, petition)
+    post_signature(stranger, petition, email="never-signed@example.org", name="Anyone")
+    after_new_address = shown_count(stranger, petition)
+
+    rise_signed = after_signed_address - before
+    rise_new = after_new_address - after_signed_address
+    assert rise_signed == rise_new, (rise_signed, rise_new)
+
+
+def test_held_opening_a_confirmation_link_lists_nothing_and_counts_nothing(
+    db,
+    mail_server,  # noqa: F811 - the fixture imported above
+    run_on_commit,
+):
+    """A mail scanner's GET on the link neither confirms, lists, nor counts (was fixed)."""
+    petition = make_petition()
+    run_on_commit(
+        lambda: post_signature(
+            Client(), petition, email=VICTIM, public_name=Signature.PublicName.FULL
+        )
+    )
+    [message] = mail_server.inbox.messages()
+    scanner = Client()
+    assert scanner.get(link_in(message)).status_code == 200
+    assert scanner.head(link_in(message)).status_code in {200, 405}
+    signature = Signature.objects.get()
+    assert signature.email_confirmed_at is None and signature.confirmed_at is None
+    assert shown_count(scanner, petition) == 0
