@@ -107,3 +107,34 @@ def test_held_opening_a_confirmation_link_lists_nothing_and_counts_nothing(
     signature = Signature.objects.get()
     assert signature.email_confirmed_at is None and signature.confirmed_at is None
     assert shown_count(scanner, petition) == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="hole: a full-width letter or a zero-width space in the domain makes a new supporter "
+    "whose mail reaches the same mailbox, so one person signs (and is counted) many times and "
+    "their data request or erasure misses the copies",
+)
+def test_one_mailbox_signs_once_however_its_domain_is_spelt(
+    db,
+    mail_server,  # noqa: F811 - the fixture imported above
+    run_on_commit,
+):
+    petition = make_petition()
+    spellings = ["min@example.org", "min@\uff45xample.org", "min@example.org\u200b"]
+    for n, spelling in enumerate(spellings):
+        run_on_commit(
+            lambda spelling=spelling, n=n: post_signature(
+                Client(REMOTE_ADDR=f"192.0.2.{n + 1}"), petition, email=spelling
+            )
+        )
+    messages = mail_server.inbox.messages()
+    # Every email went to the one mailbox; its owner presses every link it got.
+    assert {envelope.rcpt_tos[0] for envelope in mail_server.inbox.envelopes} == {"min@example.org"}
+    owner = Client()
+    for message in messages:
+        path = link_in(message)
+        if "/confirm/" in path:
+            owner.post(path)
+    assert shown_count(owner, petition) == 1, "one mailbox counted more than once"
