@@ -138,3 +138,23 @@ def test_one_mailbox_signs_once_however_its_domain_is_spelt(
         if "/confirm/" in path:
             owner.post(path)
     assert shown_count(owner, petition) == 1, "one mailbox counted more than once"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="hole: the per-address signing limit is site-wide, so a stranger who types someone's "
+    "address six times makes that person's own signature on another petition vanish behind "
+    "the usual thank-you page",
+)
+def test_a_stranger_cannot_make_someones_own_signature_vanish(db, settings):
+    settings.RATELIMIT_SIGN_PER_EMAIL = 5
+    decoy, petition = make_petition(), make_petition()
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(6):
+        post_signature(stranger, decoy, email=VICTIM, name="Anyone")
+
+    answer = post_signature(Client(REMOTE_ADDR="198.51.100.4"), petition, email=VICTIM)
+
+    assert answer.status_code == 302  # "thank you, check your email"
+    assert petition.signatures.filter(supporter__email=VICTIM).exists(), "acknowledged, not kept"
