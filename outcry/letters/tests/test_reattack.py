@@ -5,6 +5,7 @@ that held are plain tests.
 """
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
@@ -93,3 +94,28 @@ def test_a_stranger_cannot_keep_someones_own_letter_from_its_confirmation_link(
 
     assert answer.status_code == 302
     assert len(mail_server.inbox.envelopes) == before + 1, "no link for the writer's own letter"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="hole: printing supporters' post letters is audited with no organisation or subject, "
+    "so only superusers read it; the lead organisation never sees who printed its letters",
+)
+def test_the_lead_reads_in_the_audit_log_who_printed_its_supporters_letters(post_action):
+    action, organiser = post_action
+    post_letter(Client(), action, channels=("post",), name="Ji-woo Park", email="j@example.org")
+    delivery = Delivery.objects.get(kind="post")
+    client = logged_in_client(organiser)
+    printed = client.post(
+        reverse(CHANGELIST), {"action": "print_post_letters", "_selected_action": [delivery.pk]}
+    )
+    assert printed["Content-Type"] == "application/pdf"
+    root = logged_in_client(get_user_model().objects.create_superuser("root", "r@example.org"))
+    assert (
+        "print-post-letters"
+        in root.get(reverse("admin:core_auditevent_changelist")).content.decode()
+    )
+    colleague = logged_in_client(make_organiser(organisation=action.campaign.lead_organisation))
+    log = colleague.get(reverse("admin:core_auditevent_changelist")).content.decode()
+    assert "print-post-letters" in log, "the lead cannot read the print in its audit log"
