@@ -158,3 +158,43 @@ def test_a_stranger_cannot_make_someones_own_signature_vanish(db, settings):
 
     assert answer.status_code == 302  # "thank you, check your email"
     assert petition.signatures.filter(supporter__email=VICTIM).exists(), "acknowledged, not kept"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="hole: a stranger who signs first with someone's address fixes the name, comment and "
+    "listing; when that person then signs (hidden) and confirms, the stranger's words are "
+    "published under their name",
+)
+def test_signing_for_real_after_a_stranger_never_publishes_the_strangers_words(
+    db,
+    mail_server,  # noqa: F811 - the fixture imported above
+    run_on_commit,
+):
+    petition = make_petition()
+    comment = "Written by someone else"
+    run_on_commit(
+        lambda: post_signature(
+            Client(REMOTE_ADDR="203.0.113.9"),
+            petition,
+            email=VICTIM,
+            name="Kim Real-Name",
+            comment=comment,
+            public_name=Signature.PublicName.FULL,
+        )
+    )
+    owner = Client(REMOTE_ADDR="198.51.100.4")
+    answer = run_on_commit(
+        lambda: post_signature(
+            owner, petition, email=VICTIM, name="Kim", public_name=Signature.PublicName.HIDDEN
+        )
+    )
+    assert answer.status_code == 302
+    # The owner confirms from their inbox, as they expect to after signing.
+    for message in mail_server.inbox.messages():
+        path = link_in(message)
+        if "/confirm/" in path:
+            owner.post(path)
+    listed = owner.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
+    assert comment not in listed, "the stranger's comment is listed under the owner's name"
