@@ -198,3 +198,15 @@ def test_signing_for_real_after_a_stranger_never_publishes_the_strangers_words(
             owner.post(path)
     listed = owner.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
     assert comment not in listed, "the stranger's comment is listed under the owner's name"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="hole (low): a name of Hangul fillers, or with tag characters, counts as "
+    "'a letter' and is kept, so a listed name can be blank or carry invisible text",
+)
+@pytest.mark.parametrize("name", ["\u3164", "\u115f\u3164", "Kim\U000e0041"])
+def test_an_invisible_name_is_refused(petition, name):
+    post_signature(Client(), petition, email="blank@example.org", name=name)
+    assert not Signature.objects.filter(name=name).exists()
