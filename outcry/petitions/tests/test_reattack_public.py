@@ -27,6 +27,29 @@ def link_in(message) -> str:
     return url[url.index("/", len("https://")) :]
 
 
+def sign_as_stranger(run_on_commit, petition, *, comment: str) -> None:
+    """A stranger signs with VICTIM's address, a name, a comment and the full listing."""
+    run_on_commit(
+        lambda: post_signature(
+            Client(REMOTE_ADDR="203.0.113.9"),
+            petition,
+            email=VICTIM,
+            name="Kim Real-Name",
+            country="KR",
+            comment=comment,
+            public_name=Signature.PublicName.FULL,
+        )
+    )
+
+
+def press_every_link(client: Client, server) -> None:
+    """The mailbox's owner presses the button behind every confirmation link it got."""
+    for message in server.inbox.messages():
+        path = link_in(message)
+        if "/confirm/" in path:
+            client.post(path)
+
+
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
@@ -39,19 +62,8 @@ def test_the_owner_sees_what_a_stranger_would_publish_in_their_name_before_confi
     run_on_commit,
 ):
     petition = make_petition()
-    stranger = Client()
     comment = "My brother in Hoeryong told me everything"
-    run_on_commit(
-        lambda: post_signature(
-            stranger,
-            petition,
-            email=VICTIM,
-            name="Kim Real-Name",
-            country="KR",
-            comment=comment,
-            public_name=Signature.PublicName.FULL,
-        )
-    )
+    sign_as_stranger(run_on_commit, petition, comment=comment)
     [message] = mail_server.inbox.messages()
     owner = Client()
     path = link_in(message)
@@ -129,14 +141,10 @@ def test_one_mailbox_signs_once_however_its_domain_is_spelt(
                 Client(REMOTE_ADDR=f"192.0.2.{n + 1}"), petition, email=spelling
             )
         )
-    messages = mail_server.inbox.messages()
     # Every email went to the one mailbox; its owner presses every link it got.
     assert {envelope.rcpt_tos[0] for envelope in mail_server.inbox.envelopes} == {"min@example.org"}
     owner = Client()
-    for message in messages:
-        path = link_in(message)
-        if "/confirm/" in path:
-            owner.post(path)
+    press_every_link(owner, mail_server)
     assert shown_count(owner, petition) == 1, "one mailbox counted more than once"
 
 
@@ -174,16 +182,7 @@ def test_signing_for_real_after_a_stranger_never_publishes_the_strangers_words(
 ):
     petition = make_petition()
     comment = "Written by someone else"
-    run_on_commit(
-        lambda: post_signature(
-            Client(REMOTE_ADDR="203.0.113.9"),
-            petition,
-            email=VICTIM,
-            name="Kim Real-Name",
-            comment=comment,
-            public_name=Signature.PublicName.FULL,
-        )
-    )
+    sign_as_stranger(run_on_commit, petition, comment=comment)
     owner = Client(REMOTE_ADDR="198.51.100.4")
     answer = run_on_commit(
         lambda: post_signature(
@@ -192,10 +191,7 @@ def test_signing_for_real_after_a_stranger_never_publishes_the_strangers_words(
     )
     assert answer.status_code == 302
     # The owner confirms from their inbox, as they expect to after signing.
-    for message in mail_server.inbox.messages():
-        path = link_in(message)
-        if "/confirm/" in path:
-            owner.post(path)
+    press_every_link(owner, mail_server)
     listed = owner.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
     assert comment not in listed, "the stranger's comment is listed under the owner's name"
 
