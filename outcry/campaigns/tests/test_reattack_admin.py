@@ -15,13 +15,6 @@ def world(db):
     return make_admin_world()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="hole: a partner's organiser names their organisation, in a language, exactly as the "
-    "lead is named; the lead's campaign page then asks supporters to let 'Owner Rights' email "
-    "them twice, and one of those consents goes to the partner",
-)
 def test_a_partner_cannot_take_the_leads_name_beside_a_consent_box(world):
     partner = world["partner"]
     make_petition(campaign=world["campaign"])

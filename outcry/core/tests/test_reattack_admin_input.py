@@ -8,12 +8,6 @@ from outcry.testing import logged_in_client, make_admin_world
 TOO_BIG = "99999999999999999999"  # past 64 bits: no row can have it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="hole: an admin action on a selected id past 64 bits is a 500 (the change lists' "
-    "lookups answer 400, the actions do not)",
-)
 @pytest.mark.parametrize(
     ("changelist", "action"),
     [

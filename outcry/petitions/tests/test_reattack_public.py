@@ -121,13 +121,6 @@ def test_held_opening_a_confirmation_link_lists_nothing_and_counts_nothing(
     assert shown_count(scanner, petition) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="hole: a full-width letter or a zero-width space in the domain makes a new supporter "
-    "whose mail reaches the same mailbox, so one person signs (and is counted) many times and "
-    "their data request or erasure misses the copies",
-)
 def test_one_mailbox_signs_once_however_its_domain_is_spelt(
     db,
     mail_server,  # noqa: F811 - the fixture imported above
@@ -196,12 +189,6 @@ def test_signing_for_real_after_a_stranger_never_publishes_the_strangers_words(
     assert comment not in listed, "the stranger's comment is listed under the owner's name"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="hole (low): a name of Hangul fillers, or with tag characters, counts as "
-    "'a letter' and is kept, so a listed name can be blank or carry invisible text",
-)
 @pytest.mark.parametrize("name", ["\u3164", "\u115f\u3164", "Kim\U000e0041"])
 def test_an_invisible_name_is_refused(petition, name):
     post_signature(Client(), petition, email="blank@example.org", name=name)
