@@ -14,7 +14,7 @@ from outcry.testing import (
 def confirmation_path(mail_server) -> str:
     [message] = [m for m in mail_server.inbox.messages() if m["To"] == "writer@example.org"]
     body = message.get_body(("plain",)).get_content()
-    return urlsplit(next(word for word in body.split() if "/letters/confirm/" in word)).path
+    return urlsplit(next(word for word in body.split() if "/confirm/" in word)).path
 
 
 def send_and_confirm(writer: Client, opener: Client, action, mail_server, capture) -> str:
