@@ -43,8 +43,19 @@ from outcry.campaigns.services import (
 
 
 class OrganisationNameInline(admin.TabularInline):
+    """An organisation's names: shown to its organisers, set only by superusers (see below)."""
+
     model = OrganisationName
     extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
 
 
 @admin.register(Organisation)
@@ -70,7 +81,12 @@ class OrganisationAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
             return []
-        return ["slug", "organiser_list"]
+        # The name, in every language, is who supporters consent to beside a box on
+        # a campaign page: a partner naming itself as the lead, or as a look-alike
+        # of it or of any known organisation, would take consents meant for them.
+        # No similarity check catches every deceptive name, so the superuser who
+        # vetted the organisation names it; its organisers ask them to change it.
+        return ["name", "slug", "organiser_list"]
 
     @admin.display(description=_("organisers"))
     def organiser_list(self, obj: Organisation) -> str:

@@ -14,9 +14,10 @@ page, never 500.
 from datetime import date, timedelta
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.audit import visible_events
@@ -133,3 +134,29 @@ class SafeChangeList(ChangeList):
 
 def get_changelist(self, request, **kwargs):
     return SafeChangeList
+
+
+def _is_key(field, value: str) -> bool:
+    """True if *value* can be a value of the primary key *field*, in the database's range."""
+    while field.remote_field is not None:  # a one-to-one primary key: its target's type
+        field = field.target_field
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
+
+
+_django_response_action = admin.ModelAdmin.response_action
+
+
+def response_action(self, request, *args, **kwargs):
+    """Refuse an action whose selected ids no checkbox could have sent (past 64 bits, "x").
+
+    Django filters ``pk__in`` with them as posted, and the database fails on
+    the filter (SQLite: OverflowError), which would be a 500.
+    """
+    pk = self.model._meta.pk
+    if not all(_is_key(pk, value) for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)):
+        raise BadRequest("admin action on a selected id that cannot be a key")
+    return _django_response_action(self, request, *args, **kwargs)

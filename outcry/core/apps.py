@@ -11,12 +11,14 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Every ModelAdmin's change list, outcry's and Django's own (users, groups,
-        # tasks) alike, answers bad filter values with 400 instead of 500.
+        # tasks) alike, answers bad filter values, and actions on ids no row can
+        # have, with 400 instead of 500.
         from django.contrib.admin import ModelAdmin
 
-        from outcry.core.admin import get_changelist
+        from outcry.core.admin import get_changelist, response_action
 
         ModelAdmin.get_changelist = get_changelist
+        ModelAdmin.response_action = response_action
         if not settings.RATELIMIT_ENABLED:
             print(
                 "WARNING: OUTCRY_RATELIMIT=off — signing is not rate limited and the "

@@ -1,5 +1,7 @@
 """Form fields that turn hostile or broken input into a clear message."""
 
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +12,7 @@ from outcry.core.text import (
     clean_line,
     clean_text,
     has_control_characters,
+    has_invisible_characters,
     without_control_characters,
 )
 
@@ -43,7 +46,16 @@ class LineField(forms.CharField):
         _check_readable(value)
         # Tidy before the length check runs: NFC can lengthen a string (U+0958 becomes
         # two code points), and the column must hold what we measured.
-        return clean_line(value)
+        cleaned = clean_line(value)
+        if cleaned and not any(unicodedata.category(ch)[0] in "LNPS" for ch in cleaned):
+            # Hangul fillers and tag characters (letters to Python, shown as nothing)
+            # are gone; a joiner or accents alone are left, with nothing to read.
+            # (Nothing left at all is an empty field: its own "required" message.)
+            raise ValidationError(
+                _("This shows as blank: it has no visible letters. Please type it again."),
+                code="invisible",
+            )
+        return cleaned
 
     def bound_data(self, data, initial):
         # A form sent back with errors shows what was typed, minus what cannot be shown.
@@ -64,6 +76,27 @@ class TextField(forms.CharField):
     def bound_data(self, data, initial):
         data = super().bound_data(data, initial)
         return without_control_characters(data) if isinstance(data, str) else data
+
+
+class EmailAddressField(forms.EmailField):
+    """An email address with nothing in it that shows as blank.
+
+    Checked before Django's validator, so the message says what is wrong:
+    IDNA drops a zero-width space or soft hyphen from a domain on its way to
+    the mail server, so such an address is a second spelling of someone's
+    mailbox (``supporters.forms.SupporterForm.clean_email`` checks the rest).
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        if has_invisible_characters(value):
+            raise ValidationError(
+                _("This address contains invisible characters. Please type it again."),
+                code="invisible",
+            )
+        return value
 
 
 def body_is_unreadable(request: HttpRequest) -> bool:

@@ -11,16 +11,26 @@ from django.utils.safestring import SafeString, mark_safe
 
 # C0/C1 control characters except tab and line breaks; NUL included.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Invisible characters no name needs: bidirectional embeddings, overrides and
-# isolates (which can make a public name read backwards or swallow what follows
-# it), the zero-width space, word joiner and byte order mark. Zero-width
-# (non-)joiners stay: Persian and Indic names and emoji need them.
-_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 # Bidirectional embeddings, overrides and isolates: in a comment, U+202E makes
 # what follows read backwards (and can make a comment seem to say what it does
 # not). The page marks each comment dir="auto", which is all right-to-left
 # text needs; the marks LRM and RLM stay, since they reorder nothing.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters
+# a renderer shows as nothing, among them the Hangul fillers (U+115F, U+1160,
+# U+3164, U+FFA0, letters to Python) and the tag characters (U+E0000-U+E0FFF).
+_DEFAULT_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+_IGNORABLE = re.compile(f"[{_DEFAULT_IGNORABLE}]")
+# What a one-line field drops: every default-ignorable character except those
+# real writing needs. The zero-width (non-)joiners stay (Persian and Indic names,
+# emoji), as do the variation selectors (emoji, Han and Mongolian variants).
+_INVISIBLE = re.compile(
+    f"(?![\u200c\u200d\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef])[{_DEFAULT_IGNORABLE}]"
+)
 
 
 def clean_line(value: str) -> str:
@@ -28,6 +38,11 @@ def clean_line(value: str) -> str:
     value = unicodedata.normalize("NFC", value)
     value = _INVISIBLE.sub("", _CONTROL.sub("", value))
     return " ".join(value.split())
+
+
+def has_invisible_characters(value: str) -> bool:
+    """True if *value* holds a character shown as nothing: default-ignorable or format (Cf)."""
+    return bool(_IGNORABLE.search(value)) or any(unicodedata.category(ch) == "Cf" for ch in value)
 
 
 def without_control_characters(value: str) -> str:

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from outcry.core.forms import LineField
+from outcry.core.forms import EmailAddressField, LineField
 from outcry.core.mail import ENCODED_WORD_START
 from outcry.core.text import has_control_characters
 from outcry.supporters.models import Supporter, normalise_email
@@ -24,7 +24,7 @@ class SupporterForm(forms.Form):
         error_messages={"required": _("Please tell us your name.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("Email address"),
         max_length=254,
         error_messages={
@@ -50,9 +50,24 @@ class SupporterForm(forms.Form):
         lower-casing can lengthen an address past the column ("İ" becomes two
         code points). Nor an address under ".invalid", which no mail reaches: an
         erasure leaves such a placeholder on the supporter's row, and typing it
-        would sign as the erased person and reopen their withdrawn consents.
+        would sign as the erased person and reopen their withdrawn consents. Nor
+        a domain IDNA cannot map (a label past 63 characters): no mail reaches it.
         """
         email = normalise_email(self.cleaned_data["email"])
+        domain = email.rpartition("@")[2]
+        if domain.startswith("[") or "." not in domain.strip("."):
+            # Django's validator accepts x@[127.0.0.1] and x@localhost: addresses of
+            # one machine, not of a person's mailbox on the internet.
+            raise ValidationError(
+                _("Please give an address with a full domain name, such as name@example.org."),
+                code="domain",
+            )
+        try:
+            domain.encode("idna")
+        except UnicodeError:
+            raise ValidationError(
+                self.fields["email"].error_messages["invalid"], code="invalid"
+            ) from None
         limit = Supporter._meta.get_field("email").max_length
         if (
             has_control_characters(email)

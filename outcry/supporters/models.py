@@ -42,12 +42,33 @@ def short_public_name(name: str) -> str:
 
 
 def normalise_email(value: str) -> str:
-    """Return the form of *value* that identifies one person: trimmed, NFC, lower case.
+    """Return the form of *value* that identifies one mailbox: trimmed, NFC, lower case.
 
     NFC first, so "exämple.org" typed with a combining accent and with a
-    precomposed "ä" name the same mailbox.
+    precomposed "ä" name the same mailbox. The domain is then mapped as IDNA
+    maps it on its way to the mail server (Django sends ``domain.encode("idna")``):
+    NFKC, case folding and dropping of invisible characters (nameprep), then back
+    to its Unicode form. So "\\uff45xample.org" (a full-width "e") is "example.org", and
+    "xn--mnchen-3ya.de" and "MÜNCHEN.de" are both "münchen.de": every spelling
+    that reaches one mailbox is stored as one address, in the form people read.
+    The local part is the receiving server's to interpret; it is only lowered.
+    A domain IDNA cannot map (an empty or overlong label) is kept as typed;
+    ``SupporterForm`` refuses those, this function never raises.
     """
-    return unicodedata.normalize("NFC", value.strip()).lower()
+    value = unicodedata.normalize("NFC", value.strip())
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return value.lower()
+    return f"{local.lower()}@{canonical_domain(domain)}"
+
+
+def canonical_domain(domain: str) -> str:
+    """The Unicode form of *domain* as IDNA (Python's ``idna`` codec) maps it."""
+    domain = unicodedata.normalize("NFKC", domain).lower()
+    try:
+        return domain.encode("idna").decode("idna")
+    except UnicodeError:
+        return domain
 
 
 class SupporterQuerySet(models.QuerySet):

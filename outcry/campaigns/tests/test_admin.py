@@ -339,7 +339,10 @@ def test_an_organiser_of_two_organisations_sees_both(client, org_a, org_b, campa
     assert "only-b@" in supporters and "late@" in supporters
 
 
-def test_an_organisation_gets_one_name_per_language_with_a_message_for_a_second(client_a, org_a):
+def test_an_organisation_gets_one_name_per_language_with_a_message_for_a_second(
+    admin_client, org_a
+):
+    client_a = admin_client  # only a superuser names an organisation
     url = admin_url("organisation", "change", org_a.pk)
     data = {
         "name": org_a.name,
@@ -364,6 +367,33 @@ def test_an_organisation_gets_one_name_per_language_with_a_message_for_a_second(
     assert client_a.post(url, data).status_code == 302
     assert org_a.name_in("ko") == "알파 인권"
     assert org_a.name_in("en") == "Alpha Rights"
+
+
+def test_an_organiser_reads_their_organisations_names_and_cannot_change_them(client_a, org_a):
+    org_a.names.create(language="ko", name="알파 인권")
+    url = admin_url("organisation", "change", org_a.pk)
+    form = page(client_a, url)
+    assert "알파 인권" in form and 'name="names-0-name"' not in form
+    assert 'name="name"' not in form
+    answer = client_a.post(
+        url,
+        {
+            "name": "Beta Rights",
+            "website": "https://alpha.example.org/",
+            "privacy_url": "",
+            "names-TOTAL_FORMS": "1",
+            "names-INITIAL_FORMS": "0",
+            "names-MIN_NUM_FORMS": "0",
+            "names-MAX_NUM_FORMS": "1000",
+            "names-0-language": "en",
+            "names-0-name": "Beta Rights",
+        },
+    )
+    assert answer.status_code == 302
+    org_a.refresh_from_db()
+    assert org_a.website == "https://alpha.example.org/"  # what they may change, changed
+    assert org_a.name == "Alpha Rights"
+    assert org_a.name_in("en") == "Alpha Rights" and org_a.name_in("ko") == "알파 인권"
 
 
 def test_migrate_brings_an_existing_organisers_group_up_to_date(organiser_a):
