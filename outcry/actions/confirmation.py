@@ -6,7 +6,9 @@ either. The code is signed with the kind's own salt, which is how the view
 tells the kinds apart: no prefix, so links mailed before the kinds shared one
 URL keep working. Opening a link (GET) never confirms: mail scanners and link
 previews open links on their own, so the page has a button and only its POST
-confirms.
+confirms. A kind whose page lets the person lower what they confirm (a
+signature's listing, comment and consents) reads the pressed form and confirms
+exactly what its page showed, or raises Changed to have the page shown again.
 """
 
 from collections.abc import Callable
@@ -25,6 +27,18 @@ class InvalidConfirmation(Exception):
         self.expired = expired
 
 
+class Changed(Exception):
+    """What the page showed is not what pressing would confirm: show *row*'s page again.
+
+    The row changed between showing the page and the press (someone acted
+    again with the address), or the form asked for more than the page offered.
+    """
+
+    def __init__(self, row: Any) -> None:
+        super().__init__("changed")
+        self.row = row
+
+
 @dataclass(frozen=True)
 class Kind:
     """What the confirmation link of one kind of action needs.
@@ -32,10 +46,12 @@ class Kind:
     - *salt*: the salt its codes are signed with (django.core.signing);
     - *find(code=...)*: its row, changing nothing; raises InvalidConfirmation;
     - *confirm(code=...)*: confirm it, idempotently; returns (row, whether this
-      call confirmed it) and raises InvalidConfirmation;
+      call confirmed it) and raises InvalidConfirmation; with *reads_form*,
+      ``confirm(code=..., form=request.POST)``, and it may raise Changed;
     - *page(request, row, code=..., pressed=...)*: the page with the button
       when the row still waits and the button was not pressed, else the page
-      that says it is done;
+      that says it is done; after Changed, ``page(..., pressed=False,
+      changed=True)``;
     - *failed_template*: the page for a bad or expired link (context ``expired``).
     """
 
@@ -45,6 +61,7 @@ class Kind:
     confirm: Callable[..., tuple[Any, bool]]
     page: Callable[..., HttpResponse]
     failed_template: str
+    reads_form: bool = False
 
 
 KINDS: dict[str, Kind] = {}

@@ -78,6 +78,14 @@ def record(
     )
 
 
+def drop(*, supporter_id: int, source: str, organisations: Iterable[int] | None = None) -> int:
+    """Delete the unconfirmed consents given with *source* (to *organisations* only,
+    if given); return how many. Confirmed ones stay: only their owner withdraws them."""
+    return supporters.drop_unconfirmed_consents(
+        supporter_id=supporter_id, source=source, organisations=organisations
+    )
+
+
 def confirm(*, supporter_id: int, source: str) -> int:
     """Confirm the consents given with *source*; return how many changed. Idempotent."""
     return supporters.confirm_consents(supporter_id=supporter_id, source=source)

@@ -33,13 +33,16 @@ class Written:
     """What an action's writer did: its row, and what take_action does next.
 
     *source* names the row for its consents (actions.consents.source_for);
-    they are recorded only for a new row. *confirmation* is the task that
+    they are recorded for a new row, and for a *renewed* one: an earlier row
+    still waiting for its link that the newest form replaced, whose unconfirmed
+    consents are replaced by this form's. *confirmation* is the task that
     emails the link (through the outbound ledger) and its keyword arguments,
     queued in the same transaction; None when nothing needs a link.
     """
 
     row: Any
     is_new: bool
+    renewed: bool = False
     source: str = ""
     confirmation: tuple[Any, dict] | None = field(default=None)
 
@@ -55,8 +58,10 @@ def take_action(
     One transaction: the supporter behind *person*'s address (created if new;
     a known supporter's details are never overwritten, see
     supporters.get_or_create_supporter), then ``write(supporter, created)``
-    (the action's own rows; it may find an earlier row and write nothing), the
-    *consents* sourced to a new row, unconfirmed, and the confirmation task
+    (the action's own rows; it may find an earlier row and write nothing, or
+    renew one still unconfirmed), the *consents* sourced to a new or renewed
+    row, unconfirmed (a renewed row's earlier unconfirmed ones are dropped: the
+    newest form wins), and the confirmation task
     (core.queue.enqueue_with_transaction: it exists exactly when this commits).
     Adds no query of its own. Raises what *write* raises (nothing is kept then)
     and IntegrityError from a concurrent insert, which the caller retries.
@@ -83,7 +88,9 @@ def take_action(
             language=person.language,
         )
         written = write(supporter, created)
-        if written.is_new:
+        if written.renewed:
+            consent.drop(supporter_id=supporter.pk, source=written.source)
+        if written.is_new or written.renewed:
             consent.record(
                 supporter=supporter,
                 consents=consents,

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from outcry.actions.confirmation import InvalidConfirmation, kind_of
+from outcry.actions.confirmation import Changed, InvalidConfirmation, kind_of
 from outcry.core.views import private
 
 
@@ -15,14 +15,18 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
 
     Opening the link confirms nothing: mail scanners and link previews open
     links on their own, and someone who typed a stranger's address must not see
-    that stranger's inbox confirm for them. Pressing twice is harmless.
+    that stranger's inbox confirm for them. Pressing twice is harmless. A kind
+    that reads the pressed form confirms what its page showed, or shows it
+    again (409) when that changed meanwhile.
     """
     kind = kind_of(code)
     if kind is None:
         return render(request, "actions/confirm_failed.html", {"expired": False}, status=404)
     pressed = request.method == "POST"
     try:
-        if pressed:
+        if pressed and kind.reads_form:
+            row, _confirmed = kind.confirm(code=code, form=request.POST)
+        elif pressed:
             row, _confirmed = kind.confirm(code=code)
         else:
             row = kind.find(code=code)
@@ -33,4 +37,8 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
             {"expired": problem.expired},
             status=410 if problem.expired else 404,
         )
+    except Changed as changed:
+        response = kind.page(request, changed.row, code=code, pressed=False, changed=True)
+        response.status_code = 409
+        return response
     return kind.page(request, row, code=code, pressed=pressed)

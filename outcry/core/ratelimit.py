@@ -175,9 +175,10 @@ class Policy:
     *per_network* and *per_address* name a setting holding the limit (or give
     it), "" for none; *window* likewise, in seconds. The counters are the
     buckets ``<bucket>-network`` and ``<bucket>-email``. *address_per_network*
-    counts an address per network (letters: counted across networks, a stranger
-    writing by mailto in someone's name would learn from where the limit bites
-    whether that person wrote). What happens past the per-address limit is the
+    counts an address per network (signatures and letters: counted across
+    networks, a stranger typing someone's address from one network would use up
+    that person's own limit on theirs, and the service silently drops what is
+    past it). What happens past the per-address limit is the
     service's to decide, and it must not tell whoever typed the address that
     someone used it a moment ago (docs/architecture.md, "No oracle").
     """
@@ -237,6 +238,11 @@ SIGN = Policy(
     bucket="sign",
     per_network="RATELIMIT_SIGN_PER_NETWORK",
     per_address="RATELIMIT_SIGN_PER_EMAIL",
+    # Per network: a stranger's repeats of someone's address from one network
+    # must not silently drop that person's own signature from theirs. Emails
+    # stay bounded without a limit across networks: a signature is emailed once
+    # when new and at most once an hour after (the ledger's hourly round).
+    address_per_network=True,
     message=_(
         "Too many signatures have come from here in a short time. "
         "Please wait a few minutes and try again."

@@ -21,8 +21,9 @@ class PetitionsConfig(AppConfig):
                 name="signature",
                 salt=services.CONFIRM_SALT,
                 find=services.signature_to_confirm,
-                confirm=services.confirm_signature,
+                confirm=views.confirm_pressed,
                 page=views.confirmation_page,
                 failed_template="petitions/confirm_failed.html",
+                reads_form=True,
             )
         )

@@ -6,12 +6,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from outcry.campaigns.models import Organisation
 from outcry.core.ledger import Email
 from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
 from outcry.petitions.models import Signature
-from outcry.petitions.services import CONFIRMATION_PURPOSE, confirmation_url, source_for
+from outcry.petitions.services import CONFIRMATION_PURPOSE, confirmation_url, waiting_consents
 
 
 def _emailed_within_the_hour(signature: Signature, *, now) -> bool:
@@ -29,10 +28,13 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
     """The email about the signature *subject_id*, or None if none is to be sent.
 
     Round 0 is the email sent on signing: the link that makes the signature
-    count, confirms the consents given with it and lets it be listed; none is
-    sent once nothing of that waits. Any other round (the hour, see
-    services.current_round) is the email sent because the address signed
-    again: it says so and carries the link again if the link is still needed;
+    count (publicly, on every petition), confirms the consents given with it
+    and lets it be listed, with what confirming publishes (the listing, the
+    comment: anyone may have typed them); none is sent once nothing of that
+    waits. Any other round (the hour, see services.current_round) is the email
+    sent because the address signed again: it says so (an unconfirmed
+    signature took the newest form's details) and carries the link again if
+    the link is still needed;
     it is sent only if neither the signature nor an earlier email about it is
     less than an hour old (one email an hour, however often the address signs).
     Those checks decide whether to write a ledger row: once one is *queued*,
@@ -46,16 +48,10 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
     if signature is None:
         return None
     signed_again = round_ != 0
-    waiting_consents = [
-        organisation.name_in(signature.language)
-        for organisation in Organisation.objects.filter(
-            consents__supporter_id=signature.supporter_id,
-            consents__source=source_for(signature),
-            consents__confirmed_at__isnull=True,
-        ).prefetch_related("names")
+    waiting = [
+        organisation.name_in(signature.language) for organisation in waiting_consents(signature)
     ]
-    waits_for_listing = signature.wants_listing and not signature.is_email_confirmed
-    needs_link = not signature.is_confirmed or bool(waiting_consents) or waits_for_listing
+    needs_link = not signature.is_email_confirmed or bool(waiting)
     if not queued:
         if not signed_again and not needs_link:
             return None
@@ -72,12 +68,11 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
             "signature": signature,
             "signed_again": signed_again,
             "needs_link": needs_link,
-            "waits_for_listing": waits_for_listing,
             "petition_title": petition_text.title if petition_text else signature.petition.slug,
             "confirm_url": confirmation_url(signature),
             "campaign_url": f"{settings.BASE_URL}{campaign_path}",
             "days": settings.CONFIRMATION_MAX_AGE_DAYS,
-            "organisations": ", ".join(waiting_consents),
+            "organisations": ", ".join(waiting),
         },
         to=signature.supporter.email,
         language=language,

@@ -1,10 +1,10 @@
-"""The signing form."""
+"""The signing form, and the choices on a signature's confirmation page."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from outcry.actions.consents import ConsentFields
-from outcry.campaigns.models import Campaign
+from outcry.actions.consents import ConsentFields, consent_wording
+from outcry.campaigns.models import Campaign, Organisation
 from outcry.core.countries import CountryField
 from outcry.core.forms import LineField, TextField
 from outcry.petitions.models import Signature
@@ -46,3 +46,48 @@ class SignForm(ConsentFields, SupporterForm):
 
     def detail_fields(self):
         return [self[name] for name in ("name", "email", "country", "postcode", "comment")]
+
+
+class ConfirmForm(forms.Form):
+    """What the signer may change on the confirmation page before pressing: only ever less.
+
+    The listing offers only choices that show no more than the signature's; the
+    comment and each consent are ticked boxes to untick. *shown* is the digest of
+    what the page showed (services.shown_digest), checked when pressed.
+    """
+
+    shown = forms.CharField(widget=forms.HiddenInput, max_length=128)
+    public_name = forms.ChoiceField(
+        label=_("Your name on the public list of signers"),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    keep_comment = forms.BooleanField(
+        label=_("Keep my comment"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(
+        self, *args, signature: Signature, organisations: list[Organisation], **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisations = organisations
+        field = self.fields["public_name"]
+        labels = dict(Signature.PublicName.choices)
+        field.choices = [(value, labels[value]) for value in reversed(signature.lower_listings)]
+        field.initial = signature.public_name
+        for organisation in organisations:
+            self.fields[f"consent_{organisation.pk}"] = forms.BooleanField(
+                label=consent_wording(organisation), required=False, initial=True
+            )
+
+    def consent_fields(self) -> list:
+        return [self[f"consent_{organisation.pk}"] for organisation in self.organisations]
+
+    def kept_consents(self) -> frozenset[int]:
+        return frozenset(
+            organisation.pk
+            for organisation in self.organisations
+            if self.cleaned_data.get(f"consent_{organisation.pk}")
+        )

@@ -27,7 +27,12 @@ class Petition(models.Model):
     needs_confirmation = models.BooleanField(
         _("signatures need email confirmation"),
         default=True,
-        help_text=_("Count a signature only after the signer follows the link in an email."),
+        help_text=_(
+            "Count a signature only after the signer follows the link in an email. "
+            "If unticked, a signature counts at once in the totals and the export you "
+            "see; the public count still waits for the link, so that it never tells "
+            "whoever types an address whether its owner had signed."
+        ),
     )
     shows_signers = models.BooleanField(
         _("show the public list of signers"),
@@ -96,25 +101,24 @@ class PetitionText(models.Model):
 
 
 class SignatureQuerySet(models.QuerySet):
-    def confirmed(self) -> "SignatureQuerySet":
-        return self.filter(confirmed_at__isnull=False)
-
     def counted(self) -> "SignatureQuerySet":
-        """The signatures in the public count: confirmed and not removed as spam."""
-        return self.confirmed().filter(removed_at__isnull=True)
+        """The signatures in the public count: their address confirmed, not removed as spam.
+
+        On every petition, even one that counts signatures at once: an unconfirmed
+        signature in the public count would let whoever types an address learn
+        whether it had signed (the count rises for a new address, not for one that
+        signed). What organisers see and export counts by ``confirmed_at`` instead.
+        """
+        return self.filter(email_confirmed_at__isnull=False, removed_at__isnull=True)
 
     def listed(self) -> "SignatureQuerySet":
-        """Signatures for the public list: counted, their address confirmed, a name chosen.
+        """Signatures for the public list: counted, with a name chosen to be shown.
 
         The address must be confirmed even where a petition counts signatures at
         once: anyone can type anyone's address, and the list must never show a
         name or comment next to a signature its owner has not confirmed.
         """
-        return (
-            self.counted()
-            .filter(email_confirmed_at__isnull=False)
-            .exclude(public_name=Signature.PublicName.HIDDEN)
-        )
+        return self.counted().exclude(public_name=Signature.PublicName.HIDDEN)
 
 
 def new_token() -> str:
@@ -161,7 +165,8 @@ class Signature(models.Model):
         _("confirmation token"), max_length=40, unique=True, default=new_token, editable=False
     )
     created_at = models.DateTimeField(_("signed"), default=timezone.now, db_index=True)
-    # When the signature counts (at once where the petition asks no confirmation).
+    # When the signature counts for the organisers (at once where the petition
+    # asks no confirmation); the public count waits for email_confirmed_at.
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     # When the signer followed the emailed link: only then may the public list
     # show this signature, whatever the petition's counting rule.
@@ -210,6 +215,17 @@ class Signature(models.Model):
     def wants_listing(self) -> bool:
         """True if the signer asked to appear on the public list of signers."""
         return self.public_name != self.PublicName.HIDDEN
+
+    @property
+    def lower_listings(self) -> list[str]:
+        """The listing choices that show no more than this one's, from the least shown."""
+        order = [
+            self.PublicName.HIDDEN,
+            self.PublicName.FIRST,
+            self.PublicName.FIRST_COUNTRY,
+            self.PublicName.FULL,
+        ]
+        return order[: order.index(self.public_name) + 1]
 
     @property
     def greeting_name(self) -> str:

@@ -1,6 +1,8 @@
 """Verbs on petitions: sign, confirm, count, recount; the confirmation email is emails.py's."""
 
+import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
 from outcry.actions import confirmation, counters
 from outcry.actions import consents as consent
@@ -28,6 +31,7 @@ from outcry.supporters.models import Supporter, normalise_email
 logger = logging.getLogger("outcry.petitions")
 
 CONFIRM_SALT = "outcry.petitions.confirm"
+SHOWN_SALT = "outcry.petitions.shown"
 
 
 class SigningRefused(Exception):
@@ -81,12 +85,16 @@ def sign(
       and public choice typed now, the consents and the confirmation email
       (see core.queue.enqueue_with_transaction), so an acknowledged signature
       always has its email on the way. Where the petition asks no confirmation
-      the signature counts at once; the email is queued when something still
-      waits for the link (consents, or a name on the public list).
-    - an address that already signed (any letter case or surrounding spaces name
-      the same person): nothing of the earlier signature changes and nothing
-      typed now is kept; the "you had already signed" email is queued for this
-      hour (see emails.confirmation_email), with the link again if it is needed.
+      the signature counts at once for the organisers; the public count, the
+      list and the consents wait for the link on every petition.
+    - an address whose signature is still unconfirmed (any letter case or
+      surrounding spaces name the same person): the newest form wins, its name,
+      country, listing choice, comment, language and consents replace the
+      earlier ones (a stranger may have typed those with the address first, and
+      the owner signing for real must never be bound to them); the "you had
+      already signed" email is queued for this hour, with the link.
+    - an address whose signature is confirmed: nothing changes and nothing typed
+      now is kept; the same email is queued for this hour.
 
     A new signature from a disposable email domain, or one the caller saw arrive
     among many from one network (*cluster*: a short label naming that network
@@ -113,7 +121,18 @@ def sign(
             else Signature.objects.filter(petition=petition, supporter=supporter).first()
         )
         if existing is not None:
-            return Written(row=existing, is_new=False, confirmation=_signed_again(existing))
+            renewed = not existing.is_email_confirmed
+            if renewed:
+                existing.name, existing.country, existing.comment = name, country, comment
+                existing.public_name, existing.language = public_name, language
+                existing.save(update_fields=RENEWED_FIELDS)
+            return Written(
+                row=existing,
+                is_new=False,
+                renewed=renewed,
+                source=source_for(existing),
+                confirmation=_signed_again(existing),
+            )
         confirmed = not petition.needs_confirmation
         signature = Signature(
             petition=petition,
@@ -128,16 +147,16 @@ def sign(
             flag_detail=flag_detail,
         )
         rows.insert(signature)
-        if confirmed:
-            counters.add(petition.counter_key)
-        needs_email = not confirmed or consents or signature.wants_listing
+        # Counted publicly only once its address is confirmed (confirm_signature),
+        # so the link always goes out, even where the petition counts at once.
         return Written(
             row=signature,
             is_new=True,
             source=source_for(signature),
-            confirmation=(send_email, {"purpose": CONFIRMATION_PURPOSE, "subject_id": signature.pk})
-            if needs_email
-            else None,
+            confirmation=(
+                send_email,
+                {"purpose": CONFIRMATION_PURPOSE, "subject_id": signature.pk},
+            ),
         )
 
     person = Person(email=email, name=name, language=language, country=country, postcode=postcode)
@@ -153,6 +172,10 @@ def sign(
         existing = Signature.objects.get(petition=petition, supporter__email=normalise_email(email))
         queue_signed_again_email(signature=existing)
     return existing, False
+
+
+# What the newest form replaces on a signature whose address is not confirmed yet.
+RENEWED_FIELDS = ["name", "country", "comment", "public_name", "language"]
 
 
 def _signed_again(signature: Signature) -> tuple:
@@ -190,15 +213,16 @@ def _suspicion(*, email: str, cluster: str) -> tuple[str, str]:
 def remove_as_spam(*, signatures: QuerySet, actor) -> int:
     """Take *signatures* out of the public count, list and delivery; return how many.
 
-    One transaction: each signature is marked removed, each petition's counter
-    loses the confirmed ones, and the audit log records who removed how many from
-    which petition. Signatures removed before are left as they are (idempotent).
+    One transaction: each signature is marked removed, each petition's public
+    counter loses the ones it counted (their address confirmed), and the audit
+    log records who removed how many from which petition. Signatures removed
+    before are left as they are (idempotent).
     """
     with transaction.atomic():
         chosen = list(
             Signature.objects.filter(pk__in=signatures.values("pk"), removed_at__isnull=True)
             .select_for_update()
-            .values_list("pk", "petition_id", "confirmed_at")
+            .values_list("pk", "petition_id", "email_confirmed_at")
         )
         if not chosen:
             return 0
@@ -207,9 +231,9 @@ def remove_as_spam(*, signatures: QuerySet, actor) -> int:
         )
         by_petition: dict[int, list[int]] = {}
         counted: dict[int, int] = {}
-        for pk, petition_id, confirmed_at in chosen:
+        for pk, petition_id, email_confirmed_at in chosen:
             by_petition.setdefault(petition_id, []).append(pk)
-            if confirmed_at is not None:
+            if email_confirmed_at is not None:
                 counted[petition_id] = counted.get(petition_id, 0) + 1
         petitions = Petition.objects.select_related("campaign__lead_organisation").in_bulk(
             list(by_petition)
@@ -263,16 +287,67 @@ def signature_to_confirm(*, code: str) -> Signature:
     return signature
 
 
-def confirm_signature(*, code: str) -> tuple[Signature, bool]:
-    """Confirm the signature behind the link *code*; return it and whether this call counted it.
+@dataclass(frozen=True)
+class Choices:
+    """What the signer chose on the confirmation page before pressing: only ever less.
+
+    *shown* is the digest of what the page showed (shown_digest); *public_name*
+    a listing no higher than shown; *keep_comment* whether the comment stays;
+    *consents* the organisations (ids) still allowed to email them.
+    """
+
+    shown: str
+    public_name: str
+    keep_comment: bool
+    consents: frozenset[int]
+
+
+def waiting_consents(signature: Signature) -> list[Organisation]:
+    """The organisations the signature's link would allow to email its signer."""
+    return list(
+        Organisation.objects.filter(
+            consents__supporter_id=signature.supporter_id,
+            consents__source=source_for(signature),
+            consents__confirmed_at__isnull=True,
+        )
+        .order_by("pk")
+        .prefetch_related("names")
+    )
+
+
+def shown_digest(signature: Signature, organisations: list[Organisation]) -> str:
+    """A digest of what the confirmation page shows: the name, country, comment,
+    listing and the organisations that may email (see confirm_signature)."""
+    shown = [
+        signature.pk,
+        signature.name,
+        signature.country,
+        signature.comment,
+        signature.public_name,
+        sorted(organisation.pk for organisation in organisations),
+    ]
+    return salted_hmac(SHOWN_SALT, json.dumps(shown), algorithm="sha256").hexdigest()
+
+
+def confirm_signature(*, code: str, choices: Choices | None = None) -> tuple[Signature, bool]:
+    """Confirm the signature behind the link *code*; return it and whether this call confirmed it.
 
     Called when the supporter presses the button on the link's page, never on
-    opening the link: mail scanners open links on their own. Idempotent: a
-    second press or a retry leaves one confirmed signature, counted once.
-    Raises InvalidConfirmation as signature_to_confirm does.
+    opening the link: mail scanners open links on their own. The page shows
+    what confirming publishes and agrees to; with *choices* (the page's form)
+    this confirms exactly that, lowered as chosen, and raises
+    confirmation.Changed when the signature changed since the page was shown
+    (someone signed again with the address): the page is shown again. Without
+    them (a page from before the choices) it confirms the signature as it is.
+
+    The first confirmation sets email_confirmed_at (and confirmed_at unless the
+    petition counted it at once), confirms the consents given with it and adds
+    it to the public count. Idempotent: a second press or a retry leaves one
+    confirmed signature, counted once. Raises InvalidConfirmation as
+    signature_to_confirm does.
     """
     found = signature_to_confirm(code=code)
-    if found.is_email_confirmed and found.confirmed_at is not None:
+    if found.is_email_confirmed:
         return found, False
     token = found.token
     with transaction.atomic():
@@ -281,24 +356,46 @@ def confirm_signature(*, code: str) -> tuple[Signature, bool]:
         signature = Signature.objects.select_for_update().filter(token=token).first()
         if signature is None:
             raise InvalidConfirmation(expired=False)
+        if signature.email_confirmed_at is not None:  # pressed twice at once
+            return signature, False
+        if choices is not None:
+            _apply_choices(signature, choices)
         now = timezone.now()
-        changed = []
-        if signature.email_confirmed_at is None:
-            # The address is proven: the signature may now be listed publicly.
-            signature.email_confirmed_at = now
-            changed.append("email_confirmed_at")
-        # Counted already where the petition counts at once (or on a second click).
-        counts_now = signature.confirmed_at is None
-        if counts_now:
+        # The address is proven: the signature may now be listed and counted publicly.
+        signature.email_confirmed_at = now
+        changed = ["email_confirmed_at"]
+        if signature.confirmed_at is None:  # else counted for organisers at once
             signature.confirmed_at = now
             changed.append("confirmed_at")
-        if changed:
-            signature.save(update_fields=changed)
-        # The consents given with it may still wait for this link.
+        signature.save(update_fields=changed)
+        # The consents given with it wait for this link.
         consent.confirm(supporter_id=signature.supporter_id, source=source_for(signature))
-        if counts_now and signature.removed_at is None:  # one removed as spam never counts
+        if signature.removed_at is None:  # one removed as spam never counts
             counters.add(counter_key(signature.petition_id))
-    return signature, counts_now
+    return signature, True
+
+
+def _apply_choices(signature: Signature, choices: Choices) -> None:
+    """Lower *signature* as the signer chose, if it is still what their page showed."""
+    organisations = waiting_consents(signature)
+    if choices.shown != shown_digest(signature, organisations):
+        raise confirmation.Changed(signature)
+    changed = []
+    if choices.public_name in signature.lower_listings:
+        signature.public_name = choices.public_name
+        changed.append("public_name")
+    if not choices.keep_comment and signature.comment:
+        signature.comment = ""
+        changed.append("comment")
+    if changed:
+        signature.save(update_fields=changed)
+    dropped = [o.pk for o in organisations if o.pk not in choices.consents]
+    if dropped:
+        consent.drop(
+            supporter_id=signature.supporter_id,
+            source=source_for(signature),
+            organisations=dropped,
+        )
 
 
 def count_signatures(petition: Petition) -> int:
@@ -307,7 +404,11 @@ def count_signatures(petition: Petition) -> int:
 
 
 def recount_signatures(*, petition: Petition) -> tuple[int, int]:
-    """Rebuild the petition's counter from its confirmed Signature rows; return (before, after).
+    """Rebuild the petition's public counter from its rows; return (before, after).
+
+    Counts the signatures whose address is confirmed and that were not removed
+    as spam (SignatureQuerySet.counted), as confirm_signature and remove_as_spam
+    keep the counter.
 
     Idempotent; see actions.counters.reset.
     """
@@ -347,7 +448,8 @@ def requeue_stale_confirmations(*, now=None) -> int:
     which also resumes sends interrupted mid-way, for every kind of email. With
     another queue (Redis), which cannot be asked, an unconfirmed signature with
     no ledger row after OUTCRY_CONFIRMATION_STALE_SECONDS (15 minutes) is queued
-    once more; a duplicate finds the row claimed or sent. Idempotent;
+    once more; a duplicate finds the row claimed or sent (the signature's address
+    unconfirmed, on every petition: the public count waits for it). Idempotent;
     run_periodic runs it every OUTCRY_CONFIRMATION_SWEEP_SECONDS (two minutes).
     """
     if uses_database_queue(send_email):
@@ -362,10 +464,9 @@ def requeue_stale_confirmations(*, now=None) -> int:
     )
     orphans = (
         Signature.objects.filter(
-            confirmed_at__isnull=True,
+            email_confirmed_at__isnull=True,
             created_at__lt=stale,
             created_at__gte=oldest,
-            petition__needs_confirmation=True,
         )
         .exclude(Exists(has_email))
         .values_list("pk", flat=True)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -15,15 +15,16 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from outcry.actions import nextstep
+from outcry.actions import confirmation, nextstep
 from outcry.actions.share import share_context
 from outcry.campaigns.models import Campaign
 from outcry.campaigns.views import render_campaign_page
 from outcry.core import challenge, ratelimit
+from outcry.core.countries import country_name
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
 from outcry.petitions import services
-from outcry.petitions.forms import SignForm
+from outcry.petitions.forms import ConfirmForm, SignForm
 from outcry.petitions.models import Petition, Signature
 from outcry.supporters.models import normalise_email
 
@@ -215,19 +216,74 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def confirmation_page(
-    request: HttpRequest, signature: Signature, *, code: str, pressed: bool
+    request: HttpRequest,
+    signature: Signature,
+    *,
+    code: str,
+    pressed: bool,
+    changed: bool = False,
 ) -> HttpResponse:
     """The signature's page behind the confirmation link (actions.views.confirm).
 
-    The "Confirm" button while the signature waits for it and was not pressed,
-    else the thank-you page saying it is confirmed.
+    While the signature waits and the button was not pressed: what pressing
+    "Confirm" publishes and agrees to (the name as it will be listed, the
+    country, the comment, each organisation that may email them), which anyone
+    could have typed with this address, with the choices to show less and the
+    digest of what was shown (confirm_pressed). *changed*: shown again because
+    the signature changed after this page was first shown. Else the thank-you
+    page saying it is confirmed.
     """
     if not pressed and not signature.is_email_confirmed:
         petition = signature.petition
-        context = {"petition_text": petition.text_for(get_language()), "code": code}
+        organisations = services.waiting_consents(signature)
+        shown = services.shown_digest(signature, organisations)
+        language = get_language()
+        context = {
+            "petition": petition,
+            "petition_text": petition.text_for(language),
+            "code": code,
+            "signature": signature,
+            "country": country_name(signature.country) if signature.country else "",
+            "organisations": [organisation.name_in(language) for organisation in organisations],
+            "form": ConfirmForm(
+                signature=signature, organisations=organisations, initial={"shown": shown}
+            ),
+            "changed": changed,
+        }
         return render(request, "petitions/confirm.html", context)
     context = _share_context(signature.petition) | {"state": "confirmed"}
     return _with_next_step(request, signature.petition, context)
+
+
+def confirm_pressed(*, code: str, form: QueryDict) -> tuple[Signature, bool]:
+    """The button on the confirmation page: confirm what the page showed, lowered as chosen.
+
+    actions.views.confirm hands this the pressed form. Raises
+    confirmation.Changed when the signature changed since the page was shown
+    (services.confirm_signature) or the form asks for more than it offered. A
+    form without the digest of what was shown (a page from before the choices)
+    confirms the signature as it is.
+    """
+    if "shown" not in form:
+        return services.confirm_signature(code=code)
+    signature = services.signature_to_confirm(code=code)
+    if signature.is_email_confirmed:  # pressed twice
+        return signature, False
+    choices = ConfirmForm(
+        form, signature=signature, organisations=services.waiting_consents(signature)
+    )
+    if not choices.is_valid():
+        raise confirmation.Changed(signature)
+    data = choices.cleaned_data
+    return services.confirm_signature(
+        code=code,
+        choices=services.Choices(
+            shown=data["shown"],
+            public_name=data["public_name"] or signature.public_name,
+            keep_comment=data["keep_comment"],
+            consents=choices.kept_consents(),
+        ),
+    )
 
 
 @require_GET

@@ -133,6 +133,20 @@ def confirm_consents(*, supporter_id: int, source: str) -> int:
     ).update(confirmed_at=timezone.now())
 
 
+def drop_unconfirmed_consents(
+    *, supporter_id: int, source: str, organisations: Iterable[int] | None = None
+) -> int:
+    """Delete the unconfirmed consents given with *source* (to *organisations* only, if
+    given); return how many. Their owner unticked them, or a newer form replaced them."""
+    consents = Consent.objects.filter(
+        supporter_id=supporter_id, source=source, confirmed_at__isnull=True
+    )
+    if organisations is not None:
+        consents = consents.filter(organisation_id__in=organisations)
+    deleted, _ = consents.delete()
+    return deleted
+
+
 # --- Data rights --------------------------------------------------------------------------
 
 DATA_LINK_SALT = "outcry.supporters.data-link"

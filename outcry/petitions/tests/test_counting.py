@@ -4,9 +4,22 @@ import pytest
 from django.core.management import call_command
 
 from outcry.actions.models import CounterShard
-from outcry.petitions.models import Signature
-from outcry.petitions.services import count_signatures, next_milestone, recount_signatures
-from outcry.testing import confirm_all_pending, make_petition, post_signature
+from outcry.petitions.models import Petition, Signature
+from outcry.petitions.services import (
+    confirm_signature,
+    confirmation_code,
+    count_signatures,
+    next_milestone,
+    recount_signatures,
+)
+from outcry.testing import (
+    admin_url,
+    confirm_all_pending,
+    logged_in_client,
+    make_organiser,
+    make_petition,
+    post_signature,
+)
 
 
 def campaign_page(client, petition, language="en") -> str:
@@ -45,11 +58,24 @@ def test_unconfirmed_signatures_are_not_counted(client, petition):
     assert Signature.objects.filter(petition=petition).count() == 1
 
 
-def test_petition_without_confirmation_counts_at_once(client, db):
+def test_petition_without_confirmation_counts_at_once_for_its_organisers_only(client, db):
+    """The organisers' total counts a signature at once; the public count once its address
+    is confirmed, so that it never tells whoever types an address whether its owner signed."""
     petition = make_petition(needs_confirmation=False)
     response = post_signature(client, petition, email="now@example.org")
     assert response["Location"] == f"/en/petitions/{petition.slug}/thanks/"
+    assert count_signatures(petition) == 0
+    assert 'data-count="0"' in campaign_page(client, petition)
+    organiser = logged_in_client(make_organiser(organisation=petition.campaign.lead_organisation))
+    petitions = organiser.get(admin_url(Petition, "changelist")).content.decode()
+    assert '<td class="field-confirmed_signatures">1</td>' in petitions
+    assert '<td class="field-pending_signatures">0</td>' in petitions
+    help_text = organiser.get(admin_url(petition)).content.decode()
+    assert "the public count still waits for the link" in help_text
+
+    confirm_all_pending(petition)
     assert count_signatures(petition) == 1
+    assert recount_signatures(petition=petition) == (1, 1)
 
 
 def test_recount_of_unknown_slug_is_refused(db):
@@ -75,8 +101,10 @@ def test_next_milestone_is_a_round_number_or_the_goal(count, goal, expected):
 
 def test_campaign_page_shows_progress_and_next_milestone(client, db):
     petition = make_petition(goal=500, needs_confirmation=False)
-    for n in range(3):
+    for n in range(4):
         post_signature(client, petition, email=f"m{n}@example.org")
+    for signature in petition.signatures.all()[:3]:
+        confirm_signature(code=confirmation_code(signature))
     html = campaign_page(client, petition)
     assert '<progress max="500" value="3"' in html
     assert "Next milestone: 100 signatures" in html

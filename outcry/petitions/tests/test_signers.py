@@ -36,7 +36,9 @@ def test_signer_list_shows_only_those_who_chose_it_as_they_chose(client, db):
         public_name=Signature.PublicName.FULL,
     )
     confirm_all_pending(petition)
-    Signature.objects.filter(supporter__email="d@example.org").update(confirmed_at=None)
+    Signature.objects.filter(supporter__email="d@example.org").update(
+        confirmed_at=None, email_confirmed_at=None
+    )
     html = client.get(f"/en/petitions/{petition.slug}/signers/").content.decode()
     assert "Ji-woo, South Korea" in html and "Park" not in html
     assert "Sarah Lee, United States" in html

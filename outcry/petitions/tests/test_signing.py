@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from outcry.petitions.models import Signature
-from outcry.petitions.services import count_signatures
+from outcry.petitions.services import count_signatures, recount_signatures
 from outcry.supporters.models import Consent, Supporter
 from outcry.testing import (
     confirm_all_pending,
@@ -90,13 +90,13 @@ def test_where_signatures_count_at_once_consent_still_waits_for_the_emailed_link
         )
     )
     assert response["Location"] == f"/en/petitions/{petition.slug}/thanks/"
-    assert count_signatures(petition) == 1
+    assert count_signatures(petition) == 0  # publicly, once the address is confirmed
     consent = Consent.objects.get()
     assert consent.confirmed_at is None  # typing an address proves nothing
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject.startswith("Please confirm your email address")
-    assert "Your signature already counts" in message.body
+    assert "Your signature is already in the petition we deliver" in message.body
     assert "Lead Org" in message.body
     link = next(line for line in message.body.splitlines() if "/confirm/" in line)
     path = link.split("127.0.0.1:8000", 1)[1].strip()
@@ -109,11 +109,26 @@ def test_where_signatures_count_at_once_consent_still_waits_for_the_emailed_link
     assert count_signatures(petition) == 1
 
 
-def test_where_signatures_count_at_once_without_consent_no_email_is_sent(client, db, run_on_commit):
+def test_where_signatures_count_at_once_the_public_count_still_waits_for_the_link(
+    client, db, run_on_commit
+):
+    """The organisers count it at once; the public count only once its address is confirmed.
+
+    Else the public count would rise for a new address and not for one that had
+    signed, telling whoever types an address whether its owner signed.
+    """
     petition = make_petition(needs_confirmation=False)
     run_on_commit(lambda: post_signature(client, petition, email="min@example.org"))
+    assert petition.signatures.get().confirmed_at is not None
+    assert count_signatures(petition) == 0
+    [message] = mail.outbox
+    assert message.subject.startswith("Please confirm your email address")
+    assert "so that it is also in the public count" in message.body
+    assert "Your name will not be on the public list of signers." in message.body
+    link = next(line for line in message.body.splitlines() if "/confirm/" in line)
+    open_and_confirm(client, link.split("127.0.0.1:8000", 1)[1].strip())
     assert count_signatures(petition) == 1
-    assert mail.outbox == []
+    assert recount_signatures(petition=petition) == (1, 1)
 
 
 def test_the_confirmation_email_names_who_the_supporter_agreed_to_hear_from(

@@ -1,0 +1,39 @@
+"""A petition that counted at once loses, from its public count, the addresses never confirmed."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from outcry.actions import counters
+from outcry.testing import make_petition, make_signature
+
+BEFORE = [("petitions", "0006_counter_shards_moved_to_actions")]
+
+
+def migrate(targets) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+def leaves():
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_public_count_of_a_petition_counting_at_once_keeps_only_confirmed_addresses():
+    migrate(BEFORE)
+    at_once, asking = make_petition(needs_confirmation=False), make_petition()
+    make_signature(petition=at_once)
+    unproven = make_signature(petition=at_once)
+    unproven.email_confirmed_at = None
+    unproven.save()
+    make_signature(petition=asking)
+    counters.add(at_once.counter_key, 2)  # the old rule counted both
+    counters.add(asking.counter_key, 1)
+    migrate(leaves())
+    assert at_once.counted_total() == 1
+    assert asking.counted_total() == 1
+    migrate(BEFORE)
+    assert at_once.counted_total() == 2  # and back: the old rule
+    migrate(leaves())
