@@ -9,7 +9,7 @@ class LettersConfig(AppConfig):
 
     def ready(self) -> None:
         # Deliveries and letters have their own admin module beside admin.py.
-        # (Imported here: the admin needs the app registry.)
+        # (Imported here: these modules import models, which need the app registry.)
         from outcry.core.ledger import register_email
         from outcry.letters import admin_delivery, emails, personal_data, tasks  # noqa: F401
         from outcry.supporters.personal_data import register_personal_data
