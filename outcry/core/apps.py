@@ -5,6 +5,8 @@ from django.conf import settings
 
 
 class CoreConfig(AppConfig):
+    """ready() imports the admin there: admin modules import models, which need the app registry."""
+
     name = "outcry.core"
     label = "core"
     verbose_name = "outcry"
@@ -12,7 +14,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Every ModelAdmin's change list, outcry's and Django's own (users, groups,
         # tasks) alike, answers bad filter values with 400 instead of 500.
-        # (Imported here: the admin modules import models, which need the app registry.)
         from django.contrib.admin import ModelAdmin
 
         from outcry.core.admin import get_changelist
