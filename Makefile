@@ -65,9 +65,11 @@ test-sqlite:
 test-postgres:
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(MAKE) test
 
+# lint-imports checks the import contracts in pyproject.toml (docs/architecture.md, "Layout").
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install

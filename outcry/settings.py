@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "outcry.petitions",
     "outcry.directory",
     "outcry.letters",
+    "outcry.site",
 ]
 
 MIDDLEWARE = [

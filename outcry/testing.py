@@ -6,13 +6,25 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from itertools import count
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone, translation
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from outcry.campaigns.models import Campaign, CampaignText, Organisation
+from outcry.campaigns.models import Campaign, CampaignText, Organisation, PartnerInvitation
+from outcry.campaigns.services import create_organiser
+from outcry.core.models import AuditEvent, OutgoingEmail
 from outcry.directory.models import AddressReport, ImportRun, ZipDistrict
 from outcry.directory.testing import make_target, make_target_list
+from outcry.letters.models import Delivery, Letter, LetterAction, LetterTemplate, Paragraph
+from outcry.letters.services import new_nonce
 from outcry.petitions.models import Petition, PetitionText, Signature
+from outcry.petitions.services import confirm_signature, confirmation_code
+from outcry.supporters.models import Consent, Supporter
 
 _sequence = count(1)
 
@@ -99,8 +111,6 @@ def sign_form(**overrides) -> dict:
 
 
 def post_signature(client: Client, petition: Petition, language: str = "en", **fields):
-    from django.utils import translation
-
     with translation.override(language):
         url = reverse("petitions:sign", args=[petition.slug])
     return client.post(url, sign_form(**fields))
@@ -119,8 +129,6 @@ def open_and_confirm(client: Client, path: str):
 
 
 def confirm_all_pending(petition: Petition) -> int:
-    from outcry.petitions.services import confirm_signature, confirmation_code
-
     pending = list(petition.signatures.filter(email_confirmed_at__isnull=True))
     for signature in pending:
         confirm_signature(code=confirmation_code(signature))
@@ -138,7 +146,6 @@ def make_supporter(
     consent_confirmed: bool = True,
 ):
     """A supporter, with consent to each of *consents_to* (confirmed unless told otherwise)."""
-    from outcry.supporters.models import Supporter
 
     n = next(_sequence)
     supporter = Supporter.objects.create(
@@ -154,10 +161,6 @@ def make_supporter(
 
 
 def give_consent(supporter, organisation: Organisation, *, confirmed: bool = True):
-    from django.utils import timezone
-
-    from outcry.supporters.models import Consent
-
     now = timezone.now()
     return Consent.objects.create(
         supporter=supporter,
@@ -180,7 +183,6 @@ def make_signature(
     **supporter_fields,
 ) -> Signature:
     """A signature on *petition*; *supporter_fields* go to make_supporter when none is given."""
-    from django.utils import timezone
 
     supporter = supporter or make_supporter(**supporter_fields)
     now = timezone.now()
@@ -198,7 +200,6 @@ def make_signature(
 
 def make_organiser(*, organisation: Organisation, username: str | None = None):
     """A staff user in the Organisers group, member of *organisation*, made as the command does."""
-    from outcry.campaigns.services import create_organiser
 
     username = username or f"organiser-{next(_sequence)}"
     user, _password = create_organiser(
@@ -301,7 +302,6 @@ def make_letter_action(
 
     *paragraphs* maps a language to (kind, ticked by default, label, text) tuples.
     """
-    from outcry.letters.models import LetterAction, LetterTemplate, Paragraph
 
     n = next(_sequence)
     campaign = campaign or make_campaign()
@@ -350,8 +350,6 @@ def letter_form(
     **overrides,
 ) -> dict:
     """The data of the composer's last step with every default accepted, ready to send."""
-    from outcry.letters.models import LetterAction, Paragraph
-    from outcry.letters.services import new_nonce
 
     template = action.templates.get(language=language)
     data = {
@@ -382,7 +380,6 @@ def letter_form(
 
 def post_letter(client: Client, action, page_language: str = "en", **form):
     """POST the composer's form (letter_form(**form)) in *page_language*."""
-    from django.utils import translation
 
     with translation.override(page_language):
         url = reverse("letters:compose", args=[action.slug])
@@ -409,9 +406,6 @@ def admin_url(obj_or_model, view: str = "change", *args) -> str:
 
 def accept_partner(campaign: Campaign, organisation: Organisation):
     """*organisation* invited to *campaign* and accepted, as its organisers would in the admin."""
-    from django.utils import timezone
-
-    from outcry.campaigns.models import PartnerInvitation
 
     campaign.partners.add(organisation)
     return PartnerInvitation.objects.create(
@@ -432,13 +426,6 @@ def make_admin_world() -> dict:
     "other", "owner_organiser", …), a superuser, and one row per model label
     ("directory.target", …) for the isolation tests.
     """
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.utils import timezone
-
-    from outcry.core.models import AuditEvent, OutgoingEmail
-    from outcry.letters.models import Delivery, Letter
-    from outcry.supporters.models import Consent
 
     owner = make_organisation(name="Owner Rights")
     partner = make_organisation(name="Partner Watch")
@@ -530,9 +517,6 @@ def make_admin_world() -> dict:
 
 def _sign_in_rows(user) -> dict:
     """One row of each sign-in model (lockouts, two-factor devices) about *user*."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     seen = {
         "username": user.username,

@@ -9,7 +9,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
 ]
 urlpatterns += i18n_patterns(
-    path("", include("outcry.campaigns.urls")),
+    path("", include("outcry.site.urls")),
     path("", include("outcry.actions.urls")),
     path("", include("outcry.petitions.urls")),
     path("", include("outcry.letters.urls")),

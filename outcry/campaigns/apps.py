@@ -14,6 +14,8 @@ def refresh_organisers_group(**kwargs) -> None:
     create_organiser. Runs after each app's migrations; until every permission
     exists (the first migrate of a new database) there is no group to refresh.
     """
+    # Imported here: Django imports apps.py while it fills the app registry, before any
+    # model can be imported.
     from django.contrib.auth.models import Group
 
     from outcry.campaigns.services import ORGANISERS_GROUP, OrganiserRefused, organisers_group

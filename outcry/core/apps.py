@@ -5,6 +5,8 @@ from django.conf import settings
 
 
 class CoreConfig(AppConfig):
+    """ready() imports the admin there: admin modules import models, which need the app registry."""
+
     name = "outcry.core"
     label = "core"
     verbose_name = "outcry"

@@ -10,6 +10,7 @@ from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from django import forms
+from django.conf import settings
 from django.utils.translation import get_language
 
 # Territory codes in CLDR that are not ISO 3166 countries: groupings, and islands
@@ -75,8 +76,6 @@ def _looks_like_code(value: str) -> bool:
 
 @cache
 def _codes_by_name() -> dict[str, str]:
-    from django.conf import settings
-
     names = dict(ALIASES)
     for language, _label in settings.LANGUAGES:
         for code, name in country_choices(language):

@@ -9,6 +9,7 @@ from django.tasks import Task, TaskResultStatus
 from django.utils import timezone
 from django.utils.json import normalize_json
 from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from outcry.core import rows
 
@@ -29,8 +30,6 @@ def enqueue_with_transaction(task: Task, *, using: str = "default", **kwargs) ->
     ``transaction.on_commit``, so nothing is queued for a rolled-back action.
     Outside a transaction both paths queue at once.
     """
-    from django_tasks_db.models import DBTaskResult
-
     backend = task.get_backend()
     if isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == using:
         _insert_task_row(backend, task, kwargs)
@@ -49,8 +48,6 @@ def _insert_task_row(backend: DatabaseBackend, task: Task, kwargs: dict) -> None
     ``run_after``), so its db_worker runs it like any other; the signal is not
     sent and the log line comes from here.
     """
-    from django_tasks_db.models import DBTaskResult
-
     backend.validate_task(task)
     row = DBTaskResult(
         id=backend._get_id(),
@@ -79,8 +76,6 @@ def requeue_abandoned(task: Task, *, started_before: datetime) -> int:
     same arguments. Only for the database backend; tasks must be idempotent,
     since a worker that was merely slow may still finish the old one.
     """
-    from django_tasks_db.models import DBTaskResult
-
     requeued = 0
     abandoned = DBTaskResult.objects.filter(
         task_path=task.module_path,

@@ -1,7 +1,7 @@
 # ruff: noqa: RUF001 - the Chinese letter is punctuated with full-width commas and colons
 """The demo campaign's letter action: China's missions named in the seeds, and a letter.
 
-``load_demo`` (campaigns) calls ``load_demo_letters``. The targets are the PRC
+``load_demo`` (site) calls ``load_demo_letters``. The targets are the PRC
 embassy and consulates in the USA from the 2012 appeal, the Houston consulate
 closed in 2020 (kept, and shown as closed), and the embassy in Seoul. They carry
 the importers' external ids ("wikidata:Q…"), so a later ``import_missions`` of the

@@ -8,11 +8,12 @@ class PetitionsConfig(AppConfig):
     verbose_name = _("petitions")
 
     def ready(self) -> None:
-        # Imported here: emails.py, services and views import models, which need the
-        # app registry ready.
+        # Imported here: emails.py, personal_data, services and views import models,
+        # which need the app registry ready.
         from outcry.actions.confirmation import Kind, register
         from outcry.core.ledger import register_email
-        from outcry.petitions import emails, services, views
+        from outcry.petitions import emails, personal_data, services, views
+        from outcry.supporters.personal_data import register_personal_data
 
         # The ledger's one email task renders a signature's confirmation here.
         register_email(services.CONFIRMATION_PURPOSE, emails.confirmation_email)
@@ -27,3 +28,5 @@ class PetitionsConfig(AppConfig):
                 reads_form=True,
             )
         )
+        # A signer's copy of their data, its erasure and the retention period cover signatures.
+        register_personal_data(personal_data.SIGNATURES)

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from outcry.actions import confirmation, nextstep
+from outcry.actions.campaign_page import render_campaign_page
 from outcry.actions.share import share_context
 from outcry.campaigns.models import Campaign
-from outcry.campaigns.views import render_campaign_page
 from outcry.core import challenge, ratelimit
 from outcry.core.countries import country_name
 from outcry.core.forms import body_is_unreadable

@@ -1,10 +1,11 @@
 """Verbs on supporters: find or create one, record and confirm consent, and their data rights.
 
 Data rights (a supporter's copy of their data, erasure, the retention period)
-span every app that keeps something about a person, so this module reads
-petitions' and letters' rows: it is the one list of where a supporter's data
-lives. A new app that stores personal data adds itself to export_supporter_data,
-erase_supporter and inactive_supporters.
+span every app that keeps something about a person. This module handles the
+supporter row, their consents and the ledger's emails; every other app that keeps
+personal data (petitions' signatures, letters) registers how to export, erase and
+date its rows in supporters.personal_data, which export_supporter_data,
+erase_supporter and inactive_supporters read.
 """
 
 import logging
@@ -26,9 +27,9 @@ from outcry.core.ledger import email_key
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.tasks import send_email
-from outcry.letters.models import Delivery, Letter
-from outcry.petitions.models import Signature
+from outcry.supporters import personal_data
 from outcry.supporters.models import Consent, Supporter, normalise_email
+from outcry.supporters.personal_data import CANCELLED_ERROR, when
 from outcry.supporters.tasks import DATA_LINK_PURPOSE
 
 logger = logging.getLogger("outcry.supporters")
@@ -157,7 +158,6 @@ RETENTION_ACTION = "supporter-retention"
 # An address no mail can reach (RFC 2606 reserves .invalid) and that no form accepts,
 # unique per row because the column is.
 ERASED_DOMAIN = "erased.invalid"
-CANCELLED_ERROR = "cancelled: the supporter's data was erased"
 
 
 class InvalidDataLink(Exception):
@@ -237,16 +237,13 @@ def request_data_link(*, email: str, network: str) -> bool:
     return created
 
 
-def _when(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def export_supporter_data(*, supporter: Supporter) -> dict[str, Any]:
     """Return everything outcry holds about *supporter*, as JSON-ready data, and audit it.
 
     Their own rows only, and none of the secrets that guard them (confirmation
     tokens, form nonces, ledger keys) nor anyone else's data (other signers,
-    target contact details beyond the office's public name).
+    target contact details beyond the office's public name). After the supporter,
+    each app's section (personal_data: "signatures", "letters"), then consents and emails.
     """
     language = supporter.language
     record_event(
@@ -255,23 +252,11 @@ def export_supporter_data(*, supporter: Supporter) -> dict[str, Any]:
         object_repr=f"supporter #{supporter.pk}",
         details={"supporter_id": supporter.pk},
     )
-    signatures = (
-        Signature.objects.filter(supporter=supporter)
-        .select_related("petition__campaign")
-        .prefetch_related("petition__texts", "petition__campaign__texts")
-        .order_by("created_at", "pk")
-    )
     consents = (
         Consent.objects.filter(supporter=supporter)
         .select_related("organisation")
         .prefetch_related("organisation__names")
         .order_by("given_at", "pk")
-    )
-    letters = (
-        Letter.objects.filter(supporter=supporter)
-        .select_related("action__campaign")
-        .prefetch_related("deliveries__target", "action__campaign__texts")
-        .order_by("created_at", "pk")
     )
     emails = (
         OutgoingEmail.objects.filter(to_address=supporter.email)
@@ -280,78 +265,35 @@ def export_supporter_data(*, supporter: Supporter) -> dict[str, Any]:
         if not supporter.is_erased
         else []
     )
-
-    def title(texts_of, fallback: str) -> str:
-        text = texts_of.text_for(language)
-        return text.title if text else fallback
-
     return {
-        "generated_at": _when(timezone.now()),
+        "generated_at": when(timezone.now()),
         "supporter": {
             "email": "" if supporter.is_erased else supporter.email,
             "name": supporter.name,
             "country": supporter.country,
             "postcode": supporter.postcode,
             "language": supporter.language,
-            "created_at": _when(supporter.created_at),
-            "erased_at": _when(supporter.erased_at),
+            "created_at": when(supporter.created_at),
+            "erased_at": when(supporter.erased_at),
         },
-        "signatures": [
-            {
-                "petition": title(signature.petition, signature.petition.slug),
-                "petition_slug": signature.petition.slug,
-                "campaign": title(signature.petition.campaign, signature.petition.campaign.slug),
-                "campaign_slug": signature.petition.campaign.slug,
-                "signed_at": _when(signature.created_at),
-                "confirmed_at": _when(signature.confirmed_at),
-                "name": signature.name,
-                "country": signature.country,
-                "comment": signature.comment,
-                "public_name": signature.public_name,
-                "language": signature.language,
-            }
-            for signature in signatures
-        ],
+        **{data.key: data.export(supporter) for data in personal_data.registered()},
         "consents": [
             {
                 "organisation": consent.organisation.name_in(language),
                 "wording": consent.wording,
                 "language": consent.language,
-                "given_at": _when(consent.given_at),
-                "confirmed_at": _when(consent.confirmed_at),
-                "withdrawn_at": _when(consent.withdrawn_at),
+                "given_at": when(consent.given_at),
+                "confirmed_at": when(consent.confirmed_at),
+                "withdrawn_at": when(consent.withdrawn_at),
             }
             for consent in consents
-        ],
-        "letters": [
-            {
-                "campaign": title(letter.action.campaign, letter.action.campaign.slug),
-                "campaign_slug": letter.action.campaign.slug,
-                "language": letter.language,
-                "subject": letter.subject,
-                "body": letter.body,
-                "sender_name": letter.sender_name,
-                "sender_city": letter.sender_city,
-                "sender_country": letter.sender_country,
-                "written_at": _when(letter.created_at),
-                "deliveries": [
-                    {
-                        "to": delivery.target.name,
-                        "channel": delivery.kind,
-                        "status": delivery.status,
-                        "sent_at": _when(delivery.sent_at),
-                    }
-                    for delivery in letter.deliveries.all()
-                ],
-            }
-            for letter in letters
         ],
         "emails": [
             {
                 "purpose": email["purpose"],
                 "status": email["status"],
-                "created_at": _when(email["created_at"]),
-                "sent_at": _when(email["sent_at"]),
+                "created_at": when(email["created_at"]),
+                "sent_at": when(email["sent_at"]),
             }
             for email in emails
         ],
@@ -363,12 +305,13 @@ def erase_supporter(*, supporter_id: int, reason: str = "request", audit: bool =
 
     In one transaction, with the supporter's row locked:
     - the email becomes an address nothing can reach; name, country, postcode cleared;
-    - confirmed signatures stay, so public counts do not drop, but lose their
-      comment and public name; unconfirmed ones (never counted) are deleted;
+    - each app's rows, by what it registered in personal_data: confirmed
+      signatures stay, so public counts do not drop, but lose their comment and
+      public name, unconfirmed ones (never counted) are deleted; letters lose
+      the sender's name, city and country (and the text, where the supporter
+      wrote it), deliveries not yet sent are cancelled;
     - confirmed consents are withdrawn (kept, with their wording, as evidence
       of what was agreed); unconfirmed ones are deleted;
-    - letters lose the sender's name, city and country (and the text, where the
-      supporter wrote it); deliveries not yet sent are cancelled;
     - emails not yet sent are cancelled, and the ledger forgets the address.
     Idempotent: an erased supporter is left as they are and False returned.
     *audit* adds an audit event (without the erased data) for this supporter.
@@ -384,20 +327,12 @@ def erase_supporter(*, supporter_id: int, reason: str = "request", audit: bool =
             to_address=old_email, status=OutgoingEmail.Status.QUEUED
         ).update(status=OutgoingEmail.Status.FAILED, last_error=CANCELLED_ERROR)
         OutgoingEmail.objects.filter(to_address=old_email).update(to_address=placeholder)
-        # The seam with petitions: what a signature itself holds about the signer.
-        signatures = Signature.objects.filter(supporter=supporter)
-        signatures.filter(confirmed_at__isnull=True).delete()
-        signatures.update(name="", country="", comment="", public_name=Signature.PublicName.HIDDEN)
+        # Each app's rows (signatures, letters and their deliveries): personal_data.
+        for data in personal_data.registered():
+            data.erase(supporter, now)
         consents = Consent.objects.filter(supporter=supporter)
         consents.filter(confirmed_at__isnull=True).delete()
         consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
-        letters = Letter.objects.filter(supporter=supporter)
-        letters.update(sender_name="", sender_city="", sender_country="")
-        letters.filter(is_personalised=True).update(subject="", body="")
-        Delivery.objects.filter(
-            letter__in=letters,
-            status__in=[Delivery.Status.QUEUED, Delivery.Status.UNCONFIRMED],
-        ).update(status=Delivery.Status.FAILED, last_error=CANCELLED_ERROR)
         supporter.email = placeholder
         supporter.name = supporter.country = supporter.postcode = ""
         supporter.erased_at = now
@@ -415,24 +350,20 @@ def erase_supporter(*, supporter_id: int, reason: str = "request", audit: bool =
 def inactive_supporters(*, now: datetime | None = None, days: int | None = None):
     """Supporters not yet erased with no action and no consent given or confirmed in *days*.
 
-    An action is a signature (signed or confirmed) or a letter; *days* defaults
-    to RETENTION_DAYS.
+    An action is a row an app registered in personal_data dates after the cutoff
+    (a signature signed or confirmed, a letter written); *days* defaults to
+    RETENTION_DAYS.
     """
     now = now or timezone.now()
     days = settings.RETENTION_DAYS if days is None else days
     cutoff = now - timedelta(days=days)
     mine = {"supporter": OuterRef("pk")}
-    return Supporter.objects.filter(erased_at__isnull=True, created_at__lt=cutoff).exclude(
-        Exists(
-            Signature.objects.filter(
-                Q(created_at__gte=cutoff) | Q(confirmed_at__gte=cutoff), **mine
-            )
-        )
-        | Exists(Letter.objects.filter(created_at__gte=cutoff, **mine))
-        | Exists(
-            Consent.objects.filter(Q(given_at__gte=cutoff) | Q(confirmed_at__gte=cutoff), **mine)
-        )
+    active = Exists(
+        Consent.objects.filter(Q(given_at__gte=cutoff) | Q(confirmed_at__gte=cutoff), **mine)
     )
+    for data in personal_data.registered():
+        active |= Exists(data.active_since(cutoff).filter(**mine))
+    return Supporter.objects.filter(erased_at__isnull=True, created_at__lt=cutoff).exclude(active)
 
 
 AUDIT_BATCH = 500

@@ -1,17 +1,15 @@
-"""Public campaign pages.
+"""The campaign page: a campaign's story and every one of its actions, kind by kind.
 
-The campaign page is the page a surge hits. Its HTML is rendered once per
-language every few seconds and kept in this process's memory (the "local" cache,
-also with Redis) with a placeholder where the CSRF token goes; each request only
-swaps in its own token.
+Rendered here, next to ACTION_KINDS (nextstep.py), because both sides need it:
+site's view serves the page, and an action's view shows it again with that
+action's form and its errors (petitions.views.sign). The page a surge hits is
+rendered once per language every few seconds and kept in memory (site.views)
+with a placeholder where the CSRF token goes; each request swaps in its own.
 """
 
 from django.conf import settings
-from django.core.cache import caches
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -22,32 +20,7 @@ from outcry.campaigns.models import Campaign
 from outcry.core.text import render_markdown
 
 CSRF_PLACEHOLDER = "__outcry_csrf_token__"
-
-
-HOME_PAGE_SIZE = 20
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """List the public campaigns, HOME_PAGE_SIZE to a page (``?page=N``).
-
-    A page that is not a whole number shows the first page, one out of range the last:
-    never an error. Not cached, unlike the campaign page: shared links lead to campaign
-    pages, so a surge does not land here.
-    """
-    language = get_language()
-    campaigns = (
-        Campaign.objects.public()
-        .select_related("lead_organisation")
-        .prefetch_related("texts", "lead_organisation__names")
-        # The pk makes the order total, so no campaign is on two pages or on none.
-        .order_by("status", "deadline_at", "pk")
-    )
-    page = Paginator(campaigns, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        (campaign, campaign.text_for(language), campaign.lead_organisation.name_in(language))
-        for campaign in page
-    ]
-    return render(request, "campaigns/home.html", {"rows": rows, "page": page})
+TEMPLATE = "campaigns/campaign_detail.html"
 
 
 def language_links(path_name: str, args: list) -> list[dict]:
@@ -90,38 +63,20 @@ def campaign_context(campaign: Campaign, *, forms: dict | None = None) -> dict:
     }
 
 
+def page_html(campaign: Campaign, *, forms: dict | None = None) -> str:
+    """The page's HTML for everyone, with CSRF_PLACEHOLDER where the token goes."""
+    return render_to_string(TEMPLATE, campaign_context(campaign, forms=forms))
+
+
 def render_campaign_page(
     request: HttpRequest, campaign: Campaign, *, forms: dict | None = None, status: int = 200
 ) -> HttpResponse:
     """Render the page fresh (used when a form comes back with errors)."""
-    html = render_to_string(
-        "campaigns/campaign_detail.html", campaign_context(campaign, forms=forms)
-    )
-    return _with_token(request, html, status=status)
+    return with_token(request, page_html(campaign, forms=forms), status=status)
 
 
-def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    key = f"campaign-page:{slug}:{get_language()}"
-    html = caches["local"].get(key)
-    if html is None:
-        campaign = get_object_or_404(
-            Campaign.objects.public()
-            .select_related("lead_organisation")
-            .prefetch_related(
-                "texts",
-                "partners__names",
-                "lead_organisation__names",
-                *nextstep.campaign_prefetch(),
-            ),
-            slug=slug,
-        )
-        html = render_to_string("campaigns/campaign_detail.html", campaign_context(campaign))
-        if settings.PAGE_CACHE_SECONDS:
-            caches["local"].set(key, html, timeout=settings.PAGE_CACHE_SECONDS)
-    return _with_token(request, html)
-
-
-def _with_token(request: HttpRequest, html: str, *, status: int = 200) -> HttpResponse:
+def with_token(request: HttpRequest, html: str, *, status: int = 200) -> HttpResponse:
+    """The page for this visitor: *html* with their CSRF token in place of the placeholder."""
     response = HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)), status=status)
     # The page carries this visitor's CSRF token: shared caches must not keep it.
     response["Cache-Control"] = "private, no-cache"

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from outcry.campaigns import views
+from outcry.site import views
 
+# The namespace the campaign pages always had: links everywhere say "campaigns:detail".
 app_name = "campaigns"
 urlpatterns = [
     path("", views.home, name="home"),

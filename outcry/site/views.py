@@ -1,0 +1,64 @@
+"""The public pages that gather every app: the home page and the campaign page.
+
+The campaign page is the page a surge hits. Its HTML (actions.campaign_page) is
+rendered once per language every few seconds and kept in this process's memory
+(the "local" cache, also with Redis) with a placeholder where the CSRF token
+goes; each request only swaps in its own token.
+"""
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
+
+from outcry.actions import nextstep
+from outcry.actions.campaign_page import page_html, with_token
+from outcry.campaigns.models import Campaign
+
+HOME_PAGE_SIZE = 20
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """List the public campaigns, HOME_PAGE_SIZE to a page (``?page=N``).
+
+    A page that is not a whole number shows the first page, one out of range the last:
+    never an error. Not cached, unlike the campaign page: shared links lead to campaign
+    pages, so a surge does not land here.
+    """
+    language = get_language()
+    campaigns = (
+        Campaign.objects.public()
+        .select_related("lead_organisation")
+        .prefetch_related("texts", "lead_organisation__names")
+        # The pk makes the order total, so no campaign is on two pages or on none.
+        .order_by("status", "deadline_at", "pk")
+    )
+    page = Paginator(campaigns, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        (campaign, campaign.text_for(language), campaign.lead_organisation.name_in(language))
+        for campaign in page
+    ]
+    return render(request, "campaigns/home.html", {"rows": rows, "page": page})
+
+
+def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    key = f"campaign-page:{slug}:{get_language()}"
+    html = caches["local"].get(key)
+    if html is None:
+        campaign = get_object_or_404(
+            Campaign.objects.public()
+            .select_related("lead_organisation")
+            .prefetch_related(
+                "texts",
+                "partners__names",
+                "lead_organisation__names",
+                *nextstep.campaign_prefetch(),
+            ),
+            slug=slug,
+        )
+        html = page_html(campaign)
+        if settings.PAGE_CACHE_SECONDS:
+            caches["local"].set(key, html, timeout=settings.PAGE_CACHE_SECONDS)
+    return with_token(request, html)
