@@ -142,7 +142,9 @@ class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
         permissions=["print"],
     )
     def print_post_letters(self, request: HttpRequest, queryset: QuerySet[Delivery]):
-        pending = queryset.filter(kind="post", status=Delivery.Status.QUEUED)
+        pending = queryset.filter(
+            kind="post", status=Delivery.Status.QUEUED, letter__confirmed_at__isnull=False
+        )
         # On record before the first byte leaves: the PDF carries supporters' names.
         record_event(
             actor=request.user,
@@ -157,7 +159,11 @@ class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
         except NothingToPrint:
             self.message_user(
                 request,
-                _("None of the selected deliveries is a post letter waiting to be printed."),
+                _(
+                    "None of the selected deliveries is a post letter waiting to be printed. "
+                    "Letters whose writer has not confirmed their email address are never "
+                    "printed here."
+                ),
                 messages.WARNING,
             )
             return None

@@ -96,12 +96,18 @@ def print_post_deliveries(
 ) -> tuple[bytes, int]:
     """Print every QUEUED post delivery in *deliveries* as one PDF; return it and the count.
 
-    For organisers and volunteers mailing a whole action's letters. Each row is
-    claimed first, so two people printing at once never print one letter twice.
-    Raises NothingToPrint.
+    For organisers and volunteers mailing a whole action's letters: only letters
+    whose writer proved their address (confirmed), since anyone can type a name
+    and address into the composer and post needs no link (the writer can print
+    their own). Each row is claimed first, so two people printing at once never
+    print one letter twice. Raises NothingToPrint.
     """
     candidates = (
-        deliveries.filter(kind=Channel.Kind.POST, status=Delivery.Status.QUEUED)
+        deliveries.filter(
+            kind=Channel.Kind.POST,
+            status=Delivery.Status.QUEUED,
+            letter__confirmed_at__isnull=False,
+        )
         .select_related("letter__supporter", "target", "channel")
         .order_by("letter_id", "target_id")
     )

@@ -8,6 +8,8 @@ QUEUED, with the agreed idempotency key), so the tests exercise the real contrac
 
 from itertools import count
 
+from django.utils import timezone
+
 from outcry.directory.models import Target
 from outcry.directory.testing import make_target_list
 from outcry.letters.models import Delivery, Letter, LetterAction
@@ -33,7 +35,9 @@ def make_letter(
     city: str = "Seoul",
     sender_name: str = "",
     sender_country: str = "",
+    confirmed: bool = True,
 ) -> Letter:
+    """A letter whose writer proved their address (*confirmed*), as queued rows have."""
     n = next(_sequence)
     campaign = make_campaign()
     target_list = make_target_list(targets=targets)
@@ -55,6 +59,7 @@ def make_letter(
         sender_city=city,
         sender_name=sender_name,
         sender_country=sender_country,
+        confirmed_at=timezone.now() if confirmed else None,
     )
 
 

@@ -35,13 +35,6 @@ def post_action(db):
     return action, make_organiser(organisation=lead)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="hole: a post letter typed in a stranger's name is QUEUED at once, unconfirmed, and "
-    "the lead's bulk print hands it to the organisation to mail to the embassy; the named "
-    "person is never even emailed",
-)
 def test_an_unconfirmed_post_letter_is_not_printed_for_mailing_by_the_organisation(
     post_action, mail_server, django_capture_on_commit_callbacks
 ):
