@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from outcry.campaigns.models import Campaign
+from outcry.campaigns.models import Campaign, Organisation
 from outcry.core.admin import ReadOnlyMixin
 from outcry.core.audit import record_event
 from outcry.letters.channels.post import NothingToPrint, print_post_deliveries
@@ -146,12 +146,21 @@ class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
             kind="post", status=Delivery.Status.QUEUED, letter__confirmed_at__isnull=False
         )
         # On record before the first byte leaves: the PDF carries supporters' names.
-        record_event(
-            actor=request.user,
-            action="print-post-letters",
-            object_repr=f"{pending.count()} post letters",
-            details={"delivery_ids": list(pending.values_list("pk", flat=True)[:1000])},
-        )
+        # One event per lead organisation, so each reads who printed its letters.
+        by_lead: dict[int, list[int]] = {}
+        for pk, lead_id in pending.values_list(
+            "pk", "letter__action__campaign__lead_organisation_id"
+        )[:1000]:
+            by_lead.setdefault(lead_id, []).append(pk)
+        leads = Organisation.objects.in_bulk(list(by_lead))
+        for lead_id, ids in by_lead.items():
+            record_event(
+                actor=request.user,
+                action="print-post-letters",
+                object_repr=f"{len(ids)} post letters",
+                organisation=leads[lead_id],
+                details={"delivery_ids": ids},
+            )
         try:
             content, count = print_post_deliveries(
                 deliveries=queryset, printed_by=request.user.get_username()

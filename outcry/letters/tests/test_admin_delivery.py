@@ -37,7 +37,9 @@ def test_printing_selected_post_letters_downloads_one_pdf_marks_them_sent_and_is
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) == 3  # two letters and a sheet of labels
     assert all(row.status == Delivery.Status.SENT for row in Delivery.objects.filter(kind="post"))
-    assert AuditEvent.objects.get().action == "print-post-letters"
+    # One event per lead organisation (each letter here is another campaign's).
+    events = AuditEvent.objects.filter(action="print-post-letters")
+    assert events.count() == 2 and all(event.organisation_id for event in events)
 
     again = admin_client.post(
         reverse(CHANGELIST),
