@@ -259,11 +259,19 @@ LETTER = Policy(
         "Please wait a few minutes and try again."
     ),
 )
-# Each unconfirmed letter emails its link: without this, typing someone's
-# address again and again would fill their inbox.
+# Each unconfirmed letter emails its link: without a limit, typing someone's
+# address again and again would fill their inbox. Counted per network and
+# address, so a stranger's letters from one network cannot use up the links of
+# the owner's own letter from theirs; across networks a higher cap bounds the
+# inbox (LETTER_CONFIRMATION_EMAILS_ACROSS_NETWORKS, counted with `also`).
 LETTER_CONFIRMATION_EMAIL = Policy(
-    name="letter-confirmation-email", bucket="letter-confirmation", per_address=5, window=3600
+    name="letter-confirmation-email",
+    bucket="letter-confirmation",
+    per_address=5,
+    window=3600,
+    address_per_network=True,
 )
+LETTER_CONFIRMATION_EMAILS_ACROSS_NETWORKS = 20
 DATA_REQUEST = Policy(
     name="data-request",
     bucket="data",

@@ -511,9 +511,19 @@ def queue_letter(
     # unconfirmed (it expires, nothing is sent) and the answer is the same as
     # ever: a refusal would tell a stranger that this address wrote a moment ago.
     emails = (
-        ratelimit.LETTER_CONFIRMATION_EMAIL.count(network=network, address=email) if waits else None
+        ratelimit.LETTER_CONFIRMATION_EMAIL.count(
+            network=network,
+            address=email,
+            also=(("letter-confirmation-any", ratelimit.email_key(email), 3600),),
+        )
+        if waits
+        else None
     )
-    mails_link = emails is not None and not emails.address_over
+    mails_link = (
+        emails is not None
+        and not emails.address_over
+        and emails.also[0] <= ratelimit.LETTER_CONFIRMATION_EMAILS_ACROSS_NETWORKS
+    )
 
     def write(supporter: Supporter, _created: bool) -> Written:
         letter.supporter = supporter

@@ -62,13 +62,6 @@ def test_an_unconfirmed_post_letter_is_not_printed_for_mailing_by_the_organisati
     assert printed.get("Content-Type") != "application/pdf", "printed for mailing, unconfirmed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="hole: the five confirmation links an hour are counted per address across networks, "
-    "so a stranger's five letters in someone's name keep that person's own letter from ever "
-    "getting its link (it expires unsent behind the usual 'check your email' page)",
-)
 def test_a_stranger_cannot_keep_someones_own_letter_from_its_confirmation_link(
     db, mail_server, django_capture_on_commit_callbacks
 ):
