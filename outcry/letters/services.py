@@ -231,10 +231,6 @@ def _in_list(action: LetterAction, targets: Iterable[Target]) -> list[Target]:
     return targets
 
 
-def template_languages(action: LetterAction) -> list[str]:
-    return [template.language for template in action.templates.all()]
-
-
 def preferred_language(target: Target, available: Iterable[str]) -> str | None:
     """The first of *target*'s correspondence languages we have a template in.
 
