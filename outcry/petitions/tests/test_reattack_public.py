@@ -1,7 +1,7 @@
 """Second attack on the public signing form (issue 8): a stranger typing someone else's address.
 
-Holes are strict xfails (the suite stays green until they are closed); attacks
-that held are plain tests.
+Each test is an attack: those that found a hole were strict xfails until it
+was closed, and now pin the fix; the others held from the start.
 """
 
 import re
