@@ -26,7 +26,6 @@ from outcry.core.ratelimit import network_key
 from outcry.petitions import services
 from outcry.petitions.forms import ConfirmForm, SignForm
 from outcry.petitions.models import Petition, Signature
-from outcry.supporters.models import normalise_email
 
 
 def petition_or_404(slug: str, *, texts: bool = True) -> Petition:
@@ -116,7 +115,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return again()
     data = form.cleaned_data
-    email = normalise_email(data["email"])
+    email = data["email"]  # SignForm.clean_email returns it normalised
     network = network_key(request)
     # The policy's limits and the flood count together: one statement where they
     # are kept in the database (each costs a write transaction on the busiest POST).

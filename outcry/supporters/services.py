@@ -212,15 +212,14 @@ def request_data_link(*, email: str, network: str) -> bool:
     per-address limit nothing is sent and False is returned, the same answer
     as for an unknown address.
     """
-    counted = ratelimit.DATA_REQUEST.count(network=network, address=normalise_email(email))
+    email = normalise_email(email)
+    counted = ratelimit.DATA_REQUEST.count(network=network, address=email)
     counted.refuse_network()
     if counted.address_over:
         return False
 
     supporter = (
-        Supporter.objects.filter(email=normalise_email(email), erased_at__isnull=True)
-        .only("pk", "email")
-        .first()
+        Supporter.objects.filter(email=email, erased_at__isnull=True).only("pk", "email").first()
     )
     if supporter is None:
         return False
