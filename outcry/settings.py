@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "outcry.petitions",
     "outcry.directory",
     "outcry.letters",
+    "outcry.updates",
     "outcry.site",
 ]
 
@@ -276,6 +277,10 @@ RATELIMIT_SIGN_PER_NETWORK = env_int("OUTCRY_RATELIMIT_SIGN_PER_NETWORK", defaul
 RATELIMIT_SIGN_PER_EMAIL = env_int("OUTCRY_RATELIMIT_SIGN_PER_EMAIL", default=5, minimum=1)
 RATELIMIT_LETTER_PER_NETWORK = env_int("OUTCRY_RATELIMIT_LETTER_PER_NETWORK", default=30, minimum=1)
 RATELIMIT_LETTER_PER_EMAIL = env_int("OUTCRY_RATELIMIT_LETTER_PER_EMAIL", default=10, minimum=1)
+RATELIMIT_UPDATES_PER_NETWORK = env_int(
+    "OUTCRY_RATELIMIT_UPDATES_PER_NETWORK", default=30, minimum=1
+)
+RATELIMIT_UPDATES_PER_EMAIL = env_int("OUTCRY_RATELIMIT_UPDATES_PER_EMAIL", default=5, minimum=1)
 RATELIMIT_REPORT_PER_NETWORK = env_int("OUTCRY_RATELIMIT_REPORT_PER_NETWORK", default=10, minimum=1)
 # Asking for a "your data" link (supporters/views.py): per network and per address.
 RATELIMIT_DATA_PER_NETWORK = env_int("OUTCRY_RATELIMIT_DATA_PER_NETWORK", default=10, minimum=1)

@@ -25,6 +25,7 @@ from outcry.letters.services import new_nonce
 from outcry.petitions.models import Petition, PetitionText, Signature
 from outcry.petitions.services import confirm_signature, confirmation_code
 from outcry.supporters.models import Consent, Supporter
+from outcry.updates.models import PressItem, Subscription, Update, UpdateText
 
 _sequence = count(1)
 
@@ -196,6 +197,40 @@ def make_signature(
         confirmed_at=now if confirmed else None,
         email_confirmed_at=now if confirmed else None,
     )
+
+
+def make_update(
+    *,
+    campaign: Campaign | None = None,
+    title: str = "News from the border",
+    body: str = "The group is still held in **Changchun**.",
+    title_ko: str | None = "국경 소식",
+    body_ko: str = "일행은 아직 **창춘**에 구금되어 있습니다.",
+    status: str = Update.Status.PUBLISHED,
+    published_at=None,
+) -> Update:
+    """An update by its campaign's lead, in English and (unless *title_ko* is None) Korean."""
+    campaign = campaign or make_campaign()
+    update = Update.objects.create(
+        campaign=campaign,
+        status=status,
+        published_at=published_at or timezone.now(),
+        author_organisation=campaign.lead_organisation,
+    )
+    UpdateText.objects.create(update=update, language="en", title=title, body=body)
+    if title_ko is not None:
+        UpdateText.objects.create(update=update, language="ko", title=title_ko, body=body_ko)
+    return update
+
+
+def make_press_item(*, campaign: Campaign, title: str = "Refugees face return", **fields):
+    defaults = {
+        "outlet": "Daily NK",
+        "url": "https://news.example.org/refugees",
+        "published_on": timezone.now().date(),
+        "language": "en",
+    }
+    return PressItem.objects.create(campaign=campaign, title=title, **(defaults | fields))
 
 
 def make_organiser(*, organisation: Organisation, username: str | None = None):
@@ -496,6 +531,12 @@ def make_admin_world() -> dict:
             "letters.lettertemplate": action.templates.get(language="en"),
             "letters.letter": letter,
             "letters.delivery": failed,
+            "updates.update": make_update(campaign=campaign),
+            "updates.pressitem": make_press_item(campaign=campaign),
+            # The signer asked for the campaign's updates; they consented to Owner Rights only.
+            "updates.subscription": Subscription.objects.create(
+                supporter=supporter, campaign=campaign, language="en", status="active"
+            ),
             "core.auditevent": AuditEvent.objects.create(
                 actor_username="owner-organiser",
                 action="export-signatures",

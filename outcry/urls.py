@@ -13,6 +13,7 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.actions.urls")),
     path("", include("outcry.petitions.urls")),
     path("", include("outcry.letters.urls")),
+    path("", include("outcry.updates.urls")),
     path("", include("outcry.directory.urls")),
     path("", include("outcry.supporters.urls")),
 )

@@ -71,6 +71,21 @@ ORGANISER_PERMISSIONS = frozenset(
         "letters.view_delivery",
         # Only to queue a failed delivery again (the ledger itself stays read-only).
         "letters.change_delivery",
+        # Updates and press coverage: the lead writes them (audited when published).
+        "updates.view_update",
+        "updates.add_update",
+        "updates.change_update",
+        "updates.delete_update",
+        "updates.view_updatetext",
+        "updates.add_updatetext",
+        "updates.change_updatetext",
+        "updates.delete_updatetext",
+        "updates.view_pressitem",
+        "updates.add_pressitem",
+        "updates.change_pressitem",
+        "updates.delete_pressitem",
+        # Read-only, and only subscribers who consented to the organiser's organisation.
+        "updates.view_subscription",
         "directory.view_target",
         "directory.view_channel",
         "directory.view_targetlist",

@@ -272,6 +272,21 @@ LETTER_CONFIRMATION_EMAIL = Policy(
     address_per_network=True,
 )
 LETTER_CONFIRMATION_EMAILS_ACROSS_NETWORKS = 20
+# "Get updates" sign-ups: per network and per address from that network (as for
+# signatures: a stranger repeating someone's address from one network must not
+# use up that person's own sign-up from theirs). The inbox stays bounded by the
+# ledger: one email when a subscription is new, then at most one an hour.
+UPDATES_SUBSCRIBE = Policy(
+    name="updates-subscribe",
+    bucket="updates",
+    per_network="RATELIMIT_UPDATES_PER_NETWORK",
+    per_address="RATELIMIT_UPDATES_PER_EMAIL",
+    address_per_network=True,
+    message=_(
+        "Too many sign-ups have come from here in a short time. "
+        "Please wait a few minutes and try again."
+    ),
+)
 DATA_REQUEST = Policy(
     name="data-request",
     bucket="data",
@@ -294,5 +309,12 @@ ADDRESS_REPORT = Policy(
 # Every policy by name, for the docs and for a later API that names its kind.
 POLICIES = {
     policy.name: policy
-    for policy in (SIGN, LETTER, LETTER_CONFIRMATION_EMAIL, DATA_REQUEST, ADDRESS_REPORT)
+    for policy in (
+        SIGN,
+        LETTER,
+        LETTER_CONFIRMATION_EMAIL,
+        UPDATES_SUBSCRIBE,
+        DATA_REQUEST,
+        ADDRESS_REPORT,
+    )
 }

@@ -59,6 +59,11 @@ RULES = {
     # A letter carries its writer's words: the lead delivers it, partners see counts.
     "letters.letter": (NONE, NONE),
     "letters.delivery": (NONE, NONE),
+    # The lead writes updates and press items; the partner reads them.
+    "updates.update": (NONE, READ),
+    "updates.pressitem": (NONE, READ),
+    # Consent decides, as for signatures.
+    "updates.subscription": (NONE, NONE),
 }
 ROLES = ["other", "partner"]
 

@@ -1,6 +1,7 @@
 """Load the demo coalition and campaign (idempotent: running it again changes nothing).
 
-The letter action and its targets come from outcry/letters/demo.py.
+The letter action and its targets come from outcry/letters/demo.py; the updates and
+the press list from outcry/updates/demo.py.
 """
 
 import secrets
@@ -23,6 +24,7 @@ from outcry.campaigns.services import create_organiser
 from outcry.directory import importers
 from outcry.letters.demo import load_demo_letters
 from outcry.petitions.models import Petition, PetitionText
+from outcry.updates.demo import load_demo_updates
 
 ORGANISATIONS = [
     ("North Korea Freedom Coalition", "nkfc", "https://www.nkfreedom.org/", "북한자유연합"),
@@ -87,8 +89,8 @@ PETITION_KO = """\
 
 class Command(BaseCommand):
     help = (
-        "Load the demo coalition, campaign, petition and letter action to China's missions, "
-        "and an organiser login. Idempotent."
+        "Load the demo coalition, campaign, petition, letter action to China's missions, "
+        "updates and press list, and an organiser login. Idempotent."
     )
 
     def add_arguments(self, parser) -> None:
@@ -197,6 +199,7 @@ class Command(BaseCommand):
             )
         except importers.ImportFailed as error:
             raise CommandError(str(error)) from None
+        load_demo_updates(campaign=campaign)
         self._organiser(lead, quiet=options["quiet_login"])
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,208 @@
+"""Verbs on updates: subscribe to a campaign's updates, confirm, and what the public sees.
+
+The confirmation email is emails.py's; sending updates to subscribers waits for
+the outbound mail engine (issue 11, "Mailings").
+"""
+
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from outcry.actions import confirmation
+from outcry.actions import consents as consent
+from outcry.actions.services import Person, Written, take_action
+from outcry.campaigns.models import Campaign, Organisation
+from outcry.core import ratelimit
+from outcry.core.tasks import send_email
+from outcry.supporters.models import Supporter, normalise_email
+from outcry.updates.models import Subscription
+
+logger = logging.getLogger("outcry.updates")
+
+# The ledger's purpose for the link that confirms a subscription, and the start of its keys.
+CONFIRMATION_PURPOSE = "updates-confirmation"
+CONFIRM_SALT = "outcry.updates.confirm"
+
+InvalidConfirmation = confirmation.InvalidConfirmation
+
+
+def source_for(subscription: Subscription) -> str:
+    """What the consents given with *subscription* are sourced to: ``subscription:<id>``."""
+    return consent.source_for("subscription", subscription.pk)
+
+
+def current_round() -> int:
+    """The hour number a repeated sign-up's email is keyed by (never 0, the first email's)."""
+    return int(timezone.now().timestamp() // 3600)
+
+
+def subscribe(
+    *,
+    campaign: Campaign,
+    email: str,
+    name: str,
+    language: str,
+    network: str,
+    consents: list[tuple[Organisation, str]] = (),
+) -> Subscription | None:
+    """Ask for *campaign*'s updates for the person behind *email*; return the subscription.
+
+    Limited by the ``updates-subscribe`` policy (core.ratelimit.UPDATES_SUBSCRIBE),
+    counted here for *network* and the address. Past the per-network limit this
+    raises RateLimited. Past the per-address limit nothing is written or sent
+    and None is returned: the caller answers as for any sign-up, since a
+    refusal would tell whoever typed the address that someone used it.
+
+    Otherwise one transaction (actions.take_action), ending with one queued
+    email task:
+
+    - someone new to this campaign: a pending subscription in *language*, the
+      consents ticked (unconfirmed) and the email with the link (round 0);
+    - a subscription not active (pending, or unsubscribed: its owner may come
+      back, but only through the link): the newest form's language and
+      consents replace the earlier ones; the email with the link again, keyed
+      by the hour (at most one an hour);
+    - an active subscription: nothing changes; an email saying the address is
+      already subscribed, keyed by the hour.
+
+    The answer is the same either way (no oracle). Raises RateLimited. Safe
+    under concurrent sign-ups of one address: the database keeps one row.
+    """
+    counted = ratelimit.UPDATES_SUBSCRIBE.count(network=network, address=normalise_email(email))
+    counted.refuse_network()
+    if counted.address_over:
+        return None
+
+    def write(supporter: Supporter, created: bool) -> Written:
+        existing = (
+            None
+            if created
+            else Subscription.objects.filter(supporter=supporter, campaign=campaign).first()
+        )
+        if existing is not None:
+            renewed = not existing.is_active
+            if renewed and existing.language != language:
+                existing.language = language
+                existing.save(update_fields=["language"])
+            return Written(
+                row=existing,
+                is_new=False,
+                renewed=renewed,
+                source=source_for(existing),
+                confirmation=(
+                    send_email,
+                    {
+                        "purpose": CONFIRMATION_PURPOSE,
+                        "subject_id": existing.pk,
+                        "round": current_round(),
+                    },
+                ),
+            )
+        subscription = Subscription.objects.create(
+            supporter=supporter, campaign=campaign, language=language
+        )
+        return Written(
+            row=subscription,
+            is_new=True,
+            source=source_for(subscription),
+            confirmation=(
+                send_email,
+                {"purpose": CONFIRMATION_PURPOSE, "subject_id": subscription.pk},
+            ),
+        )
+
+    person = Person(email=email, name=name, language=language)
+    for _attempt in range(3):
+        try:
+            return take_action(person=person, write=write, consents=consents).row
+        except IntegrityError:
+            # Another request inserted the same supporter or subscription between our
+            # read and our write; the next attempt finds their row.
+            logger.info("Concurrent sign-up for one address on campaign %s", campaign.pk)
+    return Subscription.objects.filter(
+        supporter__email=normalise_email(email), campaign=campaign
+    ).first()
+
+
+def confirmation_code(subscription: Subscription) -> str:
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(subscription.token)
+
+
+def confirmation_url(subscription: Subscription) -> str:
+    """The link that confirms *subscription*, in its language (actions' one confirmation URL)."""
+    with translation.override(subscription.language):
+        path = reverse("actions:confirm", args=[confirmation_code(subscription)])
+    return f"{settings.BASE_URL}{path}"
+
+
+def subscription_to_confirm(*, code: str) -> Subscription:
+    """The subscription behind the link *code*, without confirming it (the page with the button).
+
+    Raises InvalidConfirmation when the code is tampered with, names no
+    subscription, or is older than OUTCRY_CONFIRMATION_DAYS (an active
+    subscription is still found: pressing again only says it is done).
+    """
+    signer = signing.TimestampSigner(salt=CONFIRM_SALT)
+    try:
+        token = signer.unsign(code, max_age=settings.CONFIRMATION_MAX_AGE_DAYS * 86400)
+    except signing.SignatureExpired:
+        subscription = Subscription.objects.filter(token=signer.unsign(code)).first()
+        if subscription is not None and subscription.is_active:
+            return subscription
+        raise InvalidConfirmation(expired=True) from None
+    except signing.BadSignature:
+        raise InvalidConfirmation(expired=False) from None
+    subscription = Subscription.objects.filter(token=token).first()
+    if subscription is None:
+        raise InvalidConfirmation(expired=False)
+    return subscription
+
+
+def waiting_consents(subscription: Subscription) -> list[Organisation]:
+    """The organisations the subscription's link would allow to email its owner."""
+    return list(
+        Organisation.objects.filter(
+            consents__supporter_id=subscription.supporter_id,
+            consents__source=source_for(subscription),
+            consents__confirmed_at__isnull=True,
+        )
+        .order_by("pk")
+        .prefetch_related("names")
+    )
+
+
+def confirm_subscription(*, code: str) -> tuple[Subscription, bool]:
+    """Make the subscription behind *code* active; return it and whether this call did.
+
+    Called when its owner presses the button on the link's page, never on
+    opening the link (mail scanners open links). One transaction: the row
+    locked, made active (an unsubscribed one too: its owner pressed the link
+    of a new sign-up), and the consents given with it confirmed. Idempotent.
+    Raises InvalidConfirmation as subscription_to_confirm does.
+    """
+    found = subscription_to_confirm(code=code)
+    if found.is_active:
+        return found, False
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().filter(pk=found.pk).first()
+        if subscription is None:
+            raise InvalidConfirmation(expired=False)
+        if subscription.is_active:  # pressed twice at once
+            return subscription, False
+        subscription.status = Subscription.Status.ACTIVE
+        subscription.confirmed_at = timezone.now()
+        subscription.unsubscribed_at = None
+        subscription.save(update_fields=["status", "confirmed_at", "unsubscribed_at"])
+        consent.confirm(supporter_id=subscription.supporter_id, source=source_for(subscription))
+    return subscription, True
+
+
+def published_updates(campaign: Campaign):
+    """*campaign*'s updates the public sees, newest first, with their texts."""
+    # Through the campaign's manager, so each update knows its campaign (text_for reads
+    # the campaign's languages) without a query of its own.
+    return campaign.updates.published().newest_first().prefetch_related("texts")
