@@ -30,18 +30,19 @@ def section_classes(html: str) -> list[str]:
     return re.findall(r'<section class="([a-z-]+)"', html)
 
 
-def test_the_page_shows_the_petition_then_the_letter(client, campaign):
+def test_the_page_shows_the_petition_then_the_letter_then_updates(client, campaign):
     html = client.get(f"/en/c/{campaign.slug}/").content.decode()
-    assert section_classes(html) == ["petition", "letter-action", "coalition"]
+    assert section_classes(html) == ["petition", "letter-action", "updates", "coalition"]
 
 
 def test_the_page_costs_the_same_queries_and_none_once_cached(
     client, campaign, settings, django_assert_num_queries
 ):
     """Campaign (1), its texts, partners and their names, lead's names (4), petitions and
-    their texts (2), letter actions and their letters (2), the petition's counter (1)."""
+    their texts (2), letter actions and their letters (2), the petition's counter (1), the
+    latest updates (1; their texts one more once there are any)."""
     settings.PAGE_CACHE_SECONDS = 5
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         first = client.get(f"/en/c/{campaign.slug}/")
     with django_assert_num_queries(0):
         again = client.get(f"/en/c/{campaign.slug}/")
@@ -84,7 +85,7 @@ def test_a_new_kind_of_action_adds_its_section_and_is_offered_in_order(
     client, campaign, with_pledges
 ):
     html = client.get(f"/en/c/{campaign.slug}/").content.decode()
-    assert section_classes(html) == ["petition", "letter-action", "pledge", "coalition"]
+    assert section_classes(html) == ["petition", "letter-action", "updates", "pledge", "coalition"]
     assert "<h2>Fast on Friday</h2>" in html
 
     # After a letter: first the petition; once this browser has signed, the pledge.
