@@ -118,7 +118,7 @@ def apply(form: dict, overrides: dict) -> dict:
 def stored_text_problems() -> list[str]:
     """Every text value a public form can write that is not well formed, named by where it is."""
     problems = []
-    for label in ("supporters", "petitions", "letters", "core"):
+    for label in ("supporters", "petitions", "letters", "updates", "core"):
         for model in apps.get_app_config(label).get_models():
             fields = [
                 field
@@ -271,7 +271,9 @@ def test_the_address_report_form_answers_anything_with_a_page_and_stores_only_cl
 
 
 @given(
-    path=st.sampled_from(["home", "campaign", "signers", "thanks", "confirm"]),
+    path=st.sampled_from(
+        ["home", "campaign", "signers", "thanks", "confirm", "updates", "feed", "press"]
+    ),
     query=st.dictionaries(
         st.sampled_from(["page", "s", "lang", "next", "q", "country", "city", "step"]),
         hostile_text,
@@ -286,6 +288,9 @@ def test_public_pages_answer_any_query_string_with_a_page(quiet, petition, path,
             "signers": reverse("petitions:signers", args=[petition.slug]),
             "thanks": reverse("petitions:thanks", args=[petition.slug]),
             "confirm": reverse("actions:confirm", args=["x" * 40]),
+            "updates": reverse("updates:list", args=[petition.campaign.slug]),
+            "feed": reverse("updates:feed", args=[petition.campaign.slug]),
+            "press": reverse("updates:press", args=[petition.campaign.slug]),
         }[path]
     response = Client().get(url, query)
     assert response.status_code < 500, response.content[:500]
@@ -305,3 +310,25 @@ def test_the_your_data_form_answers_any_bytes_with_a_page(quiet, db, body):
     with translation.override("en"):
         url = reverse("supporters:data_request")
     post_and_check(url, body=body)
+
+
+def subscribe_url(petition, language: str) -> str:
+    with translation.override(language):
+        return reverse("updates:subscribe", args=[petition.campaign.slug])
+
+
+@given(
+    overrides=hostile_overrides(["name", "email", "consent_1"]),
+    language=st.sampled_from(["en", "ko"]),
+)
+@example(overrides={"name": "Min\r\nBcc: evil@example.org"}, language="en")
+def test_the_get_updates_form_answers_anything_with_a_page_and_stores_only_clean_text(
+    quiet, petition, overrides, language
+):
+    form = {"name": "Min-jun Kim", "email": "min@example.org"}
+    post_and_check(subscribe_url(petition, language), apply(form, overrides))
+
+
+@given(body=st.binary(max_size=1000))
+def test_the_get_updates_form_answers_any_bytes_with_a_page(quiet, petition, body):
+    post_and_check(subscribe_url(petition, "en"), body=body)

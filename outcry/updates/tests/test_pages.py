@@ -4,6 +4,8 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from outcry.campaigns.models import Campaign
@@ -193,3 +195,14 @@ def test_no_page_of_updates_loads_anything_from_another_host(client, campaign):
         # Links a person follows are fine; nothing is loaded from elsewhere.
         assert not re.findall(r'(?:src|srcset|data)="(?:https?:)?//', html), path
         assert not re.findall(r'<link rel="(?:stylesheet|icon|preload)[^>]+//', html), path
+
+
+def test_the_campaign_page_costs_the_same_queries_with_one_update_or_many(client, campaign):
+    make_update(campaign=campaign)
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/en/c/{campaign.slug}/")
+    for _ in range(5):
+        make_update(campaign=campaign)
+    with CaptureQueriesContext(connection) as many:
+        client.get(f"/en/c/{campaign.slug}/")
+    assert len(many) == len(one)
