@@ -346,6 +346,9 @@ CONFIRMATION_MAX_AGE_DAYS = env_int("OUTCRY_CONFIRMATION_DAYS", default=14, mini
 # and after how many days without any action a supporter is anonymised (0: never).
 DATA_LINK_MAX_AGE_HOURS = env_int("OUTCRY_DATA_LINK_HOURS", default=24, minimum=1)
 RETENTION_DAYS = env_int("OUTCRY_RETENTION_DAYS", default=730, minimum=0)
+# How long the link in an email opens the page listing every organisation a supporter
+# hears from (supporters/preferences.py); stopping mail works from a link of any age.
+PREFERENCES_LINK_DAYS = env_int("OUTCRY_PREFERENCES_LINK_DAYS", default=60, minimum=1)
 
 LOGGING = {
     "version": 1,
