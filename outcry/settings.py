@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "outcry.petitions",
     "outcry.directory",
     "outcry.letters",
+    "outcry.mailings",
     "outcry.site",
 ]
 

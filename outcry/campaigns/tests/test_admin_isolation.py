@@ -59,6 +59,8 @@ RULES = {
     # A letter carries its writer's words: the lead delivers it, partners see counts.
     "letters.letter": (NONE, NONE),
     "letters.delivery": (NONE, NONE),
+    # An organisation's mailings go to its own consenting supporters: nobody else's business.
+    "mailings.mailing": (NONE, NONE),
 }
 ROLES = ["other", "partner"]
 
