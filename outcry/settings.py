@@ -260,7 +260,17 @@ WHITENOISE_MAX_AGE = 3600
 
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 MAILERS = {"default": env_email("EMAIL_URL", outbox_dir=EMAIL_OUTBOX_DIR)}
-DEFAULT_FROM_EMAIL = env_str("OUTCRY_FROM_EMAIL", f"outcry <noreply@{_base.hostname}>")
+# Mail about a campaign goes out in its name (Campaign.sender); the rest in the site's.
+DEFAULT_FROM_EMAIL = env_str("OUTCRY_FROM_EMAIL", f"{_base.hostname} <noreply@{_base.hostname}>")
+# Domains a campaign may send from (its own address, e.g. campaign@nkfreedom.org): only
+# those whose SPF, DKIM and DMARC records let this server send (docs/operations.md). The
+# domain of OUTCRY_FROM_EMAIL is always allowed.
+_from_domain = DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">").strip()
+SENDER_DOMAINS = [
+    domain.lower()
+    for domain in [*env_list("OUTCRY_SENDER_DOMAINS", default=[]), _from_domain]
+    if domain
+]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Bounces and complaints from the email provider's tracking webhook, at
 # /mail/events/<provider>/ (supporters/mailbox.py; docs/operations.md). Each

@@ -274,7 +274,9 @@ def test_an_organiser_sends_only_in_their_own_organisations_name(world):
 )
 def test_the_form_explains_what_is_wrong(world, fields, message):
     client = logged_in_client(world["organiser"])
-    data = form_data(organisation=world["lead"].pk, campaign=world["campaign"].pk, **fields)
+    data = form_data(
+        **{"organisation": world["lead"].pk, "campaign": world["campaign"].pk, **fields}
+    )
     response = client.post(admin_url(Mailing, "add"), data)
     assert response.status_code == 200
     assert message in response.content.decode()
