@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "anymail",
     "outcry.core",
     "outcry.campaigns",
     "outcry.supporters",
@@ -112,6 +113,7 @@ INSTALLED_APPS = [
     "outcry.directory",
     "outcry.letters",
     "outcry.updates",
+    "outcry.mailings",
     "outcry.site",
 ]
 
@@ -259,8 +261,55 @@ WHITENOISE_MAX_AGE = 3600
 
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 MAILERS = {"default": env_email("EMAIL_URL", outbox_dir=EMAIL_OUTBOX_DIR)}
-DEFAULT_FROM_EMAIL = env_str("OUTCRY_FROM_EMAIL", f"outcry <noreply@{_base.hostname}>")
+# Mail about a campaign goes out in its name (Campaign.sender); the rest in the site's.
+DEFAULT_FROM_EMAIL = env_str("OUTCRY_FROM_EMAIL", f"{_base.hostname} <noreply@{_base.hostname}>")
+# Domains a campaign may send from (its own address, e.g. campaign@nkfreedom.org): only
+# those whose SPF, DKIM and DMARC records let this server send (docs/operations.md). The
+# domain of OUTCRY_FROM_EMAIL is always allowed.
+_from_domain = DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">").strip()
+SENDER_DOMAINS = [
+    domain.lower()
+    for domain in [*env_list("OUTCRY_SENDER_DOMAINS", default=[]), _from_domain]
+    if domain
+]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Bounces and complaints from the email provider's tracking webhook, at
+# /mail/events/<provider>/ (supporters/mailbox.py; docs/operations.md). Each
+# OUTCRY_ANYMAIL_<NAME> becomes anymail's setting <NAME> (WEBHOOK_SECRET,
+# MAILGUN_WEBHOOK_SIGNING_KEY, POSTAL_WEBHOOK_KEY...).
+MAIL_EVENTS_PROVIDER = env_str("OUTCRY_MAIL_EVENTS_PROVIDER").lower()
+ANYMAIL = {
+    name.removeprefix("OUTCRY_ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("OUTCRY_ANYMAIL_") and value
+}
+# Providers whose webhook signs each request with a key of its own; every other one is
+# checked with the shared secret of HTTP basic auth (OUTCRY_ANYMAIL_WEBHOOK_SECRET).
+_SIGNED_EVENTS = {"mailgun": "MAILGUN_WEBHOOK_SIGNING_KEY", "postal": "POSTAL_WEBHOOK_KEY"}
+_MAIL_EVENT_PROVIDERS = {
+    "mailgun",
+    "postal",
+    "postmark",
+    "sendgrid",
+    "brevo",
+    "mailjet",
+    "sparkpost",
+}
+if MAIL_EVENTS_PROVIDER:
+    if MAIL_EVENTS_PROVIDER not in _MAIL_EVENT_PROVIDERS:
+        raise ImproperlyConfigured(
+            "OUTCRY_MAIL_EVENTS_PROVIDER must be one of"
+            f" {', '.join(sorted(_MAIL_EVENT_PROVIDERS))}; got {MAIL_EVENTS_PROVIDER!r}."
+        )
+    _needed = _SIGNED_EVENTS.get(MAIL_EVENTS_PROVIDER, "WEBHOOK_SECRET")
+    if _needed not in ANYMAIL:
+        # Unchecked, anyone could post "bounced" for every supporter and silence a campaign.
+        raise ImproperlyConfigured(
+            f"OUTCRY_MAIL_EVENTS_PROVIDER={MAIL_EVENTS_PROVIDER} needs OUTCRY_ANYMAIL_{_needed},"
+            " so that only the provider can report bounces and complaints."
+        )
+# Temporary refusals in a row after which a supporter gets no more bulk mail.
+SOFT_BOUNCE_LIMIT = env_int("OUTCRY_SOFT_BOUNCE_LIMIT", default=3, minimum=1)
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -351,6 +400,9 @@ CONFIRMATION_MAX_AGE_DAYS = env_int("OUTCRY_CONFIRMATION_DAYS", default=14, mini
 # and after how many days without any action a supporter is anonymised (0: never).
 DATA_LINK_MAX_AGE_HOURS = env_int("OUTCRY_DATA_LINK_HOURS", default=24, minimum=1)
 RETENTION_DAYS = env_int("OUTCRY_RETENTION_DAYS", default=730, minimum=0)
+# How long the link in an email opens the page listing every organisation a supporter
+# hears from (supporters/preferences.py); stopping mail works from a link of any age.
+PREFERENCES_LINK_DAYS = env_int("OUTCRY_PREFERENCES_LINK_DAYS", default=60, minimum=1)
 
 LOGGING = {
     "version": 1,

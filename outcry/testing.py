@@ -22,6 +22,7 @@ from outcry.directory.models import AddressReport, ImportRun, ZipDistrict
 from outcry.directory.testing import make_target, make_target_list
 from outcry.letters.models import Delivery, Letter, LetterAction, LetterTemplate, Paragraph
 from outcry.letters.services import new_nonce
+from outcry.mailings.models import Mailing, MailingText
 from outcry.petitions.models import Petition, PetitionText, Signature
 from outcry.petitions.services import confirm_signature, confirmation_code
 from outcry.supporters.models import Consent, Supporter
@@ -451,6 +452,21 @@ def accept_partner(campaign: Campaign, organisation: Organisation):
     )
 
 
+def make_mailing(
+    *,
+    organisation: Organisation,
+    campaign: Campaign | None = None,
+    texts: dict[str, tuple[str, str]] | None = None,
+    **fields,
+) -> Mailing:
+    """A draft mailing from *organisation*, with *texts* as {language: (subject, body)}."""
+    mailing = Mailing.objects.create(organisation=organisation, campaign=campaign, **fields)
+    texts = texts or {"en": ("News from the campaign", "The group is still held. **Write again.**")}
+    for language, (subject, body) in texts.items():
+        MailingText.objects.create(mailing=mailing, language=language, subject=subject, body=body)
+    return mailing
+
+
 def make_admin_world() -> dict:
     """One row of every kind an organiser meets in the admin, all belonging to "Owner Rights".
 
@@ -537,6 +553,7 @@ def make_admin_world() -> dict:
             "updates.subscription": Subscription.objects.create(
                 supporter=supporter, campaign=campaign, language="en", status="active"
             ),
+            "mailings.mailing": make_mailing(organisation=owner, campaign=campaign),
             "core.auditevent": AuditEvent.objects.create(
                 actor_username="owner-organiser",
                 action="export-signatures",

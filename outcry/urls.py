@@ -3,10 +3,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from outcry.core import views as core_views
+from outcry.supporters.webhooks import mail_events
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    path("mail/events/<slug:provider>/", mail_events, name="mail_events"),
 ]
 urlpatterns += i18n_patterns(
     path("", include("outcry.site.urls")),

@@ -179,6 +179,8 @@ class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
         "deadline_at",
         "lead_organisation",
         "partners",
+        "sender_name",
+        "sender_email",
     ]
     inlines = [CampaignTextInline, PartnerInvitationInline]
 

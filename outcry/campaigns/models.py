@@ -2,6 +2,7 @@
 
 import zoneinfo
 from datetime import datetime
+from email.utils import parseaddr
 from functools import cache
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core.mail import address_header
 from outcry.core.text import pick_translation
 
 
@@ -181,6 +183,21 @@ class Campaign(models.Model):
         related_name="partner_campaigns",
         verbose_name=_("partner organisations"),
     )
+    # Who its emails come from (confirmations, updates, mailings): never the software.
+    sender_name = models.CharField(
+        _("emails come from (name)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the campaign's title in the reader's language."),
+    )
+    sender_email = models.EmailField(
+        _("emails come from (address)"),
+        blank=True,
+        help_text=_(
+            "Empty: the site's sending address. Only addresses on a domain the site is set up"
+            " to send from (SPF, DKIM) are accepted."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -217,6 +234,28 @@ class Campaign(models.Model):
     @property
     def deadline_zone(self) -> str:
         return zone_label(self.local_deadline) if self.deadline_at else ""
+
+    def clean(self) -> None:
+        super().clean()
+        domain = self.sender_email.rpartition("@")[2].lower()
+        if self.sender_email and domain not in settings.SENDER_DOMAINS:
+            raise ValidationError(
+                {
+                    "sender_email": _(
+                        "This site cannot send from %(domain)s: mail from it would be marked"
+                        " as forged. Use an address on %(allowed)s, or ask the site's"
+                        " administrator to set the domain up."
+                    )
+                    % {"domain": domain, "allowed": ", ".join(settings.SENDER_DOMAINS)}
+                }
+            )
+
+    def sender(self, language: str) -> str:
+        """The From header of the campaign's emails in *language*: its name, its address."""
+        address = self.sender_email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        text = self.text_for(language)
+        name = self.sender_name or (text.title if text else self.slug)
+        return address_header(address, name)
 
     def is_led_by(self, user) -> bool:
         """Whether *user* may change this campaign: the same rule as ``led_by_user``."""

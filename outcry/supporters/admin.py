@@ -41,9 +41,18 @@ class ConsentInline(ReadOnlyMixin, admin.TabularInline):
 @admin.register(Supporter)
 class SupporterAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["name", "email", "country_name", "language", "created_at"]
-    list_filter = ["language"]
+    list_filter = ["language", "mail_problem"]
     search_fields = ["email", "name"]
-    fields = ["name", "email", "country_name", "postcode", "language", "created_at"]
+    fields = [
+        "name",
+        "email",
+        "country_name",
+        "postcode",
+        "language",
+        "created_at",
+        "mail_problem",
+        "mail_problem_at",
+    ]
     readonly_fields = fields
     inlines = [ConsentInline]
 

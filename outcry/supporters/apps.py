@@ -10,7 +10,11 @@ class SupportersConfig(AppConfig):
     def ready(self) -> None:
         # The ledger's one email task renders the "your data" email here.
         # (Imported here: emails.py imports models, which need the app registry.)
+        from anymail.signals import tracking
+
         from outcry.core.ledger import register_email
-        from outcry.supporters import emails, services
+        from outcry.supporters import emails, mailbox, services
 
         register_email(services.DATA_LINK_PURPOSE, emails.data_link_email)
+        # Bounces and complaints from the provider's verified webhook (supporters.webhooks).
+        tracking.connect(mailbox.on_tracking, dispatch_uid="outcry.supporters.mailbox")

@@ -3,7 +3,9 @@
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.forms import EmailAddressField, LineField
@@ -84,3 +86,24 @@ class DataRequestForm(forms.Form):
 
     email = SupporterForm.base_fields["email"]
     clean_email = SupporterForm.clean_email
+
+
+class PreferencesForm(forms.Form):
+    """Which of the organisations a supporter hears from may go on writing, and in which language.
+
+    Only the permissions the supporter holds are offered: the page lowers, never raises.
+    """
+
+    keep = forms.MultipleChoiceField(
+        label=_("These organisations may email me"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    language = forms.ChoiceField(label=_("Write to me in"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args, organisations, language: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        current = translation.get_language()
+        self.fields["keep"].choices = [(str(org.pk), org.name_in(current)) for org in organisations]
+        self.fields["keep"].initial = [str(org.pk) for org in organisations]
+        self.fields["language"].initial = language

@@ -71,7 +71,20 @@ def canonical_domain(domain: str) -> str:
         return domain
 
 
+class MailProblem(models.TextChoices):
+    """Why a supporter gets no more bulk mail (supporters.mailbox); empty while they do."""
+
+    NONE = "", _("none")
+    BOUNCED = "bounced", _("the address bounced")
+    COMPLAINED = "complained", _("marked our mail as spam")
+    SOFT_BOUNCES = "soft-bounces", _("the mailbox kept refusing mail")
+
+
 class SupporterQuerySet(models.QuerySet):
+    def receiving_bulk_mail(self) -> "SupporterQuerySet":
+        """Supporters a mailing may reach: not erased, and no bounce or complaint stopped it."""
+        return self.filter(erased_at__isnull=True, mail_problem=MailProblem.NONE)
+
     def visible_to(self, user) -> "SupporterQuerySet":
         """Supporters who confirmed consent to one of the user's organisations."""
         if user.is_superuser:
@@ -98,6 +111,14 @@ class Supporter(models.Model):
     # Set when the supporter's personal data was erased (at their request or after the
     # retention period): the row stays so their signatures keep counting, anonymised.
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+    # What mail servers reported (supporters.mailbox): a hard bounce or a complaint stops
+    # bulk mail at once, temporary refusals after OUTCRY_SOFT_BOUNCE_LIMIT in a row. Mail the
+    # supporter asks for (a confirmation, their data) still goes.
+    mail_problem = models.CharField(
+        _("bulk mail stopped"), max_length=20, choices=MailProblem, blank=True, default=""
+    )
+    mail_problem_at = models.DateTimeField(_("bulk mail stopped at"), null=True, blank=True)
+    soft_bounces = models.PositiveSmallIntegerField(_("temporary refusals in a row"), default=0)
 
     objects = SupporterQuerySet.as_manager()
 

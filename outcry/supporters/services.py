@@ -274,6 +274,7 @@ def export_supporter_data(*, supporter: Supporter) -> dict[str, Any]:
             "language": supporter.language,
             "created_at": when(supporter.created_at),
             "erased_at": when(supporter.erased_at),
+            "bulk_mail_stopped": supporter.mail_problem,
         },
         **{data.key: data.export(supporter) for data in personal_data.registered()},
         "consents": [

@@ -9,4 +9,6 @@ urlpatterns = [
     path("your-data/<str:code>/", views.data, name="data"),
     path("your-data/<str:code>/download/", views.data_download, name="data_download"),
     path("your-data/<str:code>/erase/", views.data_erase, name="data_erase"),
+    path("email/<str:code>/", views.preferences_page, name="preferences"),
+    path("email/<str:code>/stop/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -14,6 +14,7 @@ class UpdatesConfig(AppConfig):
         from outcry.actions.confirmation import Kind, register
         from outcry.core.ledger import register_email
         from outcry.supporters.personal_data import register_personal_data
+        from outcry.supporters.preferences import unsubscribed
         from outcry.updates import emails, personal_data, services, views
 
         # The ledger's one email task renders a subscription's confirmation here.
@@ -31,3 +32,5 @@ class UpdatesConfig(AppConfig):
         # A subscriber's copy of their data, its erasure and the retention period cover
         # their subscriptions.
         register_personal_data(personal_data.SUBSCRIPTIONS)
+        # Stopping an organisation's mail from an email's link stops its campaigns' updates.
+        unsubscribed.connect(services.follow_unsubscribe, dispatch_uid="outcry-updates-unsubscribe")

@@ -71,4 +71,6 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
         to=subscription.supporter.email,
         language=language,
     )
+    # In the campaign's name (and its own address where the operator set one up), not the site's.
+    message.from_email = campaign.sender(language)
     return Email(to=subscription.supporter.email, message=message)

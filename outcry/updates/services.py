@@ -19,7 +19,7 @@ from outcry.campaigns.models import Campaign, Organisation
 from outcry.core import ratelimit
 from outcry.core.tasks import send_email
 from outcry.supporters.models import Supporter, normalise_email
-from outcry.updates.models import Subscription
+from outcry.updates.models import Subscription, new_token
 
 logger = logging.getLogger("outcry.updates")
 
@@ -63,9 +63,10 @@ def subscribe(
     - someone new to this campaign: a pending subscription in *language*, the
       consents ticked (unconfirmed) and the email with the link (round 0);
     - a subscription not active (pending, or unsubscribed: its owner may come
-      back, but only through the link): the newest form's language and
-      consents replace the earlier ones; the email with the link again, keyed
-      by the hour (at most one an hour);
+      back, but only through a new link, so an unsubscribed one is pending
+      again with a new token): the newest form's language and consents replace
+      the earlier ones; the email with the link again, keyed by the hour (at
+      most one an hour);
     - an active subscription: nothing changes; an email saying the address is
       already subscribed, keyed by the hour.
 
@@ -85,7 +86,13 @@ def subscribe(
         )
         if existing is not None:
             renewed = not existing.is_active
-            if renewed and existing.language != language:
+            if existing.status == Subscription.Status.UNSUBSCRIBED:
+                # Its owner may come back, through a new link only: the old links die.
+                existing.status = Subscription.Status.PENDING
+                existing.token = new_token()
+                existing.language = language
+                existing.save(update_fields=["status", "token", "language"])
+            elif renewed and existing.language != language:
                 existing.language = language
                 existing.save(update_fields=["language"])
             return Written(
@@ -143,8 +150,9 @@ def subscription_to_confirm(*, code: str) -> Subscription:
     """The subscription behind the link *code*, without confirming it (the page with the button).
 
     Raises InvalidConfirmation when the code is tampered with, names no
-    subscription, or is older than OUTCRY_CONFIRMATION_DAYS (an active
-    subscription is still found: pressing again only says it is done).
+    subscription, is older than OUTCRY_CONFIRMATION_DAYS (an active
+    subscription is still found: pressing again only says it is done), or its
+    subscription was ended since (expired: a new sign-up sends a new link).
     """
     signer = signing.TimestampSigner(salt=CONFIRM_SALT)
     try:
@@ -159,6 +167,9 @@ def subscription_to_confirm(*, code: str) -> Subscription:
     subscription = Subscription.objects.filter(token=token).first()
     if subscription is None:
         raise InvalidConfirmation(expired=False)
+    if subscription.status == Subscription.Status.UNSUBSCRIBED:
+        # Its owner stopped the updates since this link was sent: signing up again sends a new one.
+        raise InvalidConfirmation(expired=True)
     return subscription
 
 
@@ -179,10 +190,10 @@ def confirm_subscription(*, code: str) -> tuple[Subscription, bool]:
     """Make the subscription behind *code* active; return it and whether this call did.
 
     Called when its owner presses the button on the link's page, never on
-    opening the link (mail scanners open links). One transaction: the row
-    locked, made active (an unsubscribed one too: its owner pressed the link
-    of a new sign-up), and the consents given with it confirmed. Idempotent.
-    Raises InvalidConfirmation as subscription_to_confirm does.
+    opening the link (mail scanners open links). One transaction: the pending
+    row locked, made active, and the consents given with it confirmed.
+    Idempotent. Raises InvalidConfirmation as subscription_to_confirm does
+    (expired for one unsubscribed since the link was sent).
     """
     found = subscription_to_confirm(code=code)
     if found.is_active:
@@ -193,12 +204,31 @@ def confirm_subscription(*, code: str) -> tuple[Subscription, bool]:
             raise InvalidConfirmation(expired=False)
         if subscription.is_active:  # pressed twice at once
             return subscription, False
+        if subscription.status != Subscription.Status.PENDING:  # stopped meanwhile
+            raise InvalidConfirmation(expired=True)
         subscription.status = Subscription.Status.ACTIVE
         subscription.confirmed_at = timezone.now()
         subscription.unsubscribed_at = None
         subscription.save(update_fields=["status", "confirmed_at", "unsubscribed_at"])
         consent.confirm(supporter_id=subscription.supporter_id, source=source_for(subscription))
     return subscription, True
+
+
+def follow_unsubscribe(sender, *, supporter: Supporter, organisations, **kwargs) -> int:
+    """End the supporter's subscriptions to the campaigns led by *organisations*; return how many.
+
+    Receives supporters.preferences.unsubscribed (a supporter stopped an
+    organisation's mail, or everyone's, from a link in an email): a campaign's
+    updates come in its lead organisation's name, so stopping that
+    organisation stops them too. Pending ones end as well, and their link
+    stops working (subscription_to_confirm); a new sign-up sends a new one.
+    Idempotent.
+    """
+    return Subscription.objects.filter(
+        supporter=supporter,
+        campaign__lead_organisation__in=[organisation.pk for organisation in organisations],
+        status__in=[Subscription.Status.PENDING, Subscription.Status.ACTIVE],
+    ).update(status=Subscription.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
 
 
 def published_updates(campaign: Campaign):

@@ -64,6 +64,8 @@ RULES = {
     "updates.pressitem": (NONE, READ),
     # Consent decides, as for signatures.
     "updates.subscription": (NONE, NONE),
+    # An organisation's mailings go to its own consenting supporters: nobody else's business.
+    "mailings.mailing": (NONE, NONE),
 }
 ROLES = ["other", "partner"]
 

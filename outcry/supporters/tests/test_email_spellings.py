@@ -10,7 +10,7 @@ from django.test import Client
 
 from outcry.petitions.models import Signature
 from outcry.supporters.models import Supporter
-from outcry.testing import make_petition, make_supporter, post_signature
+from outcry.testing import make_petition, post_signature
 
 INVISIBLE = "This address contains invisible characters. Please type it again."
 NOT_A_DOMAIN = "Please give an address with a full domain name, such as name@example.org."
@@ -88,20 +88,22 @@ def test_an_invisible_name_gets_a_message_and_a_tagged_name_loses_its_tags(petit
 
 
 def migrate(targets):
+    """Migrate to *targets*; return the models as they were there."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(targets)
+    return executor.migrate(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_makes_addresses_canonical_and_leaves_two_of_one_mailbox_alone(caplog):
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    migrate([("supporters", "0004_supporter_erased_at")])
-    # Rows as the old normalisation (NFC, lower case) kept them.
-    alone = make_supporter(email="kim@\uff45xample.org")
-    first = make_supporter(email="min@example.org")
-    second = make_supporter(email="min@\uff45xample.org")
-    punycode = make_supporter(email="lee@xn--mnchen-3ya.de")
+    old = migrate([("supporters", "0004_supporter_erased_at")])
+    # Rows as the old normalisation (NFC, lower case) kept them, with the columns of then.
+    OldSupporter = old.get_model("supporters", "Supporter")
+    alone = OldSupporter.objects.create(email="kim@\uff45xample.org", name="Kim")
+    first = OldSupporter.objects.create(email="min@example.org", name="Min")
+    second = OldSupporter.objects.create(email="min@\uff45xample.org", name="Min")
+    punycode = OldSupporter.objects.create(email="lee@xn--mnchen-3ya.de", name="Lee")
     with caplog.at_level(logging.WARNING, logger="outcry.supporters"):
         migrate(leaves)
     emails = dict(Supporter.objects.values_list("pk", "email"))

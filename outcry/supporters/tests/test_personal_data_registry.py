@@ -21,4 +21,9 @@ def test_every_model_that_points_at_a_supporter_is_exported_erased_and_dated():
         data.active_since(timezone.now()).model._meta.label for data in registered()
     }
     assert about_a_supporter == covered
-    assert [data.key for data in registered()] == ["signatures", "letters", "subscriptions"]
+    assert [data.key for data in registered()] == [
+        "signatures",
+        "letters",
+        "subscriptions",
+        "mailings",
+    ]

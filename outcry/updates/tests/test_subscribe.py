@@ -9,6 +9,7 @@ from django.core import mail
 from django.test import Client
 
 from outcry.core.models import OutgoingEmail
+from outcry.supporters import preferences
 from outcry.supporters import services as supporters
 from outcry.supporters.models import Consent, Supporter
 from outcry.updates.models import Subscription
@@ -47,6 +48,7 @@ def test_signing_up_emails_a_link_whose_button_starts_the_updates_and_confirms_c
     [message] = mail.outbox
     assert message.to == ["min@example.org"]
     assert message.subject == "Please confirm you want the updates: Stop the forced return"
+    assert message.from_email.startswith("Stop the forced return <")  # the campaign's name
     assert "Hello Min-jun," in message.body
     assert f"It also confirms that {lead.name} may email you" in message.body
     assert partner.name not in message.body
@@ -264,3 +266,41 @@ def test_a_subscribers_data_copy_and_erasure_cover_their_subscription(
     assert client.post(link + "erase/").status_code == 200
     assert Subscription.objects.count() == 0
     assert OutgoingEmail.objects.filter(to_address="min@example.org").count() == 0
+
+
+def test_stopping_the_lead_organisations_mail_from_an_email_stops_the_updates_and_old_links(
+    client, campaign, run_on_commit, time_machine
+):
+    time_machine.move_to("2026-12-01 09:00Z", tick=False)
+    lead, partner = campaign.coalition()
+    run_on_commit(lambda: sign_up(client, campaign, **{f"consent_{lead.pk}": "on"}))
+    first_link = link_in(mail.outbox[0])
+    client.post(first_link)
+    subscription = Subscription.objects.get()
+    assert subscription.is_active
+
+    # The one-click unsubscribe of a mailing from the partner leaves the lead's campaign alone.
+    supporter = subscription.supporter
+    to_partner = preferences.unsubscribe_url(supporter, partner).split("127.0.0.1:8000", 1)[1]
+    run_on_commit(lambda: client.post(to_partner, {"List-Unsubscribe": "One-Click"}))
+    subscription.refresh_from_db()
+    assert subscription.is_active
+    # The lead's ends it.
+    to_lead = preferences.unsubscribe_url(supporter, lead).split("127.0.0.1:8000", 1)[1]
+    run_on_commit(lambda: client.post(to_lead, {"List-Unsubscribe": "One-Click"}))
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.UNSUBSCRIBED
+    assert subscription.unsubscribed_at is not None
+
+    # The old link no longer starts them; signing up again sends a new one that does.
+    stale = client.post(first_link)
+    assert stale.status_code == 410
+    assert Subscription.objects.get().status == Subscription.Status.UNSUBSCRIBED
+    mail.outbox.clear()
+    time_machine.shift(timedelta(hours=2))  # at most one email an hour about one sign-up
+    run_on_commit(lambda: sign_up(Client(), campaign))
+    [message] = mail.outbox
+    new_link = link_in(message)
+    assert new_link != first_link
+    assert client.post(new_link).status_code == 200
+    assert Subscription.objects.get().is_active

@@ -1,0 +1,46 @@
+"""The email provider's tracking webhook: bounces, complaints and deliveries (supporters.mailbox).
+
+One URL, ``/mail/events/<provider>/``, answers only for the provider named in
+OUTCRY_MAIL_EVENTS_PROVIDER (404 for any other). anymail's view for that
+provider checks the request (the provider's signature, or the shared secret of
+HTTP basic auth: settings refuse to start without one of them), parses it and
+sends the ``tracking`` signal that ``mailbox.on_tracking`` receives.
+"""
+
+import logging
+
+from anymail.webhooks.brevo import BrevoTrackingWebhookView
+from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+from anymail.webhooks.mailjet import MailjetTrackingWebhookView
+from anymail.webhooks.postal import PostalTrackingWebhookView
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
+from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
+from anymail.webhooks.sparkpost import SparkPostTrackingWebhookView
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.views.decorators.csrf import csrf_exempt
+
+logger = logging.getLogger("outcry.supporters")
+
+VIEWS = {
+    "brevo": BrevoTrackingWebhookView,
+    "mailgun": MailgunTrackingWebhookView,
+    "mailjet": MailjetTrackingWebhookView,
+    "postal": PostalTrackingWebhookView,
+    "postmark": PostmarkTrackingWebhookView,
+    "sendgrid": SendGridTrackingWebhookView,
+    "sparkpost": SparkPostTrackingWebhookView,
+}
+
+
+@csrf_exempt  # the provider's server posts here; anymail's view checks who it is
+def mail_events(request: HttpRequest, provider: str) -> HttpResponse:
+    if not provider or provider != settings.MAIL_EVENTS_PROVIDER or provider not in VIEWS:
+        raise Http404("no such provider")
+    try:
+        return VIEWS[provider].as_view()(request)
+    except (TypeError, KeyError, ValueError, AttributeError) as problem:
+        # A body shaped unlike the provider's (anymail reads fields before it can check
+        # them): whoever sent it gets a 400, not a server error, and nothing changed.
+        logger.warning("Malformed %s webhook body refused: %r", provider, problem)
+        return HttpResponseBadRequest("malformed body")
