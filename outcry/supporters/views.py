@@ -98,6 +98,7 @@ def data(request: HttpRequest, supporter: Supporter, code: str) -> HttpResponse:
         "code": code,
         "signature_count": supporter.signatures.count(),
         "letter_count": supporter.letters.count(),
+        "subscription_count": supporter.update_subscriptions.count(),
         "consent_count": supporter.consents.filter(withdrawn_at__isnull=True).count(),
         "preferences_code": preferences.code_for(supporter),
     }

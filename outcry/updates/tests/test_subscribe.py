@@ -256,6 +256,7 @@ def test_a_subscribers_data_copy_and_erasure_cover_their_subscription(
     client.post(link_in(mail.outbox[0]))
     supporter = Supporter.objects.get()
     link = supporters.data_link_url(supporter).split("127.0.0.1:8000", 1)[1]
+    assert "Updates from 1 campaign asked for" in client.get(link).content.decode()
     data = json.loads(client.get(link + "download/").content)
     [entry] = data["subscriptions"]
     assert entry["campaign"] == "Stop the forced return"
