@@ -29,11 +29,11 @@ from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
 from outcry.core.views import private
-from outcry.directory.models import Target
 from outcry.letters import channels, confirmation, services
 from outcry.letters.channels import post
 from outcry.letters.forms import (
     ComposeForm,
+    Recipients,
     SenderForm,
     choose_recipients,
     language_name,
@@ -149,15 +149,7 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
             "targets_form": recipients.targets_form,
         }
         return _render(request, action, "letter_form_targets", context, recipients.status)
-    return _compose(
-        request,
-        action,
-        sender=sender,
-        chosen=recipients.chosen,
-        unreachable=recipients.unreachable,
-        carried=recipients.carried,
-        goto=goto,
-    )
+    return _compose(request, action, sender=sender, recipients=recipients, goto=goto)
 
 
 def _compose(
@@ -165,12 +157,11 @@ def _compose(
     action: LetterAction,
     *,
     sender: SenderForm,
-    chosen: list[Target],
-    unreachable: list,
-    carried: list,
+    recipients: Recipients,
     goto: str,
 ) -> HttpResponse:
     """The letter step: show the letter (switched, reworded, fitted) or send it."""
+    chosen = recipients.chosen
     templates = {template.language: template for template in action.templates.all()}
     if not templates:
         raise Http404  # an action without a letter is not ready for supporters
@@ -234,9 +225,9 @@ def _compose(
 
     context = {
         "sender": sender,
-        "carried": carried,
+        "carried": recipients.carried,
         "chosen": chosen,
-        "unreachable": unreachable,
+        "unreachable": recipients.unreachable,
         "form": form,
         "template": template,
         "languages": [(code, language_name(code)) for code in templates],
