@@ -4,7 +4,10 @@ import os
 import uuid
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
+import redis
+from django.conf import settings
 from django.test import override_settings
 from django.utils import translation
 
@@ -17,8 +20,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     first concurrent write instead of waiting, so the concurrency tests (and WAL,
     as in production) need a real file. Each xdist worker has its own tmp dir.
     """
-    from django.conf import settings
-
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "outcry.core.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(
@@ -50,8 +51,6 @@ def pytest_sessionstart(session):
     problems = []
     database_url = os.environ.get("DATABASE_URL", "")
     if urlsplit(database_url).scheme in {"postgres", "postgresql", "pgsql"}:
-        import psycopg
-
         try:
             # Django creates the test database from the "postgres" database, so
             # the one named in the URL need not exist yet.
@@ -60,8 +59,6 @@ def pytest_sessionstart(session):
             problems.append(f"PostgreSQL at {without_password(database_url)}: {error}".strip())
     redis_url = os.environ.get("REDIS_URL", "")
     if redis_url:
-        import redis
-
         try:
             redis.Redis.from_url(redis_url, socket_connect_timeout=5).ping()
         except redis.RedisError as error:
@@ -79,8 +76,6 @@ def _own_postgres_test_database():
     database under it. pytest-django still appends the xdist worker suffix, and
     Django drops the database at the end of the run.
     """
-    from django.conf import settings
-
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.postgresql":
         test = database.setdefault("TEST", {})
@@ -91,12 +86,8 @@ def _own_postgres_test_database():
 def _forget_cache_keys_of_this_run():
     """Remove this run's keys from Redis when it ends (sessions would stay for two weeks)."""
     yield
-    from django.conf import settings
-
     for config in settings.CACHES.values():
         if config["BACKEND"].endswith("RedisCache"):
-            import redis
-
             server = redis.Redis.from_url(config["LOCATION"])
             try:
                 keys = list(server.scan_iter(match=f"{RUN_KEY_PREFIX}*", count=1000))
@@ -115,8 +106,6 @@ def _test_directories(tmp_path_factory):
     app directories, as in development, so tests need no collectstatic (nor its
     manifest) and WhiteNoise does not warn about a missing var/static/.
     """
-    from django.conf import settings
-
     var_dir = tmp_path_factory.mktemp("var")
     with override_settings(
         VAR_DIR=var_dir,

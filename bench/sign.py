@@ -60,6 +60,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import fcntl
+import http.client
 import itertools
 import json
 import os
@@ -73,6 +74,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -525,6 +527,7 @@ def postgres_urls(url: str) -> tuple[str, str]:
 
 
 def recreate_postgres(admin_url: str, *, create: bool) -> None:
+    # Imported here: a SQLite run needs no PostgreSQL driver.
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -547,8 +550,6 @@ def manage(env: dict, *command: str, log: Path) -> None:
 
 
 def healthy(port: int) -> bool:
-    import http.client
-
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
         connection.request("GET", "/healthz")
@@ -632,11 +633,13 @@ def check_integrity(signing: Signing) -> dict:
     Runs in this process through the Django ORM, with the bench environment,
     after the server has stopped (so nothing is still being written).
     """
+    # Imported here, after the bench environment is set: Django reads its settings once.
     import django
 
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outcry.settings")
     django.setup()
+    # Models (and what imports them) only after django.setup().
     from django.db.models import Count
     from django_tasks_db.models import DBTaskResult
 
@@ -727,8 +730,6 @@ def git_revision() -> str:
 
 
 def granian_version() -> str:
-    from importlib.metadata import version
-
     return version("granian")
 
 
@@ -935,6 +936,7 @@ def run_bench(args: argparse.Namespace) -> int:
             if server is not None:
                 stop_server(server)
         integrity = check_integrity(signing)
+        # Imported here: Django is set up by check_integrity, for the bench database.
         from django.db import connections
 
         connections.close_all()

@@ -262,7 +262,7 @@ WHITENOISE_MAX_AGE = 3600
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 MAILERS = {"default": env_email("EMAIL_URL", outbox_dir=EMAIL_OUTBOX_DIR)}
 # Mail about a campaign goes out in its name (Campaign.sender); the rest in the site's.
-DEFAULT_FROM_EMAIL = env_str("OUTCRY_FROM_EMAIL", f"{_base.hostname} <noreply@{_base.hostname}>")
+DEFAULT_FROM_EMAIL = env_str("OUTCRY_FROM_EMAIL", f'"{_base.hostname}" <noreply@{_base.hostname}>')
 # Domains a campaign may send from (its own address, e.g. campaign@nkfreedom.org): only
 # those whose SPF, DKIM and DMARC records let this server send (docs/operations.md). The
 # domain of OUTCRY_FROM_EMAIL is always allowed.

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import logging
 import os
-import re
 import uuid
 from email.headerregistry import Address, HeaderRegistry
 from pathlib import Path
@@ -20,14 +19,14 @@ from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-logger = logging.getLogger("outcry.mail")
+from outcry.core.text import has_c0_control_or_del, one_line
 
-_LINE_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f]+")
+logger = logging.getLogger("outcry.mail")
 
 
 def header_safe(value: str) -> str:
     """Return *value* on one line, so it can never start a new mail header."""
-    return _LINE_BREAKS.sub(" ", value).strip()
+    return one_line(value)
 
 
 # The start of an RFC 2047 encoded word ("=?utf-8?b?...?="). Mail readers, and
@@ -58,7 +57,7 @@ def mail_address(address: str, name: str = "") -> Address:
     header: a line break, an encoded word, or more than one address.
     """
     address = address.strip()
-    if ENCODED_WORD_START in address or _LINE_BREAKS.search(address) or "@" not in address:
+    if ENCODED_WORD_START in address or has_c0_control_or_del(address) or "@" not in address:
         raise UnsafeAddress(address)
     try:
         parsed = Address(addr_spec=address)

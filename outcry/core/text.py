@@ -9,8 +9,17 @@ import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
-# C0/C1 control characters except tab and line breaks; NUL included.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Every control character each kind of text drops lives here, named for what it strips.
+# C0 and C1 control characters and DEL, except tab, line feed and carriage return
+# (NUL included): what a form field and user-typed text drop.
+_CONTROL_EXCEPT_TAB_AND_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 control characters and DEL except line feed: what a letter's printed or mailed
+# text drops once its carriage returns and tabs are converted (invisible in a PDF, and
+# able to start a new header in an email). C1 characters are left as they are.
+_C0_AND_DEL_EXCEPT_LINE_FEED = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+# Runs of C0 control characters (tab and line breaks included) and DEL: what would
+# let a value start a new mail header.
+_C0_AND_DEL_RUNS = re.compile(r"[\x00-\x1f\x7f]+")
 # Bidirectional embeddings, overrides and isolates: in a comment, U+202E makes
 # what follows read backwards (and can make a comment seem to say what it does
 # not). The page marks each comment dir="auto", which is all right-to-left
@@ -36,7 +45,7 @@ _INVISIBLE = re.compile(
 def clean_line(value: str) -> str:
     """Return *value* as one tidy line: NFC, no control or invisible characters, single spaces."""
     value = unicodedata.normalize("NFC", value)
-    value = _INVISIBLE.sub("", _CONTROL.sub("", value))
+    value = _INVISIBLE.sub("", _CONTROL_EXCEPT_TAB_AND_LINE_BREAKS.sub("", value))
     return " ".join(value.split())
 
 
@@ -46,17 +55,35 @@ def has_invisible_characters(value: str) -> bool:
 
 
 def without_control_characters(value: str) -> str:
-    return _CONTROL.sub("", value)
+    """Return *value* without C0/C1 control characters or DEL; tabs and line breaks stay."""
+    return _CONTROL_EXCEPT_TAB_AND_LINE_BREAKS.sub("", value)
+
+
+def plain_lines(text: str) -> str:
+    """Return *text* with Unix line breaks, tabs as four spaces and no other C0 control or DEL."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    return _C0_AND_DEL_EXCEPT_LINE_FEED.sub("", text)
+
+
+def one_line(value: str) -> str:
+    """Return *value* on one line: each run of C0 controls (line breaks, tabs) or DEL a space."""
+    return _C0_AND_DEL_RUNS.sub(" ", value).strip()
+
+
+def has_c0_control_or_del(value: str) -> bool:
+    """True if *value* holds a C0 control character (tab and line breaks included) or DEL."""
+    return bool(_C0_AND_DEL_RUNS.search(value))
 
 
 def clean_text(value: str) -> str:
     """Return multi-line *value* without control characters or bidi overrides, \\n line ends."""
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    return _BIDI_CONTROLS.sub("", _CONTROL.sub("", value)).strip()
+    return _BIDI_CONTROLS.sub("", _CONTROL_EXCEPT_TAB_AND_LINE_BREAKS.sub("", value)).strip()
 
 
 def has_control_characters(value: str) -> bool:
-    return bool(_CONTROL.search(value))
+    """True if *value* holds a C0/C1 control character or DEL other than tab and line breaks."""
+    return bool(_CONTROL_EXCEPT_TAB_AND_LINE_BREAKS.search(value))
 
 
 ALLOWED_TAGS = {

@@ -9,9 +9,6 @@ of date. Letters write to targets (letters depend on the directory, never the
 reverse).
 """
 
-import functools
-
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -19,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from outcry.directory.phones import e164
 
 
 class ImportRun(models.Model):
@@ -133,21 +132,6 @@ class Target(models.Model):
     @property
     def language_codes(self) -> list[str]:
         return [code.strip() for code in self.languages.split(",") if code.strip()]
-
-
-@functools.lru_cache(maxsize=8192)  # imports check thousands of numbers, often the same
-def e164(raw: str, *, region: str = "") -> str | None:
-    """*raw* as an E.164 number ("+8227381038") if it is valid, else None.
-
-    A number written without its country code is read in *region*'s plan.
-    """
-    try:
-        number = phonenumbers.parse(raw, region.upper() or None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class Channel(models.Model):
@@ -287,6 +271,14 @@ class TargetList(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# A US ZIP code as written: five digits (the ZIP, which is also the ZCTA a
+# ZipDistrict is keyed by), then optionally ZIP+4's four digits after a hyphen or,
+# as people type it, a space or nothing. The one definition: selection reads a
+# supporter's ZIP code with it, the importers an office's address and a ZCTA.
+FIVE_DIGIT_ZIP = r"\d{5}"
+ZIP_CODE = rf"(?P<zip5>{FIVE_DIGIT_ZIP})(?:[-\s]?\d{{4}})?"
 
 
 class ZipDistrict(models.Model):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from django.db.models import Q
 from django.utils.translation import gettext
 
-from outcry.directory.models import Target, TargetList, ZipDistrict
+from outcry.directory.models import ZIP_CODE, Target, TargetList, ZipDistrict
 
 EARTH_RADIUS_KM = 6371.0088
 MISSION_CATEGORIES = [Target.Category.EMBASSY, Target.Category.CONSULATE]
@@ -99,7 +99,7 @@ def nearest_missions(
 # ---------------------------------------------------------------------------
 # US Congress by ZIP code
 
-ZIP_PATTERN = re.compile(r"(\d{5})(?:[-\s]?\d{4})?")
+ZIP_PATTERN = re.compile(ZIP_CODE)
 
 
 class ZipLookupError(ValueError):
@@ -145,7 +145,7 @@ def normalise_zip(zip_code: str) -> str:
             gettext("“%(zip)s” is not a US ZIP code. Please give five digits, e.g. 05401.")
             % {"zip": zip_code.strip()[:20]}
         )
-    return match[1]
+    return match["zip5"]
 
 
 def _legislators(

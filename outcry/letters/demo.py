@@ -18,7 +18,8 @@ from django.conf import settings
 from outcry.directory import importers
 from outcry.directory.importers.base import postal_channel
 from outcry.directory.importers.missions import MISSIONS as MISSIONS_IMPORT
-from outcry.directory.models import Channel, ImportRun, Target, TargetList, e164
+from outcry.directory.models import Channel, ImportRun, Target, TargetList
+from outcry.directory.phones import e164
 from outcry.letters.models import LetterAction, LetterTemplate, Paragraph
 
 # The file ../shared/data/SOURCES.md describes; absent on a fresh clone.

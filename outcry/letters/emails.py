@@ -56,4 +56,5 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
         to=letter.supporter.email,
         language=language,
     )
+    message.from_email = letter.action.campaign.sender(language)
     return Email(to=letter.supporter.email, message=message)

@@ -5,21 +5,26 @@ request checks all of them again, so nothing is kept in a session.
 """
 
 import re
+from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils import translation
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.countries import CountryField, country_choices
 from outcry.core.forms import LineField, TextField
-from outcry.directory.models import Target
+from outcry.directory.models import ZIP_CODE, Target
 from outcry.letters import channels, services
 from outcry.letters.models import Letter, LetterAction, LetterTemplate, Paragraph
+from outcry.letters.wording import wording_for
 from outcry.supporters.forms import SupporterForm
 
-ZIP_CODE = re.compile(r"^([0-9]{5})(?:-?[0-9]{4})?$")  # ASCII digits only
+# ASCII digits only, as a US ZIP code is written (no full-width or Arabic-Indic digits).
+_ZIP_CODE = re.compile(ZIP_CODE, re.ASCII)
 
 
 def _without_encoded_word(value: str) -> str:
@@ -81,12 +86,12 @@ class SenderForm(SupporterForm):
         value = self.cleaned_data["zip_code"]
         if not value:
             return value
-        match = ZIP_CODE.match(value.replace(" ", ""))
+        match = _ZIP_CODE.fullmatch(value.replace(" ", ""))
         if match is None:
             raise ValidationError(
                 _("A US ZIP code has five digits, like 20008. Please check it."), code="invalid"
             )
-        return match.group(1)
+        return match["zip5"]
 
     @property
     def country_code(self) -> str:
@@ -97,6 +102,18 @@ class SenderForm(SupporterForm):
     def carried(self) -> list[tuple[str, str]]:
         """The answers as (name, value) pairs for the hidden fields of the next steps."""
         return [(name, self.cleaned_data.get(name) or "") for name in self.fields]
+
+    def writer(self, *, language: str) -> services.Writer:
+        """Who writes, as a valid form typed it, on a page in *language*."""
+        data = self.cleaned_data
+        return services.Writer(
+            email=data["email"],
+            name=data["name"],
+            language=language,
+            country=self.country_code,
+            postcode=data.get("zip_code") or "",
+            city=data.get("city") or "",
+        )
 
 
 def district_label(state: str, district: int) -> str:
@@ -181,6 +198,68 @@ class TargetsForm(forms.Form):
     def chosen(self) -> list[Target]:
         ids = set(self.cleaned_data["targets"])
         return [target for target in self.reachable if target.pk in ids]
+
+
+@dataclass
+class Recipients:
+    """What the "whom you write to" step made of a POST (choose_recipients).
+
+    *chosen* is empty while the supporter still has a choice to make: then the
+    targets page shows *district_form* or *targets_form*, answered with *status*.
+    *carried* is the answers so far, as hidden fields for the next page.
+    """
+
+    carried: list[tuple[str, str]]
+    chosen: list[Target] = field(default_factory=list)
+    unreachable: list = field(default_factory=list)
+    district_form: DistrictForm | None = None
+    targets_form: TargetsForm | None = None
+    status: int = 200
+
+
+def choose_recipients(
+    post: QueryDict, *, action: LetterAction, sender: SenderForm, goto: str
+) -> Recipients:
+    """The offices a valid *sender* writes to, or the choice still to make.
+
+    A ZIP code spanning several districts asks for the district first; an
+    action with a fixed list writes to every office in it that can be reached;
+    otherwise the supporter ticks offices until they press on (goto=targets
+    shows the choice again). Raises services.LetterRefused when the country or
+    ZIP code finds no office (its message belongs to the sender form's field).
+    """
+    district = parse_district(post.get("district"))
+    offer = services.offer_targets(
+        action=action,
+        country=sender.country_code,
+        city=sender.cleaned_data.get("city") or "",
+        zip_code=sender.cleaned_data.get("zip_code") or "",
+        district=district,
+    )
+    carried = sender.carried()
+    if offer.districts:
+        posted = "district" in post
+        district_form = DistrictForm(post if posted else None, districts=offer.districts)
+        if posted:
+            district_form.is_valid()  # a valid choice would have narrowed the offer
+        return Recipients(carried, district_form=district_form, status=400 if posted else 200)
+    if district is not None:
+        carried.append(("district", district_value(*district)))
+    targets_form = TargetsForm(
+        post if "targets_step" in post else None, offer=offer, codes=channels.offered(action)
+    )
+    if action.selection == LetterAction.Selection.FIXED:
+        chosen = targets_form.reachable
+    elif goto == "targets" or not targets_form.is_bound or not targets_form.is_valid():
+        status = 400 if targets_form.is_bound and targets_form.errors else 200
+        return Recipients(carried, targets_form=targets_form, status=status)
+    else:
+        chosen = targets_form.chosen()
+        carried += [("targets", str(target.pk)) for target in chosen]
+        carried.append(("targets_step", "1"))
+    return Recipients(
+        carried, chosen=chosen, unreachable=targets_form.unreachable, targets_form=targets_form
+    )
 
 
 class ComposeForm(forms.Form):
@@ -276,6 +355,65 @@ class ComposeForm(forms.Form):
         data.setlist("channels", channels)
         return data
 
+    @classmethod
+    def for_step(
+        cls,
+        post: QueryDict,
+        *,
+        template: LetterTemplate,
+        codes: list[str],
+        targets: list[Target],
+        switched: bool,
+    ) -> "ComposeForm":
+        """The letter step's form: as posted, or the defaults when first shown or switched.
+
+        A letter switched to another language starts again from that language's
+        template, keeping the ways of sending ticked; one shown for the first time
+        has email and fax ticked (else the first way offered).
+        """
+        if switched:
+            posted = [code for code in post.getlist("channels") if code in codes]
+            data = cls.initial_data(template, posted)
+        elif "compose_step" not in post:
+            defaults = [code for code in ("email", "fax") if code in codes] or codes[:1]
+            data = cls.initial_data(template, defaults)
+        else:
+            data = post
+        return cls(data, template=template, codes=codes, targets=targets)
+
+    def _again(self, data: QueryDict) -> "ComposeForm":
+        codes = [code for code, _label in self.fields["channels"].choices]
+        return type(self)(data, template=self.template, codes=codes, targets=self.targets)
+
+    def in_mode(self, mode: str) -> "ComposeForm":
+        """This form in "own" mode (the template's words to start from) or "template" mode."""
+        data = self.data.copy()
+        data["mode"] = mode
+        if mode == "own":
+            data["own_text"] = self.template_body()
+        return self._again(data)
+
+    def fitted(self, *, sender: SenderForm) -> tuple["ComposeForm", str]:
+        """This valid form with optional paragraphs unticked until it fits, and what to tell.
+
+        Longest first (services.drop_optional_to_fit); the notice names what was
+        left out, or says the letter is still too long for which channel.
+        """
+        codes = self.cleaned_data["channels"]
+
+        def measure(included: set[int]) -> services.Fit | None:
+            draft = self.draft(sender=sender)
+            draft.body = self.template_body(included)
+            return services.tightest_fit(letter=draft, targets=self.targets, codes=codes)
+
+        _included, dropped, fit = services.drop_optional_to_fit(
+            paragraphs=self.paragraphs, included=self.included(), measure=measure
+        )
+        data = self.data.copy()
+        for paragraph in dropped:
+            data.pop(f"p_{paragraph.pk}", None)
+        return self._again(data), _fit_notice(dropped, fit)
+
     def clean_channels(self) -> list[str]:
         codes = self.cleaned_data["channels"]
         if "email" in codes and "mailto" in codes:
@@ -359,6 +497,18 @@ class ComposeForm(forms.Form):
                 pairs.append((f"e_{paragraph.pk}", self[f"e_{paragraph.pk}"].value() or ""))
         return pairs
 
+    def composed(self, *, writer: services.Writer) -> services.Composed:
+        """The letter as a valid form holds it, from *writer* (SenderForm.writer)."""
+        return services.Composed(
+            writer=writer,
+            targets=self.targets,
+            codes=self.cleaned_data["channels"],
+            template=self.template,
+            subject=self.cleaned_data["subject"],
+            body=self.body(),
+            is_personalised=self.is_personalised(),
+        )
+
     def draft(self, *, sender: SenderForm) -> Letter:
         return services.draft_letter(
             action=self.template.action,
@@ -369,6 +519,95 @@ class ComposeForm(forms.Form):
             sender_city=sender.cleaned_data.get("city") or "",
             sender_country=sender.country_code,
         )
+
+
+def _fit_notice(dropped: list[Paragraph], fit: services.Fit | None) -> str:
+    """What ComposeForm.fitted tells the supporter it did."""
+    names = ", ".join(
+        f"“{paragraph.label or excerpt(paragraph.text, 50)}”" for paragraph in dropped
+    )
+    if fit is not None and fit.is_over:
+        notice = gettext(
+            "Even without the optional paragraphs your letter is too long for the "
+            "%(channel)s. Please shorten what you wrote, or untick that way of sending."
+        ) % {"channel": fit.describe()}
+        if dropped:
+            notice = gettext("We left out %(paragraphs)s.") % {"paragraphs": names} + " " + notice
+        return notice
+    if dropped:
+        return ngettext(
+            "We left out %(paragraphs)s, so that your letter fits. Tick it again if you "
+            "would rather shorten something else.",
+            "We left out %(paragraphs)s, so that your letter fits. Tick them again if you "
+            "would rather shorten something else.",
+            len(dropped),
+        ) % {"paragraphs": names}
+    return gettext("Your letter already fits.")
+
+
+def language_name(code: str) -> str:
+    """A letter language's name in itself ("한국어"), for the language switch."""
+    try:
+        return translation.get_language_info(code)["name_local"]
+    except KeyError:
+        return dict(settings.CONTENT_LANGUAGES).get(code, code)
+
+
+def preview(form: ComposeForm, *, sender: SenderForm, templates: dict, language: str) -> dict:
+    """What the letter step shows of a valid *form*: the letter to the first office,
+    its length against each channel's limit, and the data letters.js follows edits with.
+    """
+    chosen = form.targets
+    draft = form.draft(sender=sender)
+    first = chosen[0]
+    codes = form.cleaned_data["channels"]
+    text = services.letter_text(letter=draft, target=first)
+    fit = services.tightest_fit(letter=draft, targets=chosen, codes=codes)
+    suggested = services.preferred_language(first, templates)
+    offered = [code for code, _label in form.fields["channels"].choices]
+    return {
+        "preview": text,
+        "preview_target": first,
+        "length": fit.length if fit else len(text),
+        "fit": fit,
+        "too_long": services.too_long_message(fit) if fit and fit.is_over else "",
+        "can_drop": form.cleaned_data["mode"] == "template" and bool(form.included()),
+        "suggested_language": suggested if suggested and suggested != language else None,
+        "suggested_language_name": language_name(suggested) if suggested else "",
+        "letter_data": {
+            "targets": [_script_target(draft, target, offered) for target in chosen],
+            "supporter": {
+                "name": sender.cleaned_data["name"],
+                "city": sender.cleaned_data.get("city") or "",
+            },
+            "paragraphs": [{"id": p.pk, "kind": p.kind, "text": p.text} for p in form.paragraphs],
+            "messages": {
+                "of": gettext("%(length)s of %(limit)s characters (the limit of the %(channel)s)"),
+                "count": gettext("%(length)s characters"),
+                "tooLong": services.too_long_template(),
+            },
+        },
+    }
+
+
+def _script_target(draft: Letter, target: Target, codes: list[str]) -> dict:
+    """One office as letters.js needs it: the words around the body, each channel's limit."""
+    wording = wording_for(letter=draft, target=target)
+    return {
+        "name": target.name,
+        "salutation": wording.salutation,
+        "closing": wording.closing,
+        "signature": wording.signature,
+        "limits": {
+            code: {
+                "limit": channel.char_limit,
+                "channel": channels.get(code).name,
+                "describe": services.channel_description(code, target),
+            }
+            for code in codes
+            if (channel := channels.get(code).contact_for(target)) and channel.char_limit
+        },
+    }
 
 
 def excerpt(text: str, length: int = 80) -> str:

@@ -8,7 +8,7 @@ left open overnight cannot send what the form would not have offered.
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core import signing
 from django.db import IntegrityError
@@ -231,6 +231,32 @@ def _in_list(action: LetterAction, targets: Iterable[Target]) -> list[Target]:
     return targets
 
 
+def codes_reaching(action: LetterAction, targets: Iterable[Target]) -> list[str]:
+    """The ways *action* sends by that reach at least one of *targets*."""
+    targets = list(targets)
+    return [
+        code
+        for code in channels.offered(action)
+        if any(channels.get(code).contact_for(target) for target in targets)
+    ]
+
+
+def letter_language(
+    action: LetterAction, *, switch: str | None, posted: str | None, page_language: str
+) -> tuple[str, bool]:
+    """The language to write in, and whether the supporter just switched to it.
+
+    A switch to another language of the action's letters wins, then the
+    language the form was in, then the one closest to the page's language.
+    """
+    templates = {template.language for template in action.templates.all()}
+    if switch in templates and switch != posted:
+        return switch, True
+    if posted in templates:
+        return posted, False
+    return action.template_for(page_language).language, False
+
+
 def preferred_language(target: Target, available: Iterable[str]) -> str | None:
     """The first of *target*'s correspondence languages we have a template in.
 
@@ -413,26 +439,43 @@ def read_nonce(value: str) -> str:
 # Sending ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Writer(Person):
+    """Who writes, as typed into the composer's first step; *city* signs the letter."""
+
+    city: str = ""
+
+
+@dataclass(frozen=True)
+class Composed:
+    """What the supporter typed: who writes, to whom and how, and the words.
+
+    *template* is the letter they started from (its language is the letter's);
+    *is_personalised* says whether they changed its words.
+    """
+
+    writer: Writer
+    targets: list[Target]
+    codes: list[str]
+    template: LetterTemplate
+    subject: str
+    body: str
+    is_personalised: bool
+
+
+@dataclass(frozen=True)
+class _Confirming:
+    """Whether a letter waits for its writer's link, and whether the link is mailed."""
+
+    is_proven: bool  # this browser proved it reads the writer's mail (confirmation.is_proven)
+    waits: bool  # some delivery goes out in the writer's name and needs the link first
+    mails_link: bool  # within the limits on confirmation emails
+
+
 def queue_letter(
-    *,
-    action: LetterAction,
-    nonce: str,
-    email: str,
-    name: str,
-    language: str,
-    template: LetterTemplate,
-    subject: str,
-    body: str,
-    is_personalised: bool,
-    targets: list[Target],
-    codes: list[str],
-    city: str = "",
-    country: str = "",
-    postcode: str = "",
-    network: str = "",
-    proof: str = "",
+    *, action: LetterAction, nonce: str, composed: Composed, network: str = "", proof: str = ""
 ) -> tuple[Letter, bool]:
-    """Write one letter to *targets* by *codes*; return it and whether this call wrote it.
+    """Write the *composed* letter; return it and whether this call wrote it.
 
     In one transaction: the supporter (if new), the Letter, one Delivery per
     target and way of sending (idempotency key ``letter:<letter>:<target>:<code>``),
@@ -454,104 +497,144 @@ def queue_letter(
     existing = Letter.objects.filter(nonce=nonce).first()
     if existing is not None:
         return existing, False
+    _check_words(action, composed)
+    targets, codes, plan = _checked_plan(action, composed)
+    letter = _fitting_draft(action, composed, targets=targets, codes=codes)
+    writer = replace(composed.writer, email=normalise_email(composed.writer.email))
+    counted = ratelimit.LETTER.count(network=network, address=writer.email)
+    if counted.network_over or counted.address_over:
+        # Per address *from this network* (see the policy), so refusing says nothing
+        # about what the address did elsewhere.
+        raise TooManyLetters(str(ratelimit.LETTER.message))
+    confirming = _confirming(email=writer.email, plan=plan, network=network, proof=proof)
+    letter.nonce = nonce
+    letter.is_personalised = composed.is_personalised
+    letter.writer_language = writer.language
+    letter.network_key = network[:64]
+    return _write(letter, writer=writer, plan=plan, confirming=confirming)
+
+
+def _check_words(action: LetterAction, composed: Composed) -> None:
+    """Refuse a closed action, a template of another action, unsafe or empty text."""
     if not (action.is_open and action.campaign.is_open):
         raise ActionClosed(gettext("This letter action is closed."))
-    if template.action_id != action.pk:
+    if composed.template.action_id != action.pk:
         raise TargetNotOffered(gettext("This letter does not belong to this action."))
-    for value in (subject, name, email):
+    for value in (composed.subject, composed.writer.name, composed.writer.email):
         if "\n" in value or "\r" in value or has_control_characters(value):
             raise UnsafeText(gettext("Your name and the subject must be on one line."))
         if "=?" in value:
             # Mail programs decode "=?utf-8?b?…?=" in a header: a name written so
-            # could turn into another address (see delivery.display_name).
+            # could turn into another address (see core.mail.display_name).
             raise UnsafeText(encoded_word_message())
-    if not body.strip():
+    if not composed.body.strip():
         raise EmptyLetter(gettext("Your letter is empty. Please write something."))
-    if len(body) > MAX_LETTER_CHARS:
+    if len(composed.body) > MAX_LETTER_CHARS:
         raise LetterTooLong(
             gettext("Your letter is too long: at most %(limit)s characters, please.")
             % {"limit": f"{MAX_LETTER_CHARS:,}"},
             fit=None,
         )
-    codes = [code for code in dict.fromkeys(codes) if code in channels.offered(action)]
+
+
+def _checked_plan(
+    action: LetterAction, composed: Composed
+) -> tuple[list[Target], list[str], list[tuple[Target, str, Channel]]]:
+    """The targets and ways of sending re-read and checked, and the deliveries they make.
+
+    Raises NoChannelLeft or TargetNotOffered.
+    """
+    offered = channels.offered(action)
+    codes = [code for code in dict.fromkeys(composed.codes) if code in offered]
     if not codes:
         raise NoChannelLeft(gettext("Please choose how to send your letter."))
-    targets = _checked_targets(action, targets)
+    targets = _checked_targets(action, composed.targets)
     plan = plan_deliveries(targets, codes)
     unreached = [t for t in targets if not any(p[0].pk == t.pk for p in plan)]
     if unreached:
         raise NoChannelLeft(no_channel_message(unreached, codes))
+    return targets, codes, plan
+
+
+def _fitting_draft(
+    action: LetterAction, composed: Composed, *, targets: list[Target], codes: list[str]
+) -> Letter:
+    """The unsaved Letter, if it fits every channel it goes by; else LetterTooLong."""
     letter = draft_letter(
         action=action,
-        language=template.language,
-        subject=subject,
-        body=body,
-        sender_name=name,
-        sender_city=city,
-        sender_country=country,
+        language=composed.template.language,
+        subject=composed.subject,
+        body=composed.body,
+        sender_name=composed.writer.name,
+        sender_city=composed.writer.city,
+        sender_country=composed.writer.country,
     )
     fit = tightest_fit(letter=letter, targets=targets, codes=codes)
     if fit is not None and fit.is_over:
         raise LetterTooLong(too_long_message(fit), fit=fit)
-    email = normalise_email(email)
-    counted = ratelimit.LETTER.count(network=network, address=email)
-    if counted.network_over or counted.address_over:
-        # Per address *from this network* (see the policy), so refusing says nothing
-        # about what the address did elsewhere.
-        raise TooManyLetters(str(ratelimit.LETTER.message))
-    proven = confirmation.is_proven(email=email, proof=proof)
-    waits = not proven and any(
+    return letter
+
+
+def _confirming(
+    *, email: str, plan: list[tuple[Target, str, Channel]], network: str, proof: str
+) -> _Confirming:
+    """Whether the letter waits for its writer's link, and whether that link is mailed."""
+    is_proven = confirmation.is_proven(email=email, proof=proof)
+    waits = not is_proven and any(
         channels.get(code).sent_by == Sender.SITE for _target, code, _channel in plan
     )
+    if not waits:
+        return _Confirming(is_proven=is_proven, waits=False, mails_link=False)
     # Past the policy's limit on confirmation emails the letter is kept
     # unconfirmed (it expires, nothing is sent) and the answer is the same as
     # ever: a refusal would tell a stranger that this address wrote a moment ago.
-    emails = (
-        ratelimit.LETTER_CONFIRMATION_EMAIL.count(
-            network=network,
-            address=email,
-            also=(("letter-confirmation-any", ratelimit.email_key(email), 3600),),
-        )
-        if waits
-        else None
+    emails = ratelimit.LETTER_CONFIRMATION_EMAIL.count(
+        network=network,
+        address=email,
+        also=(("letter-confirmation-any", ratelimit.email_key(email), 3600),),
     )
     mails_link = (
-        emails is not None
-        and not emails.address_over
+        not emails.address_over
         and emails.also[0] <= ratelimit.LETTER_CONFIRMATION_EMAILS_ACROSS_NETWORKS
     )
+    return _Confirming(is_proven=is_proven, waits=True, mails_link=mails_link)
+
+
+def _write(
+    letter: Letter,
+    *,
+    writer: Writer,
+    plan: list[tuple[Target, str, Channel]],
+    confirming: _Confirming,
+) -> tuple[Letter, bool]:
+    """Save *letter*, its supporter and deliveries in one transaction (actions.take_action)."""
 
     def write(supporter: Supporter, _created: bool) -> Written:
         letter.supporter = supporter
-        letter.nonce = nonce
-        letter.is_personalised = is_personalised
-        letter.writer_language = language
-        letter.network_key = network[:64]
-        if waits:
+        if confirming.waits:
             letter.confirm_token = confirmation.new_token()
-        elif proven:
+        elif confirming.is_proven:
             letter.confirmed_at = timezone.now()
         letter.save()
-        _record_deliveries(letter, plan, waits=waits)
+        _record_deliveries(letter, plan, waits=confirming.waits)
         return Written(
             row=letter,
             is_new=True,
             source=consent.source_for("letter", letter.pk),
             confirmation=(send_email, {"purpose": CONFIRMATION_PURPOSE, "subject_id": letter.pk})
-            if mails_link
+            if confirming.mails_link
             else None,
         )
 
-    person = Person(email=email, name=name, language=language, country=country, postcode=postcode)
     try:
-        take_action(person=person, write=write)
+        take_action(person=writer, write=write)
     except IntegrityError:
         # The same form arrived twice at once and the other request won the
         # nonce; anything else is a real error.
-        existing = Letter.objects.filter(nonce=nonce).first()
+        existing = Letter.objects.filter(nonce=letter.nonce).first()
         if existing is None:
             raise
-        logger.info("Double submit of letter form for action %s", action.pk)
+        logger.info("Double submit of letter form for action %s", letter.action_id)
         return existing, False
     return letter, True
 

@@ -19,8 +19,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -30,20 +29,17 @@ from outcry.core import challenge
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
 from outcry.core.views import private
-from outcry.directory.models import Target
 from outcry.letters import channels, confirmation, services
 from outcry.letters.channels import post
 from outcry.letters.forms import (
     ComposeForm,
-    DistrictForm,
+    Recipients,
     SenderForm,
-    TargetsForm,
-    district_value,
-    excerpt,
-    parse_district,
+    choose_recipients,
+    language_name,
+    preview,
 )
 from outcry.letters.models import Delivery, Letter, LetterAction
-from outcry.letters.wording import wording_for
 
 # The signed cookie of a browser that opened a letter's confirmation link: it holds a
 # keyed hash of the address (confirmation.sender_proof), never the address itself.
@@ -140,58 +136,20 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
     if goto == "sender":
         return _render(request, action, "letter_form_sender", {"form": sender})
 
-    district = parse_district(request.POST.get("district"))
     try:
-        offer = services.offer_targets(
-            action=action,
-            country=sender.country_code,
-            city=sender.cleaned_data.get("city") or "",
-            zip_code=sender.cleaned_data.get("zip_code") or "",
-            district=district,
-        )
+        recipients = choose_recipients(request.POST, action=action, sender=sender, goto=goto)
     except services.LetterRefused as refusal:
         sender.add_error(refusal.field, refusal.message)
         return _render(request, action, "letter_form_sender", {"form": sender}, status=400)
-    carried = sender.carried()
-    codes = channels.offered(action)
-
-    if offer.districts:
-        posted = "district" in request.POST
-        district_form = DistrictForm(request.POST if posted else None, districts=offer.districts)
-        if posted:
-            district_form.is_valid()  # a valid choice would have narrowed the offer
-        context = {"sender": sender, "carried": carried, "district_form": district_form}
-        return _render(
-            request, action, "letter_form_targets", context, status=400 if posted else 200
-        )
-    if district is not None:
-        carried.append(("district", district_value(*district)))
-
-    targets_form = TargetsForm(
-        request.POST if "targets_step" in request.POST else None, offer=offer, codes=codes
-    )
-    if action.selection == LetterAction.Selection.FIXED:
-        chosen = targets_form.reachable
-        if not chosen:
-            context = {"sender": sender, "carried": carried, "targets_form": targets_form}
-            return _render(request, action, "letter_form_targets", context, status=200)
-    else:
-        if goto == "targets" or not targets_form.is_bound or not targets_form.is_valid():
-            status = 400 if targets_form.is_bound and targets_form.errors else 200
-            context = {"sender": sender, "carried": carried, "targets_form": targets_form}
-            return _render(request, action, "letter_form_targets", context, status=status)
-        chosen = targets_form.chosen()
-        carried += [("targets", str(target.pk)) for target in chosen]
-        carried.append(("targets_step", "1"))
-    return _compose(
-        request,
-        action,
-        sender=sender,
-        chosen=chosen,
-        unreachable=targets_form.unreachable,
-        carried=carried,
-        goto=goto,
-    )
+    if not recipients.chosen:
+        context = {
+            "sender": sender,
+            "carried": recipients.carried,
+            "district_form": recipients.district_form,
+            "targets_form": recipients.targets_form,
+        }
+        return _render(request, action, "letter_form_targets", context, recipients.status)
+    return _compose(request, action, sender=sender, recipients=recipients, goto=goto)
 
 
 def _compose(
@@ -199,56 +157,41 @@ def _compose(
     action: LetterAction,
     *,
     sender: SenderForm,
-    chosen: list[Target],
-    unreachable: list,
-    carried: list,
+    recipients: Recipients,
     goto: str,
 ) -> HttpResponse:
+    """The letter step: show the letter (switched, reworded, fitted) or send it."""
+    chosen = recipients.chosen
     templates = {template.language: template for template in action.templates.all()}
     if not templates:
         raise Http404  # an action without a letter is not ready for supporters
-    switch = request.POST.get("switch_language")
-    posted_language = request.POST.get("letter_language")
-    switched = switch in templates and switch != posted_language
-    if switched:
-        language = switch
-    elif posted_language in templates:
-        language = posted_language
-    else:
-        language = action.template_for(get_language()).language
+    language, switched = services.letter_language(
+        action,
+        switch=request.POST.get("switch_language"),
+        posted=request.POST.get("letter_language"),
+        page_language=get_language(),
+    )
     template = templates[language]
-    codes = [
-        code
-        for code in channels.offered(action)
-        if any(channels.get(code).contact_for(target) for target in chosen)
-    ]
-
-    def make_form(data) -> ComposeForm:
-        return ComposeForm(data, template=template, codes=codes, targets=chosen)
-
-    if switched or "compose_step" not in request.POST:
-        posted = [code for code in request.POST.getlist("channels") if code in codes]
-        defaults = [code for code in ("email", "fax") if code in codes] or codes[:1]
-        form = make_form(ComposeForm.initial_data(template, posted if switched else defaults))
-    else:
-        form = make_form(request.POST)
+    form = ComposeForm.for_step(
+        request.POST,
+        template=template,
+        codes=services.codes_reaching(action, chosen),
+        targets=chosen,
+        switched=switched,
+    )
     valid = form.is_valid()
     notice = ""
     status = 200
     if valid and goto in ("own", "template"):
-        data = form.data.copy()
-        data["mode"] = goto
-        if goto == "own":
-            data["own_text"] = form.template_body()
-        form = make_form(data)
+        form = form.in_mode(goto)
         valid = form.is_valid()
     elif valid and goto == "fit":
-        form, notice = _drop_to_fit(form, sender, chosen, make_form)
+        form, notice = form.fitted(sender=sender)
         valid = form.is_valid()
 
     # The preview is worked out before any refusal is added: a letter refused as
     # too long is shown with its count and the offer to make it fit.
-    preview = _preview_context(form, sender, chosen, templates, language) if valid else {}
+    shown = preview(form, sender=sender, templates=templates, language=language) if valid else {}
     try:
         services.read_nonce(request.POST.get("nonce", ""))
         nonce = request.POST["nonce"]
@@ -271,7 +214,7 @@ def _compose(
             status = 429
         else:
             try:
-                letter = _send(request, action, form, sender, chosen, template, nonce)
+                letter = _send(request, action, form, sender, nonce)
             except services.LetterRefused as refusal:
                 status = 429 if isinstance(refusal, services.TooManyLetters) else 400
                 form.add_error(None, refusal.message)
@@ -282,146 +225,28 @@ def _compose(
 
     context = {
         "sender": sender,
-        "carried": carried,
+        "carried": recipients.carried,
         "chosen": chosen,
-        "unreachable": unreachable,
+        "unreachable": recipients.unreachable,
         "form": form,
         "template": template,
-        "languages": [(code, _language_name(code)) for code in templates],
+        "languages": [(code, language_name(code)) for code in templates],
         "nonce": nonce,
         "notice": notice,
         "challenge": gate if gate is not None and not gate.passed else None,
-        **preview,
+        **shown,
     }
     return _render(request, action, "letter_form_compose", context, status=status)
 
 
-def _language_name(code: str) -> str:
-    try:
-        return translation.get_language_info(code)["name_local"]
-    except KeyError:
-        return dict(settings.CONTENT_LANGUAGES).get(code, code)
-
-
-def _drop_to_fit(form: ComposeForm, sender: SenderForm, chosen: list[Target], make_form):
-    """Untick optional paragraphs until the letter fits; the new form and what to tell."""
-    codes = form.cleaned_data["channels"]
-
-    def measure(included: set[int]):
-        draft = form.draft(sender=sender)
-        draft.body = form.template_body(included)
-        return services.tightest_fit(letter=draft, targets=chosen, codes=codes)
-
-    _included, dropped, fit = services.drop_optional_to_fit(
-        paragraphs=form.paragraphs, included=form.included(), measure=measure
-    )
-    data = form.data.copy()
-    for paragraph in dropped:
-        data.pop(f"p_{paragraph.pk}", None)
-    names = ", ".join(
-        f"“{paragraph.label or excerpt(paragraph.text, 50)}”" for paragraph in dropped
-    )
-    if fit is not None and fit.is_over:
-        notice = _(
-            "Even without the optional paragraphs your letter is too long for the "
-            "%(channel)s. Please shorten what you wrote, or untick that way of sending."
-        ) % {"channel": fit.describe()}
-        if dropped:
-            notice = _("We left out %(paragraphs)s.") % {"paragraphs": names} + " " + notice
-    elif dropped:
-        notice = ngettext(
-            "We left out %(paragraphs)s, so that your letter fits. Tick it again if you "
-            "would rather shorten something else.",
-            "We left out %(paragraphs)s, so that your letter fits. Tick them again if you "
-            "would rather shorten something else.",
-            len(dropped),
-        ) % {"paragraphs": names}
-    else:
-        notice = _("Your letter already fits.")
-    return make_form(data), notice
-
-
-def _preview_context(
-    form: ComposeForm, sender: SenderForm, chosen: list[Target], templates: dict, language: str
-) -> dict:
-    draft = form.draft(sender=sender)
-    first = chosen[0]
-    codes = form.cleaned_data["channels"]
-    preview = services.letter_text(letter=draft, target=first)
-    fit = services.tightest_fit(letter=draft, targets=chosen, codes=codes)
-    suggested = services.preferred_language(first, templates)
-    offered = [code for code, _label in form.fields["channels"].choices]
-    js_targets = []
-    for target in chosen:
-        wording = wording_for(letter=draft, target=target)
-        js_targets.append(
-            {
-                "name": target.name,
-                "salutation": wording.salutation,
-                "closing": wording.closing,
-                "signature": wording.signature,
-                "limits": {
-                    code: {
-                        "limit": channel.char_limit,
-                        "channel": channels.get(code).name,
-                        "describe": services.channel_description(code, target),
-                    }
-                    for code in offered
-                    if (channel := channels.get(code).contact_for(target)) and channel.char_limit
-                },
-            }
-        )
-    return {
-        "preview": preview,
-        "preview_target": first,
-        "length": fit.length if fit else len(preview),
-        "fit": fit,
-        "too_long": services.too_long_message(fit) if fit and fit.is_over else "",
-        "can_drop": form.cleaned_data["mode"] == "template" and bool(form.included()),
-        "suggested_language": suggested if suggested and suggested != language else None,
-        "suggested_language_name": _language_name(suggested) if suggested else "",
-        "letter_data": {
-            "targets": js_targets,
-            "supporter": {
-                "name": sender.cleaned_data["name"],
-                "city": sender.cleaned_data.get("city") or "",
-            },
-            "paragraphs": [{"id": p.pk, "kind": p.kind, "text": p.text} for p in form.paragraphs],
-            "messages": {
-                "of": _("%(length)s of %(limit)s characters (the limit of the %(channel)s)"),
-                "count": _("%(length)s characters"),
-                "tooLong": services.too_long_template(),
-            },
-        },
-    }
-
-
 def _send(
-    request: HttpRequest,
-    action: LetterAction,
-    form: ComposeForm,
-    sender: SenderForm,
-    chosen: list[Target],
-    template,
-    nonce: str,
+    request: HttpRequest, action: LetterAction, form: ComposeForm, sender: SenderForm, nonce: str
 ) -> Letter:
     """Queue the letter (services.queue_letter); raises its LetterRefused."""
-    data = sender.cleaned_data
     letter, _created = services.queue_letter(
         action=action,
         nonce=services.read_nonce(nonce),
-        email=data["email"],
-        name=data["name"],
-        language=get_language(),
-        template=template,
-        subject=form.cleaned_data["subject"],
-        body=form.body(),
-        is_personalised=form.is_personalised(),
-        targets=chosen,
-        codes=form.cleaned_data["channels"],
-        city=data.get("city") or "",
-        country=sender.country_code,
-        postcode=data.get("zip_code") or "",
+        composed=form.composed(writer=sender.writer(language=get_language())),
         network=network_key(request),
         proof=sender_proof(request),
     )

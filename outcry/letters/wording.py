@@ -17,15 +17,13 @@ from django.utils.translation import gettext
 
 from outcry.core import countries
 from outcry.core.countries import babel_locale
+from outcry.core.text import plain_lines
 from outcry.directory.models import Channel, Target
 from outcry.letters.models import Letter
 
 # The placeholders a LetterTemplate paragraph may hold (see Paragraph); anything
 # else in braces is the supporter's own text and is left alone.
 _PLACEHOLDER = re.compile(r"\{(salutation|target_name|supporter_name|supporter_city)\}")
-# Control characters other than line breaks would be invisible in a PDF and could
-# start a new header in an email.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CJK_LANGUAGES = ("ko", "zh", "ja")
 
 
@@ -40,12 +38,6 @@ class Wording:
     signature: list[str]
 
 
-def clean(text: str) -> str:
-    """*text* with Unix line breaks, tabs as spaces and no other control characters."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return _CONTROL.sub("", text)
-
-
 def long_date(day: date, language: str) -> str:
     """*day* as a letter dates it: "20 February 2012", "2012년 2월 20일", "2012年2月20日"."""
     return format_date(day, "long", locale=babel_locale(language))
@@ -58,7 +50,7 @@ def country_name(code: str) -> str:
 
 def sender_name(letter: Letter) -> str:
     """The name as typed for this letter, else the supporter's stored name."""
-    return clean(letter.sender_name or letter.supporter.name).strip()
+    return plain_lines(letter.sender_name or letter.supporter.name).strip()
 
 
 def wording_for(*, letter: Letter, target: Target) -> Wording:
@@ -69,7 +61,7 @@ def wording_for(*, letter: Letter, target: Target) -> Wording:
         # Salutations from the importers are stored in English and are in the
         # catalogue ("Your Excellency" → "존경하는 대사님께"); one an organiser typed
         # is not, and gettext() returns it unchanged.
-        stored = clean(target.salutation).strip()
+        stored = plain_lines(target.salutation).strip()
         salutation = gettext(stored) if stored else gettext("Dear Sir or Madam")
         closing = gettext("Yours sincerely,")
     if not language.startswith(_CJK_LANGUAGES) and salutation[-1] not in ",:.!":
@@ -82,7 +74,7 @@ def wording_for(*, letter: Letter, target: Target) -> Wording:
     }
 
     def fill(text: str) -> str:
-        return _PLACEHOLDER.sub(lambda match: values[match.group(1)], clean(text)).strip()
+        return _PLACEHOLDER.sub(lambda match: values[match.group(1)], plain_lines(text)).strip()
 
     body = fill(letter.body)
     # A composer that already put the salutation at the top must not get it twice.
@@ -90,7 +82,7 @@ def wording_for(*, letter: Letter, target: Target) -> Wording:
         body = body[len(salutation.rstrip(",")) :].lstrip(",").strip()
     signature = [name]
     if letter.sender_city:
-        signature.append(clean(letter.sender_city).strip())
+        signature.append(plain_lines(letter.sender_city).strip())
     return Wording(
         subject=fill(letter.subject).replace("\n", " ").strip(),
         salutation=salutation,
@@ -118,7 +110,7 @@ def sender_lines(letter: Letter) -> list[str]:
         letter.sender_country or letter.supporter.country, letter.language
     )
     lines = [sender_name(letter), letter.sender_city, country]
-    return [clean(line).strip() for line in lines if line and line.strip()]
+    return [plain_lines(line).strip() for line in lines if line and line.strip()]
 
 
 def recipient_lines(*, target: Target, channel: Channel | None, kind: str) -> list[str]:
@@ -132,12 +124,12 @@ def recipient_lines(*, target: Target, channel: Channel | None, kind: str) -> li
         lines += postal_lines(channel=channel, country=target.country)
     elif kind == Channel.Kind.FAX and channel is not None:
         lines.append(f"Fax {channel.value}")
-    return [clean(line).replace("\n", " ").strip() for line in lines if line and line.strip()]
+    return [plain_lines(line).replace("\n", " ").strip() for line in lines if line and line.strip()]
 
 
 def postal_lines(*, channel: Channel, country: str) -> list[str]:
     """The postal address lines of *channel*, ending with the country in capitals."""
-    lines = [line.strip() for line in clean(channel.value).split("\n") if line.strip()]
+    lines = [line.strip() for line in plain_lines(channel.value).split("\n") if line.strip()]
     fields = {
         key: value
         for key, value in (channel.postal_address or {}).items()

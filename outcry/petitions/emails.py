@@ -77,4 +77,5 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
         to=signature.supporter.email,
         language=language,
     )
+    message.from_email = campaign.sender(language)
     return Email(to=signature.supporter.email, message=message)

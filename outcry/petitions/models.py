@@ -7,7 +7,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from outcry.actions import counters
 from outcry.core.countries import country_name
 from outcry.core.text import pick_translation
 from outcry.supporters.models import greeting_name, short_public_name
@@ -62,10 +61,6 @@ class Petition(models.Model):
     def counter_key(self) -> str:
         """The key of the petition's public counter (actions.counters)."""
         return counter_key(self.pk)
-
-    def counted_total(self) -> int:
-        """The public count: the sum of the counter shards (see services.count_signatures)."""
-        return counters.total(self.counter_key)
 
 
 def counter_key(petition_id: int) -> str:

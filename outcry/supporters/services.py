@@ -35,16 +35,6 @@ from outcry.supporters.tasks import DATA_LINK_PURPOSE
 logger = logging.getLogger("outcry.supporters")
 
 
-def find_or_create_supporter(
-    *, email: str, name: str, country: str = "", postcode: str = "", language: str = "en"
-) -> Supporter:
-    """Return the supporter behind *email*, creating them if new (see get_or_create_supporter)."""
-    supporter, _created = get_or_create_supporter(
-        email=email, name=name, country=country, postcode=postcode, language=language
-    )
-    return supporter
-
-
 def get_or_create_supporter(
     *, email: str, name: str, country: str = "", postcode: str = "", language: str = "en"
 ) -> tuple[Supporter, bool]:

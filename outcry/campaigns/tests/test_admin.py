@@ -4,9 +4,12 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.urls import reverse
 
 from outcry.campaigns.models import Campaign
+from outcry.campaigns.services import ORGANISER_PERMISSIONS, ORGANISERS_GROUP
 from outcry.core.models import AuditEvent, OutgoingEmail
 from outcry.testing import (
     give_consent,
@@ -397,11 +400,6 @@ def test_an_organiser_reads_their_organisations_names_and_cannot_change_them(cli
 
 
 def test_migrate_brings_an_existing_organisers_group_up_to_date(organiser_a):
-    from django.contrib.auth.models import Group
-    from django.core.management import call_command
-
-    from outcry.campaigns.services import ORGANISER_PERMISSIONS, ORGANISERS_GROUP
-
     group = Group.objects.get(name=ORGANISERS_GROUP)
     # As an install from before names in other languages had them.
     group.permissions.remove(*group.permissions.filter(codename__endswith="organisationname"))

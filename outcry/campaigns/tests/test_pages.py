@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from django.utils import timezone
 
-from outcry.campaigns.models import Campaign
-from outcry.testing import make_campaign, make_petition, post_signature
+from outcry.campaigns.models import Campaign, OrganisationName
+from outcry.supporters.models import Consent
+from outcry.testing import make_campaign, make_organisation, make_petition, post_signature
 
 
 def get(client, path):
@@ -167,10 +168,6 @@ def test_a_home_page_of_few_campaigns_has_no_page_links(client, db):
 
 
 def test_organisations_are_named_as_readers_of_the_page_know_them(client, db):
-    from outcry.campaigns.models import OrganisationName
-    from outcry.supporters.models import Consent
-    from outcry.testing import make_organisation, post_signature
-
     lead = make_organisation(name="Justice for North Korea")
     OrganisationName.objects.create(organisation=lead, language="ko", name="북한정의연대")
     partner = make_organisation(name="Save My Friend")

@@ -1,9 +1,18 @@
 """Who a campaign's emails come from: its name, and an address the site may send from."""
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import TestCase
 
-from outcry.testing import make_campaign
+from outcry.directory.testing import make_target
+from outcry.testing import (
+    make_campaign,
+    make_letter_action,
+    make_petition,
+    post_letter,
+    post_signature,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +51,21 @@ def test_a_name_cannot_inject_headers(settings):
     campaign.sender_name = "Evil\r\nBcc: all@example.org =?utf-8?q?x?="
     header = campaign.sender("en")
     assert "\n" not in header and "\r" not in header and "=?utf-8" not in header
+
+
+def test_the_confirmation_emails_come_from_the_campaign(client, settings):
+    settings.SENDER_DOMAINS = ["nkfreedom.org"]
+    campaign = make_campaign(title="Save my friend", title_ko="내 친구를 살려 주세요")
+    campaign.sender_email = "campaign@nkfreedom.org"
+    campaign.save()
+    petition = make_petition(campaign=campaign)
+    target = make_target(name="Embassy", city="Washington", channels={"email": "e@example.org"})
+    action = make_letter_action(campaign=campaign, targets=[target], channels="email")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        post_signature(client, petition, language="ko", email="min@example.org")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        post_letter(client, action, email="ann@example.org", targets=[target])
+    senders = {message.to[0]: message.from_email for message in mail.outbox}
+    assert senders["min@example.org"].endswith("<campaign@nkfreedom.org>")
+    assert "=?utf-8?" in senders["min@example.org"] or "내 친구" in senders["min@example.org"]
+    assert senders["ann@example.org"] == "Save my friend <campaign@nkfreedom.org>"

@@ -28,11 +28,6 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s-]", "", code).lower()
 
 
-def app_device(user: AbstractBaseUser) -> TOTPDevice | None:
-    """The user's confirmed authenticator app, if they have set one up."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-
-
 def has_second_factor(user: AbstractBaseUser) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 

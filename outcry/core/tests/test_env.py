@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -147,12 +148,6 @@ def test_postgresql_prepares_its_statements_unless_the_url_says_not_to(monkeypat
 
 def test_serve_refuses_an_unmigrated_database(tmp_path):
     """`manage.py serve` says what to do instead of starting workers that fail."""
-    import os
-    import subprocess
-    import sys
-
-    from django.conf import settings as django_settings
-
     env = {**os.environ, "OUTCRY_VAR_DIR": str(tmp_path), "PORT": "8297"}
     env.pop("DATABASE_URL", None)
     result = subprocess.run(

@@ -4,6 +4,8 @@ from django.db import transaction
 from django.tasks import task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from outcry.core.queue import enqueue_with_transaction
+
 RAN: list[int] = []
 
 
@@ -13,8 +15,6 @@ def remember(*, number: int) -> None:
 
 
 def test_with_tasks_in_the_database_the_row_is_written_inside_the_transaction(db, settings):
-    from outcry.core.queue import enqueue_with_transaction
-
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with transaction.atomic():
         enqueue_with_transaction(remember, number=1)
@@ -27,8 +27,6 @@ def test_with_tasks_in_the_database_the_row_is_written_inside_the_transaction(db
 
 
 def test_with_another_backend_the_task_waits_for_the_commit(db, django_capture_on_commit_callbacks):
-    from outcry.core.queue import enqueue_with_transaction
-
     RAN.clear()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         enqueue_with_transaction(remember, number=3)
@@ -38,8 +36,6 @@ def test_with_another_backend_the_task_waits_for_the_commit(db, django_capture_o
 
 
 def test_a_task_queued_inside_a_transaction_is_the_row_django_tasks_db_writes(db, settings):
-    from outcry.core.queue import enqueue_with_transaction
-
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }

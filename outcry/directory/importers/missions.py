@@ -24,13 +24,13 @@ from outcry.directory.importers.base import (
     collect_records,
     parse_coordinate,
     parse_email,
-    parse_phone,
     parse_url,
     postal_channel,
     recorded_run,
     sync_records,
 )
 from outcry.directory.models import Channel, ImportRun, Target
+from outcry.directory.phones import e164
 
 MISSIONS = "missions"
 
@@ -246,7 +246,7 @@ def mission_facts(row: dict[str, str], *, line: int, notes: list[str]) -> Target
         else:
             notes.append(f"{where}: email {raw_email!r} is not an address; left out")
     if raw_phone := (row.get("phone") or "").strip():
-        if phone := parse_phone(raw_phone, region=country):
+        if phone := e164(raw_phone, region=country):
             channels.append(ChannelFacts(kind=Channel.Kind.PHONE, value=phone))
         else:
             notes.append(

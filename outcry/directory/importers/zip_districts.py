@@ -7,7 +7,7 @@ from typing import TextIO
 
 from outcry.core.progress import Progress
 from outcry.directory.importers.base import ImportFailed, guard_removals, recorded_run
-from outcry.directory.models import ImportRun, ZipDistrict
+from outcry.directory.models import FIVE_DIGIT_ZIP, ImportRun, ZipDistrict
 
 ZIP_DISTRICTS = "zip_districts"
 
@@ -44,7 +44,7 @@ def import_zip_districts(
                     state = (row.get("state_abbr") or "").strip().upper()
                     district = (row.get("cd") or "").strip()
                     if not (
-                        re.fullmatch(r"\d{5}", zcta)
+                        re.fullmatch(FIVE_DIGIT_ZIP, zcta)
                         and re.fullmatch(r"[A-Z]{2}", state)
                         and re.fullmatch(r"\d{1,2}", district)
                     ):

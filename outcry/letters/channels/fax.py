@@ -16,7 +16,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.mail import display_name
-from outcry.directory.models import Channel, e164
+from outcry.directory.models import Channel
+from outcry.directory.phones import e164
 from outcry.letters import pdf
 from outcry.letters.channels import Sender
 from outcry.letters.channels.base import DeliveryChannel, DeliveryProblem, Sent

@@ -1,11 +1,11 @@
 """A phone call to the office, with a short script to say."""
 
-import phonenumbers
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.directory.models import Channel, Target
+from outcry.directory.phones import for_people
 from outcry.letters.channels.base import DeliveryChannel
 from outcry.letters.models import Delivery, Letter
 from outcry.letters.wording import wording_for
@@ -20,18 +20,9 @@ class Phone(DeliveryChannel):
     def sent_page(self, *, letter: Letter, delivery: Delivery, contact: Channel, text: str) -> dict:
         return {
             "tel": contact.value,
-            "phone_display": phone_display(contact.value),
+            "phone_display": for_people(contact.value),
             "script": call_script(letter=letter, target=delivery.target),
         }
-
-
-def phone_display(number: str) -> str:
-    """An E.164 number written for people (+82 2-738-1038), or as stored if unreadable."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return number
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def call_script(*, letter: Letter, target: Target) -> str:

@@ -5,8 +5,17 @@ Found by attacking the merged security work: each test here failed before its fi
 
 from django.test import Client
 
+from outcry.directory.models import Target
 from outcry.directory.testing import make_target
-from outcry.testing import make_letter_action, post_letter
+from outcry.letters import confirmation
+from outcry.letters.models import Delivery, Letter
+from outcry.testing import (
+    admin_url,
+    logged_in_client,
+    make_admin_world,
+    make_letter_action,
+    post_letter,
+)
 
 
 def test_the_per_address_limit_does_not_tell_a_stranger_that_someone_wrote(db, settings):
@@ -32,8 +41,6 @@ def test_the_per_address_limit_does_not_tell_a_stranger_that_someone_wrote(db, s
 def test_the_shared_directory_is_not_filtered_through_another_organisations_list(db):
     """?lists=<pk> showed an unrelated organisation which targets a private list holds;
     ?deliveries__isnull=False which targets anyone had written to."""
-    from outcry.directory.models import Target
-    from outcry.testing import admin_url, logged_in_client, make_admin_world
 
     world = make_admin_world()
     make_target(name="Unlisted Embassy", channels={"email": "unlisted@example.org"})
@@ -57,9 +64,6 @@ def test_the_shared_directory_is_not_filtered_through_another_organisations_list
 
 
 def test_a_mail_scanner_following_the_link_does_not_send_the_letter(db):
-    from outcry.letters import confirmation
-    from outcry.letters.models import Delivery, Letter
-
     embassy = make_target(name="Embassy in Seoul", channels={"email": "embassy@example.org"})
     action = make_letter_action(targets=[embassy])
     stranger = Client(REMOTE_ADDR="198.51.100.20")

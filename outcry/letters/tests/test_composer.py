@@ -2,11 +2,13 @@
 
 import html
 import re
+from io import BytesIO
 from urllib.parse import unquote
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from pypdf import PdfReader
 
 from outcry.directory.models import ZipDistrict
 from outcry.directory.testing import make_channel, make_target
@@ -731,10 +733,6 @@ def test_an_unknown_zip_code_gets_a_clear_message(client, congress):
 
 
 def test_a_letter_by_post_is_offered_as_a_pdf_to_print(client, action, embassy):
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
     make_channel(
         target=embassy, kind="post", value="3505 International Place, N.W.\nWashington, DC 20008"
     )

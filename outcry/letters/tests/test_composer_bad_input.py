@@ -1,16 +1,22 @@
 """Bad and hostile input to the composer: a clear message, nothing written, never a 500."""
 
 import html
+import threading
 
 import pytest
 from django.core import signing
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from outcry.directory.models import ZipDistrict
 from outcry.directory.testing import make_channel, make_target
 from outcry.letters.models import Delivery, Letter
 from outcry.letters.services import NONCE_SALT
-from outcry.testing import letter_form, make_letter_action, post_letter
+from outcry.testing import letter_form, make_campaign, make_letter_action, post_letter
+
+NOT_IN_THE_LIST = "You can only write to the offices this campaign lists. Please choose again."
 
 
 def compose_url(action, language: str = "en") -> str:
@@ -95,14 +101,28 @@ def test_a_letter_of_only_emptied_paragraphs_is_refused(client, embassy):
 
 
 @pytest.mark.parametrize(
-    ("field", "size"),
-    [("name", 101), ("subject", 201), ("own_text", 10_001), ("city", 121), ("email", 300)],
+    ("field", "size", "limit"),
+    [
+        ("name", 101, 100),
+        ("subject", 201, 200),
+        ("own_text", 10_001, 10_000),
+        ("city", 121, 120),
+        ("email", 300, 254),
+    ],
 )
-def test_oversized_fields_are_refused_with_a_message(client, action, embassy, field, size):
+def test_oversized_fields_are_refused_with_a_message(client, action, embassy, field, size, limit):
     value = "a" * size if field != "email" else "a" * (size - 12) + "@example.org"
     extra = {"mode": "own"} if field == "own_text" else {}
     response = post_letter(client, action, targets=[embassy], **{field: value}, **extra)
     assert response.status_code == 400
+    assert f"Ensure this value has at most {limit} characters (it has {size})." in page(response)
+    assert_nothing_written()
+
+
+def test_an_oversized_name_is_refused_in_the_pages_language(client, action, embassy):
+    response = post_letter(client, action, "ko", targets=[embassy], name="가" * 101)
+    assert response.status_code == 400
+    assert "값이 최대 100자 이하여야 합니다 (현재 101자)." in page(response)
     assert_nothing_written()
 
 
@@ -110,6 +130,7 @@ def test_an_oversized_edited_paragraph_is_refused(client, action, embassy):
     editable = editable_of(action)
     response = post_letter(client, action, targets=[embassy], **{f"e_{editable.pk}": "x" * 10_001})
     assert response.status_code == 400
+    assert "Ensure this value has at most 10000 characters (it has 10001)." in page(response)
     assert_nothing_written()
 
 
@@ -149,8 +170,6 @@ def test_a_malformed_zip_code_gets_a_clear_message(client, db, zip_code):
 
 @pytest.mark.parametrize("district", ["XX-1", "MD-99", "MD-", "-3", "MD-²", "x" * 500])
 def test_a_forged_district_is_asked_again(client, db, district):
-    from outcry.directory.models import ZipDistrict
-
     senator = make_target(
         name="Senator",
         category="legislator",
@@ -181,6 +200,7 @@ def test_garbage_target_ids_are_refused(client, action, value):
     form["targets"] = [value]
     response = client.post(compose_url(action), form)
     assert response.status_code == 400
+    assert NOT_IN_THE_LIST in page(response)
     assert_nothing_written()
 
 
@@ -201,6 +221,7 @@ def test_a_channel_that_went_bouncing_meanwhile_is_refused(client, action, embas
     embassy.channels.filter(kind="email").update(status="bouncing")
     response = client.post(compose_url(action), form)
     assert response.status_code == 400
+    assert "Please choose from the ways of sending listed." in page(response)
     assert_nothing_written()
 
 
@@ -223,6 +244,7 @@ def test_no_channel_chosen_is_refused(client, action, embassy):
     response = post_letter(client, action, targets=[embassy], channels=())
     assert response.status_code == 400
     assert "Please choose how to send your letter." in page(response)
+    assert_nothing_written()
 
 
 @pytest.mark.parametrize("nonce", ["", "made-up", "abc:def:ghi", "signed-with-another-salt"])
@@ -265,15 +287,21 @@ def test_too_many_letters_from_one_network_are_refused(client, action, embassy, 
         assert response.status_code == 302
     response = post_letter(client, action, targets=[embassy], email="p3@example.org")
     assert response.status_code == 429
+    assert "Too many letters have come from here in a short time." in page(response)
     assert Letter.objects.count() == 2
 
 
 def test_a_double_submit_is_not_counted_against_the_rate_limit(client, action, embassy, settings):
-    settings.RATELIMIT_LETTER_PER_EMAIL = 1
+    settings.RATELIMIT_LETTER_PER_EMAIL = 2
     form = letter_form(action, targets=[embassy])
-    assert client.post(compose_url(action), form).status_code == 302
-    assert client.post(compose_url(action), form).status_code == 302
+    first = client.post(compose_url(action), form)
+    again = client.post(compose_url(action), form)
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"]  # the same letter's page
     assert Letter.objects.count() == 1
+    # The double submit counted once: a second letter is still within the limit of 2.
+    assert post_letter(client, action, targets=[embassy]).status_code == 302
+    assert Letter.objects.count() == 2
 
 
 def test_a_closed_action_takes_no_letters(client, embassy):
@@ -281,12 +309,11 @@ def test_a_closed_action_takes_no_letters(client, embassy):
     assert "This letter action is closed" in page(client.get(compose_url(action)))
     response = post_letter(client, action, channels=("email",))
     assert response.status_code == 409
+    assert "This letter action is closed" in page(response)
     assert_nothing_written()
 
 
 def test_an_action_of_a_draft_campaign_is_not_found(client, embassy):
-    from outcry.testing import make_campaign
-
     action = make_letter_action(targets=[embassy], campaign=make_campaign(status="draft"))
     assert client.get(compose_url(action)).status_code == 404
 
@@ -297,6 +324,7 @@ def test_a_target_closed_after_the_page_was_shown_is_refused(client, action, emb
     embassy.save()
     response = client.post(compose_url(action), form)
     assert response.status_code == 400
+    assert NOT_IN_THE_LIST in page(response)
     assert_nothing_written()
 
 
@@ -304,7 +332,12 @@ def test_an_unknown_language_or_step_falls_back_safely(client, action, embassy):
     form = letter_form(action, targets=[embassy], goto="nowhere", letter_language="xx")
     form["switch_language"] = "../../etc"
     response = client.post(compose_url(action), form)
-    assert response.status_code in (200, 400)
+    # The letter step again, in the page's language, with the letter's preview: not sent.
+    assert response.status_code == 200
+    content = page(response)
+    assert 'id="letter-preview"' in content
+    assert 'name="letter_language" value="en"' in content
+    assert action.templates.get(language="en").subject in content
     assert_nothing_written()
 
 
@@ -321,6 +354,8 @@ def test_the_errors_come_in_the_pages_language(client, action, embassy):
     assert response.status_code == 400
     assert '<html lang="ko">' in content
     assert "이름을 알려 주세요." in content
+    assert "올바른 이메일 주소가 아닌 것 같습니다. 다시 확인해 주세요." in content
+    assert "Please tell us your name." not in content
 
 
 def test_a_webform_letter_too_long_is_refused_even_if_the_page_was_bypassed(client, embassy):
@@ -334,11 +369,6 @@ def test_a_webform_letter_too_long_is_refused_even_if_the_page_was_bypassed(clie
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_form_from_ten_browsers_at_once_makes_one_letter(settings):
-    import threading
-
-    from django.db import connection
-    from django.test import Client
-
     settings.RATELIMIT_LETTER_PER_EMAIL = 100  # this test is about the race, not the limit
     embassy = make_target(name="Embassy", channels={"email": "embassy@example.cn"})
     action = make_letter_action(selection="choose", targets=[embassy])

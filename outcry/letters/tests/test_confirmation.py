@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -176,7 +177,6 @@ def test_typing_someone_elses_address_sends_nothing_and_the_letter_expires(
 def test_a_browser_that_confirmed_once_is_remembered_for_that_address_only(
     client, post, open_link, mail_server, embassy
 ):
-    from django.test import Client
 
     post(email="min@example.org")
     open_link(link_in(to(mail_server, "min@example.org")[0]))
@@ -278,7 +278,6 @@ def test_other_networks_confirmed_letter_goes_out_within_the_hour_despite_a_floo
     client, post, open_link, mail_server, settings
 ):
     """58 letters from one network once filled an embassy's hour; now it gets a share."""
-    from django.test import Client
 
     settings.DELIVERY_RATE_PER_TARGET_HOUR = {"email": 8, "fax": 8}
     settings.DELIVERY_NETWORK_SHARE_PERCENT = 25  # two an hour for one network
@@ -315,7 +314,6 @@ def test_other_networks_confirmed_letter_goes_out_within_the_hour_despite_a_floo
 def test_typing_someone_elses_address_again_and_again_sends_at_most_five_links_an_hour(
     post, mail_server
 ):
-    from django.test import Client
 
     answers = [post(via=Client(), email="victim@example.org") for _ in range(7)]
     # Every answer is the same (no tell that this address wrote a moment ago) ...

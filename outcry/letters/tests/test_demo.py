@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from django.core import serializers
+from django.core.management import CommandError
 from django.urls import reverse
 from django.utils import translation
 
@@ -167,8 +168,6 @@ def test_import_missions_after_the_demo_updates_its_rows_instead_of_duplicating_
 
 
 def test_a_missions_file_given_but_missing_stops_the_demo_with_a_message(db, no_shared_data):
-    from django.core.management import CommandError
-
     with pytest.raises(CommandError, match="No such file"):
         load_demo("--missions", "/nonexistent/missions.csv")
     assert not LetterAction.objects.exists()  # nothing half-loaded

@@ -2,6 +2,8 @@
 
 import email
 import html
+import io
+import logging
 import re
 import threading
 from datetime import timedelta
@@ -542,8 +544,6 @@ def test_a_request_with_too_many_fields_gets_a_readable_page(client, petition, s
 def test_a_refused_request_is_logged_as_one_warning_line_without_a_traceback(
     client, petition, settings
 ):
-    import io
-    import logging
 
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
     (handler,) = [
@@ -566,8 +566,6 @@ def test_a_refused_request_is_logged_as_one_warning_line_without_a_traceback(
 
 
 def test_errors_and_help_are_tied_to_their_fields_for_screen_readers(client, petition):
-    import re
-
     response = post_signature(client, petition, name="", email="not-an-email")
     html = response.content.decode()
     described = re.findall(r'aria-describedby="([^"]+)"', html)

@@ -1,4 +1,7 @@
+from django.utils import timezone
+
 from outcry.petitions.models import Signature
+from outcry.petitions.services import confirmation_code
 from outcry.testing import confirm_all_pending, make_petition, post_signature
 
 
@@ -98,10 +101,6 @@ def test_broken_or_forged_confirmation_link_explains_itself(client, db):
 
 
 def test_expired_confirmation_link_says_it_expired(client, db, time_machine):
-    from django.utils import timezone
-
-    from outcry.petitions.services import confirmation_code
-
     time_machine.move_to(timezone.now(), tick=False)
     petition = make_petition()
     post_signature(client, petition, email="old@example.org")

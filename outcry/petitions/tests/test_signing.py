@@ -4,6 +4,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from outcry.campaigns.models import OrganisationName
 from outcry.petitions.models import Signature
 from outcry.petitions.services import count_signatures, recount_signatures
 from outcry.supporters.models import Consent, Supporter
@@ -185,7 +186,6 @@ def test_an_address_typed_with_combining_accents_is_the_same_person(client, peti
 def test_the_confirmation_email_names_the_organisation_as_readers_of_its_language_know_it(
     client, db, run_on_commit
 ):
-    from outcry.campaigns.models import OrganisationName
 
     lead = make_organisation(name="Justice for North Korea")
     OrganisationName.objects.create(organisation=lead, language="ko", name="북한정의연대")

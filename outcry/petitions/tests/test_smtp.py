@@ -127,7 +127,9 @@ def test_confirmation_arrives_over_smtp_in_korean_and_its_link_counts_the_signat
     assert envelope.mail_from == parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1]
     assert envelope.rcpt_tos == ["minji@example.org"]
     [message] = mail_server.inbox.messages()
-    assert message["From"] == django_settings.DEFAULT_FROM_EMAIL
+    # In the campaign's name (its Korean title), from the site's address.
+    address = parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1]
+    assert message["From"] == f"강제 북송을 멈춰라 <{address}>"
     assert message["To"] == "minji@example.org"
     subject = in_language("ko", "Please confirm your signature: %(petition_title)s")
     assert message["Subject"] == subject % {"petition_title": "난민을 보호하라"}

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from outcry.core.countries import country_code, country_name
 from outcry.supporters.models import Supporter
-from outcry.testing import make_supporter
+from outcry.testing import make_petition, make_supporter
 
 
 def test_a_code_is_named_in_the_readers_language():
@@ -18,8 +18,6 @@ def test_a_code_is_named_in_the_readers_language():
 
 
 def test_the_list_holds_countries_not_cldr_groupings_or_outlying_islands(client, db):
-    from outcry.testing import make_petition
-
     petition = make_petition()
     for language in ["en", "ko"]:
         page = client.get(f"/{language}/c/{petition.campaign.slug}/").content.decode()

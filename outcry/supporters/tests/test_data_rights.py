@@ -4,18 +4,19 @@ import json
 import re
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.core.signing import TimestampSigner
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import translation
 
-from outcry.core.models import AuditEvent, OutgoingEmail
+from outcry.core.models import AppendOnly, AuditEvent, OutgoingEmail
 from outcry.directory.testing import make_target
 from outcry.letters.models import Delivery, Letter
 from outcry.letters.tasks import requeue_deliveries
 from outcry.petitions.models import Signature
-from outcry.petitions.services import count_signatures
+from outcry.petitions.services import count_signatures, recount_signatures
 from outcry.supporters import services
 from outcry.supporters.models import Consent, Supporter
 from outcry.testing import (
@@ -236,7 +237,6 @@ def test_erasure_anonymises_and_the_public_count_stays(client, signed):
     assert signature.name == signature.country == signature.comment == ""
     assert signature.public_name == Signature.PublicName.HIDDEN
     assert count_signatures(signed) == 1
-    from outcry.petitions.services import recount_signatures
 
     assert recount_signatures(petition=signed) == (1, 1)
     assert "Min-jun Kim" not in client.get(signers_url).content.decode()
@@ -315,7 +315,6 @@ def test_no_raw_ip_address_is_stored(client, signed, django_db_blocker):
     link = services.data_link_url(supporter).split("127.0.0.1:8000", 1)[1]
     client.get(link + "download/")
     client.post(link + "erase/")
-    from django.apps import apps
 
     for model in apps.get_models():
         for row in model.objects.all().values():
@@ -332,8 +331,6 @@ def test_a_returning_supporters_filled_in_details_are_audited_without_values(cli
 
 
 def test_the_audit_log_cannot_be_edited(db):
-    from outcry.core.models import AppendOnly
-
     event = AuditEvent.objects.create(action="test")
     event.action = "changed"
     for attempt in [

@@ -10,6 +10,7 @@ from django.utils import timezone
 from outcry.core.models import AuditEvent
 from outcry.letters.models import Letter
 from outcry.petitions.services import count_signatures, recount_signatures
+from outcry.supporters import services
 from outcry.supporters.models import Supporter
 from outcry.supporters.services import RETENTION_ACTION
 from outcry.testing import (
@@ -102,8 +103,6 @@ def test_zero_days_keeps_everyone(people, settings):
 
 
 def test_a_periodic_run_takes_a_batch_and_the_next_run_the_rest(people, settings):
-    from outcry.supporters import services
-
     for n in range(3):
         Supporter.objects.filter(pk=make_supporter(email=f"old-{n}@example.org").pk).update(
             created_at=people["quiet"].created_at
