@@ -150,6 +150,10 @@ def test_signing_again_with_the_same_words_keeps_the_link_valid(
     [message] = mail_server.inbox.messages()
     open_and_confirm(Client(), link_in(message))
     assert Signature.objects.get().is_email_confirmed
+    # A used link opened again (it may have leaked) leaves nothing in the browser.
+    finder = Client()
+    for answer in (finder.get(link_in(message)), finder.post(link_in(message))):
+        assert answer.status_code == 200 and not answer.cookies
 
 
 def test_links_mailed_before_they_carried_a_digest_still_confirm(
