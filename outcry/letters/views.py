@@ -40,6 +40,7 @@ from outcry.letters.forms import (
     preview,
 )
 from outcry.letters.models import Delivery, Letter, LetterAction
+from outcry.letters.wording import wording_for
 
 # The signed cookie of a browser that opened a letter's confirmation link: it holds a
 # keyed hash of the address (confirmation.sender_proof), never the address itself.
