@@ -28,9 +28,10 @@ def sign(page: Page, url: str, email: str) -> None:
 
 
 def fill_and_send(page: Page, email: str) -> None:
-    page.get_by_role("textbox", name=re.compile("^Your name")).fill("Ana Lima")
-    page.get_by_role("textbox", name=re.compile("^Email address")).fill(email)
-    page.get_by_role("button", name="Sign the petition").click()
+    petition = page.get_by_role("region", name=re.compile("UNHCR"))
+    petition.get_by_role("textbox", name=re.compile("^Your name")).fill("Ana Lima")
+    petition.get_by_role("textbox", name=re.compile("^Email address")).fill(email)
+    petition.get_by_role("button", name="Sign the petition").click()
 
 
 def test_the_widget_solves_the_challenge_under_the_csp_and_the_signature_goes_through(
