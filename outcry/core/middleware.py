@@ -1,6 +1,7 @@
-"""Headers every response carries."""
+"""Headers every response carries, and requests no view should see."""
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 
 
 class PermissionsPolicyMiddleware:
@@ -17,3 +18,47 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class RefuseNulMiddleware:
+    """Answer 400 to a request with a NUL character in its path, query, cookies, headers or form.
+
+    No page of outcry has a use for one, and PostgreSQL refuses NUL in text: a
+    NUL reaching a query (a token in the path, an autocomplete term, a session
+    cookie, the browser name django-axes records of a failed sign-in) was a 500.
+    Refused here once, for every view. After SessionMiddleware and
+    LocaleMiddleware (the 400 page is in the visitor's language) but before
+    anything loads the session: the session cookie may be what holds the NUL.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request):
+            raise BadRequest("NUL character in the request")
+        return self.get_response(request)
+
+
+def _has_nul(request) -> bool:
+    # path_info and the query and form values are decoded: "%00" is a NUL here.
+    if "\x00" in request.path_info:
+        return True
+    headers = (value for name, value in request.META.items() if name.startswith("HTTP_"))
+    if any("\x00" in value for value in headers if isinstance(value, str)):
+        return True
+    if any("\x00" in name or "\x00" in value for name, value in request.COOKIES.items()):
+        return True
+    forms = [request.GET]
+    # Only bodies Django parses into request.POST, which CsrfViewMiddleware reads
+    # anyway: a JSON body stays the view's to read.
+    if request.method == "POST" and request.content_type in _FORM_TYPES:
+        forms.append(request.POST)
+    return any(
+        "\x00" in name or any("\x00" in value for value in values)
+        for form in forms
+        for name, values in form.lists()
+    )
+
+
+_FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
