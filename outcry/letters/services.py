@@ -510,7 +510,7 @@ def queue_letter(
         ratelimit.LETTER_CONFIRMATION_EMAIL.count(
             network=network,
             address=email,
-            also=(("letter-confirmation-any", ratelimit.email_key(email), 3600),),
+            also=(("letter-confirmation-any", ratelimit.mailbox_key(email), 3600),),
         )
         if waits
         else None
