@@ -44,9 +44,11 @@ def test_gmail_addresses_with_dots_count_as_one_mailbox(post, mail_server):
     ]
     for email in spellings:
         assert post(via=Client(), email=email).status_code == 302
-    assert len(received_by(mail_server, "a", "gmail.com")) + len(
-        received_by(mail_server, "a", "googlemail.com")
-    ) == 5
+    assert (
+        len(received_by(mail_server, "a", "gmail.com"))
+        + len(received_by(mail_server, "a", "googlemail.com"))
+        == 5
+    )
 
 
 def test_another_mailbox_is_not_limited_by_a_tagged_one(post, mail_server):
