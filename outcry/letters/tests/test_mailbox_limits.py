@@ -9,7 +9,10 @@ any number of confirmation links. Counted on the mailbox now
 from django.test import Client
 
 from outcry.letters.models import Letter
-from outcry.letters.tests.test_confirmation import action, embassy, post  # noqa: F401 - fixtures
+from outcry.letters.tests import test_confirmation
+
+# The composer's fixtures: an embassy by email and fax, its action, and posting to it.
+embassy, action, post = test_confirmation.embassy, test_confirmation.action, test_confirmation.post
 
 
 def received_by(mail_server, local_part: str, domain: str) -> list[str]:
