@@ -7,17 +7,24 @@ about the targets and lists their letter actions use (``core.audit.visible_event
 
 ``SafeChangeList`` is the change list of every ModelAdmin (``CoreConfig.ready``):
 a date-hierarchy or filter value that cannot be a lookup (a year of
-99999999999, a 13th month, an id past 64 bits) is answered with the site's 400
-page, never 500.
+99999999999, a 13th month, an id past 64 bits, a JSON lookup SQLite lacks) is
+answered with the site's 400 page, never 500. For everyone but superusers it
+also takes only the lookups of the admin's own list filters and date
+hierarchy (and its search): any other lookup in the query string, such as
+``?letters__isnull=False`` on supporters, would filter the rows an organiser
+sees by rows they may not see (another organisation's letters), and the count
+of results would tell them what those rows hold.
 """
 
 from datetime import date, timedelta
 
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import BadRequest, ValidationError
+from django.db import NotSupportedError
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.audit import visible_events
@@ -113,9 +120,21 @@ class SafeChangeList(ChangeList):
         if self.date_hierarchy:
             _checked_date_hierarchy(self.params, self.date_hierarchy)
         try:
-            return super().get_filters(request)
+            filters = super().get_filters(request)
         except (ValueError, OverflowError, TypeError) as error:
             raise IncorrectLookupParameters(error) from error
+        # What the list filters and the date hierarchy took from the query string
+        # is gone from the remaining lookups; whatever is left was typed by hand.
+        remaining = set(filters[2]) - self._date_hierarchy_lookups()
+        if remaining and not request.user.is_superuser:
+            raise DisallowedModelAdminLookup(f"Filtering by {sorted(remaining)} not allowed")
+        return filters
+
+    def _date_hierarchy_lookups(self) -> set[str]:
+        """The lookups the date hierarchy's year, month and day become."""
+        if not self.date_hierarchy:
+            return set()
+        return {f"{self.date_hierarchy}__gte", f"{self.date_hierarchy}__lt"}
 
     def __init__(self, request, *args, **kwargs):
         # PostgreSQL refuses NUL in any text it is given to compare (a DataError
@@ -123,10 +142,12 @@ class SafeChangeList(ChangeList):
         if any("\x00" in key or "\x00" in "".join(values) for key, values in request.GET.lists()):
             raise BadRequest("NUL in an admin list's query")
         # The rows are counted here (get_results), so a value the database cannot
-        # compare (SQLite's OverflowError for an id past 64 bits) shows up here too.
+        # compare (SQLite's OverflowError for an id past 64 bits) shows up here too,
+        # as does a lookup it lacks (a superuser's ?details__contains= on SQLite's
+        # JSON; Django refuses it before sending any SQL).
         try:
             super().__init__(request, *args, **kwargs)
-        except (IncorrectLookupParameters, OverflowError) as error:
+        except (IncorrectLookupParameters, OverflowError, NotSupportedError) as error:
             # Django would redirect to "?e=1", a page blaming the database
             # installation; the site's 400 page says nothing was done.
             raise BadRequest("admin list lookup that cannot be made") from error

@@ -1,6 +1,7 @@
-"""Headers every response carries."""
+"""Headers every response carries, and requests no view should see."""
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 
 
 class PermissionsPolicyMiddleware:
@@ -17,3 +18,40 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class RefuseNulMiddleware:
+    """Answer 400 to a request with a NUL character in its path, query, cookies or headers.
+
+    No page of outcry has a use for one, and PostgreSQL refuses NUL in text: a
+    NUL reaching a query (a token in the path, an autocomplete term, a session
+    cookie, the browser name django-axes records of a failed sign-in) was a 500.
+    Refused here once, for every view. After SessionMiddleware and
+    LocaleMiddleware (the 400 page is in the visitor's language) but before
+    anything loads the session: the session cookie may be what holds the NUL.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request):
+            raise BadRequest("NUL character in the request")
+        return self.get_response(request)
+
+
+def _has_nul(request) -> bool:
+    # path_info and the query and form values are decoded: "%00" is a NUL here.
+    if "\x00" in request.path_info:
+        return True
+    headers = (value for name, value in request.META.items() if name.startswith("HTTP_"))
+    if any("\x00" in value for value in headers if isinstance(value, str)):
+        return True
+    if any("\x00" in name or "\x00" in value for name, value in request.COOKIES.items()):
+        return True
+    # Posted forms are left to their forms, which refuse NUL field by field
+    # (Django's ProhibitNullCharactersValidator, core.text) and say which field.
+    return any(
+        "\x00" in name or any("\x00" in value for value in values)
+        for name, values in request.GET.lists()
+    )

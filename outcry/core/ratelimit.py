@@ -73,6 +73,35 @@ def email_key(email: str) -> str:
     return hmac.new(key, email.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+# Gmail ignores dots in the local part and delivers googlemail.com to the same
+# mailboxes. Other providers may treat dots as part of the name, so only these.
+_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox(address: str) -> str:
+    """The mailbox a normalised *address* reaches, as the per-address limits count it.
+
+    "anna+1@example.org" and "anna+2@example.org" reach anna@example.org at most
+    mail providers (Gmail, Outlook, Fastmail, Proton, iCloud): without this, each
+    tag would have limits of its own and one inbox could be sent any number of
+    links. For Gmail the dots go too ("a.n.n.a@gmail.com"). Where a provider
+    does treat "anna+1" as another person, the two merely share a limit. Only
+    for counting: the address is stored and mailed as typed.
+    """
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    local = local.split("+", 1)[0] or local  # "+tag@…" alone has nothing before the tag
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", "") or local, _DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
+
+
+def mailbox_key(address: str) -> str:
+    """The keyed hash that per-address counters count *address* under: its mailbox's."""
+    return email_key(mailbox(address))
+
+
 def is_limited(*, bucket: str, key: str, limit: int, window: int) -> bool:
     """Count one hit for *key* in *bucket*; True once it exceeds *limit* per *window* s.
 
@@ -174,7 +203,8 @@ class Policy:
 
     *per_network* and *per_address* name a setting holding the limit (or give
     it), "" for none; *window* likewise, in seconds. The counters are the
-    buckets ``<bucket>-network`` and ``<bucket>-email``. *address_per_network*
+    buckets ``<bucket>-network`` and ``<bucket>-email``; an address counts as
+    its mailbox (``mailbox``: "anna+1@…" is anna's). *address_per_network*
     counts an address per network (signatures and letters: counted across
     networks, a stranger typing someone's address from one network would use up
     that person's own limit on theirs, and the service silently drops what is
@@ -200,7 +230,8 @@ class Policy:
         if self.per_network:
             counters.append((f"{self.bucket}-network", network, window))
         if self.per_address:
-            key = f"{network}:{address}" if self.address_per_network else address
+            box = mailbox(address)
+            key = f"{network}:{box}" if self.address_per_network else box
             counters.append((f"{self.bucket}-email", email_key(key), window))
         counts = hits(*counters, *also)
         mine, others = counts[: len(counters)], counts[len(counters) :]

@@ -591,7 +591,7 @@ def _confirming(
     emails = ratelimit.LETTER_CONFIRMATION_EMAIL.count(
         network=network,
         address=email,
-        also=(("letter-confirmation-any", ratelimit.email_key(email), 3600),),
+        also=(("letter-confirmation-any", ratelimit.mailbox_key(email), 3600),),
     )
     mails_link = (
         not emails.address_over

@@ -11,7 +11,7 @@ from outcry.supporters.services import data_link_url
 def data_link_email(*, subject_id: int, round_: int, queued: bool = False) -> Email | None:
     """The "your data" email to the supporter *subject_id*, or None.
 
-    Only for a ledger row request_data_link wrote (*queued*), and never to a
+    Only for a ledger row queue_data_link wrote (*queued*), and never to a
     supporter who is gone or erased (erasure also cancels the row).
     """
     supporter = Supporter.objects.filter(pk=subject_id, erased_at__isnull=True).first()

@@ -23,14 +23,12 @@ from django.utils import timezone, translation
 from outcry.campaigns.models import Organisation
 from outcry.core import ratelimit, rows
 from outcry.core.audit import record_event
-from outcry.core.ledger import email_key
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction
-from outcry.core.tasks import send_email
 from outcry.supporters import personal_data
 from outcry.supporters.models import Consent, Supporter, normalise_email
 from outcry.supporters.personal_data import CANCELLED_ERROR, when
-from outcry.supporters.tasks import DATA_LINK_PURPOSE
+from outcry.supporters.tasks import DATA_LINK_PURPOSE, queue_data_link  # noqa: F401 - apps, tests
 
 logger = logging.getLogger("outcry.supporters")
 
@@ -188,42 +186,35 @@ def supporter_for_link(*, code: str) -> Supporter:
     return supporter
 
 
-def request_data_link(*, email: str, network: str) -> bool:
-    """Email a link to their data to the supporter behind *email*, if there is one.
+def request_data_link(*, email: str, network: str) -> None:
+    """Queue the "your data" email to the supporter behind *email*, if there is one.
 
-    Returns whether an email was queued, for tests and logs only: the caller
-    must answer the same either way, or the page would tell anyone whether an
-    address is known. One email an hour at most: the hour is part of the
-    ledger key, so a second request finds the row and queues nothing. The
-    ledger row and the task are written in one transaction.
+    The caller must answer the same either way, or the page would tell anyone
+    whether an address is known; and so that the answer takes the same time,
+    the work is the same for both: one lookup, then one task row in one
+    transaction, with the supporter's id or with None for an address nobody
+    holds (``queue_data_link`` then does nothing). The ledger row and the email
+    are the task's, off the request: one email an hour at most (the hour is
+    part of the ledger key). The task takes the id, never the typed address,
+    so no stranger's address is kept with it.
 
     Limited by the ``data-request`` policy (core.ratelimit.DATA_REQUEST) for
     *network*: past its per-network limit this raises RateLimited; past its
-    per-address limit nothing is sent and False is returned, the same answer
-    as for an unknown address.
+    per-address limit nothing is queued, for a known address as for an unknown one.
     """
     email = normalise_email(email)
     counted = ratelimit.DATA_REQUEST.count(network=network, address=email)
     counted.refuse_network()
     if counted.address_over:
-        return False
-
-    supporter = (
-        Supporter.objects.filter(email=email, erased_at__isnull=True).only("pk", "email").first()
+        return
+    supporter_id = (
+        Supporter.objects.filter(email=email, erased_at__isnull=True)
+        .values_list("pk", flat=True)
+        .first()
     )
-    if supporter is None:
-        return False
     round_ = int(timezone.now().timestamp() // 3600)
     with transaction.atomic():
-        _entry, created = OutgoingEmail.objects.get_or_create(
-            idempotency_key=email_key(DATA_LINK_PURPOSE, supporter.pk, round_),
-            defaults={"to_address": supporter.email, "purpose": DATA_LINK_PURPOSE},
-        )
-        if created:
-            enqueue_with_transaction(
-                send_email, purpose=DATA_LINK_PURPOSE, subject_id=supporter.pk, round=round_
-            )
-    return created
+        enqueue_with_transaction(queue_data_link, supporter_id=supporter_id, round=round_)
 
 
 def export_supporter_data(*, supporter: Supporter) -> dict[str, Any]:

@@ -1,15 +1,49 @@
 """Background tasks for supporters. Each takes ids and does nothing if its work is done.
 
-The "your data" email is sent by core.tasks.send_email (purpose "data-link");
-supporters.emails renders it.
+The "your data" email is queued by queue_data_link and sent by
+core.tasks.send_email (purpose "data-link"); supporters.emails renders it.
 """
 
+from django.db import transaction
 from django.tasks import task
 
+from outcry.core.ledger import email_key
+from outcry.core.models import OutgoingEmail
+from outcry.core.queue import enqueue_with_transaction
 from outcry.core.tasks import send_email
+from outcry.supporters.models import Supporter
 
 # The ledger's purpose for "your data" emails, and the start of their idempotency keys.
 DATA_LINK_PURPOSE = "data-link"
+
+
+@task()
+def queue_data_link(*, supporter_id: int | None, round: int) -> bool:
+    """Write the "your data" email's ledger row for hour *round* and queue it; True if new.
+
+    *supporter_id* is None for an address nobody holds: request_data_link queues
+    this task for those too, so that both answers cost the same, and it does
+    nothing. Idempotent: the hour is part of the ledger key, so a second request
+    in the hour finds the row and queues nothing. The row and the email's task
+    are written in one transaction.
+    """
+    if supporter_id is None:
+        return False
+    supporter = (
+        Supporter.objects.filter(pk=supporter_id, erased_at__isnull=True).only("email").first()
+    )
+    if supporter is None:
+        return False
+    with transaction.atomic():
+        _entry, created = OutgoingEmail.objects.get_or_create(
+            idempotency_key=email_key(DATA_LINK_PURPOSE, supporter.pk, round),
+            defaults={"to_address": supporter.email, "purpose": DATA_LINK_PURPOSE},
+        )
+        if created:
+            enqueue_with_transaction(
+                send_email, purpose=DATA_LINK_PURPOSE, subject_id=supporter.pk, round=round
+            )
+    return created
 
 
 # Kept so that tasks queued under this name before an upgrade still run: the database

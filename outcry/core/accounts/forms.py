@@ -35,6 +35,15 @@ class OrganiserLoginForm(AdminAuthenticationForm):
         ),
     }
 
+    def clean_username(self) -> str:
+        # Django sets the field's max_length but checks nothing; django-axes
+        # records a failed username in a column of 255 characters, and on
+        # PostgreSQL a longer one was a 500. No account has such a name.
+        username = self.cleaned_data["username"]
+        if len(username) > self.fields["username"].max_length:
+            raise self.get_invalid_login_error()
+        return username
+
     def clean(self):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")

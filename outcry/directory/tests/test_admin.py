@@ -103,7 +103,7 @@ def seoul(db):
 def test_any_organiser_sees_the_directory_with_filters_and_search(organiser_client, seoul):
     make_target(name="Consulate General in Busan", country="KR", city="Busan", category="consulate")
     url = reverse("admin:directory_target_changelist")
-    response = organiser_client.get(url, {"category": "embassy", "q": "chinaemb_kr"})
+    response = organiser_client.get(url, {"category__exact": "embassy", "q": "chinaemb_kr"})
     html = response.content.decode()
     assert response.status_code == 200
     assert "Embassy of the People&#x27;s Republic of China in Seoul" in html

@@ -104,7 +104,9 @@ def remove(client: Client, signatures) -> object:
 def test_an_organiser_reviews_a_cluster_and_removes_it_as_spam(flagged_petition, lead):
     organiser = make_organiser(organisation=lead)
     client = admin_client(organiser)
-    listing = client.get(reverse("admin:petitions_signature_changelist"), {"flag": "cluster"})
+    listing = client.get(
+        reverse("admin:petitions_signature_changelist"), {"flag__exact": "cluster"}
+    )
     assert listing.status_code == 200
     assert listing.content.decode().count("Bot ") == 3
     assert "Genuine" not in listing.content.decode()
