@@ -64,11 +64,13 @@ def test_korean_supporter_signs_confirms_by_email_and_is_counted(demo, page):
         "탈북자 31명의 강제 북송을 막아 주세요"
     )
 
-    page.get_by_role("textbox", name=starting(ko("Your name"))).fill("김민지")
-    page.get_by_role("textbox", name=starting(ko("Email address"))).fill("minji@example.org")
+    # The petition's form: the page's "get updates" form asks for a name and address too.
+    form = page.locator("form.sign")
+    form.get_by_role("textbox", name=starting(ko("Your name"))).fill("김민지")
+    form.get_by_role("textbox", name=starting(ko("Email address"))).fill("minji@example.org")
     # The coalition is named as Korean readers know it.
-    page.get_by_label("북한자유연합", exact=False).check()
-    page.get_by_role("button", name=ko("Sign the petition")).click()
+    form.get_by_label("북한자유연합", exact=False).check()
+    form.get_by_role("button", name=ko("Sign the petition")).click()
 
     expect(page).to_have_url(re.compile(r"/ko/petitions/unhcr-save-my-friend/thanks/$"))
     expect(page.locator("html")).to_have_attribute("lang", "ko")
@@ -92,9 +94,10 @@ def test_signing_works_with_javascript_turned_off(demo, page_without_javascript)
     page.goto(demo.url + CAMPAIGN_PATH)
     expect_count(page, 0)
 
-    page.get_by_role("textbox", name=starting("Your name")).fill("Min-jun Kim")
-    page.get_by_role("textbox", name=starting("Email address")).fill("min@example.org")
-    page.get_by_role("button", name="Sign the petition").click()
+    form = page.locator("form.sign")
+    form.get_by_role("textbox", name=starting("Your name")).fill("Min-jun Kim")
+    form.get_by_role("textbox", name=starting("Email address")).fill("min@example.org")
+    form.get_by_role("button", name="Sign the petition").click()
 
     expect(page).to_have_url(re.compile(r"/en/petitions/unhcr-save-my-friend/thanks/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for signing")
