@@ -470,10 +470,13 @@ DELIVERY_NETWORK_SHARE_PERCENT = env_int(
     "OUTCRY_DELIVERY_NETWORK_SHARE", default=25, minimum=1, maximum=100
 )
 # Days a letter by email or fax waits for its writer to open the confirmation link
-# before it expires unsent, and days a browser that opened one is remembered for that
-# address (a signed cookie), so the writer need not confirm every letter.
+# before it expires unsent, and days a browser that pressed "Send" behind one is
+# remembered for that address (a signed cookie), so the writer need not confirm every
+# letter. One day: long enough to write to the other offices of a campaign after the
+# first letter; longer would mostly let whoever uses the browser next (a shared or
+# seized phone) send letters in the writer's name.
 LETTER_CONFIRMATION_DAYS = env_int("OUTCRY_LETTER_CONFIRMATION_DAYS", default=3, minimum=1)
-LETTER_REMEMBER_SENDER_DAYS = env_int("OUTCRY_LETTER_REMEMBER_DAYS", default=90, minimum=0)
+LETTER_REMEMBER_SENDER_DAYS = env_int("OUTCRY_LETTER_REMEMBER_DAYS", default=1, minimum=0)
 PERIODIC_JOBS.append(("outcry.letters.confirmation.expire_unconfirmed_letters", 600))
 # fontTools reports every table it subsets at INFO while PDFs are made.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

@@ -20,11 +20,18 @@ from django.http import HttpResponse
 
 
 class InvalidConfirmation(Exception):
-    """The link is malformed, tampered with or expired (``expired`` says which)."""
+    """The link is malformed, tampered with, expired or outdated (``expired``, ``outdated``).
 
-    def __init__(self, *, expired: bool) -> None:
-        super().__init__("expired" if expired else "invalid")
+    *outdated*: the link was emailed for an earlier version of what it confirms,
+    which a newer form with the same address replaced; it confirms nothing, and
+    its page must not show the newer version (whoever typed that is not
+    necessarily who holds this link).
+    """
+
+    def __init__(self, *, expired: bool, outdated: bool = False) -> None:
+        super().__init__("outdated" if outdated else "expired" if expired else "invalid")
         self.expired = expired
+        self.outdated = outdated
 
 
 class Changed(Exception):
@@ -48,11 +55,12 @@ class Kind:
     - *confirm(code=...)*: confirm it, idempotently; returns (row, whether this
       call confirmed it) and raises InvalidConfirmation; with *reads_form*,
       ``confirm(code=..., form=request.POST)``, and it may raise Changed;
-    - *page(request, row, code=..., pressed=...)*: the page with the button
-      when the row still waits and the button was not pressed, else the page
-      that says it is done; after Changed, ``page(..., pressed=False,
-      changed=True)``;
-    - *failed_template*: the page for a bad or expired link (context ``expired``).
+    - *page(request, row, code=..., pressed=..., confirmed=...)*: the page
+      with the button when the row still waits and the button was not pressed,
+      else the page that says it is done (*confirmed*: this press confirmed
+      it); after Changed, ``page(..., pressed=False, changed=True)``;
+    - *failed_template*: the page for a bad, expired or outdated link (context
+      ``expired`` and ``outdated``).
     """
 
     name: str

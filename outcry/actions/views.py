@@ -17,28 +17,31 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
     links on their own, and someone who typed a stranger's address must not see
     that stranger's inbox confirm for them. Pressing twice is harmless. A kind
     that reads the pressed form confirms what its page showed, or shows it
-    again (409) when that changed meanwhile.
+    again (409) when that changed meanwhile. The page learns whether this very
+    press confirmed (*confirmed*): only that press of a live link may leave
+    anything in the browser, never opening a used, expired or outdated one.
     """
     kind = kind_of(code)
     if kind is None:
         return render(request, "actions/confirm_failed.html", {"expired": False}, status=404)
     pressed = request.method == "POST"
+    confirmed = False
     try:
         if pressed and kind.reads_form:
-            row, _confirmed = kind.confirm(code=code, form=request.POST)
+            row, confirmed = kind.confirm(code=code, form=request.POST)
         elif pressed:
-            row, _confirmed = kind.confirm(code=code)
+            row, confirmed = kind.confirm(code=code)
         else:
             row = kind.find(code=code)
     except InvalidConfirmation as problem:
         return render(
             request,
             kind.failed_template,
-            {"expired": problem.expired},
-            status=410 if problem.expired else 404,
+            {"expired": problem.expired, "outdated": problem.outdated},
+            status=410 if problem.expired or problem.outdated else 404,
         )
     except Changed as changed:
         response = kind.page(request, changed.row, code=code, pressed=False, changed=True)
         response.status_code = 409
         return response
-    return kind.page(request, row, code=code, pressed=pressed)
+    return kind.page(request, row, code=code, pressed=pressed, confirmed=confirmed)

@@ -16,7 +16,7 @@ UNCONFIRMED (no task) and the writer is emailed a link that shows the letter:
   confirmed in time EXPIRED: they are never sent.
 
 Post, mailto, web form and phone are the writer's own doing and never wait.
-A browser that opened a confirmation link keeps a signed cookie naming the
+A browser that pressed "Send" behind a live link keeps a signed cookie naming the
 address by a keyed hash (see views.remember_sender), and letters from that
 address in that browser need no new link; typing a confirmed address elsewhere
 proves nothing.

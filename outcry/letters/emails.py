@@ -9,14 +9,18 @@ from outcry.core.mail import render_message
 from outcry.letters import channels
 from outcry.letters.confirmation import confirmation_url
 from outcry.letters.models import Delivery, Letter
-from outcry.letters.wording import letter_text, sender_name, wording_for
+from outcry.letters.wording import sender_name
+from outcry.supporters.models import greeting_name
 
 
 def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
     """The email with the link that sends the letter *subject_id*, or None if nothing waits.
 
-    It shows the letter as its first office reads it and lists every office and
-    way of sending. None once the letter is gone, confirmed, or has no
+    It names the campaign's letter action and lists every office and way of
+    sending, but carries nothing typed into the form beyond a short greeting:
+    whoever typed this address may have typed the subject and the letter, and
+    the site must not mail their words to a stranger. The page the link opens
+    shows the letter. None once the letter is gone, confirmed, or has no
     delivery waiting for the link (expired).
     """
     letter = (
@@ -32,7 +36,7 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
     if not waiting:
         return None
     language = letter.writer_language or settings.LANGUAGE_CODE
-    first = waiting[0].target
+    template = letter.action.template_for(language)
     with translation.override(language):
         deliveries = [
             {"target": delivery.target.name, "channel": channels.get(delivery.kind).name}
@@ -44,10 +48,8 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
         context={
             "letter": letter,
             "language": language,
-            "name": sender_name(letter),
-            "subject": wording_for(letter=letter, target=first).subject,
-            "text": letter_text(letter=letter, target=first),
-            "first_target": first.name,
+            "name": greeting_name(sender_name(letter)),
+            "title": template.title if template else letter.action.slug,
             "deliveries": deliveries,
             "confirm_url": confirmation_url(letter),
             "days": settings.LETTER_CONFIRMATION_DAYS,

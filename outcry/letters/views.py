@@ -40,6 +40,7 @@ from outcry.letters.forms import (
     preview,
 )
 from outcry.letters.models import Delivery, Letter, LetterAction
+from outcry.letters.wording import wording_for
 
 # The signed cookie of a browser that opened a letter's confirmation link: it holds a
 # keyed hash of the address (confirmation.sender_proof), never the address itself.
@@ -266,23 +267,38 @@ def sent(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return _render(request, letter.action, "letter_sent", context)
 
 
-def confirmation_page(request: HttpRequest, letter: Letter, *, code: str, pressed: bool):
+def confirmation_page(
+    request: HttpRequest, letter: Letter, *, code: str, pressed: bool, confirmed: bool = False
+):
     """The letter's page behind the confirmation link (actions.views.confirm).
 
     The "Send" button while the letter waits for it and was not pressed, else
-    what happens to each delivery; the browser then remembers the writer (see
-    remember_sender).
+    what happens to each delivery. Only the press that *confirmed* it makes the
+    browser remember the writer (remember_sender): opening a used or expired
+    link, which may have leaked from an inbox, must not let its opener write
+    in the writer's name.
     """
     letter = _letters().get(pk=letter.pk)
     if not pressed and letter.confirmed_at is None:
         context = _sent_context(letter) | {"code": code}
+        # The email carries none of the letter (anyone may have typed it): this
+        # page, behind the link, is where the writer reads what "Send" sends.
+        waiting = [i for i in context["items"] if i["delivery"].status == "unconfirmed"]
+        if waiting:
+            first = waiting[0]
+            context |= {
+                "first_target": first["target"].name,
+                "shown_subject": wording_for(letter=letter, target=first["target"]).subject,
+                "shown_text": first["text"],
+            }
         return _render(request, letter.action, "letter_confirm", context)
     context = _sent_context(letter) | {
         "just_confirmed": pressed,
         "next_step": _next_step(request, letter),
     }
     response = _render(request, letter.action, "letter_sent", context)
-    remember_sender(response, letter)
+    if confirmed:
+        remember_sender(response, letter)
     return response
 
 

@@ -29,14 +29,16 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
 
     Round 0 is the email sent on signing: the link that makes the signature
     count (publicly, on every petition), confirms the consents given with it
-    and lets it be listed, with what confirming publishes (the listing, the
-    comment: anyone may have typed them); none is sent once nothing of that
-    waits. Any other round (the hour, see services.current_round) is the email
-    sent because the address signed again: it says so (an unconfirmed
-    signature took the newest form's details) and carries the link again if
-    the link is still needed;
-    it is sent only if neither the signature nor an earlier email about it is
-    less than an hour old (one email an hour, however often the address signs).
+    and lets it be listed; none is sent once nothing of that waits. Any other
+    round (the hour, see services.current_round) is the email sent because the
+    address signed again: it says so (an unconfirmed signature took the newest
+    form's details, and a new link: the earlier ones confirm nothing now) and
+    carries the link if it is still needed; it is sent only if neither the
+    signature nor an earlier email about it is less than an hour old (one
+    email an hour, however often the address signs). No email carries what was
+    typed beyond a short greeting (not the listed name, not the comment):
+    anyone may have typed it, and the site must not mail a stranger's words to
+    this address; the page behind the link shows it.
     Those checks decide whether to write a ledger row: once one is *queued*,
     the email is sent as long as the signature exists.
     """

@@ -1,5 +1,6 @@
 """Verbs on petitions: sign, confirm, count, recount; the confirmation email is emails.py's."""
 
+import hmac
 import json
 import logging
 from dataclasses import dataclass
@@ -91,8 +92,9 @@ def sign(
       surrounding spaces name the same person): the newest form wins, its name,
       country, listing choice, comment, language and consents replace the
       earlier ones (a stranger may have typed those with the address first, and
-      the owner signing for real must never be bound to them); the "you had
-      already signed" email is queued for this hour, with the link.
+      the owner signing for real must never be bound to them); links emailed
+      for what it held before confirm nothing now (see confirmation_code). The "you had already
+      signed" email is queued for this hour, with the new link.
     - an address whose signature is confirmed: nothing changes and nothing typed
       now is kept; the same email is queued for this hour.
 
@@ -121,11 +123,14 @@ def sign(
             else Signature.objects.filter(petition=petition, supporter=supporter).first()
         )
         if existing is not None:
-            renewed = not existing.is_email_confirmed
-            if renewed:
-                existing.name, existing.country, existing.comment = name, country, comment
-                existing.public_name, existing.language = public_name, language
-                existing.save(update_fields=RENEWED_FIELDS)
+            renewed = not existing.is_email_confirmed and _renew(
+                existing,
+                name=name,
+                country=country,
+                comment=comment,
+                public_name=public_name,
+                language=language,
+            )
             return Written(
                 row=existing,
                 is_new=False,
@@ -174,8 +179,22 @@ def sign(
     return existing, False
 
 
-# What the newest form replaces on a signature whose address is not confirmed yet.
-RENEWED_FIELDS = ["name", "country", "comment", "public_name", "language"]
+def _renew(signature: Signature, **typed: str) -> bool:
+    """Replace what *signature* holds by the newest form's *typed* fields, if still unconfirmed.
+
+    Returns whether it did. One conditional UPDATE: it waits for a
+    confirmation holding the row's lock, then finds the signature confirmed
+    and changes nothing, so a confirmation and a replacement at the same moment
+    never confirm words the owner did not see (confirm_signature checks, under
+    that lock, that the signature is still what its link was emailed for).
+    """
+    replaced = Signature.objects.filter(pk=signature.pk, email_confirmed_at__isnull=True).update(
+        **typed
+    )
+    if replaced:
+        for field_name, value in typed.items():
+            setattr(signature, field_name, value)
+    return bool(replaced)
 
 
 def _signed_again(signature: Signature) -> tuple:
@@ -255,7 +274,32 @@ def remove_as_spam(*, signatures: QuerySet, actor) -> int:
 
 
 def confirmation_code(signature: Signature) -> str:
-    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(signature.token)
+    """The link's code: the signature's token and what it holds now (link_digest), signed.
+
+    So the link confirms only what the signature held when it was emailed: a
+    newer form with the address that changes what the page shows makes it
+    outdated (signature_to_confirm), and the same words again keep it valid.
+    """
+    value = f"{signature.token}.{link_digest(signature)}"
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(value)
+
+
+def link_digest(signature: Signature, organisations: list[Organisation] | None = None) -> str:
+    """A short digest of what *signature*'s confirmation page shows (shown_digest)."""
+    if organisations is None:
+        organisations = waiting_consents(signature)
+    return shown_digest(signature, organisations)[:LINK_DIGEST_CHARS]
+
+
+# 64 bits of a keyed hash inside a signed code: nobody can make other words
+# match it without the secret key.
+LINK_DIGEST_CHARS = 16
+
+
+def _token_and_digest(value: str) -> tuple[str, str]:
+    """The token and digest signed into a code ("" in links mailed before digests)."""
+    token, _dot, digest = value.partition(".")
+    return token, digest
 
 
 def confirmation_url(signature: Signature) -> str:
@@ -268,22 +312,28 @@ def signature_to_confirm(*, code: str) -> Signature:
     """The signature behind the link *code*, without confirming it (the page with the button).
 
     Raises InvalidConfirmation when the code is tampered with or older than the
-    configured number of days (an already-confirmed signature is still found).
+    configured number of days (an already-confirmed signature is still found),
+    or outdated: emailed for what the signature held before a newer form
+    replaced it (see sign, confirmation_code). Links mailed before codes
+    carried the digest are taken as they are until they expire.
     """
     signer = signing.TimestampSigner(salt=CONFIRM_SALT)
     try:
-        token = signer.unsign(code, max_age=settings.CONFIRMATION_MAX_AGE_DAYS * 86400)
+        value = signer.unsign(code, max_age=settings.CONFIRMATION_MAX_AGE_DAYS * 86400)
     except signing.SignatureExpired:
-        token = signer.unsign(code)
+        token, _digest = _token_and_digest(signer.unsign(code))
         signature = Signature.objects.filter(token=token).first()
         if signature is not None and signature.is_email_confirmed:
             return signature
         raise InvalidConfirmation(expired=True) from None
     except signing.BadSignature:
         raise InvalidConfirmation(expired=False) from None
+    token, digest = _token_and_digest(value)
     signature = Signature.objects.filter(token=token).first()
     if signature is None:
         raise InvalidConfirmation(expired=False)
+    if not signature.is_email_confirmed and _is_outdated(signature, digest):
+        raise InvalidConfirmation(expired=False, outdated=True)
     return signature
 
 
@@ -329,6 +379,11 @@ def shown_digest(signature: Signature, organisations: list[Organisation]) -> str
     return salted_hmac(SHOWN_SALT, json.dumps(shown), algorithm="sha256").hexdigest()
 
 
+def _is_outdated(signature: Signature, digest: str) -> bool:
+    """True if *signature* no longer holds what the link with *digest* was emailed for."""
+    return bool(digest) and not hmac.compare_digest(digest, link_digest(signature))
+
+
 def confirm_signature(*, code: str, choices: Choices | None = None) -> tuple[Signature, bool]:
     """Confirm the signature behind the link *code*; return it and whether this call confirmed it.
 
@@ -344,12 +399,14 @@ def confirm_signature(*, code: str, choices: Choices | None = None) -> tuple[Sig
     petition counted it at once), confirms the consents given with it and adds
     it to the public count. Idempotent: a second press or a retry leaves one
     confirmed signature, counted once. Raises InvalidConfirmation as
-    signature_to_confirm does.
+    signature_to_confirm does, also when a newer form replaced the signature
+    after the code was checked (checked again under the row's lock, which a
+    replacement's conditional UPDATE takes too).
     """
     found = signature_to_confirm(code=code)
     if found.is_email_confirmed:
         return found, False
-    token = found.token
+    token, digest = _token_and_digest(signing.TimestampSigner(salt=CONFIRM_SALT).unsign(code))
     with transaction.atomic():
         # Lock only the signature row (no join): a join would also lock the
         # petition row on PostgreSQL and make every confirmation queue on it.
@@ -358,6 +415,11 @@ def confirm_signature(*, code: str, choices: Choices | None = None) -> tuple[Sig
             raise InvalidConfirmation(expired=False)
         if signature.email_confirmed_at is not None:  # pressed twice at once
             return signature, False
+        if _is_outdated(signature, digest):
+            # A newer form replaced it between reading and locking (sign's
+            # conditional UPDATE holds the lock while it writes): confirming now
+            # would confirm words this link was never emailed for.
+            raise InvalidConfirmation(expired=False, outdated=True)
         if choices is not None:
             _apply_choices(signature, choices)
         now = timezone.now()

@@ -221,6 +221,7 @@ def confirmation_page(
     code: str,
     pressed: bool,
     changed: bool = False,
+    confirmed: bool = False,
 ) -> HttpResponse:
     """The signature's page behind the confirmation link (actions.views.confirm).
 

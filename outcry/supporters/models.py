@@ -17,12 +17,24 @@ def is_cjk(value: str) -> bool:
     return bool(letters) and len(cjk) * 2 > len(letters)
 
 
+# The longest greeting an email carries. Whoever typed the address typed the
+# name too: the greeting is the only text of theirs an email repeats, so it is
+# kept to one short line (no sentence, no link-sized word).
+GREETING_MAX_CHARS = 30
+
+
 def greeting_name(name: str) -> str:
-    """How to greet someone in an email: the first word, or the whole name in CJK scripts."""
-    if is_cjk(name):
-        return name
-    parts = name.split()
-    return parts[0] if parts else ""
+    """How to greet someone in an email: the first word, or the whole name in CJK scripts.
+
+    One line (no line breaks or other control characters) and at most
+    GREETING_MAX_CHARS characters, cut with "…".
+    """
+    printable = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    parts = printable.split()
+    greeting = " ".join(parts) if is_cjk(printable) else (parts[0] if parts else "")
+    if len(greeting) > GREETING_MAX_CHARS:
+        greeting = greeting[: GREETING_MAX_CHARS - 1] + "…"
+    return greeting
 
 
 def short_public_name(name: str) -> str:

@@ -94,10 +94,10 @@ def test_a_letter_by_email_waits_for_the_writers_link_and_then_goes_out_once(
     # Nothing has gone to the embassy: only the writer got an email.
     assert to(mail_server, EMBASSY_EMAIL) == []
     [message] = to(mail_server, "min@example.org")
-    assert message["Subject"] == "Confirm to send your letter: Do not send the refugees back"
+    assert message["Subject"] == "Confirm to send your letter: Write to the Chinese embassy"
     body = message.get_body(("plain",)).get_content()
-    assert "Your Excellency," in body  # the letter itself, as the embassy reads it
-    assert "Please do not send the North Korean refugees" in body
+    # Not the letter itself (anyone may have typed it): the page behind the link shows it.
+    assert "Please do not send the North Korean refugees" not in body
     assert f"{embassy.name} (email)" in body and f"{embassy.name} (fax)" in body
     assert "The link works for 3 days." in body
     assert "If you did not write this letter, ignore this email: nothing will be sent." in body
@@ -117,6 +117,8 @@ def test_a_letter_by_email_waits_for_the_writers_link_and_then_goes_out_once(
     scanned = client.get(path)
     assert scanned["Cache-Control"] == "private, no-store"
     assert "Send my letter" in text(scanned)
+    assert "Your Excellency," in text(scanned)  # the letter, as the embassy reads it
+    assert "Please do not send the North Korean refugees" in text(scanned)
     assert to(mail_server, EMBASSY_EMAIL) == []
     # The writer presses the button (twice: harmless); the link then shows what was sent.
     landing = open_link(path)

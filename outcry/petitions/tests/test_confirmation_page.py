@@ -13,6 +13,7 @@ import re
 from django.core import mail
 from django.test import Client
 
+from outcry.petitions import services
 from outcry.petitions.models import Signature
 from outcry.petitions.services import count_signatures
 from outcry.supporters.models import Consent
@@ -54,11 +55,10 @@ def test_the_page_shows_the_name_country_comment_listing_and_consents_before_con
     petition = make_petition(campaign=make_campaign(lead=lead))
     stranger_signs(run_on_commit, petition, **{f"consent_{lead.pk}": "on"})
     [message] = mail.outbox
-    assert (
-        "Once you confirm, the public list of signers shows you as: "
-        "Kim Typed-By-Someone, South Korea" in message.body
-    )
-    assert "Comment: Words someone else wrote" in message.body
+    # The email carries none of the typed words (issue 10): the page shows them.
+    assert "Kim Typed-By-Someone" not in message.body
+    assert "the name as it would be listed, the country and any comment" in message.body
+    assert "Words someone else wrote" not in message.body
 
     page = html.unescape(Client().get(link_in(message)).content.decode())
     assert "Kim Typed-By-Someone, South Korea" in page  # as it will be listed
@@ -121,9 +121,7 @@ def test_a_choice_can_only_lower_the_listing_never_raise_it(db, run_on_commit):
     assert signature.public_name == Signature.PublicName.FIRST
 
 
-def test_a_signature_changed_after_the_page_was_shown_is_shown_again_not_confirmed(
-    db, run_on_commit
-):
+def test_a_signature_changed_after_the_page_was_shown_is_not_confirmed_nor_shown(db, run_on_commit):
     petition = make_petition()
     run_on_commit(
         lambda: post_signature(Client(), petition, email=OWNER, name="Kim", comment="Mine")
@@ -134,17 +132,14 @@ def test_a_signature_changed_after_the_page_was_shown_is_shown_again_not_confirm
     # Meanwhile a stranger signs with the address, wanting their words listed.
     stranger_signs(run_on_commit, petition)
     answer = owner.post(path, {"shown": shown(page), "keep_comment": "on"})
-    assert answer.status_code == 409
+    # The link was emailed for the owner's version: it confirms nothing now, and
+    # does not show the stranger's words to whoever holds it (issue 10).
+    assert answer.status_code == 410
     again = html.unescape(answer.content.decode())
-    assert "This signature changed after you opened this page" in again
-    assert "Words someone else wrote" in again  # what pressing now would publish
+    assert "A newer request was made with this email address" in again
+    assert "Words someone else wrote" not in again
     assert not Signature.objects.get().is_email_confirmed
     assert "someone else" not in signer_list(owner, petition)
-    # The owner hides it all and presses again: what is shown now is confirmed.
-    owner.post(path, {"shown": shown(again), "public_name": Signature.PublicName.HIDDEN})
-    signature = Signature.objects.get()
-    assert signature.is_email_confirmed and signature.comment == ""
-    assert "Kim" not in signer_list(owner, petition)
 
 
 def test_the_newest_form_replaces_what_an_earlier_one_typed_until_confirmed(db, run_on_commit):
@@ -170,12 +165,16 @@ def test_the_newest_form_replaces_what_an_earlier_one_typed_until_confirmed(db, 
         Signature.PublicName.FIRST,
     )
     assert [consent.organisation for consent in Consent.objects.all()] == [partner]
-    page = html.unescape(Client().get(link_in(mail.outbox[0])).content.decode())
+    # The stranger's link confirms nothing now; the newest version's link shows it.
+    old = html.unescape(Client().get(link_in(mail.outbox[0])).content.decode())
+    assert "Kim" not in old and "Min Real" not in old
+    newest = f"/en/confirm/{services.confirmation_code(signature)}/"
+    page = html.unescape(Client().get(newest).content.decode())
     assert "Kim" not in page and "Words someone else wrote" not in page
     assert "Min Real" in page and "Partner" in page and "Lead Rights" not in page
 
     # Once confirmed, a later form changes nothing.
-    Client().post(link_in(mail.outbox[0]))
+    Client().post(newest)
     stranger_signs(run_on_commit, petition)
     signature.refresh_from_db()
     assert signature.name == "Min Real" and signature.comment == ""

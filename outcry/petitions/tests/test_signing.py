@@ -125,7 +125,7 @@ def test_where_signatures_count_at_once_the_public_count_still_waits_for_the_lin
     [message] = mail.outbox
     assert message.subject.startswith("Please confirm your email address")
     assert "so that it is also in the public count" in message.body
-    assert "Your name will not be on the public list of signers." in message.body
+    assert "the name as it would be listed, the country and any comment" in message.body
     link = next(line for line in message.body.splitlines() if "/confirm/" in line)
     open_and_confirm(client, link.split("127.0.0.1:8000", 1)[1].strip())
     assert count_signatures(petition) == 1
