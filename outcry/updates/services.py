@@ -4,6 +4,8 @@ The confirmation email is emails.py's; sending updates to subscribers waits for
 the outbound mail engine (issue 11, "Mailings").
 """
 
+import hmac
+import json
 import logging
 
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
 from outcry.actions import confirmation
 from outcry.actions import consents as consent
@@ -136,7 +139,29 @@ def subscribe(
 
 
 def confirmation_code(subscription: Subscription) -> str:
-    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(subscription.token)
+    """The link's code: the subscription's token and what it asks for now (link_digest), signed.
+
+    So a link confirms only what the subscription asked for when it was
+    emailed: a newer sign-up with the address that changes its language or
+    consents makes it outdated (subscription_to_confirm), as petitions' links.
+    """
+    value = f"{subscription.token}.{link_digest(subscription)}"
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(value)
+
+
+# 64 bits of a keyed hash inside a signed code: nobody can make other words match it.
+LINK_DIGEST_CHARS = 16
+
+
+def link_digest(subscription: Subscription) -> str:
+    """A short digest of what the confirmation page shows: language and organisations."""
+    shown = [
+        subscription.pk,
+        subscription.language,
+        sorted(organisation.pk for organisation in waiting_consents(subscription)),
+    ]
+    digest = salted_hmac(CONFIRM_SALT, json.dumps(shown), algorithm="sha256").hexdigest()
+    return digest[:LINK_DIGEST_CHARS]
 
 
 def confirmation_url(subscription: Subscription) -> str:
@@ -151,25 +176,31 @@ def subscription_to_confirm(*, code: str) -> Subscription:
 
     Raises InvalidConfirmation when the code is tampered with, names no
     subscription, is older than OUTCRY_CONFIRMATION_DAYS (an active
-    subscription is still found: pressing again only says it is done), or its
-    subscription was ended since (expired: a new sign-up sends a new link).
+    subscription is still found: pressing again only says it is done), its
+    subscription was ended since (expired: a new sign-up sends a new link), or
+    it is outdated (a newer sign-up changed what it would confirm).
     """
     signer = signing.TimestampSigner(salt=CONFIRM_SALT)
     try:
-        token = signer.unsign(code, max_age=settings.CONFIRMATION_MAX_AGE_DAYS * 86400)
+        value = signer.unsign(code, max_age=settings.CONFIRMATION_MAX_AGE_DAYS * 86400)
     except signing.SignatureExpired:
-        subscription = Subscription.objects.filter(token=signer.unsign(code)).first()
+        token = signer.unsign(code).partition(".")[0]
+        subscription = Subscription.objects.filter(token=token).first()
         if subscription is not None and subscription.is_active:
             return subscription
         raise InvalidConfirmation(expired=True) from None
     except signing.BadSignature:
         raise InvalidConfirmation(expired=False) from None
+    token, _dot, digest = value.partition(".")
     subscription = Subscription.objects.filter(token=token).first()
     if subscription is None:
         raise InvalidConfirmation(expired=False)
     if subscription.status == Subscription.Status.UNSUBSCRIBED:
         # Its owner stopped the updates since this link was sent: signing up again sends a new one.
         raise InvalidConfirmation(expired=True)
+    if not subscription.is_active and not hmac.compare_digest(digest, link_digest(subscription)):
+        # A newer sign-up with this address changed what the link would confirm.
+        raise InvalidConfirmation(expired=False, outdated=True)
     return subscription
 
 
@@ -206,6 +237,7 @@ def confirm_subscription(*, code: str) -> tuple[Subscription, bool]:
             return subscription, False
         if subscription.status != Subscription.Status.PENDING:  # stopped meanwhile
             raise InvalidConfirmation(expired=True)
+        subscription_to_confirm(code=code)  # still what the link asks for, now the row is ours
         subscription.status = Subscription.Status.ACTIVE
         subscription.confirmed_at = timezone.now()
         subscription.unsubscribed_at = None

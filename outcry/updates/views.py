@@ -201,6 +201,7 @@ def confirmation_page(
     code: str,
     pressed: bool,
     changed: bool = False,
+    confirmed: bool = False,
 ) -> HttpResponse:
     """The subscription's page behind the confirmation link (actions.views.confirm).
 

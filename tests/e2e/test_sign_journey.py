@@ -46,11 +46,6 @@ def confirmation_path() -> str:
     return url.removeprefix(settings.BASE_URL)
 
 
-def petition_form(page: Page):
-    """The petition's own part of the campaign page (the updates sign-up asks a name too)."""
-    return page.get_by_role("region", name=re.compile("UNHCR|유엔난민기구"))
-
-
 def expect_count(page: Page, count: int) -> None:
     petition = page.get_by_role("region", name=re.compile("UNHCR|유엔난민기구"))
     expect(petition.get_by_role("progressbar")).to_have_attribute("value", str(count))
@@ -69,7 +64,8 @@ def test_korean_supporter_signs_confirms_by_email_and_is_counted(demo, page):
         "탈북자 31명의 강제 북송을 막아 주세요"
     )
 
-    form = petition_form(page)
+    # The petition's form: the page's "get updates" form asks for a name and address too.
+    form = page.locator("form.sign")
     form.get_by_role("textbox", name=starting(ko("Your name"))).fill("김민지")
     form.get_by_role("textbox", name=starting(ko("Email address"))).fill("minji@example.org")
     # The coalition is named as Korean readers know it.
@@ -98,7 +94,7 @@ def test_signing_works_with_javascript_turned_off(demo, page_without_javascript)
     page.goto(demo.url + CAMPAIGN_PATH)
     expect_count(page, 0)
 
-    form = petition_form(page)
+    form = page.locator("form.sign")
     form.get_by_role("textbox", name=starting("Your name")).fill("Min-jun Kim")
     form.get_by_role("textbox", name=starting("Email address")).fill("min@example.org")
     form.get_by_role("button", name="Sign the petition").click()

@@ -305,3 +305,27 @@ def test_stopping_the_lead_organisations_mail_from_an_email_stops_the_updates_an
     assert new_link != first_link
     assert client.post(new_link).status_code == 200
     assert Subscription.objects.get().is_active
+
+
+def test_a_link_emailed_before_a_newer_sign_up_changed_it_confirms_nothing(
+    client, campaign, run_on_commit, time_machine
+):
+    time_machine.move_to("2026-12-01 09:00Z", tick=False)
+    lead, partner = campaign.coalition()
+    run_on_commit(lambda: sign_up(client, campaign, **{f"consent_{lead.pk}": "on"}))
+    owners_link = link_in(mail.outbox[0])
+    time_machine.shift(timedelta(hours=2))
+    # Someone else types the address, with another organisation ticked.
+    run_on_commit(lambda: sign_up(Client(), campaign, **{f"consent_{partner.pk}": "on"}))
+    newest_link = link_in(mail.outbox[1])
+
+    stale = client.post(owners_link)
+    assert stale.status_code == 410
+    assert "This link is out of date" in stale.content.decode()
+    assert Subscription.objects.get().status == Subscription.Status.PENDING
+    assert not Consent.objects.filter(confirmed_at__isnull=False).exists()
+
+    page = client.get(newest_link).content.decode()
+    assert partner.name in page and lead.name not in page  # what pressing agrees to
+    assert client.post(newest_link).status_code == 200
+    assert Subscription.objects.get().is_active
