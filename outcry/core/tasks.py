@@ -48,7 +48,7 @@ def send_email(*, purpose: str, subject_id: int, round: int = 0) -> bool:
 
 
 def requeue_stale_emails(*, now: datetime | None = None) -> int:
-    """Resume every email a crash (or a lost task) left behind; return how many rows moved.
+    """Resume every email a crash (or a lost task) left behind; return how many it resumed.
 
     - A batch whose sender died and never came back (rows SENDING since
       OUTCRY_CONFIRMATION_STALE_SECONDS, 15 minutes; a sender that restarts
@@ -72,5 +72,5 @@ def requeue_stale_emails(*, now: datetime | None = None) -> int:
     if uses_database_queue(send_email):
         moved += requeue_abandoned(send_email, started_before=stale)
     if settings.MAIL_SEND_ON_COMMIT:
-        moved += engine.send_due()
+        engine.send_due()
     return moved

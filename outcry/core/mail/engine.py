@@ -181,7 +181,8 @@ class Journal:
 
     def __init__(self, directory: Path, *, slot: int | None = None) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        slots = [slot] if slot is not None else range(1, 1000)
+        # The slot asked for if it is free (serve gives each sender its own), else the first free.
+        slots = ([slot] if slot is not None else []) + list(range(1, 1000))
         for number in slots:
             path = directory / f"sender-{number}.journal"
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
@@ -296,6 +297,7 @@ class Sender:
         self.batch_size = batch_size or settings.MAIL_BATCH_SIZE
         self.rate = settings.MAIL_RATE
         self.connection = None
+        self.should_stop = lambda: False
         self.sent_count = 0
         self.started = time.monotonic()
 
@@ -360,6 +362,10 @@ class Sender:
         outcome = Outcome()
         pending = list(batch)
         while pending:
+            if self.should_stop():
+                # Asked to stop (SIGTERM): the message in hand went; the rest wait.
+                outcome.untried = [other.pk for other in pending]
+                break
             row = pending.pop(0)
             email = emails.get(row.pk)
             if email is None:
@@ -448,6 +454,7 @@ class Sender:
 
     def run(self, *, should_stop, poll_seconds: float = 0.5, once: bool = False) -> int:
         """Send batches until *should_stop()* (or, with *once*, until nothing is due)."""
+        self.should_stop = should_stop
         self.recover()
         while not should_stop():
             if not once:
@@ -458,7 +465,7 @@ class Sender:
                 if once:
                     break
                 time.sleep(poll_seconds)
-            elif outcome.untried:
+            elif outcome.untried and not should_stop():
                 time.sleep(1 if once else min(poll_seconds * 4, 5))
                 if once:
                     break
