@@ -23,10 +23,8 @@ from django.utils import timezone, translation
 from outcry.campaigns.models import Organisation
 from outcry.core import ratelimit, rows
 from outcry.core.audit import record_event
-from outcry.core.ledger import email_key
+from outcry.core.mail import engine
 from outcry.core.models import OutgoingEmail
-from outcry.core.queue import enqueue_with_transaction
-from outcry.core.tasks import send_email
 from outcry.supporters import personal_data
 from outcry.supporters.models import Consent, Supporter, normalise_email
 from outcry.supporters.personal_data import CANCELLED_ERROR, when
@@ -205,7 +203,7 @@ def request_data_link(*, email: str, network: str) -> bool:
     must answer the same either way, or the page would tell anyone whether an
     address is known. One email an hour at most: the hour is part of the
     ledger key, so a second request finds the row and queues nothing. The
-    ledger row and the task are written in one transaction.
+    ledger row is the whole of it (core.mail.engine.queue: the senders send it).
 
     Limited by the ``data-request`` policy (core.ratelimit.DATA_REQUEST) for
     *network*: past its per-network limit this raises RateLimited; past its
@@ -224,16 +222,10 @@ def request_data_link(*, email: str, network: str) -> bool:
     if supporter is None:
         return False
     round_ = int(timezone.now().timestamp() // 3600)
-    with transaction.atomic():
-        _entry, created = OutgoingEmail.objects.get_or_create(
-            idempotency_key=email_key(DATA_LINK_PURPOSE, supporter.pk, round_),
-            defaults={"to_address": supporter.email, "purpose": DATA_LINK_PURPOSE},
-        )
-        if created:
-            enqueue_with_transaction(
-                send_email, purpose=DATA_LINK_PURPOSE, subject_id=supporter.pk, round=round_
-            )
-    return created
+    # The ledger row is the email (core.mail.engine): at most one an hour per address.
+    return engine.queue(
+        purpose=DATA_LINK_PURPOSE, subject_id=supporter.pk, round_=round_, to=supporter.email
+    )
 
 
 def export_supporter_data(*, supporter: Supporter) -> dict[str, Any]:
