@@ -433,6 +433,15 @@ def run(args) -> int:
     return 0 if ok else 1
 
 
+MAIL_HEAD = """## Mail engine (bench/mail.py), one line per run
+
+| when | revision | db | senders x batch | bulk | msg/s | handover s | sent twice \
+| surge sig/s | delay p50/p99 s | last after end s | check | figures |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+
+"""
+
+
 def record(result: dict, stamp: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"mail-{result['database']}-{stamp}.json"
@@ -440,18 +449,23 @@ def record(result: dict, stamp: str) -> Path:
     bulk, surge = result.get("bulk", {}), result.get("surge", {})
     delay = surge.get("delay_seconds", {})
     line = (
-        f"\nmail | {result['started_at'][:16].replace('T', ' ')} | {result['revision']}"
-        f" | {result['database']} | senders {result['senders']} x batch {result['batch']}"
-        f" | bulk {bulk.get('recipients', '-')}: {bulk.get('per_second', '-')} msg/s,"
-        f" handover {bulk.get('handover_seconds', '-')} s, sent twice {bulk.get('sent_twice', '-')}"
-        f" | surge {surge.get('signatures_per_second', '-')} sig/s"
-        f" x {surge.get('sign_seconds', '-')} s:"
-        f" delay p50/p99 {delay.get('p50', '-')}/{delay.get('p99', '-')} s,"
-        f" last +{surge.get('last_after_surge_end_seconds', '-')} s after the end"
+        f"| {result['started_at'][:16].replace('T', ' ')} | {result['revision']}"
+        f" | {result['database']} | {result['senders']} x {result['batch']}"
+        f" | {bulk.get('recipients', '-')} | {bulk.get('per_second', '-')}"
+        f" | {bulk.get('handover_seconds', '-')} | {bulk.get('sent_twice', '-')}"
+        f" | {surge.get('signatures_per_second', '-')} x {surge.get('sign_seconds', '-')} s"
+        f" | {delay.get('p50', '-')}/{delay.get('p99', '-')}"
+        f" | {surge.get('last_after_surge_end_seconds', '-')}"
         f" | {'ok' if result['ok'] else 'NOT OK'} | [{path.name}]({path.name}) |\n"
     )
-    with (RESULTS / "README.md").open("a") as handle:
-        handle.write(line)
+    # The mail table sits before bench/sign.py's, which grows at the end of the file.
+    readme = RESULTS / "README.md"
+    text = readme.read_text() if readme.exists() else ""
+    marker = "## Every run"
+    if MAIL_HEAD not in text:
+        text = text.replace(marker, MAIL_HEAD + marker) if marker in text else text + MAIL_HEAD
+    head, found, rest = text.partition(marker)
+    readme.write_text(head.rstrip("\n") + "\n" + line + "\n" + found + rest)
     return path
 
 
