@@ -26,10 +26,11 @@ sender to take its slot (``serve`` starts one within seconds) reads the journal
 first: ``+`` rows are marked sent, the one ``>`` row without ``+`` was in flight
 (transactional: queued again, so a confirmation may arrive twice; bulk: marked
 IN_DOUBT, never resent, counted), the rest go back to the queue untouched. So
-nothing is lost and nothing is sent twice except the message in flight. A slot
-that never comes back (its machine gone) is settled by the periodic sweep after
-OUTCRY_CONFIRMATION_STALE_SECONDS, without a journal: transactional rows queued
-again, bulk rows IN_DOUBT.
+nothing is lost and nothing is sent twice except the message in flight. A batch
+claimed for OUTCRY_CONFIRMATION_STALE_SECONDS whose sender has not come back is
+settled by the periodic sweep: from its journal if the slot is on this machine
+(and its sender dead), else without one (its machine gone): transactional rows
+queued again, bulk rows IN_DOUBT.
 
 The journal survives the process (the kernel holds what was written), not a
 power cut; after one, the sweep's rule applies to the interrupted batch.
@@ -179,10 +180,11 @@ class Journal:
     process dies.
     """
 
-    def __init__(self, directory: Path, *, slot: int | None = None) -> None:
+    def __init__(self, directory: Path, *, slot: int | None = None, exact: bool = False) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # The slot asked for if it is free (serve gives each sender its own), else the first free.
-        slots = ([slot] if slot is not None else []) + list(range(1, 1000))
+        # The slot asked for if it is free (serve gives each sender its own), else the
+        # first free; *exact*: that slot or BlockingIOError (its sender is alive).
+        slots = ([slot] if slot is not None else []) + ([] if exact else list(range(1, 1000)))
         for number in slots:
             path = directory / f"sender-{number}.journal"
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
@@ -193,6 +195,8 @@ class Journal:
                 continue
             self.fd, self.path, self.slot = fd, path, number
             return
+        if exact:
+            raise BlockingIOError(slot)
         raise RuntimeError(f"No free sender slot in {directory}")
 
     def before(self, pk: int) -> None:
@@ -288,6 +292,44 @@ def render(batch: list[Claimed]) -> dict[int, ledger.Email | Exception | None]:
     return rendered
 
 
+def settle_from_journal(name: str, journal: Journal) -> dict[str, int]:
+    """Settle what the dead sender *name* left SENDING, from its slot's *journal*.
+
+    Accepted rows are marked sent; the one started and not accepted was in
+    flight (transactional: queued again; bulk: IN_DOUBT); the rest are queued
+    again without counting the attempt. Empties the journal; returns the counts.
+    The caller holds the journal's lock, so no live sender has this name.
+    """
+    started, accepted = journal.read()
+    left = OutgoingEmail.objects.filter(claimed_by=name, status=Status.SENDING)
+    rows_left = list(left.values_list("pk", "priority"))
+    now = timezone.now()
+    sent = [pk for pk, _priority in rows_left if pk in accepted]
+    in_flight = [pk for pk, _priority in rows_left if pk in started and pk not in accepted]
+    untouched = [pk for pk, _priority in rows_left if pk not in started]
+    bulk = {pk for pk, priority in rows_left if priority != TRANSACTIONAL}
+    doubtful = [pk for pk in in_flight if pk in bulk]
+    with transaction.atomic():
+        left.filter(pk__in=sent).update(status=Status.SENT, sent_at=now, last_error="")
+        left.filter(pk__in=doubtful).update(status=Status.IN_DOUBT, last_error=ledger.INTERRUPTED)
+        left.filter(pk__in=[pk for pk in in_flight if pk not in bulk]).update(
+            status=Status.QUEUED, last_error=ledger.INTERRUPTED, next_attempt_at=now
+        )
+        left.filter(pk__in=untouched).update(
+            status=Status.QUEUED, next_attempt_at=now, attempt_count=F("attempt_count") - 1
+        )
+    journal.clear()
+    counts = {
+        "sent": len(sent),
+        "in_doubt": len(doubtful),
+        "requeued": len(in_flight) - len(doubtful),
+        "untouched": len(untouched),
+    }
+    if rows_left:
+        logger.warning("Settled the batch sender %s left: %s", name, counts)
+    return counts
+
+
 class Sender:
     """One sender: claims, renders and sends batches over one reused connection."""
 
@@ -312,41 +354,8 @@ class Sender:
             self.connection = None
 
     def recover(self) -> dict[str, int]:
-        """Settle what this slot's previous sender left SENDING, from its journal.
-
-        Accepted rows are marked sent; the one started and not accepted was in
-        flight (transactional: queued again; bulk: IN_DOUBT); the rest are
-        queued again without counting the attempt. Returns the counts.
-        """
-        started, accepted = self.journal.read()
-        left = OutgoingEmail.objects.filter(claimed_by=self.name, status=Status.SENDING)
-        rows_left = list(left.values_list("pk", "priority"))
-        now = timezone.now()
-        sent = [pk for pk, _priority in rows_left if pk in accepted]
-        in_flight = [pk for pk, _priority in rows_left if pk in started and pk not in accepted]
-        untouched = [pk for pk, _priority in rows_left if pk not in started]
-        bulk = {pk for pk, priority in rows_left if priority != TRANSACTIONAL}
-        with transaction.atomic():
-            left.filter(pk__in=sent).update(status=Status.SENT, sent_at=now, last_error="")
-            left.filter(pk__in=[pk for pk in in_flight if pk in bulk]).update(
-                status=Status.IN_DOUBT, last_error=ledger.INTERRUPTED
-            )
-            left.filter(pk__in=[pk for pk in in_flight if pk not in bulk]).update(
-                status=Status.QUEUED, last_error=ledger.INTERRUPTED, next_attempt_at=now
-            )
-            left.filter(pk__in=untouched).update(
-                status=Status.QUEUED, next_attempt_at=now, attempt_count=F("attempt_count") - 1
-            )
-        self.journal.clear()
-        counts = {
-            "sent": len(sent),
-            "in_doubt": len([pk for pk in in_flight if pk in bulk]),
-            "requeued": len(in_flight) - len([pk for pk in in_flight if pk in bulk]),
-            "untouched": len(untouched),
-        }
-        if rows_left:
-            logger.warning("Sender %s settled its previous batch: %s", self.name, counts)
-        return counts
+        """Settle what this slot's previous sender left SENDING, from its journal."""
+        return settle_from_journal(self.name, self.journal)
 
     def run_batch(self, *, keys: list[str] | None = None) -> Outcome | None:
         """Claim, render, send and record one batch; None when nothing was due."""
@@ -502,16 +511,36 @@ def send_due() -> int:
 
 
 def settle_abandoned(*, stale_before: datetime) -> dict[str, int]:
-    """Settle rows claimed before *stale_before* by a sender that never came back.
+    """Settle rows claimed before *stale_before* by a sender that did not come back.
 
-    No journal to read (it was on the lost machine, or the slot is no longer
-    run): transactional rows are queued again (a confirmation may arrive
-    twice), bulk rows become IN_DOUBT (never resent). Idempotent.
+    A slot of this machine whose sender is dead (its journal's lock is free)
+    is settled exactly from its journal, as its next sender would; a slot
+    whose lock is held is left to its live sender. Rows of other machines (or
+    of no journal) are settled without one: transactional rows queued again
+    (a confirmation may arrive twice), bulk rows IN_DOUBT (never resent).
+    Idempotent.
     """
     now = timezone.now()
     abandoned = OutgoingEmail.objects.filter(status=Status.SENDING).filter(
         Q(claimed_at__lte=stale_before) | Q(claimed_at__isnull=True, created_at__lte=stale_before)
     )
+    here = f"{socket.gethostname()[:80]}/"
+    names = abandoned.filter(claimed_by__startswith=here).values_list("claimed_by", flat=True)
+    live = []
+    for name in set(names):
+        slot = name.removeprefix(here)
+        if not slot.isdigit():
+            continue
+        try:
+            journal = Journal(Path(settings.MAIL_JOURNAL_DIR), slot=int(slot), exact=True)
+        except BlockingIOError:
+            live.append(name)  # its sender is running and settles its own batch
+            continue
+        try:
+            settle_from_journal(name, journal)
+        finally:
+            journal.close()
+    abandoned = abandoned.exclude(claimed_by__in=live)
     in_doubt = abandoned.exclude(priority=TRANSACTIONAL).update(
         status=Status.IN_DOUBT, last_error=ledger.INTERRUPTED
     )

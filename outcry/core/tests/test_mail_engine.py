@@ -242,3 +242,31 @@ def test_a_refused_recipient_is_retried_later_and_the_rest_of_the_batch_is_sent(
     assert received_by(mail_server) == Counter(
         {"reader-1@example.org": 1, "reader-3@example.org": 1}
     )
+
+
+def test_the_sweep_settles_a_dead_sender_of_this_machine_from_its_journal(
+    db, senders, bulk_purpose, settings
+):
+    # A sender of this machine died, and its slot was not started again in time
+    # (a loaded machine): the sweep reads the slot's journal, so what the server
+    # had accepted is marked sent and never sent again.
+    engine.queue_many(
+        purpose="test-bulk",
+        recipients=[(n, f"reader-{n}@example.org") for n in range(1, 4)],
+        priority=engine.TRANSACTIONAL,
+    )
+    name = engine.sender_name(7)
+    first, second, third = engine.claim(name, limit=10)
+    journal = engine.Journal(Path(settings.MAIL_JOURNAL_DIR), slot=7, exact=True)
+    journal.before(first.pk)
+    journal.accepted(first.pk)
+    journal.before(second.pk)  # on the wire at the kill
+    journal.close()  # the sender is dead: its lock is free
+
+    requeue_stale_emails(now=first_claim_time() + timedelta(hours=1))
+    statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: Status.SENT, second.pk: Status.QUEUED, third.pk: Status.QUEUED}
+
+
+def first_claim_time():
+    return OutgoingEmail.objects.order_by("claimed_at").first().claimed_at
