@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts vendor-altcha vendor-disposable-domains bench bench-postgres clean messages
+.PHONY: run dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts vendor-altcha vendor-disposable-domains bench bench-postgres bench-mail clean messages
 
 UV := $(BIN)/uv
 
@@ -145,6 +145,12 @@ bench: install-run
 
 bench-postgres: install-run
 	$(PY) bench/sign.py --database $(BENCH_DATABASE_URL) --redis $(BENCH_REDIS_URL) $(BENCH_ARGS)
+
+# The mail engine (bench/mail.py): a 100,000-recipient mailing and a 20 s signing surge,
+# mail to an aiosmtpd sink on loopback (aiosmtpd is a development dependency, hence install).
+# BENCH_ARGS="--senders 2", "--database postgres://…", "--bulk 20000" etc.
+bench-mail: install
+	$(PY) bench/mail.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static

@@ -110,6 +110,7 @@ def _test_directories(tmp_path_factory):
     with override_settings(
         VAR_DIR=var_dir,
         EMAIL_OUTBOX_DIR=var_dir / "outbox",
+        MAIL_JOURNAL_DIR=var_dir / "mail",
         STATIC_ROOT=None,
         STORAGES={
             **settings.STORAGES,
@@ -127,6 +128,8 @@ def _test_settings(settings):
     # still look like one and refuse the next sign-in as "busy".
     settings.LOGIN_SLOT_RESTS = False
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    # No sender runs in tests: an email is sent when its transaction commits.
+    settings.MAIL_SEND_ON_COMMIT = True
     settings.PAGE_CACHE_SECONDS = 0
     # Tests sign many times from one client address; the tests of the challenge
     # (petitions/tests/test_challenge.py) set the flood thresholds they need.

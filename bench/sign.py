@@ -29,11 +29,12 @@ run at a time per machine: a second one started meanwhile refuses to run):
 6. Stops the server (SIGTERM to its process group, SIGKILL after a grace period),
    then checks the database: every acknowledged address has exactly one
    Supporter and one Signature, there are no rows nobody was told about, and
-   exactly one queued confirmation task per signature. Exits 1 on a mismatch.
+   exactly one confirmation email (ledger row) per signature. Exits 1 on a mismatch.
 7. Prints the figures and writes them to ``bench/results/sign-<db>-<time>.json``
    plus one line in ``bench/results/README.md`` (``--no-record`` skips both).
 
-No task worker runs during the measurement by default (``serve --task-workers 0``):
+No task worker or mail sender runs during the measurement by default
+(``serve --task-workers 0 --mail-senders 0``; bench/mail.py runs senders):
 issue 3 asks how fast the web tier takes signatures, and on two cores a worker
 takes CPU from it in proportion to the signing rate. Either way every
 confirmation email is queued as a task row in the same transaction as its
@@ -388,6 +389,8 @@ class Signing:
     refused: list[str] = field(default_factory=list)  # a clear answer that is not a signature
     in_doubt: list[str] = field(default_factory=list)  # no answer: the row may or may not exist
     budget: int = 0
+    # When each acknowledgement arrived (wall clock, for bench/mail.py's sign-to-inbox delay).
+    acknowledged_at: dict[str, float] = field(default_factory=dict)
 
 
 async def sign_client(
@@ -442,6 +445,7 @@ async def sign_client(
             if status == 302 and where.endswith(THANKS):
                 phase.count("acknowledged")
                 signing.acknowledged.append(email)
+                signing.acknowledged_at[email] = time.time()
             else:
                 phase.count(f"{status} {where.rsplit('?', 1)[-1]}".strip())
                 signing.refused.append(email)
@@ -585,6 +589,8 @@ def start_server(args: argparse.Namespace, env: dict, log: Path) -> subprocess.P
         str(args.workers),
         "--task-workers",
         "1" if args.task_worker else "0",
+        "--mail-senders",
+        str(getattr(args, "mail_senders", 0)),
     ]
     if args.threads:
         command += ["--threads", str(args.threads)]
@@ -641,8 +647,8 @@ def check_integrity(signing: Signing) -> dict:
     django.setup()
     # Models (and what imports them) only after django.setup().
     from django.db.models import Count
-    from django_tasks_db.models import DBTaskResult
 
+    from outcry.core.models import OutgoingEmail
     from outcry.petitions.models import Signature
     from outcry.supporters.models import Supporter
 
@@ -656,13 +662,11 @@ def check_integrity(signing: Signing) -> dict:
         for row in signatures.values("supporter__email").annotate(n=Count("id")).filter(n__gt=1)
     ]
     signed = set(signature_emails)
-    tasks = DBTaskResult.objects.filter(
-        task_path="outcry.core.tasks.send_email",
-        args_kwargs__kwargs__purpose="signature-confirmation",
-    )
-    arguments = tasks.values_list("args_kwargs", flat=True)
-    task_ids = [row["kwargs"]["subject_id"] for row in arguments]
-    task_statuses = dict(tasks.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    # Each signature's confirmation email is its ledger row, written in the same
+    # transaction (core.mail.engine.queue), whatever the senders did with it since.
+    emails = OutgoingEmail.objects.filter(purpose="signature-confirmation")
+    task_ids = [int(key.split(":")[1]) for key in emails.values_list("idempotency_key", flat=True)]
+    task_statuses = dict(emails.values("status").annotate(n=Count("id")).values_list("status", "n"))
     signature_ids = set(signatures.values_list("id", flat=True))
     missing = sorted(acknowledged - signed)
     unexplained = sorted(signed - acknowledged - in_doubt)
@@ -858,20 +862,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    # One run at a time on this machine: two would share its cores (and the
-    # outcry_bench database), and both sets of figures would be wrong.
+@contextlib.contextmanager
+def one_bench_at_a_time():
+    """Hold the machine's bench lock (bench/sign.py and bench/mail.py share it).
+
+    Two runs would share its cores (and the outcry_bench database), and both
+    sets of figures would be wrong.
+    """
     (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
     lock = os.open(ROOT / "var" / "bench" / "lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise SystemExit("Another bench/sign.py is running on this machine.") from None
+        os.close(lock)
+        raise SystemExit("Another bench is running on this machine.") from None
     try:
-        return run_bench(args)
+        yield
     finally:
         os.close(lock)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with one_bench_at_a_time():
+        return run_bench(args)
 
 
 def run_bench(args: argparse.Namespace) -> int:

@@ -391,6 +391,17 @@ CONFIRMATION_STALE_SECONDS = env_int("OUTCRY_CONFIRMATION_STALE_SECONDS", defaul
 # wait after the first failed one (doubled after each, at most six hours).
 EMAIL_MAX_ATTEMPTS = env_int("OUTCRY_EMAIL_MAX_ATTEMPTS", default=6, minimum=1)
 EMAIL_RETRY_SECONDS = env_int("OUTCRY_EMAIL_RETRY_SECONDS", default=60, minimum=1)
+# The mail engine (core/mail/engine.py): sender processes `serve` starts (0: run
+# `manage.py send_mail` elsewhere), emails each claims at a time, the most each sends a
+# second (0: as fast as the server takes them; a provider's limit divided by the senders),
+# and where each keeps its journal of what is on the wire.
+MAIL_SENDERS = env_int("OUTCRY_MAIL_SENDERS", default=1, minimum=0)
+MAIL_BATCH_SIZE = env_int("OUTCRY_MAIL_BATCH", default=100, minimum=1)
+MAIL_RATE = env_int("OUTCRY_MAIL_RATE", default=0, minimum=0)
+MAIL_JOURNAL_DIR = VAR_DIR / "mail"
+# Send each email in the process that queued it, once its transaction commits, and let
+# run_periodic send retries: for development and tests, where no sender runs.
+MAIL_SEND_ON_COMMIT = env_bool("OUTCRY_MAIL_SEND_ON_COMMIT", default=False)
 
 # How many rows the public signature counter is spread over (see petitions/services.py).
 COUNTER_SHARDS = env_int("OUTCRY_COUNTER_SHARDS", default=16, minimum=1)

@@ -12,7 +12,9 @@ from django.db import transaction
 
 from outcry.actions import consents as consent
 from outcry.campaigns.models import Organisation
+from outcry.core.mail import engine
 from outcry.core.queue import enqueue_with_transaction
+from outcry.core.tasks import send_email
 from outcry.supporters import services as supporters
 from outcry.supporters.models import Supporter
 
@@ -61,8 +63,9 @@ def take_action(
     (the action's own rows; it may find an earlier row and write nothing, or
     renew one still unconfirmed), the *consents* sourced to a new or renewed
     row, unconfirmed (a renewed row's earlier unconfirmed ones are dropped: the
-    newest form wins), and the confirmation task
-    (core.queue.enqueue_with_transaction: it exists exactly when this commits).
+    newest form wins), and the confirmation: an email is its outbound ledger
+    row (queue_confirmation), any other task a task row; either exists exactly
+    when this commits.
     Adds no query of its own. Raises what *write* raises (nothing is kept then)
     and IntegrityError from a concurrent insert, which the caller retries.
 
@@ -99,6 +102,24 @@ def take_action(
                 new_supporter=created,
             )
         if written.confirmation is not None:
-            task, arguments = written.confirmation
-            enqueue_with_transaction(task, **arguments)
+            queue_confirmation(written.confirmation, to=supporter.email)
     return written
+
+
+def queue_confirmation(confirmation: tuple[Any, dict], *, to: str) -> None:
+    """Queue a Written's *confirmation* inside the current transaction.
+
+    An email (``core.tasks.send_email`` and its arguments, as kinds name it)
+    becomes its ledger row alone (core.mail.engine.queue: one INSERT, no task
+    row; the senders send it); any other task is queued as a task.
+    """
+    task, arguments = confirmation
+    if task is send_email:
+        engine.queue(
+            purpose=arguments["purpose"],
+            subject_id=arguments["subject_id"],
+            round_=arguments.get("round", 0),
+            to=to,
+        )
+    else:
+        enqueue_with_transaction(task, **arguments)

@@ -59,8 +59,16 @@ class SuperuserLedgerAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(SuperuserLedgerAdmin):
-    list_display = ["purpose", "to_address", "status", "attempt_count", "created_at", "sent_at"]
-    list_filter = ["status", "purpose"]
+    list_display = [
+        "purpose",
+        "to_address",
+        "status",
+        "priority",
+        "attempt_count",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "priority", "purpose"]
     search_fields = ["to_address", "idempotency_key"]
     date_hierarchy = "created_at"
 

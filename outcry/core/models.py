@@ -95,15 +95,51 @@ class LedgerEntry(models.Model):
 
 
 class OutgoingEmail(LedgerEntry):
-    """A transactional email to a supporter (confirmation links and the like)."""
+    """One email to one person: a confirmation link, a data-export link, a mailing's copy.
 
+    Written (``core.mail.engine.queue``) in the transaction that decides to send
+    it, then claimed in batches and sent by the senders (``manage.py send_mail``).
+    SENDING means claimed by the sender named in ``claimed_by``.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        # A bulk email whose sender died while it was on the wire: it may or may not
+        # have left, and bulk mail is never sent twice, so it is counted, not resent.
+        IN_DOUBT = "in-doubt", _("in doubt")
+        # Nothing to send once its turn came (the signature was gone or confirmed).
+        SKIPPED = "skipped", _("skipped")
+
+    class Priority(models.IntegerChoices):
+        # Lower goes first: a confirmation never waits behind a mailing.
+        TRANSACTIONAL = 0, _("transactional")
+        BULK = 1, _("bulk")
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
     to_address = models.EmailField(_("to"), max_length=254)
     purpose = models.CharField(_("purpose"), max_length=60)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.TRANSACTIONAL
+    )
+    # The sender (host and slot) that claimed the row; it settles its own claims
+    # when it starts again after a crash (core.mail.engine).
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("outgoing email")
         verbose_name_plural = _("outgoing emails")
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # The senders' claim: queued rows by priority, then by due time.
+            models.Index(
+                fields=["status", "priority", "next_attempt_at", "id"], name="core_email_due"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.purpose} → {self.to_address} ({self.get_status_display()})"

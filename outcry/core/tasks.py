@@ -1,8 +1,8 @@
-"""The one task that sends an email to a supporter, and the sweep that resumes lost ones.
+"""The email task of earlier releases, and the sweep that resumes lost emails.
 
-Every transactional email (a signature's or a letter's confirmation, the "your
-data" link) is ``send_email(purpose=…, subject_id=…, round=…)``; the app that
-owns the purpose renders it (core.ledger.register_email).
+Emails are queued as ledger rows (core.mail.engine.queue) and sent by the
+senders; ``send_email`` stays so that tasks queued before the upgrade still
+send their email. Remove it after 2027-06, once no such task can be waiting.
 """
 
 import logging
@@ -13,6 +13,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from outcry.core import ledger
+from outcry.core.mail import engine
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import requeue_abandoned, uses_database_queue
 
@@ -22,6 +23,9 @@ logger = logging.getLogger("outcry.ledger")
 @task()
 def send_email(*, purpose: str, subject_id: int, round: int = 0) -> bool:
     """Send one email through its ledger row; on a mail error retry later with backoff.
+
+    Kept for tasks queued by releases before the mail engine (until 2027-06);
+    new code queues a ledger row (core.mail.engine.queue) instead.
 
     Idempotent: a duplicate task finds the row sent (or claimed) and does
     nothing. After OUTCRY_EMAIL_MAX_ATTEMPTS failed attempts the row is FAILED.
@@ -43,40 +47,30 @@ def send_email(*, purpose: str, subject_id: int, round: int = 0) -> bool:
         return False
 
 
-def enqueue_entry(entry: OutgoingEmail) -> None:
-    """Queue ``send_email`` for the ledger row *entry*, by its idempotency key."""
-    purpose, subject_id, round_ = ledger.parse_email_key(entry.idempotency_key)
-    send_email.enqueue(purpose=purpose, subject_id=subject_id, round=round_)
-
-
 def requeue_stale_emails(*, now: datetime | None = None) -> int:
-    """Queue again every email a crash (or a backend that cannot wait) left behind; return how many.
+    """Resume every email a crash (or a lost task) left behind; return how many it resumed.
 
-    - A send interrupted mid-way (row SENDING for long): the email may or may
-      not have left. A second confirmation email is harmless, a signature or a
-      letter that can never be confirmed is not, so it is queued again.
-    - With tasks in the database (the default), a task a killed worker left
-      RUNNING is queued again (core.queue.requeue_abandoned); tasks not yet run
-      are never duplicated, however long the backlog.
-    - With another backend: a QUEUED row whose retry is due (at once where the
-      backend cannot run tasks later, since no task was queued for it; after
-      the stale time elsewhere) or never tried for that long is queued again.
-    "For long" is OUTCRY_CONFIRMATION_STALE_SECONDS (15 minutes). Idempotent;
-    run_periodic runs it every OUTCRY_CONFIRMATION_SWEEP_SECONDS (two minutes).
+    - A batch whose sender died and never came back (rows SENDING since
+      OUTCRY_CONFIRMATION_STALE_SECONDS, 15 minutes; a sender that restarts
+      settles its own batch at once from its journal): transactional rows are
+      queued again, bulk rows marked in doubt (core.mail.engine.settle_abandoned).
+    - A row written by an older ``send_email`` task that never ran (queued
+      without a due time for that long): given one, so a sender takes it.
+    - With tasks in the database, a ``send_email`` task a killed worker left
+      RUNNING is queued again (core.queue.requeue_abandoned).
+    - Where no sender runs (OUTCRY_MAIL_SEND_ON_COMMIT: tests, development), the
+      due rows (retries) are sent here.
+    Idempotent; run_periodic runs it every OUTCRY_CONFIRMATION_SWEEP_SECONDS (two minutes).
     """
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.CONFIRMATION_STALE_SECONDS)
-    requeued = 0
-    for entry, outcome in ledger.recover_stuck(OutgoingEmail.objects.all(), stale_before=stale):
-        if outcome == "requeued":
-            enqueue_entry(entry)
-            requeued += 1
+    settled = engine.settle_abandoned(stale_before=stale)
+    moved = settled["requeued"] + settled["in_doubt"]
+    moved += OutgoingEmail.objects.filter(
+        status=OutgoingEmail.Status.QUEUED, next_attempt_at__isnull=True, created_at__lte=stale
+    ).update(next_attempt_at=now)
     if uses_database_queue(send_email):
-        return requeued + requeue_abandoned(send_email, started_before=stale)
-    due_before = stale if send_email.get_backend().supports_defer else now
-    for entry in ledger.requeue_due(
-        OutgoingEmail.objects.all(), due_before=due_before, lost_before=stale, now=now
-    ):
-        enqueue_entry(entry)
-        requeued += 1
-    return requeued
+        moved += requeue_abandoned(send_email, started_before=stale)
+    if settings.MAIL_SEND_ON_COMMIT:
+        engine.send_due()
+    return moved

@@ -21,11 +21,8 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outcry.core.ledger import email_key
-from outcry.core.mail import address_header
+from outcry.core.mail import address_header, engine
 from outcry.core.models import OutgoingEmail
-from outcry.core.queue import enqueue_with_transaction
-from outcry.core.tasks import send_email
 from outcry.core.text import pick_translation
 from outcry.letters.models import Letter
 from outcry.mailings.models import Mailing, MailingRecipient, MailingText
@@ -148,7 +145,7 @@ def start(mailing: Mailing, *, user) -> int:
 
 
 def _write(batch: list[MailingRecipient]) -> int:
-    """Write *batch* and a ledger row for each; queue their sending with the transaction."""
+    """Write *batch* and queue a bulk ledger row for each, in the caller's transaction."""
     if not batch:
         return 0
     MailingRecipient.objects.bulk_create(batch)
@@ -157,18 +154,10 @@ def _write(batch: list[MailingRecipient]) -> int:
             "pk", "email"
         )
     )
-    OutgoingEmail.objects.bulk_create(
-        [
-            OutgoingEmail(
-                idempotency_key=email_key(MAILING_PURPOSE, row.pk),
-                to_address=addresses[row.supporter_id],
-                purpose=MAILING_PURPOSE,
-            )
-            for row in batch
-        ]
+    engine.queue_many(
+        purpose=MAILING_PURPOSE,
+        recipients=[(row.pk, addresses[row.supporter_id]) for row in batch],
     )
-    for row in batch:
-        enqueue_with_transaction(send_email, purpose=MAILING_PURPOSE, subject_id=row.pk)
     return len(batch)
 
 

@@ -15,8 +15,12 @@ class PetitionsConfig(AppConfig):
         from outcry.petitions import emails, personal_data, services, views
         from outcry.supporters.personal_data import register_personal_data
 
-        # The ledger's one email task renders a signature's confirmation here.
-        register_email(services.CONFIRMATION_PURPOSE, emails.confirmation_email)
+        # The mail engine's senders render signatures' confirmations here.
+        register_email(
+            services.CONFIRMATION_PURPOSE,
+            emails.confirmation_email,
+            batch=emails.confirmation_emails,
+        )
         register(
             Kind(
                 name="signature",

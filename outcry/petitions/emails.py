@@ -6,22 +6,37 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from outcry.core.ledger import Email
+from outcry.core.ledger import Email, email_key
 from outcry.core.mail import render_message
 from outcry.core.models import OutgoingEmail
 from outcry.petitions.models import Signature
-from outcry.petitions.services import CONFIRMATION_PURPOSE, confirmation_url, waiting_consents
+from outcry.petitions.services import (
+    CONFIRMATION_PURPOSE,
+    confirmation_url,
+    source_for,
+    waiting_consents,
+)
+from outcry.supporters.models import Consent
 
 
-def _emailed_within_the_hour(signature: Signature, *, now) -> bool:
+def _emailed_within_the_hour(signature: Signature, *, now, round_: int | None = None) -> bool:
+    """Whether *signature* is, or an email about it was decided on, less than an hour old.
+
+    The ledger row of round *round_* itself (the mail engine writes it before
+    this is asked) and rows that turned out to have nothing to send do not count.
+    """
     hour_ago = now - timedelta(hours=1)
-    return (
-        signature.created_at > hour_ago
-        or OutgoingEmail.objects.filter(
-            idempotency_key__startswith=f"{CONFIRMATION_PURPOSE}:{signature.pk}:",
-            created_at__gt=hour_ago,
-        ).exists()
-    )
+    if signature.created_at > hour_ago:
+        return True
+    earlier = OutgoingEmail.objects.filter(
+        idempotency_key__startswith=f"{CONFIRMATION_PURPOSE}:{signature.pk}:",
+        created_at__gt=hour_ago,
+    ).exclude(status=OutgoingEmail.Status.SKIPPED)
+    if round_ is not None:
+        earlier = earlier.exclude(
+            idempotency_key=email_key(CONFIRMATION_PURPOSE, signature.pk, round_)
+        )
+    return earlier.exists()
 
 
 def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
@@ -40,24 +55,85 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
     anyone may have typed it, and the site must not mail a stranger's words to
     this address; the page behind the link shows it.
     Those checks decide whether to write a ledger row: once one is *queued*,
-    the email is sent as long as the signature exists.
+    the email is sent as long as the signature exists. (The senders use
+    confirmation_emails, which makes the same checks for many at once.)
     """
-    signature = (
-        Signature.objects.select_related("supporter", "petition__campaign")
-        .filter(pk=subject_id)
-        .first()
-    )
+    signature = _signatures([subject_id]).get(subject_id)
     if signature is None:
         return None
-    signed_again = round_ != 0
     waiting = [
         organisation.name_in(signature.language) for organisation in waiting_consents(signature)
     ]
+    return _email(signature, round_=round_, waiting=waiting, decide=not queued, now=timezone.now())
+
+
+def confirmation_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], Email | None]:
+    """The emails for many (signature id, round) at once, for the mail engine's senders.
+
+    Their ledger rows exist (written when the signature was taken), and the
+    checks confirmation_email makes before writing one are made here: round
+    0 only while its link is needed, another round only if neither the
+    signature nor another email about it is less than an hour old. Two
+    queries for the whole batch (the signatures, then the consents waiting
+    for their links), plus one per "signed again" email.
+    """
+    signatures = _signatures([subject_id for subject_id, _round in items])
+    waiting = _waiting_names(list(signatures.values()))
+    now = timezone.now()
+    emails: dict[tuple[int, int], Email | None] = {}
+    for subject_id, round_ in items:
+        signature = signatures.get(subject_id)
+        emails[(subject_id, round_)] = (
+            None
+            if signature is None
+            else _email(
+                signature, round_=round_, waiting=waiting.get(subject_id, []), decide=True, now=now
+            )
+        )
+    return emails
+
+
+def _signatures(ids: list[int]) -> dict[int, Signature]:
+    return {
+        signature.pk: signature
+        for signature in Signature.objects.select_related("supporter", "petition__campaign")
+        .prefetch_related("petition__texts")
+        .filter(pk__in=ids)
+    }
+
+
+def _waiting_names(signatures: list[Signature]) -> dict[int, list[str]]:
+    """For each signature, the names (in its language) of the organisations its link would allow."""
+    by_source = {source_for(signature): signature for signature in signatures}
+    consents = (
+        Consent.objects.filter(
+            source__in=list(by_source),
+            supporter_id__in={signature.supporter_id for signature in signatures},
+            confirmed_at__isnull=True,
+        )
+        .select_related("organisation")
+        .prefetch_related("organisation__names")
+        .order_by("organisation_id")
+    )
+    names: dict[int, list[str]] = {}
+    for given in consents:
+        signature = by_source[given.source]
+        if given.supporter_id == signature.supporter_id:
+            names.setdefault(signature.pk, []).append(
+                given.organisation.name_in(signature.language)
+            )
+    return names
+
+
+def _email(
+    signature: Signature, *, round_: int, waiting: list[str], decide: bool, now
+) -> Email | None:
+    signed_again = round_ != 0
     needs_link = not signature.is_email_confirmed or bool(waiting)
-    if not queued:
+    if decide:
         if not signed_again and not needs_link:
             return None
-        if signed_again and _emailed_within_the_hour(signature, now=timezone.now()):
+        if signed_again and _emailed_within_the_hour(signature, now=now, round_=round_):
             return None
     language = signature.language
     petition_text = signature.petition.text_for(language)

@@ -1,15 +1,13 @@
 """Background tasks for supporters. Each takes ids and does nothing if its work is done.
 
-The "your data" email is queued by queue_data_link and sent by
-core.tasks.send_email (purpose "data-link"); supporters.emails renders it.
+The "your data" email is queued by queue_data_link as a ledger row, sent by the
+mail senders (core.mail.engine, purpose "data-link"); supporters.emails renders it.
 """
 
 from django.db import transaction
 from django.tasks import task
 
-from outcry.core.ledger import email_key
-from outcry.core.models import OutgoingEmail
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.mail import engine
 from outcry.core.tasks import send_email
 from outcry.supporters.models import Supporter
 
@@ -34,16 +32,11 @@ def queue_data_link(*, supporter_id: int | None, round: int) -> bool:
     )
     if supporter is None:
         return False
+    # The ledger row is the email (core.mail.engine): the senders send it.
     with transaction.atomic():
-        _entry, created = OutgoingEmail.objects.get_or_create(
-            idempotency_key=email_key(DATA_LINK_PURPOSE, supporter.pk, round),
-            defaults={"to_address": supporter.email, "purpose": DATA_LINK_PURPOSE},
+        return engine.queue(
+            purpose=DATA_LINK_PURPOSE, subject_id=supporter.pk, round_=round, to=supporter.email
         )
-        if created:
-            enqueue_with_transaction(
-                send_email, purpose=DATA_LINK_PURPOSE, subject_id=supporter.pk, round=round
-            )
-    return created
 
 
 # Kept so that tasks queued under this name before an upgrade still run: the database

@@ -189,8 +189,15 @@ class Site:
         return self.log_path.read_text()
 
     def processes(self) -> dict[str, list[int]]:
-        """serve's processes by kind: web (granian's main), web workers, task workers, periodic."""
-        kinds: dict[str, list[int]] = {"web": [], "web workers": [], "task": [], "periodic": []}
+        """serve's processes by kind: web (granian's main), web workers, task workers, mail
+        senders, periodic."""
+        kinds: dict[str, list[int]] = {
+            "web": [],
+            "web workers": [],
+            "task": [],
+            "sender": [],
+            "periodic": [],
+        }
         for pid in children_of(self.process.pid):
             command = command_of(pid)
             if "granian" in command:
@@ -198,6 +205,8 @@ class Site:
                 kinds["web workers"] += children_of(pid)
             elif "db_worker" in command:
                 kinds["task"].append(pid)
+            elif "send_mail" in command:
+                kinds["sender"].append(pid)
             elif "run_periodic" in command:
                 kinds["periodic"].append(pid)
         self.seen.update(pid for pids in kinds.values() for pid in pids)
@@ -206,6 +215,11 @@ class Site:
     def query(self, sql: str, *params) -> list[tuple]:
         with sqlite3.connect(self.database, timeout=30) as db:
             return db.execute(sql, params).fetchall()
+
+    def email_statuses(self) -> Counter:
+        return Counter(
+            dict(self.query("SELECT status, COUNT(*) FROM core_outgoingemail GROUP BY status"))
+        )
 
     def task_statuses(self) -> Counter:
         return Counter(
@@ -349,7 +363,7 @@ def recipients(inbox: Inbox) -> Counter:
 # The tests ---------------------------------------------------------------------------
 
 
-def test_killing_a_web_worker_and_the_task_worker_loses_nothing_and_the_site_stays_up(
+def test_killing_a_web_worker_and_the_mail_sender_loses_nothing_and_the_site_stays_up(
     site, mail_server
 ):
     mail_server.inbox = HoldingInbox()
@@ -357,6 +371,7 @@ def test_killing_a_web_worker_and_the_task_worker_loses_nothing_and_the_site_sta
     serve = site(
         OUTCRY_WEB_WORKERS="2",
         OUTCRY_TASK_WORKERS="1",
+        OUTCRY_MAIL_SENDERS="1",
         # Sweeps every second; a send running for 8 s counts as interrupted.
         OUTCRY_CONFIRMATION_SWEEP_SECONDS="1",
         OUTCRY_CONFIRMATION_STALE_SECONDS="8",
@@ -388,24 +403,26 @@ def test_killing_a_web_worker_and_the_task_worker_loses_nothing_and_the_site_sta
     web_respawn = time.monotonic() - killed_at
     wait_for(lambda: acknowledged() >= after_kill + 20, timeout=30, what="signing to go on")
 
-    # The task worker dies in the middle of sending an email: serve starts another.
+    # The mail sender dies in the middle of sending an email: serve starts another,
+    # which settles the batch it left from its journal.
     wait_for(lambda: len(mail_server.inbox.envelopes) >= 10, timeout=30, what="mail going out")
     mail_server.inbox.hold = 3
     assert mail_server.inbox.receiving.wait(timeout=30)
-    [task_worker] = serve.processes()["task"]
-    os.kill(task_worker, signal.SIGKILL)
+    [sender_pid] = serve.processes()["sender"]
+    os.kill(sender_pid, signal.SIGKILL)
     killed_at = time.monotonic()
     mail_server.inbox.hold = 0
     sent_at_kill = len(mail_server.inbox.envelopes)
-    [in_flight] = serve.query(
+    in_flight = serve.query(
         "SELECT idempotency_key FROM core_outgoingemail WHERE status = 'sending'"
     )
+    assert in_flight  # the batch in hand
     wait_for(
-        lambda: [pid for pid in serve.processes()["task"] if pid != task_worker],
+        lambda: [pid for pid in serve.processes()["sender"] if pid != sender_pid],
         timeout=30,
-        what="serve to start the task worker again",
+        what="serve to start the mail sender again",
     )
-    task_restart = time.monotonic() - killed_at
+    sender_restart = time.monotonic() - killed_at
     time.sleep(1)
     stop.set()
     for signer in signers:
@@ -425,10 +442,11 @@ def test_killing_a_web_worker_and_the_task_worker_loses_nothing_and_the_site_sta
         what=f"every acknowledged signature's email\n{serve.log()}",
     )
     all_sent = time.monotonic() - killed_at
-    # The email in flight at the kill was queued again by the sweep, and went.
-    assert serve.query(
-        "SELECT status FROM core_outgoingemail WHERE idempotency_key = ?", in_flight[0]
-    ) == [("sent",)]
+    # The batch in hand at the kill was settled by the next sender, and went.
+    for (key,) in in_flight:
+        assert serve.query(
+            "SELECT status FROM core_outgoingemail WHERE idempotency_key = ?", key
+        ) == [("sent",)]
 
     assert serve.process.poll() is None, "serve itself is still running"
     assert serve.answers()
@@ -443,7 +461,7 @@ def test_killing_a_web_worker_and_the_task_worker_loses_nothing_and_the_site_sta
     twice = [address for address, times in recipients(mail_server.inbox).items() if times > 1]
     assert len(twice) <= 1, f"only the email in flight at the kill may go twice: {twice}"
     assert (
-        f"Task worker 1 (db_worker) (pid {task_worker}) was killed by signal 9 (SIGKILL)"
+        f"Mail sender 1 (send_mail) (pid {sender_pid}) was killed by signal 9 (SIGKILL)"
         in serve.log()
     )
     print(  # the figures the report quotes (pytest -s shows them)
@@ -451,27 +469,28 @@ def test_killing_a_web_worker_and_the_task_worker_loses_nothing_and_the_site_sta
         f"emails {len(mail_server.inbox.envelopes)} to {len(recipients(mail_server.inbox))} "
         f"addresses, twice {len(twice)}; serve answered after {startup:.1f} s; "
         f"web worker replaced in {web_respawn:.1f} s; "
-        f"task worker restarted in {task_restart:.1f} s, mail flowing again after "
+        f"mail sender restarted in {sender_restart:.1f} s, mail flowing again after "
         f"{mail_resumed:.1f} s, every email sent {all_sent:.1f} s after the kill"
     )
 
     serve.process.send_signal(signal.SIGTERM)
     serve.process.wait(timeout=STOP_SECONDS + 5)
     assert not [pid for pid in serve.seen if is_alive(pid)]
-    assert serve.task_statuses()["FAILED"] <= 1  # the task killed mid-way, and no other
+    assert serve.task_statuses()["FAILED"] == 0
+    assert serve.email_statuses()["failed"] == 0
 
 
 @pytest.mark.parametrize("how", ["SIGTERM to serve", "SIGINT to its process group"])
-def test_stopping_serve_lets_the_task_in_hand_finish_and_fails_nothing(site, mail_server, how):
+def test_stopping_serve_lets_the_email_in_hand_finish_and_fails_nothing(site, mail_server, how):
     mail_server.inbox = HoldingInbox(hold=2)
     mail_server.start()
-    serve = site(OUTCRY_WEB_WORKERS="1", OUTCRY_TASK_WORKERS="1")
+    serve = site(OUTCRY_WEB_WORKERS="1", OUTCRY_TASK_WORKERS="1", OUTCRY_MAIL_SENDERS="1")
     serve.start()
     stop = threading.Event()
     signer = Signer(serve, 0, stop, limit=3)
     signer.run()
     assert len(signer.acknowledged) == 3, signer.errors
-    assert mail_server.inbox.receiving.wait(timeout=30), "the worker is sending an email"
+    assert mail_server.inbox.receiving.wait(timeout=30), "the sender is sending an email"
     processes = serve.processes()
     assert all(processes.values()), processes
 
@@ -486,10 +505,10 @@ def test_stopping_serve_lets_the_task_in_hand_finish_and_fails_nothing(site, mai
     assert serve.process.returncode == 0
     assert took <= STOP_SECONDS
     assert not [pid for pid in serve.seen if is_alive(pid)], "every process has exited"
-    statuses = serve.task_statuses()
-    assert statuses["FAILED"] == 0, serve.log()
-    assert statuses["RUNNING"] == 0
-    assert statuses["SUCCESSFUL"] >= 1  # the email in hand went out...
-    assert len(mail_server.inbox.envelopes) == statuses["SUCCESSFUL"]
-    assert statuses["READY"] == 3 - statuses["SUCCESSFUL"]  # ...the rest wait for the next start
-    print(f"\n{how}: every process stopped in {took:.1f} s; tasks {dict(statuses)}")
+    statuses = serve.email_statuses()
+    assert statuses["failed"] == 0, serve.log()
+    assert statuses["sending"] == 0
+    assert statuses["sent"] >= 1  # the email in hand went out...
+    assert len(mail_server.inbox.envelopes) == statuses["sent"]
+    assert statuses["queued"] == 3 - statuses["sent"]  # ...the rest wait for the next start
+    print(f"\n{how}: every process stopped in {took:.1f} s; emails {dict(statuses)}")

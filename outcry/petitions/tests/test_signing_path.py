@@ -3,36 +3,34 @@
 import pytest
 from django.db import transaction
 from django.test import Client
-from django_tasks_db.models import DBTaskResult
 
+from outcry.core.models import OutgoingEmail
 from outcry.petitions import services
 from outcry.petitions.models import Signature
 from outcry.supporters.models import Supporter
 from outcry.testing import make_petition, make_signature, post_signature
 
-TASK = "outcry.core.tasks.send_email"
-
 
 @pytest.fixture
 def database_tasks(settings):
-    """Queue tasks in the database, as in production, instead of running them at once."""
+    """As in production: tasks queued in the database, emails left for the senders."""
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
+    settings.MAIL_SEND_ON_COMMIT = False
 
 
 def queued_signature_ids() -> list[int]:
-    rows = DBTaskResult.objects.filter(task_path=TASK).values_list("args_kwargs", flat=True)
-    return [
-        row["kwargs"]["subject_id"]
-        for row in rows
-        if row["kwargs"]["purpose"] == "signature-confirmation"
-    ]
+    """The signatures whose confirmation email waits in the ledger for a sender."""
+    keys = OutgoingEmail.objects.filter(
+        purpose="signature-confirmation", status=OutgoingEmail.Status.QUEUED
+    ).values_list("idempotency_key", flat=True)
+    return [int(key.split(":")[1]) for key in keys]
 
 
 def test_the_confirmation_email_is_queued_inside_the_signing_transaction(db, database_tasks):
     # The test's own transaction never commits, so no on_commit callback runs:
-    # the task row can only be there if it was written with the signature.
+    # the ledger row can only be there if it was written with the signature.
     petition = make_petition()
     response = post_signature(Client(), petition, email="min@example.org")
     assert response.status_code == 302
@@ -51,8 +49,8 @@ def test_a_rolled_back_signature_leaves_no_queued_email(db, database_tasks):
     assert queued_signature_ids() == []
 
 
-def test_signing_again_queues_one_email_task_inside_the_transaction(db, database_tasks):
-    # The same work as a new signature (one transaction, one task row), so the
+def test_signing_again_queues_one_email_inside_the_transaction(db, database_tasks):
+    # The same work as a new signature (one transaction, one ledger row), so the
     # time the answer takes does not tell whether the address had signed.
     petition = make_petition()
     signature = make_signature(petition=petition, confirmed=True)

@@ -1,4 +1,4 @@
-"""Serve the site with granian, task workers and the periodic jobs, and keep them all running.
+"""Serve the site with granian, task workers, mail senders and the periodic jobs; keep them running.
 
 ``serve`` is a small supervisor. A process that dies (the OOM killer, a bug, a stray
 ``kill``) is replaced and the rest carry on: granian replaces a web worker itself
@@ -239,6 +239,11 @@ class Command(BaseCommand):
             type=int,
             help="Task worker processes (default OUTCRY_TASK_WORKERS, else 1).",
         )
+        parser.add_argument(
+            "--mail-senders",
+            type=int,
+            help="Mail sender processes (default OUTCRY_MAIL_SENDERS, else 1).",
+        )
 
     def handle(
         self,
@@ -248,6 +253,7 @@ class Command(BaseCommand):
         workers: int | None,
         threads: int | None,
         task_workers: int | None,
+        mail_senders: int | None,
         **options,
     ):
         # Files the server and its workers create (the database, its WAL, mail in
@@ -264,6 +270,9 @@ class Command(BaseCommand):
         if task_workers is None:
             # 0 is allowed: the task workers may run on other machines.
             task_workers = env_count("OUTCRY_TASK_WORKERS", default=1, minimum=0)
+        if mail_senders is None:
+            # 0 is allowed: senders may run on other machines (manage.py send_mail).
+            mail_senders = env_count("OUTCRY_MAIL_SENDERS", default=1, minimum=0)
         stop_seconds = env_count("OUTCRY_STOP_SECONDS", default=30, minimum=2)
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
@@ -293,6 +302,15 @@ class Command(BaseCommand):
             )
             for number in range(1, task_workers + 1)
         ]
+        # Each sender keeps one slot (its journal in var/mail/): one that dies is
+        # started again on the same slot and first settles the batch it left.
+        programs += [
+            Program(
+                f"mail sender {number} (send_mail)",
+                [python, "manage.py", "send_mail", "--slot", str(number)],
+            )
+            for number in range(1, mail_senders + 1)
+        ]
         supervisor = Supervisor(programs, stop_seconds=stop_seconds)
         signal.signal(signal.SIGINT, supervisor.request_stop)
         signal.signal(signal.SIGTERM, supervisor.request_stop)
@@ -313,7 +331,8 @@ class Command(BaseCommand):
                     self.style.SUCCESS(
                         f"outcry is running at http://{host}:{port}/ "
                         f"(web workers: {workers} x {threads} threads; "
-                        f"task workers: {task_workers}). Ctrl-C stops it."
+                        f"task workers: {task_workers}; mail senders: {mail_senders}). "
+                        "Ctrl-C stops it."
                     )
                 )
             supervisor.run()

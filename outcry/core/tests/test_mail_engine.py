@@ -1,0 +1,272 @@
+"""The mail engine: batches over one connection, priorities, and a sender killed with -9.
+
+A real SMTP server (aiosmtpd) on loopback receives the mail. The crash tests run
+``manage.py send_mail`` as a subprocess on this test's database, kill it with
+SIGKILL mid-batch, start another and read the inbox and the ledger.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+
+from outcry.core.ledger import register_email
+from outcry.core.mail import engine
+from outcry.core.models import OutgoingEmail
+from outcry.core.tasks import requeue_stale_emails
+from outcry.core.tests.bulk_sender import bulk_email
+from outcry.letters import testing as letters_testing
+from outcry.testing import MailServer, make_petition, post_signature
+
+ROOT = Path(__file__).resolve().parents[3]
+# A real SMTP server on loopback, with MAILERS pointed at it through EMAIL_URL.
+mail_server = letters_testing.mail_server
+Status = OutgoingEmail.Status
+
+
+@pytest.fixture
+def bulk_purpose():
+    register_email("test-bulk", bulk_email)
+
+
+@pytest.fixture
+def senders(settings):
+    """As in production: emails wait for the senders instead of leaving on commit."""
+    settings.MAIL_SEND_ON_COMMIT = False
+
+
+def database_url() -> str:
+    """This test's database as a DATABASE_URL, for a sender in another process."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{database['NAME']}"
+    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    return f"postgres://{database['USER']}{password}@{host}/{database['NAME']}"
+
+
+def start_sender(tmp_path: Path, server: MailServer, *arguments: str) -> subprocess.Popen:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OUTCRY_", "DATABASE_URL", "EMAIL_URL", "DJANGO_"))
+    }
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "outcry.settings",
+        "DATABASE_URL": database_url(),
+        "EMAIL_URL": server.url,
+        "OUTCRY_VAR_DIR": str(tmp_path / "var"),
+        "SECRET_KEY": "test-only-secret",
+    }
+    return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "outcry.core.tests.bulk_sender", *arguments],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for(condition, *, what: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Gave up waiting for {what}")
+        time.sleep(0.02)
+
+
+def kill_mid_batch(tmp_path: Path, server: MailServer, *, total: int) -> None:
+    """Start a sender claiming all *total* rows at once; SIGKILL it once a quarter arrived."""
+    sender = start_sender(tmp_path, server, "--slot", "1", "--batch", str(total))
+    try:
+        wait_for(lambda: len(server.inbox.envelopes) >= total // 4, what="a quarter of the mail")
+    finally:
+        sender.send_signal(signal.SIGKILL)
+        sender.wait()
+    assert len(server.inbox.envelopes) < total  # killed mid-batch
+    assert OutgoingEmail.objects.filter(status=Status.SENDING).count() > 0
+
+
+def kill_and_restart(tmp_path: Path, server: MailServer, *, total: int, priority: int) -> None:
+    """Queue *total* emails, kill their sender mid-batch, and let the next one finish."""
+    engine.queue_many(
+        purpose="test-bulk",
+        recipients=((n, f"reader-{n}@example.org") for n in range(1, total + 1)),
+        priority=priority,
+    )
+    kill_mid_batch(tmp_path, server, total=total)
+    # The next sender on that slot settles the batch from its journal, then sends the rest.
+    again = start_sender(tmp_path, server, "--slot", "1", "--once")
+    assert again.wait(timeout=300) == 0, again.stderr.read().decode()
+
+
+def received_by(server: MailServer) -> Counter:
+    """How many messages each address received."""
+    return Counter(
+        recipient for envelope in server.inbox.envelopes for recipient in envelope.rcpt_tos
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_killed_mid_batch_of_2000_bulk_emails_sends_each_once_and_counts_one_in_doubt(
+    tmp_path, mail_server, senders
+):
+    total = 2000
+    kill_and_restart(tmp_path, mail_server, total=total, priority=engine.BULK)
+
+    counts = received_by(mail_server)
+    assert max(counts.values()) == 1  # nobody got a message twice
+    statuses = Counter(OutgoingEmail.objects.values_list("status", flat=True))
+    assert statuses[Status.SENT] + statuses[Status.IN_DOUBT] == total
+    assert statuses[Status.IN_DOUBT] <= 1  # the message on the wire at the kill
+    assert len(counts) >= total - statuses[Status.IN_DOUBT]  # nobody else missed theirs
+    for entry in OutgoingEmail.objects.filter(status=Status.SENT).only("to_address"):
+        assert counts[entry.to_address] == 1
+    report = StringIO()
+    call_command("send_mail", report=True, stdout=report)
+    assert f"in-doubt: {statuses[Status.IN_DOUBT]}" in report.getvalue()
+    # Each message in its reader's language, with its unsubscribe headers.
+    for message in mail_server.inbox.messages()[:20]:
+        number = int(message["To"].split("-")[1].split("@")[0])
+        assert message["Content-Language"] == ("ko" if number % 2 == 0 else "en")
+        assert message["List-Unsubscribe"] == f"<https://example.org/unsubscribe/{number}/>"
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_killed_mid_batch_of_confirmations_may_send_only_the_one_in_flight_twice(
+    tmp_path, mail_server, senders
+):
+    total = 2000
+    kill_and_restart(tmp_path, mail_server, total=total, priority=engine.TRANSACTIONAL)
+
+    counts = received_by(mail_server)
+    assert len(counts) == total  # everyone got theirs
+    assert sum(1 for number in counts.values() if number > 1) <= 1
+    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_that_never_comes_back_is_settled_by_the_sweep(
+    tmp_path, mail_server, senders, bulk_purpose
+):
+    engine.queue_many(
+        purpose="test-bulk", recipients=[(1, "reader-1@example.org"), (2, "reader-2@example.org")]
+    )
+    engine.queue(purpose="test-bulk", subject_id=3, to="reader-3@example.org")
+    engine.claim("lost-machine/1", limit=10)  # claimed, then its machine was lost
+    call_command("run_periodic", "--once", stdout=StringIO())  # not stale yet: nothing moves
+    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {Status.SENDING}
+
+    later = OutgoingEmail.objects.get(idempotency_key="test-bulk:3:0").claimed_at
+    requeue_stale_emails(now=later + timedelta(hours=1))
+    statuses = dict(OutgoingEmail.objects.values_list("idempotency_key", "status"))
+    # Bulk mail is never sent twice: in doubt. A confirmation is sent (again).
+    assert statuses == {
+        "test-bulk:1:0": Status.IN_DOUBT,
+        "test-bulk:2:0": Status.IN_DOUBT,
+        "test-bulk:3:0": Status.QUEUED,
+    }
+    call_command("send_mail", once=True, stdout=StringIO())
+    assert OutgoingEmail.objects.get(idempotency_key="test-bulk:3:0").status == Status.SENT
+    assert received_by(mail_server) == Counter({"reader-3@example.org": 1})
+
+
+@pytest.mark.slow
+def test_a_queued_mailing_of_100000_never_delays_a_confirmation(
+    db, client, settings, senders, bulk_purpose
+):
+    settings.MAIL_BATCH_SIZE = 100
+    engine.queue_many(
+        purpose="test-bulk",
+        recipients=((n, f"reader-{n}@example.org") for n in range(1, 100_001)),
+    )
+    petition = make_petition()
+    post_signature(client, petition, email="signer@example.org")
+    sender = engine.Sender()
+    try:
+        outcome = sender.run_batch()
+    finally:
+        sender.close()
+    # The confirmation went first, then the batch filled up with the mailing.
+    assert mail.outbox[0].to == ["signer@example.org"]
+    assert len(outcome.sent) == 100
+    assert OutgoingEmail.objects.filter(status=Status.QUEUED).count() == 100_000 - 99
+
+
+def test_a_mailing_started_twice_queues_each_recipient_once(db, senders):
+    recipients = [(n, f"reader-{n}@example.org") for n in range(1, 11)]
+    engine.queue_many(purpose="test-bulk", recipients=recipients)
+    engine.queue_many(purpose="test-bulk", recipients=recipients)
+    assert OutgoingEmail.objects.count() == 10
+    assert set(OutgoingEmail.objects.values_list("priority", flat=True)) == {engine.BULK}
+
+
+def test_a_refused_recipient_is_retried_later_and_the_rest_of_the_batch_is_sent(
+    db, mail_server, senders, bulk_purpose, settings
+):
+    engine.queue_many(
+        purpose="test-bulk",
+        recipients=[(n, f"reader-{n}@example.org") for n in range(1, 4)],
+    )
+    # The server refuses reader-2 (a mailbox that does not exist).
+
+    async def handle_rcpt(server, session, envelope, address, rcpt_options):
+        if address == "reader-2@example.org":
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    mail_server.inbox.handle_RCPT = handle_rcpt
+    call_command("send_mail", once=True, stdout=StringIO())
+    statuses = dict(OutgoingEmail.objects.values_list("idempotency_key", "status"))
+    assert statuses == {
+        "test-bulk:1:0": Status.SENT,
+        "test-bulk:2:0": Status.QUEUED,
+        "test-bulk:3:0": Status.SENT,
+    }
+    refused = OutgoingEmail.objects.get(idempotency_key="test-bulk:2:0")
+    assert "550" in refused.last_error and refused.next_attempt_at is not None
+    assert received_by(mail_server) == Counter(
+        {"reader-1@example.org": 1, "reader-3@example.org": 1}
+    )
+
+
+def test_the_sweep_settles_a_dead_sender_of_this_machine_from_its_journal(
+    db, senders, bulk_purpose, settings
+):
+    # A sender of this machine died, and its slot was not started again in time
+    # (a loaded machine): the sweep reads the slot's journal, so what the server
+    # had accepted is marked sent and never sent again.
+    engine.queue_many(
+        purpose="test-bulk",
+        recipients=[(n, f"reader-{n}@example.org") for n in range(1, 4)],
+        priority=engine.TRANSACTIONAL,
+    )
+    name = engine.sender_name(7)
+    first, second, third = engine.claim(name, limit=10)
+    journal = engine.Journal(Path(settings.MAIL_JOURNAL_DIR), slot=7, exact=True)
+    journal.before(first.pk)
+    journal.accepted(first.pk)
+    journal.before(second.pk)  # on the wire at the kill
+    journal.close()  # the sender is dead: its lock is free
+
+    requeue_stale_emails(now=first_claim_time() + timedelta(hours=1))
+    statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: Status.SENT, second.pk: Status.QUEUED, third.pk: Status.QUEUED}
+
+
+def first_claim_time():
+    return OutgoingEmail.objects.order_by("claimed_at").first().claimed_at
