@@ -96,6 +96,12 @@ def report_for(event: AnymailTrackingEvent, esp_name: str = "") -> Report | None
     return None
 
 
+def on_refused(sender, address: str, permanent: bool, **kwargs) -> None:
+    """core.mail.engine's ``recipient_refused``: the mail server refused *address* over SMTP."""
+    report = Report.HARD_BOUNCE if permanent else Report.SOFT_BOUNCE
+    record_report(address=address, report=report, detail="refused over SMTP")
+
+
 def on_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) -> None:
     """anymail's ``tracking`` receiver: one verified webhook event from the provider."""
     report = report_for(event, esp_name)

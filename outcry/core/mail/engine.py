@@ -55,6 +55,7 @@ from django.conf import settings
 from django.core.mail import mailers
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Count, F, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from outcry.core import ledger, rows
@@ -401,6 +402,7 @@ class Sender:
                 problem = f"{type(error).__name__}: {error}"
                 if _refused_recipient(error):
                     outcome.failed[row.pk] = problem  # refused: not sent; the connection is fine
+                    _report_refusal(error)
                     continue
                 # The connection broke with this message on the wire: it may have
                 # been accepted. A confirmation is tried again, bulk mail never.
@@ -479,6 +481,18 @@ class Sender:
                 if once:
                     break
         return self.sent_count
+
+
+# Sent when the mail server refuses a recipient outright (address, permanent: a 5xx
+# code rather than a 4xx). supporters.mailbox stops bulk mail to a supporter's address
+# that bounces so: mail servers say over SMTP what a provider's webhook says elsewhere.
+recipient_refused = Signal()
+
+
+def _report_refusal(error: Exception) -> None:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        for address, (code, _reply) in error.recipients.items():
+            recipient_refused.send(Sender, address=address, permanent=500 <= code < 600)
 
 
 def _refused_recipient(error: Exception) -> bool:

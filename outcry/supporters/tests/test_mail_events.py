@@ -8,13 +8,18 @@ import os
 import subprocess
 import sys
 import time
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 
+from outcry.core.mail import engine
+from outcry.letters.testing import mail_server  # noqa: F401 - fixture
 from outcry.supporters.mailbox import Report, record_report
 from outcry.supporters.models import Consent, MailProblem, Supporter
+from outcry.supporters.tasks import DATA_LINK_PURPOSE
 from outcry.testing import make_organisation, make_supporter
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +206,16 @@ def test_the_site_refuses_to_start_with_an_unchecked_webhook():
     )
     assert result.returncode != 0
     assert "OUTCRY_ANYMAIL_WEBHOOK_SECRET" in result.stderr
+
+
+def test_a_mailbox_the_smtp_server_refuses_gets_no_more_bulk_mail(db, mail_server, settings):
+    settings.MAIL_SEND_ON_COMMIT = False  # as in production: the sender sends it
+    ann = make_supporter(email="ann@example.org", consents_to=[make_organisation()])
+
+    async def handle_rcpt(server, session, envelope, address, rcpt_options):
+        return "550 No such mailbox"
+
+    mail_server.inbox.handle_RCPT = handle_rcpt
+    engine.queue(purpose=DATA_LINK_PURPOSE, subject_id=ann.pk, round_=1, to=ann.email)
+    call_command("send_mail", once=True, stdout=StringIO())
+    assert problem(ann) == MailProblem.BOUNCED
