@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from outcry.core.mail import engine
-from outcry.letters.testing import mail_server  # noqa: F401 - fixture
 from outcry.supporters.mailbox import Report, record_report
 from outcry.supporters.models import Consent, MailProblem, Supporter
 from outcry.supporters.tasks import DATA_LINK_PURPOSE
