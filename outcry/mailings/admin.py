@@ -129,6 +129,9 @@ class MailingAdmin(admin.ModelAdmin):
                 return redirect("admin:mailings_mailing_change", mailing.pk)
             raise PermissionDenied
         change_url = reverse("admin:mailings_mailing_change", args=[mailing.pk])
+        if not services.takes_part(mailing):
+            messages.error(request, services.NOT_IN_CAMPAIGN)
+            return redirect(change_url)
         if request.method == "POST":
             if request.POST.get("do") == "test":
                 if not request.user.email:

@@ -20,6 +20,7 @@ from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Subqu
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from outcry.core.mail import address_header, engine
 from outcry.core.models import OutgoingEmail
@@ -81,6 +82,18 @@ def recipients(mailing: Mailing) -> QuerySet[Supporter]:
             return supporters.exclude(signed).exclude(wrote)
 
 
+def takes_part(mailing: Mailing) -> bool:
+    """Whether the sending organisation is (still) in the coalition of the mailing's campaign.
+
+    Checked again before counting and sending, not only when the form was saved: an
+    organisation that left a campaign must no longer learn or mail who acted in it.
+    """
+    return mailing.campaign_id is None or mailing.organisation in mailing.campaign.coalition()
+
+
+NOT_IN_CAMPAIGN = _lazy("The organisation sending the mailing does not take part in this campaign.")
+
+
 def fallback_order(mailing: Mailing) -> list[str]:
     """Languages to fall back on for a recipient whose own has no text: the campaign's."""
     return mailing.campaign.language_codes if mailing.campaign_id else ["en"]
@@ -117,6 +130,8 @@ def start(mailing: Mailing, *, user) -> int:
     texts = list(mailing.texts.all())
     if not texts:
         raise CannotStart(_("Write the mailing's text in at least one language first."))
+    if not takes_part(mailing):
+        raise CannotStart(str(NOT_IN_CAMPAIGN))
     with transaction.atomic():
         taken = Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.DRAFT).update(
             status=Mailing.Status.SENDING, started_at=timezone.now(), started_by=user

@@ -62,7 +62,7 @@ def read_code(code: str) -> Link:
     signer = signing.TimestampSigner(salt=SALT)
     try:
         value = signer.unsign(code)
-    except signing.BadSignature:
+    except (signing.BadSignature, ValueError):
         raise InvalidLink from None
     try:
         fresh = bool(signer.unsign(code, max_age=settings.PREFERENCES_LINK_DAYS * 86400))

@@ -7,7 +7,10 @@ HTTP basic auth: settings refuse to start without one of them), parses it and
 sends the ``tracking`` signal that ``mailbox.on_tracking`` receives.
 """
 
+import hashlib
+import json
 import logging
+import time
 
 from anymail.webhooks.brevo import BrevoTrackingWebhookView
 from anymail.webhooks.mailgun import MailgunTrackingWebhookView
@@ -17,6 +20,7 @@ from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
 from anymail.webhooks.sparkpost import SparkPostTrackingWebhookView
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 
@@ -33,10 +37,37 @@ VIEWS = {
 }
 
 
+# Mailgun signs only a timestamp and a token, not the event: a signature seen once (in a
+# log, a proxy) would otherwise vouch for any event about anyone, forever.
+MAILGUN_MAX_AGE_SECONDS = 300
+
+
+def _fresh_mailgun_signature(request: HttpRequest) -> bool:
+    """Whether the request's signature is recent and its token not seen before.
+
+    anymail checks that the signature is Mailgun's; this refuses one older than
+    five minutes or used twice (tokens are remembered in the cache for ten).
+    """
+    try:
+        if request.content_type == "application/json":
+            block = json.loads(request.body.decode("utf-8"))["signature"]
+            token, timestamp = str(block["token"]), float(block["timestamp"])
+        else:
+            token, timestamp = request.POST["token"], float(request.POST["timestamp"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return False
+    if abs(time.time() - timestamp) > MAILGUN_MAX_AGE_SECONDS or not token:
+        return False
+    key = "mailgun-token:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    return cache.add(key, 1, timeout=2 * MAILGUN_MAX_AGE_SECONDS)
+
+
 @csrf_exempt  # the provider's server posts here; anymail's view checks who it is
 def mail_events(request: HttpRequest, provider: str) -> HttpResponse:
     if not provider or provider != settings.MAIL_EVENTS_PROVIDER or provider not in VIEWS:
         raise Http404("no such provider")
+    if provider == "mailgun" and not _fresh_mailgun_signature(request):
+        return HttpResponseBadRequest("stale or repeated signature")
     try:
         return VIEWS[provider].as_view()(request)
     except (TypeError, KeyError, ValueError, AttributeError) as problem:

@@ -291,3 +291,19 @@ def test_a_sent_mailing_can_no_longer_be_changed(world):
     assert page.status_code == 200
     assert 'name="countries"' not in page.content.decode()  # read-only
     assert client.post(admin_url(mailing), {"countries": "KR"}).status_code == 403
+
+
+def test_an_organisation_that_left_the_campaign_can_no_longer_count_or_send(world):
+    partner_organiser = make_organiser(organisation=world["partner"])
+    mailing = make_mailing(
+        organisation=world["partner"], campaign=world["campaign"], audience="signed"
+    )
+    world["campaign"].partners.remove(world["partner"])
+    client = logged_in_client(partner_organiser)
+    page = client.get(review_url(mailing), follow=True).content.decode()
+    assert "does not take part in this campaign" in page
+    assert "would reach" not in page
+    committed(lambda: client.post(review_url(mailing), {"do": "send"}))
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DRAFT
+    assert mail.outbox == []

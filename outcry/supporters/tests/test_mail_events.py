@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from io import StringIO
 from pathlib import Path
 
@@ -36,8 +37,11 @@ def min_(db):
     return make_supporter(email="min@example.org", consents_to=[make_organisation()])
 
 
-def mailgun_body(event: dict, *, key: str = KEY) -> str:
-    token, timestamp = "a" * 50, str(int(time.time()))
+def mailgun_body(
+    event: dict, *, key: str = KEY, token: str | None = None, age_seconds: int = 0
+) -> str:
+    token = token or uuid.uuid4().hex * 2
+    timestamp = str(int(time.time()) - age_seconds)
     signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
     data = {"timestamp": time.time(), "recipient": "min@example.org", **event}
     return json.dumps(
@@ -119,6 +123,17 @@ def test_a_malformed_body_is_refused_without_an_error(client, min_, body):
         content_type="application/json",
     )
     assert response.status_code == 400
+    assert problem(min_) == MailProblem.NONE
+
+
+@MAILGUN
+def test_a_signature_seen_before_or_too_old_is_refused(client, min_):
+    # Mailgun signs a timestamp and a token, not the event: a signature copied from a
+    # log must not vouch for another event, about anyone, later.
+    failed = {"event": "failed", "severity": "permanent", "reason": "bounce"}
+    assert post_mailgun(client, {"event": "delivered"}, token="t" * 50).status_code == 200
+    assert post_mailgun(client, failed, token="t" * 50).status_code == 400
+    assert post_mailgun(client, failed, age_seconds=400 * 86400).status_code == 400
     assert problem(min_) == MailProblem.NONE
 
 
