@@ -58,13 +58,12 @@ def mailing_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> 
         return None
     mailing, supporter = recipient.mailing, recipient.supporter
     still_wanted = (
-        Supporter.objects.receiving_bulk_mail().filter(pk=supporter.pk).exists()
-        and Consent.objects.filter(
-            supporter=supporter,
-            organisation_id=mailing.organisation_id,
-            confirmed_at__isnull=False,
-            withdrawn_at__isnull=True,
-        ).exists()
+        Supporter.objects.receiving_bulk_mail()
+        .filter(
+            pk=supporter.pk,
+            consents__in=Consent.objects.active().filter(organisation_id=mailing.organisation_id),
+        )
+        .exists()
     )
     text = mailing.texts.filter(language=recipient.language).first()
     if not still_wanted or text is None:

@@ -22,10 +22,10 @@ def export_mailings(supporter: Supporter) -> list[dict[str, Any]]:
         .select_related("mailing__organisation")
         .order_by("pk")
     )
-    texts = dict(
-        (((text.mailing_id, text.language), text.subject))
+    texts = {
+        (text.mailing_id, text.language): text.subject
         for text in MailingText.objects.filter(mailing__recipients__supporter=supporter)
-    )
+    }
     return [
         {
             "organisation": row.mailing.organisation.name_in(supporter.language),

@@ -46,11 +46,8 @@ class CannotStart(Exception):
 
 def recipients(mailing: Mailing) -> QuerySet[Supporter]:
     """The supporters *mailing* would reach if it started now."""
-    consented = Consent.objects.filter(
-        supporter=OuterRef("pk"),
-        organisation_id=mailing.organisation_id,
-        confirmed_at__isnull=False,
-        withdrawn_at__isnull=True,
+    consented = Consent.objects.active().filter(
+        supporter=OuterRef("pk"), organisation_id=mailing.organisation_id
     )
     supporters = Supporter.objects.receiving_bulk_mail().filter(Exists(consented))
     if mailing.language_codes:
@@ -139,14 +136,14 @@ def start(mailing: Mailing, *, user) -> int:
         if not taken:
             raise CannotStart(_("This mailing was sent already; it is never sent twice."))
         written = 0
-        batch: list[MailingRecipient] = []
-        for supporter_id, language in (
-            recipients(mailing).values_list("pk", "language").iterator(chunk_size=BATCH)
-        ):
+        batch: list[tuple[MailingRecipient, str]] = []
+        rows = recipients(mailing).values_list("pk", "language", "email")
+        for supporter_id, language, email in rows.iterator(chunk_size=BATCH):
             text = text_for(mailing, texts, language)
-            batch.append(
-                MailingRecipient(mailing=mailing, supporter_id=supporter_id, language=text.language)
+            recipient = MailingRecipient(
+                mailing=mailing, supporter_id=supporter_id, language=text.language
             )
+            batch.append((recipient, email))
             if len(batch) >= BATCH:
                 written += _write(batch)
                 batch = []
@@ -159,19 +156,14 @@ def start(mailing: Mailing, *, user) -> int:
     return written
 
 
-def _write(batch: list[MailingRecipient]) -> int:
-    """Write *batch* and queue a bulk ledger row for each, in the caller's transaction."""
+def _write(batch: list[tuple[MailingRecipient, str]]) -> int:
+    """Write the recipients of *batch* and queue a bulk ledger row to each one's address."""
     if not batch:
         return 0
-    MailingRecipient.objects.bulk_create(batch)
-    addresses = dict(
-        Supporter.objects.filter(pk__in=[row.supporter_id for row in batch]).values_list(
-            "pk", "email"
-        )
-    )
+    MailingRecipient.objects.bulk_create([recipient for recipient, _email in batch])
     engine.queue_many(
         purpose=MAILING_PURPOSE,
-        recipients=[(row.pk, addresses[row.supporter_id]) for row in batch],
+        recipients=[(recipient.pk, email) for recipient, email in batch],
     )
     return len(batch)
 

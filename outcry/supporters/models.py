@@ -160,6 +160,12 @@ class Supporter(models.Model):
         return short_public_name(self.name)
 
 
+class ConsentQuerySet(models.QuerySet):
+    def active(self) -> "ConsentQuerySet":
+        """Consents that count: confirmed and not withdrawn (``Consent.is_active``)."""
+        return self.filter(confirmed_at__isnull=False, withdrawn_at__isnull=True)
+
+
 class Consent(models.Model):
     """A supporter's agreement to hear from one organisation, with the words they saw.
 
@@ -182,6 +188,8 @@ class Consent(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=100, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consent")

@@ -108,9 +108,8 @@ def unsubscribe_headers(supporter: Supporter, organisation: Organisation | None)
 def active_consents(supporter: Supporter):
     """The supporter's confirmed, not withdrawn permissions, with their organisations."""
     return (
-        Consent.objects.filter(
-            supporter=supporter, confirmed_at__isnull=False, withdrawn_at__isnull=True
-        )
+        Consent.objects.active()
+        .filter(supporter=supporter)
         .select_related("organisation")
         .prefetch_related("organisation__names")
         .order_by("organisation__slug")
