@@ -453,7 +453,7 @@ def record(result: dict, stamp: str) -> Path:
     readme = RESULTS / "README.md"
     text = readme.read_text() if readme.exists() else ""
     marker = "## Every run"
-    if MAIL_HEAD not in text:
+    if MAIL_HEAD.splitlines()[0] not in text:
         text = text.replace(marker, MAIL_HEAD + marker) if marker in text else text + MAIL_HEAD
     head, found, rest = text.partition(marker)
     readme.write_text(head.rstrip("\n") + "\n" + line + "\n" + found + rest)

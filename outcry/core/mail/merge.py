@@ -12,9 +12,9 @@ email service provider's batch API ("merge data") does the same on its side.
 The copy is exactly what Django would have built with the real values, or it
 is not used: the bytes are made only when
 
-- each placeholder survived encoding where it was put (the bodies are sent as
-  8bit UTF-8, lines permitting; a body that had to be base64 or
-  quoted-printable encoded would hide or split one), and
+- each placeholder survived encoding where it was put (a body goes as 8bit
+  UTF-8 when its lines are short enough, else it is base64 encoded for each
+  recipient once filled in, which costs microseconds), and
 - each value is a plain run of address and URL characters, which reads the
   same in a header, in text and in HTML (no quoting, folding or escaping to do).
 
@@ -23,6 +23,7 @@ backend other than SMTP (the outbox, anymail) reads the message's fields,
 which hold the real values, not the bytes.
 """
 
+import binascii
 import email.policy
 import re
 import secrets
@@ -39,6 +40,8 @@ NAME = re.compile(r"[a-z]{1,30}\Z")
 LONGEST_LINE = 998
 
 MESSAGE_ID = "messageid"
+# Bytes per line of a base64 body: 76 characters, as the email package writes them.
+BASE64_CHUNK = 57
 
 
 class PreparedMessage:
@@ -63,9 +66,7 @@ class MergedMessage(EmailMultiAlternatives):
         template = merge.template
 
         def fill(text: str) -> str:
-            for name, placeholder in merge.placeholders.items():
-                text = text.replace(placeholder, values[name])
-            return text
+            return merge.fill(text, values)
 
         super().__init__(
             subject=template.subject,
@@ -96,7 +97,7 @@ class Merge:
     def __init__(
         self, build: Callable[[Mapping[str, str]], EmailMultiAlternatives], fields: list[str]
     ) -> None:
-        nonce = secrets.token_hex(6)
+        self.nonce = nonce = secrets.token_hex(6)
         names = ["to", *fields]
         if not all(NAME.match(name) for name in names) or MESSAGE_ID in names:
             raise ValueError(f"Merge fields are lower-case words (not {MESSAGE_ID!r}): {fields}")
@@ -110,16 +111,24 @@ class Merge:
         self.data, self.mergeable = self._template_bytes(template)
 
     def _template_bytes(self, template: EmailMessage) -> tuple[bytes, bool]:
-        """The template's bytes as the SMTP backend would send them, and whether they merge."""
+        """The template's bytes as the SMTP backend would send them, and whether they merge.
+
+        A text part goes as 8bit UTF-8, placeholders and all, when its lines allow
+        (LONGEST_LINE); else it is base64 encoded for each recipient once filled in,
+        and the template holds a marker in its place.
+        """
         mime = template.message(policy=email.policy.SMTP)
+        self.encoded_parts: list[tuple[bytes, str]] = []  # (the marker's base64, the text)
         for part in mime.walk():
             if part.get_content_maintype() != "text":
                 continue
-            text = part.get_content()
+            text, subtype = part.get_content(), part.get_content_subtype()
             if max(map(len, text.encode().splitlines()), default=0) <= LONGEST_LINE:
-                part.set_content(
-                    text, subtype=part.get_content_subtype(), charset="utf-8", cte="8bit"
-                )
+                part.set_content(text, subtype=subtype, charset="utf-8", cte="8bit")
+            else:
+                marker = f"mergepart{len(self.encoded_parts)}x{self.nonce}"
+                part.set_content(marker, subtype=subtype, charset="utf-8", cte="base64")
+                self.encoded_parts.append((base64_body(marker), text))
         data = mime.as_bytes()
         where = [
             template.body,
@@ -127,8 +136,15 @@ class Merge:
             *(str(value) for value in template.extra_headers.values()),
             *(content for content, _mimetype in template.alternatives),
         ]
-        mergeable = all(
-            data.count(placeholder.encode()) == sum(text.count(placeholder) for text in where)
+        encoded = [text for _marker, text in self.encoded_parts]
+
+        def expected(placeholder: str) -> int:
+            return sum(text.count(placeholder) for text in where) - sum(
+                text.count(placeholder) for text in encoded
+            )
+
+        mergeable = all(data.count(marker) == 1 for marker, _text in self.encoded_parts) and all(
+            data.count(placeholder.encode()) == expected(placeholder)
             for placeholder in self.placeholders.values()
         )
         return data, mergeable
@@ -141,11 +157,27 @@ class Merge:
         del values[MESSAGE_ID]
         return self.build(values)
 
+    def fill(self, text: str, values: dict[str, str]) -> str:
+        for name, placeholder in self.placeholders.items():
+            text = text.replace(placeholder, values[name])
+        return text
+
     def fill_bytes(self, values: dict[str, str]) -> bytes:
         data = self.data
         for name, placeholder in self.placeholders.items():
             data = data.replace(placeholder.encode(), values[name].encode())
+        for marker, text in self.encoded_parts:
+            data = data.replace(marker, base64_body(self.fill(text, values)))
         return data
+
+
+def base64_body(text: str) -> bytes:
+    """*text* as a base64 body part, encoded as the email package does (CRLF lines, 76 wide)."""
+    data = b"\r\n".join(text.encode().splitlines()) + b"\r\n"
+    chunks = range(0, len(data), BASE64_CHUNK)
+    return b"\r\n".join(
+        binascii.b2a_base64(data[at : at + BASE64_CHUNK], newline=False) for at in chunks
+    )
 
 
 def make_message_id() -> str:

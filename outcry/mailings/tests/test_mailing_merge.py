@@ -26,11 +26,13 @@ from outcry.testing import (
 
 pytestmark = pytest.mark.django_db
 
-# Long lines (more than 78 bytes in UTF-8): Django alone would encode them in base64.
+# Lines longer than 78 bytes in UTF-8 (Django alone would encode them in base64), and one
+# paragraph longer than the 998 a line may hold: a merge encodes that part per recipient.
 KOREAN = (
     "지난 2월 선양, 옌지, 창춘에서 체포된 탈북자들이 아직 구금되어 있습니다. "
     "강제 송환이 임박했다는 소식이 들려옵니다. 오늘 대사관에 다시 편지를 보내 주세요.\n\n"
-    "- 편지를 쓰세요\n- 서명을 알리세요"
+    + "가족들은 매일 소식을 기다리며 대사관 앞에서 기도하고 있습니다. " * 12
+    + "\n\n- 편지를 쓰세요\n- 서명을 알리세요"
 )
 ENGLISH = "The group arrested in February is **still held**. Write to the embassy again today."
 
@@ -103,6 +105,11 @@ def test_each_copy_carries_its_own_links_and_reads_as_the_usual_build(sent):
             k: str(v) for k, v in usual.items() if k not in skip
         }
         assert own == parts(usual)
+    # The long Korean paragraph went base64 encoded, the English text as it is.
+    assert arrived["min@example.org"].get_body(("plain",))["Content-Transfer-Encoding"] == "base64"
+    assert (
+        arrived["ann+news@example.org"].get_body(("plain",))["Content-Transfer-Encoding"] == "8bit"
+    )
     korean = parts(arrived["min@example.org"])["text/plain"]
     assert "강제 송환이 임박했다는 소식이 들려옵니다" in korean
     assert arrived["min@example.org"]["Subject"] == "아직 구금 중"
