@@ -41,10 +41,9 @@ mail_server = letters_testing.mail_server
 Status = OutgoingEmail.Status
 
 TOTAL = 2000
-# The killed sender claims this many at a time and dies once KILL_AFTER messages
-# arrived: in the middle of its second batch, the first one recorded as sent.
-BATCH = 500
-KILL_AFTER = 700
+# The killed sender claims OUTCRY_MAIL_BATCH (100) at a time and dies once
+# KILL_AFTER messages arrived: in the middle of a batch, those before it recorded as sent.
+KILL_AFTER = 750
 TEXTS = {
     "en": ("Still detained", "The group is still held. Write to the embassy again today."),
     "ko": ("아직 구금 중", "그들은 아직 구금되어 있습니다. 오늘 다시 대사관에 편지를 보내 주세요."),
@@ -88,7 +87,7 @@ def review_url(mailing: Mailing) -> str:
 
 def kill_mid_way(tmp_path, server) -> int:
     """Start a sender, SIGKILL it once KILL_AFTER messages arrived; return how many had."""
-    sender = start_sender(tmp_path, server, "--batch", str(BATCH))
+    sender = start_sender(tmp_path, server)
     try:
         wait_for(
             lambda: len(server.inbox.envelopes) >= KILL_AFTER or sender.poll() is not None,
