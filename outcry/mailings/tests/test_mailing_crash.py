@@ -158,11 +158,10 @@ def test_a_mailing_to_2000_whose_sender_is_killed_reaches_each_once_in_their_lan
         text = message.get_body(("plain",)).get_content()
         assert body in text and FOOTER[reader.language] in text
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        header = re.fullmatch(r"<(https?://\S+)>", message["List-Unsubscribe"]).group(1)
-        footer = re.search(r"https?://\S+/stop/", text).group(0)
-        for url in (header, footer):  # each signed on its own: they may differ in time
-            code = re.fullmatch(rf"/{reader.language}/email/([^/]+)/stop/", urlsplit(url).path)
-            assert preferences.read_code(code.group(1)).supporter == reader
+        url = re.fullmatch(r"<(https?://\S+)>", message["List-Unsubscribe"]).group(1)
+        assert re.search(r"https?://\S+/stop/", text).group(0) == url  # the footer's link
+        code = re.fullmatch(rf"/{reader.language}/email/([^/]+)/stop/", urlsplit(url).path)
+        assert preferences.read_code(code.group(1)).supporter == reader
 
     # A mail provider follows one Korean reader's one-click link: no cookie, no CSRF token.
     message = next(m for m in messages if readers[parseaddr(m["To"])[1]].language == "ko")
