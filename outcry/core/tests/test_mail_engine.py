@@ -5,11 +5,7 @@ A real SMTP server (aiosmtpd) on loopback receives the mail. The crash tests run
 SIGKILL mid-batch, start another and read the inbox and the ledger.
 """
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
@@ -18,7 +14,6 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 
 from outcry.core.ledger import register_email
 from outcry.core.mail import engine
@@ -26,9 +21,17 @@ from outcry.core.models import OutgoingEmail
 from outcry.core.tasks import requeue_stale_emails
 from outcry.core.tests.bulk_sender import bulk_email
 from outcry.letters import testing as letters_testing
-from outcry.testing import MailServer, make_petition, post_signature
+from outcry.testing import (
+    MailServer,
+    make_petition,
+    post_signature,
+    received_by,
+    start_sender,
+    wait_for,
+)
 
-ROOT = Path(__file__).resolve().parents[3]
+# send_mail with the purpose "test-bulk" registered.
+BULK_SENDER = ("-m", "outcry.core.tests.bulk_sender")
 # A real SMTP server on loopback, with MAILERS pointed at it through EMAIL_URL.
 mail_server = letters_testing.mail_server
 Status = OutgoingEmail.Status
@@ -45,49 +48,11 @@ def senders(settings):
     settings.MAIL_SEND_ON_COMMIT = False
 
 
-def database_url() -> str:
-    """This test's database as a DATABASE_URL, for a sender in another process."""
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{database['NAME']}"
-    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-    return f"postgres://{database['USER']}{password}@{host}/{database['NAME']}"
-
-
-def start_sender(tmp_path: Path, server: MailServer, *arguments: str) -> subprocess.Popen:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("OUTCRY_", "DATABASE_URL", "EMAIL_URL", "DJANGO_"))
-    }
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "outcry.settings",
-        "DATABASE_URL": database_url(),
-        "EMAIL_URL": server.url,
-        "OUTCRY_VAR_DIR": str(tmp_path / "var"),
-        "SECRET_KEY": "test-only-secret",
-    }
-    return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        [sys.executable, "-m", "outcry.core.tests.bulk_sender", *arguments],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def wait_for(condition, *, what: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Gave up waiting for {what}")
-        time.sleep(0.02)
-
-
 def kill_mid_batch(tmp_path: Path, server: MailServer, *, total: int) -> None:
     """Start a sender claiming all *total* rows at once; SIGKILL it once a quarter arrived."""
-    sender = start_sender(tmp_path, server, "--slot", "1", "--batch", str(total))
+    sender = start_sender(
+        tmp_path, server, "--slot", "1", "--batch", str(total), command=BULK_SENDER
+    )
     try:
         wait_for(lambda: len(server.inbox.envelopes) >= total // 4, what="a quarter of the mail")
     finally:
@@ -106,15 +71,8 @@ def kill_and_restart(tmp_path: Path, server: MailServer, *, total: int, priority
     )
     kill_mid_batch(tmp_path, server, total=total)
     # The next sender on that slot settles the batch from its journal, then sends the rest.
-    again = start_sender(tmp_path, server, "--slot", "1", "--once")
+    again = start_sender(tmp_path, server, "--slot", "1", "--once", command=BULK_SENDER)
     assert again.wait(timeout=300) == 0, again.stderr.read().decode()
-
-
-def received_by(server: MailServer) -> Counter:
-    """How many messages each address received."""
-    return Counter(
-        recipient for envelope in server.inbox.envelopes for recipient in envelope.rcpt_tos
-    )
 
 
 @pytest.mark.slow
