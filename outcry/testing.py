@@ -1,6 +1,7 @@
 """Plain helpers that make test objects with sensible defaults, and a loopback SMTP server."""
 
 import socket
+import time
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -609,9 +610,11 @@ class Inbox:
 
     def __init__(self) -> None:
         self.envelopes = []
+        self.received_at: list[float] = []  # time.monotonic() of each envelope's arrival
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.envelopes.append(envelope)
+        self.received_at.append(time.monotonic())
         return "250 Message accepted for delivery"
 
     def messages(self) -> list[EmailMessage]:
