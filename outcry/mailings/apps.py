@@ -14,5 +14,5 @@ class MailingsConfig(AppConfig):
         from outcry.mailings import emails, personal_data, services
         from outcry.supporters.personal_data import register_personal_data
 
-        register_email(services.MAILING_PURPOSE, emails.mailing_email)
+        register_email(services.MAILING_PURPOSE, emails.mailing_email, batch=emails.mailing_emails)
         register_personal_data(personal_data.PERSONAL_DATA)

@@ -1,4 +1,6 @@
-"""A mailing's message to one supporter, rendered for the ledger, and the organiser's test copy."""
+"""A mailing's message to each supporter, rendered for the ledger, and the organiser's test copy."""
+
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -7,6 +9,7 @@ from django.utils import translation
 
 from outcry.core.ledger import Email
 from outcry.core.mail import header_safe, render_message
+from outcry.core.mail.merge import Merge
 from outcry.core.text import render_markdown
 from outcry.mailings.models import Mailing, MailingRecipient, MailingText
 from outcry.mailings.services import from_header
@@ -43,39 +46,87 @@ def build(
 
 
 def mailing_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
-    """The message of the MailingRecipient *subject_id*, or None if it must not go (any more).
+    """The message of the MailingRecipient *subject_id*, or None if it must not go (any more)."""
+    return mailing_emails([(subject_id, round_)]).get((subject_id, round_))
 
-    Decided now, not when the mailing started: a supporter who withdrew their
-    consent, was erased, or whose mailbox bounced or complained since then
-    gets nothing.
+
+def mailing_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], Email | None]:
+    """The messages of many MailingRecipients at once (the senders' batch renderer).
+
+    Whether each may still go is decided now, not when the mailing started: a
+    supporter who withdrew their consent, was erased, or whose mailbox bounced
+    or complained since then gets nothing (None). Three queries for the batch;
+    each text is built once (``core.mail.merge``) and filled in per recipient.
     """
-    recipient = (
-        MailingRecipient.objects.select_related("mailing__organisation", "supporter")
-        .filter(pk=subject_id)
-        .first()
+    recipients = list(
+        MailingRecipient.objects.filter(pk__in=[subject_id for subject_id, _round in items])
+        .select_related("mailing__organisation", "supporter")
+        .prefetch_related("mailing__organisation__names")
+        .order_by()
     )
-    if recipient is None:
-        return None
-    mailing, supporter = recipient.mailing, recipient.supporter
-    still_wanted = (
-        Supporter.objects.receiving_bulk_mail()
+    wanted = set(
+        Consent.objects.active()
         .filter(
-            pk=supporter.pk,
-            consents__in=Consent.objects.active().filter(organisation_id=mailing.organisation_id),
+            supporter__in=Supporter.objects.receiving_bulk_mail().filter(
+                pk__in={recipient.supporter_id for recipient in recipients}
+            ),
+            organisation_id__in={recipient.mailing.organisation_id for recipient in recipients},
         )
-        .exists()
+        .values_list("supporter_id", "organisation_id")
     )
-    text = mailing.texts.filter(language=recipient.language).first()
-    if not still_wanted or text is None:
-        return None
-    organisation = mailing.organisation
-    links = {
-        "unsubscribe_url": preferences.unsubscribe_url(supporter, organisation),
-        "preferences_url": preferences.preferences_url(supporter, organisation),
+    texts = {
+        (text.mailing_id, text.language): text
+        for text in MailingText.objects.filter(
+            mailing_id__in={recipient.mailing_id for recipient in recipients}
+        )
     }
-    headers = preferences.unsubscribe_headers(supporter, organisation)
-    message = build(mailing, text, to=supporter.email, links=links, headers=headers)
-    return Email(to=supporter.email, message=message)
+    emails: dict[tuple[int, int], Email | None] = dict.fromkeys(items)
+    rounds = dict(items)
+    for recipient in recipients:
+        mailing, supporter = recipient.mailing, recipient.supporter
+        text = texts.get((mailing.pk, recipient.language))
+        if text is None or (supporter.pk, mailing.organisation_id) not in wanted:
+            continue
+        links = preferences.links(supporter, mailing.organisation)
+        message = merge_for(mailing, text).message(
+            {
+                "to": supporter.email,
+                "unsubscribe": links.unsubscribe,
+                "preferences": links.preferences,
+            }
+        )
+        emails[recipient.pk, rounds[recipient.pk]] = Email(to=supporter.email, message=message)
+    return emails
+
+
+# The merges a sender made, kept for its next batches: a mailing's text is built once per
+# sender, not once per batch. Keyed by what the message is built from, so an edited text
+# or organisation name is built again; at most MERGES_KEPT (the oldest goes first).
+_merges: dict[tuple, Merge] = {}
+MERGES_KEPT = 16
+
+
+def merge_for(mailing: Mailing, text: MailingText) -> Merge:
+    organisation = mailing.organisation
+    key = (
+        (mailing.pk, text.pk, text.subject, text.body, organisation.pk, organisation.name),
+        (organisation.name_in(text.language), settings.DEFAULT_FROM_EMAIL),
+    )
+    merge = _merges.get(key)
+    if merge is None:
+        merge = Merge(
+            partial(_build_for_merge, mailing, text), fields=["unsubscribe", "preferences"]
+        )
+        _merges[key] = merge
+        while len(_merges) > MERGES_KEPT:
+            del _merges[next(iter(_merges))]
+    return merge
+
+
+def _build_for_merge(mailing: Mailing, text: MailingText, values) -> EmailMultiAlternatives:
+    urls = {"unsubscribe_url": values["unsubscribe"], "preferences_url": values["preferences"]}
+    headers = preferences.unsubscribe_headers_for(values["unsubscribe"])
+    return build(mailing, text, to=values["to"], links=urls, headers=headers)
 
 
 def send_test(mailing: Mailing, *, to: str) -> int:

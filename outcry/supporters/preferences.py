@@ -82,27 +82,39 @@ def read_code(code: str) -> Link:
     return Link(supporter=supporter, organisation=organisation, fresh=fresh)
 
 
-def _absolute(name: str, supporter: Supporter, organisation: Organisation | None) -> str:
+@dataclass(frozen=True)
+class Links:
+    """The two links a bulk email carries, in the supporter's language: one code signs both."""
+
+    unsubscribe: str  # stops *organisation*'s mail (everyone's, without one)
+    preferences: str  # the preferences page
+
+
+def links(supporter: Supporter, organisation: Organisation | None = None) -> Links:
+    code = code_for(supporter, organisation)
     with translation.override(supporter.language):
-        path = reverse(name, args=[code_for(supporter, organisation)])
-    return f"{settings.BASE_URL}{path}"
+        unsubscribe = reverse("supporters:unsubscribe", args=[code])
+        preferences = reverse("supporters:preferences", args=[code])
+    return Links(f"{settings.BASE_URL}{unsubscribe}", f"{settings.BASE_URL}{preferences}")
 
 
 def unsubscribe_url(supporter: Supporter, organisation: Organisation | None = None) -> str:
     """The link that stops *organisation*'s mail (everyone's, without one), in their language."""
-    return _absolute("supporters:unsubscribe", supporter, organisation)
+    return links(supporter, organisation).unsubscribe
 
 
 def preferences_url(supporter: Supporter, organisation: Organisation | None = None) -> str:
-    return _absolute("supporters:preferences", supporter, organisation)
+    return links(supporter, organisation).preferences
 
 
 def unsubscribe_headers(supporter: Supporter, organisation: Organisation | None) -> dict[str, str]:
     """A bulk email's headers from *organisation*: List-Unsubscribe, one-click (RFC 8058)."""
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_url(supporter, organisation)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    return unsubscribe_headers_for(unsubscribe_url(supporter, organisation))
+
+
+def unsubscribe_headers_for(url: str) -> dict[str, str]:
+    """The List-Unsubscribe headers for the unsubscribe link *url* (unsubscribe_url)."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def active_consents(supporter: Supporter):
