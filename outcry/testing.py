@@ -619,9 +619,11 @@ class Inbox:
 
     def __init__(self) -> None:
         self.envelopes = []
+        self.received_at: list[float] = []  # time.monotonic() of each envelope's arrival
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.envelopes.append(envelope)
+        self.received_at.append(time.monotonic())
         return "250 Message accepted for delivery"
 
     def messages(self) -> list[EmailMessage]:
@@ -683,12 +685,14 @@ def start_sender(
     server: MailServer,
     *arguments: str,
     command: tuple[str, ...] = ("manage.py", "send_mail"),
+    rate: int = 0,
 ) -> subprocess.Popen:
     """Start ``manage.py send_mail *arguments*`` (or *command*) against *server*.
 
     The process uses this test's database, its own var/ under *tmp_path* (so
     the journals of its slots live there) and this process's secret key and
     base URL, so the links it mails are the ones this test's client opens.
+    *rate*: its OUTCRY_MAIL_RATE (0: unlimited).
     """
     env = {
         key: value
@@ -702,6 +706,7 @@ def start_sender(
         "OUTCRY_VAR_DIR": str(tmp_path / "var"),
         "OUTCRY_BASE_URL": settings.BASE_URL,
         "SECRET_KEY": settings.SECRET_KEY,
+        "OUTCRY_MAIL_RATE": str(rate),
     }
     return subprocess.Popen(  # noqa: S603 - our own code, fixed arguments
         [sys.executable, *command, *arguments],

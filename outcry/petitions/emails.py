@@ -7,9 +7,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from outcry.campaigns.models import Organisation
-from outcry.core.ledger import Email, email_key
+from outcry.core.ledger import Email, emailed_since
 from outcry.core.mail import render_message
-from outcry.core.models import OutgoingEmail
 from outcry.petitions.models import Signature
 from outcry.petitions.services import (
     CONFIRMATION_PURPOSE,
@@ -18,26 +17,6 @@ from outcry.petitions.services import (
     waiting_consents,
 )
 from outcry.supporters.models import Consent
-
-
-def _emailed_within_the_hour(signature: Signature, *, now, round_: int | None = None) -> bool:
-    """Whether *signature* is, or an email about it was decided on, less than an hour old.
-
-    The ledger row of round *round_* itself (the mail engine writes it before
-    this is asked) and rows that turned out to have nothing to send do not count.
-    """
-    hour_ago = now - timedelta(hours=1)
-    if signature.created_at > hour_ago:
-        return True
-    earlier = OutgoingEmail.objects.filter(
-        idempotency_key__startswith=f"{CONFIRMATION_PURPOSE}:{signature.pk}:",
-        created_at__gt=hour_ago,
-    ).exclude(status=OutgoingEmail.Status.SKIPPED)
-    if round_ is not None:
-        earlier = earlier.exclude(
-            idempotency_key=email_key(CONFIRMATION_PURPOSE, signature.pk, round_)
-        )
-    return earlier.exists()
 
 
 def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
@@ -131,7 +110,15 @@ def _email(
     if decide:
         if not signed_again and not needs_link:
             return None
-        if signed_again and _emailed_within_the_hour(signature, now=now, round_=round_):
+        # One "again" email an hour at most: none while the signature or another
+        # email about it is less than an hour old.
+        hour_ago = now - timedelta(hours=1)
+        if signed_again and (
+            signature.created_at > hour_ago
+            or emailed_since(
+                CONFIRMATION_PURPOSE, signature.pk, since=hour_ago, other_than_round=round_
+            )
+        ):
             return None
     language = signature.language
     petition_text = signature.petition.text_for(language)

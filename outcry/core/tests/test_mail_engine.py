@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from outcry.core.ledger import register_email
 from outcry.core.mail import engine
@@ -228,3 +228,77 @@ def test_the_sweep_settles_a_dead_sender_of_this_machine_from_its_journal(
 
 def first_claim_time():
     return OutgoingEmail.objects.order_by("claimed_at").first().claimed_at
+
+
+# Rate. Only lower bounds on time: a loaded machine makes sending slower, never faster,
+# so none of these can fail for want of speed. A sender waits for the server's answer
+# to one message before pacing the next, so the first of k messages arrived before the
+# second started: the span of k arrivals is at least k - 2 gaps of 1/rate.
+
+
+def arrival_spans(server: MailServer) -> dict[str, tuple[int, float]]:
+    """For each sender (its ledger name): how many messages arrived, and over how long."""
+    sender_of = dict(OutgoingEmail.objects.values_list("to_address", "claimed_by"))
+    times: dict[str, list[float]] = {}
+    for envelope, at in zip(server.inbox.envelopes, server.inbox.received_at, strict=True):
+        times.setdefault(sender_of[envelope.rcpt_tos[0]], []).append(at)
+    return {name: (len(arrived), max(arrived) - min(arrived)) for name, arrived in times.items()}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "senders_configured"),
+    [(["--of", "2"], 1), ([], 2)],
+    ids=["told-by-option", "from-OUTCRY_MAIL_SENDERS"],
+)
+def test_a_sender_keeps_to_its_share_of_the_machines_mail_rate(
+    db, mail_server, senders, bulk_purpose, settings, arguments, senders_configured
+):
+    settings.MAIL_RATE = 20  # messages a second for the provider, shared by two senders
+    settings.MAIL_SENDERS = senders_configured
+    engine.queue_many(
+        purpose="test-bulk", recipients=[(n, f"reader-{n}@example.org") for n in range(1, 21)]
+    )
+    call_command("send_mail", "--once", *arguments, stdout=StringIO())
+    [(count, span)] = arrival_spans(mail_server).values()
+    assert count == 20
+    assert span >= 18 / 10 - 0.01  # 10 a second, its half of 20 (at 20: 0.9 s)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_together_keep_to_the_machines_mail_rate(
+    tmp_path, mail_server, senders, bulk_purpose
+):
+    engine.queue_many(
+        purpose="test-bulk", recipients=[(n, f"reader-{n}@example.org") for n in range(1, 41)]
+    )
+    pair = [
+        start_sender(
+            tmp_path,
+            mail_server,
+            "--slot",
+            str(slot),
+            "--of",
+            "2",
+            "--batch",
+            "5",
+            "--once",
+            command=BULK_SENDER,
+            rate=20,
+        )
+        for slot in (1, 2)
+    ]
+    for sender in pair:
+        assert sender.wait(timeout=120) == 0, sender.stderr.read().decode()
+    assert sorted(received_by(mail_server)) == sorted(
+        f"reader-{n}@example.org" for n in range(1, 41)
+    )
+    spans = arrival_spans(mail_server)
+    for count, span in spans.values():
+        assert span >= (count - 2) / 10 - 0.01  # each at 10 a second, half of 20
+    # Whichever sent more sent at least 20: the 40 took at least 1.8 s.
+    assert max(received_at := mail_server.inbox.received_at) - min(received_at) >= 1.8 - 0.01
+
+
+def test_a_sender_refuses_a_share_of_no_senders(db):
+    with pytest.raises(CommandError, match="--of must be at least 1"):
+        call_command("send_mail", "--once", "--of", "0", stdout=StringIO())
