@@ -15,6 +15,7 @@ from outcry.mailings.models import Mailing, MailingRecipient, MailingText
 from outcry.mailings.services import from_header
 from outcry.supporters import preferences
 from outcry.supporters.models import Consent, Supporter
+from outcry.updates.models import Subscription
 
 
 def build(
@@ -54,8 +55,9 @@ def mailing_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], Email 
     """The messages of many MailingRecipients at once (the senders' batch renderer).
 
     Whether each may still go is decided now, not when the mailing started: a
-    supporter who withdrew their consent, was erased, or whose mailbox bounced
-    or complained since then gets nothing (None). Three queries for the batch;
+    supporter who withdrew their consent, was erased, whose mailbox bounced or
+    complained since then, or (for a mailing to those who get the campaign's
+    updates) who stopped them, gets nothing (None). A few queries for the batch;
     each text is built once (``core.mail.merge``) and filled in per recipient.
     """
     recipients = list(
@@ -74,6 +76,17 @@ def mailing_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], Email 
         )
         .values_list("supporter_id", "organisation_id")
     )
+    # "Those who get the campaign's updates": only while they still do.
+    by_subscription = [r for r in recipients if r.mailing.audience == Mailing.Audience.SUBSCRIBED]
+    subscribed = set(
+        Subscription.objects.filter(
+            supporter_id__in={recipient.supporter_id for recipient in by_subscription},
+            campaign_id__in={recipient.mailing.campaign_id for recipient in by_subscription},
+            status=Subscription.Status.ACTIVE,
+        ).values_list("supporter_id", "campaign_id")
+        if by_subscription
+        else ()
+    )
     texts = {
         (text.mailing_id, text.language): text
         for text in MailingText.objects.filter(
@@ -86,6 +99,8 @@ def mailing_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], Email 
         mailing, supporter = recipient.mailing, recipient.supporter
         text = texts.get((mailing.pk, recipient.language))
         if text is None or (supporter.pk, mailing.organisation_id) not in wanted:
+            continue
+        if recipient in by_subscription and (supporter.pk, mailing.campaign_id) not in subscribed:
             continue
         links = preferences.links(supporter, mailing.organisation)
         message = merge_for(mailing, text).message(

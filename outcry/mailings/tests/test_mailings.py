@@ -15,6 +15,7 @@ from outcry.supporters.mailbox import Report, record_report
 from outcry.testing import (
     accept_partner,
     admin_url,
+    give_consent,
     logged_in_client,
     make_campaign,
     make_letter_action,
@@ -351,6 +352,22 @@ def test_a_mailing_to_the_campaigns_subscribers_reaches_those_who_confirmed_and_
     assert [message["To"] for message in mail_server.inbox.messages()] == ["ann@example.org"]
     mailing.refresh_from_db()
     assert mailing.recipient_count == 1
+
+
+def test_a_subscriber_who_stops_the_updates_after_the_start_gets_nothing(world):
+    bob, campaign = world["bob"], world["campaign"]
+    give_consent(bob, world["lead"])  # he hears from the partner and the lead
+    subscribe(bob, campaign)
+    mailing = make_mailing(organisation=world["partner"], campaign=campaign, audience="subscribed")
+    # Started, but not yet sent (no on-commit: the sender has not run).
+    client = logged_in_client(make_organiser(organisation=world["partner"]))
+    client.post(review_url(mailing), {"do": "send"})
+    recipient = MailingRecipient.objects.get(mailing=mailing, supporter=bob)
+    assert emails.mailing_email(subject_id=recipient.pk, queued=True) is not None
+    # Stopping the lead's mail ends the campaign's updates; the partner may still write.
+    committed(lambda: preferences.withdraw(bob, [world["lead"]], via="link"))
+    assert Subscription.objects.get(supporter=bob).status == Subscription.Status.UNSUBSCRIBED
+    assert emails.mailing_email(subject_id=recipient.pk, queued=True) is None
 
 
 def test_an_organisation_outside_the_campaign_cannot_choose_its_subscribers(world):
