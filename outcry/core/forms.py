@@ -1,5 +1,6 @@
 """Form fields that turn hostile or broken input into a clear message."""
 
+import re
 import unicodedata
 
 from django import forms
@@ -145,7 +146,9 @@ class PlaceField(LineField):
         try:
             return resolve_place(text, country=self.country)
         except NoPlaceFound:
-            code = "postcode" if any(ch.isdigit() for ch in text) else "not_found"
+            # "10117", "SW1A 1AA", "K1A 0B1": a postcode, and only US ones are known.
+            looks_like_postcode = re.search(r"\d", text) and not re.search(r"[^\W\d_]{4,}", text)
+            code = "postcode" if looks_like_postcode else "not_found"
             raise ValidationError(
                 self.error_messages[code], code=code, params={"place": text}
             ) from None

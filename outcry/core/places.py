@@ -22,6 +22,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import cache
 from importlib import resources
 from typing import Protocol
 
@@ -67,7 +68,7 @@ class Place:
     postcode: str = ""
 
     def label(self, language: str | None = None) -> str:
-        """ "부산, 대한민국", "Evanston, IL, United States", "60201 Evanston, IL, United States"."""
+        """Its name for people: "부산, 대한민국", "Evanston, IL, United States"."""
         parts = [self.spelling or self.name]
         if self.postcode:
             parts[0] = f"{self.postcode} {self.name}"
@@ -232,17 +233,17 @@ def normalise(name: str) -> str:
     return _SEPARATORS.sub(" ", name.casefold()).strip()
 
 
-_US_STATES: dict[str, str] = {}
-
-
 def _us_state(text: str) -> str:
     """The code of the US state *text* names ("IL", "Illinois", "il"), or ""."""
-    if not _US_STATES:
-        states = json.loads(_package_file("us_states.json"))
-        for code, state in states.items():
-            _US_STATES[normalise(code)] = code
-            _US_STATES[normalise(state["name"])] = code
-    return _US_STATES.get(normalise(text), "")
+    return _us_states().get(normalise(text), "")
+
+
+@cache
+def _us_states() -> dict[str, str]:
+    states = json.loads(_package_file("us_states.json"))
+    names = {normalise(code): code for code in states}
+    names.update((normalise(state["name"]), code) for code, state in states.items())
+    return names
 
 
 def _package_file(name: str) -> str:
@@ -279,7 +280,7 @@ class _Gazetteer:
                 if key:
                     names.setdefault(key, []).append(number)
             grid.setdefault(self._cell(place.latitude, place.longitude), []).append(number)
-        # Most keys name one city: keep a bare int there, a tuple elsewhere (a third less memory).
+        # Most keys name one city: keep a bare int there, a tuple elsewhere (less memory).
         self.names: dict[str, int | tuple[int, ...]] = {
             key: numbers[0] if len(numbers) == 1 else tuple(numbers)
             for key, numbers in names.items()

@@ -65,6 +65,8 @@ def test_a_shared_name_lists_the_candidates_in_korean():
             "We can look up US ZIP codes only.",
             "우편번호는 미국 ZIP 코드만 찾을 수 있습니다.",
         ),
+        ("SW1A 1AA", "We can look up US ZIP codes only.", "미국 ZIP 코드만"),
+        ("Route 66", "We found no place called “Route 66”.", "“Route 66”(이)라는 곳을 찾지"),
         ("Chi\x00cago", "invisible control characters", "보이지 않는 제어 문자"),
         ("x" * 10_000, "at most 200 characters", "200"),
     ],
