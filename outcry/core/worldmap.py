@@ -18,7 +18,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from django.utils.html import format_html, format_html_join
@@ -64,6 +64,7 @@ def world_map(
     x0, y0 = _project(west, north)
     x1, y1 = _project(east, south)
     width, height = x1 - x0, y1 - y0
+    frame = [_number(value) for value in (x0, y0, width, height)]
     radius = max(width, height) / 160
     digest = hashlib.blake2s(
         repr((title, bounds, [(m.latitude, m.longitude, m.label) for m in marks])).encode(),
@@ -82,17 +83,11 @@ def world_map(
         '<path class="map-land" aria-hidden="true" fill="#d7d9cf" stroke="#9aa08f" '
         'stroke-width="{}" stroke-linejoin="round" d="{}"/>'
         '<g class="map-points" fill="#b3261e" stroke="#fff" stroke-width="{}">{}</g></svg>',
-        x0,
-        y0,
-        width,
-        height,
+        *frame,
         title_id,
         title_id,
         title,
-        x0,
-        y0,
-        width,
-        height,
+        *frame,
         _number(radius / 6),
         mark_safe(land_path(west, south, east, north)),  # noqa: S308 (digits and letters only)
         _number(radius / 3),
@@ -175,11 +170,12 @@ def _around(points: list[MapPoint]) -> tuple[float, float, float, float]:
     width = max(east - west, MIN_SPAN_DEGREES, height * 1.6) * 1.2
     height = max(height, width / 2)
     middle_x, middle_y = (west + east) / 2, (south + north) / 2
+    # Whole degrees, so that nearby sets of points share a frame and its cached path.
     return (
-        middle_x - width / 2,
-        middle_y - height / 2,
-        middle_x + width / 2,
-        middle_y + height / 2,
+        math.floor(middle_x - width / 2),
+        math.floor(middle_y - height / 2),
+        math.ceil(middle_x + width / 2),
+        math.ceil(middle_y + height / 2),
     )
 
 
@@ -238,7 +234,7 @@ def _across_the_date_line(ring: list[tuple[float, float]]) -> list[tuple[float, 
     return points
 
 
-@cache
+@lru_cache(maxsize=128)  # frames are whole degrees (see _around): few, but not bounded
 def land_path(west: float, south: float, east: float, north: float) -> str:
     """The SVG path data of the land inside the bounds, simplified to the map's scale."""
     x0, y0 = _project(west, north)

@@ -4,6 +4,7 @@ import pytest
 from django import forms
 from django.conf import settings
 from django.http import HttpResponse
+from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
@@ -101,3 +102,15 @@ def test_only_a_page_that_offers_near_me_lets_the_browser_locate_the_visitor():
         "geolocation=()", "geolocation=(self)"
     )
     assert "camera=()" in near_me["Permissions-Policy"]
+
+
+def test_the_near_me_button_is_hidden_without_javascript_and_names_its_field():
+    with translation.override("ko"):
+        html = Template(
+            '{% include "_field.html" with field=form.place %}'
+            '{% include "core/_near_me.html" with field=form.place %}'
+        ).render(Context({"form": PlaceForm()}))
+    assert 'id="id_place"' in html
+    assert '<button type="button" class="secondary" data-near-me="id_place" hidden>' in html
+    assert "내 위치 사용" in html
+    assert 'data-failed="브라우저가 위치를 알려 주지 않았습니다.' in html
