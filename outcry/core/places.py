@@ -95,11 +95,15 @@ class AmbiguousPlace(ValueError):
 
 
 def distance_km(a: HasCoordinates, b: HasCoordinates) -> float:
+    """The great-circle distance between two things with coordinates, in kilometres."""
+    return great_circle_km(a.latitude, a.longitude, b.latitude, b.longitude)
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """The great-circle (haversine) distance between two points, in kilometres."""
-    lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
-    dlat = lat2 - lat1
-    dlon = math.radians(b.longitude - a.longitude)
-    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 

@@ -8,6 +8,7 @@ from outcry.core.places import (
     by_distance,
     distance_km,
     find_places,
+    great_circle_km,
     nearest_city,
     resolve_place,
 )
@@ -148,6 +149,7 @@ def test_great_circle_distances():
     assert 320 < distance_km(seoul, busan) < 330
     assert distance_km(seoul, busan) == pytest.approx(distance_km(busan, seoul))
     assert distance_km(seoul, seoul) == 0
+    assert great_circle_km(37.5665, 126.978, 35.1796, 129.0756) == pytest.approx(325, abs=3)
     new_york = resolve_place("New York")
     assert 11_000 < distance_km(seoul, new_york) < 11_100
 
