@@ -53,14 +53,17 @@ def world_map(
     """Inline SVG of the land with *points* marked, each titled and linked if it has a URL.
 
     *bounds* (west, south, east, north in degrees) picks a region; *fit* frames the
-    points instead; by default the whole world (but Antarctica) is shown. Points without
-    coordinates are left out. The markup is safe: every label and URL is escaped, and a
+    points instead; by default the whole world (but Antarctica) is shown. Points
+    without coordinates, or outside the frame, are left out. The markup is safe: every
+    label and URL is escaped, and a
     URL that is neither a path nor http(s) is not linked.
     """
     marks = [point for point in map(as_map_point, points) if point is not None]
     if bounds is None:
         bounds = _around(marks) if fit and marks else WORLD
     west, south, east, north = _valid_bounds(bounds)
+    # A point off the frame would still be a link a screen reader reads out.
+    marks = [m for m in marks if west <= m.longitude <= east and south <= m.latitude <= north]
     x0, y0 = _project(west, north)
     x1, y1 = _project(east, south)
     width, height = x1 - x0, y1 - y0
@@ -71,11 +74,7 @@ def world_map(
         digest_size=4,
     ).hexdigest()
     title_id = f"map-{digest}"
-    circles = format_html_join(
-        "",
-        "{}",
-        ((_mark(mark, radius),) for mark in marks),
-    )
+    circles = format_html_join("", "{}", ((_mark(mark, radius),) for mark in marks))
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="{} {} {} {}" '
         'role="group" aria-labelledby="{}"><title id="{}">{}</title>'

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.template import Context, Template
 
-from outcry.core.worldmap import MapPoint
+from outcry.core.worldmap import MapPoint, world_map
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -127,3 +127,18 @@ def test_an_empty_map_is_the_world():
     svg = parse(render(None, title="Where we are"))
     assert svg.findall(f".//{SVG}circle") == []
     assert view_box(svg) == (0, 60, 3600, 1440)
+
+
+def test_a_region_leaves_out_the_points_beyond_it():
+    html = (
+        "<div>"
+        + world_map(
+            [MapPoint(37.57, 126.98, "Seoul", "/s/"), MapPoint(41.88, -87.63, "Chicago", "/c/")],
+            title="Korea",
+            bounds=(120, 30, 135, 42),
+        )
+        + "</div>"
+    )
+    svg = parse(html)
+    assert [link.get("aria-label") for link in svg.findall(f".//{SVG}a")] == ["Seoul"]
+    assert view_box(svg) == (3000, 480, 150, 120)
