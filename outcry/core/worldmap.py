@@ -55,8 +55,7 @@ def world_map(
     *bounds* (west, south, east, north in degrees) picks a region; *fit* frames the
     points instead; by default the whole world (but Antarctica) is shown. Points
     without coordinates, or outside the frame, are left out. The markup is safe: every
-    label and URL is escaped, and a
-    URL that is neither a path nor http(s) is not linked.
+    label and URL is escaped, and a URL that is neither a path nor http(s) is not linked.
     """
     marks = [point for point in map(as_map_point, points) if point is not None]
     if bounds is None:
