@@ -1,14 +1,24 @@
-"""Plain helpers that make test objects with sensible defaults, and a loopback SMTP server."""
+"""Plain helpers that make test objects with sensible defaults, a loopback SMTP server,
+and mail senders in another process."""
 
+import os
 import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from itertools import count
+from pathlib import Path
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -609,9 +619,11 @@ class Inbox:
 
     def __init__(self) -> None:
         self.envelopes = []
+        self.received_at: list[float] = []  # time.monotonic() of each envelope's arrival
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.envelopes.append(envelope)
+        self.received_at.append(time.monotonic())
         return "250 Message accepted for delivery"
 
     def messages(self) -> list[EmailMessage]:
@@ -644,3 +656,71 @@ class MailServer:
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+
+def received_by(server: MailServer) -> Counter:
+    """How many messages each address received."""
+    return Counter(
+        recipient for envelope in server.inbox.envelopes for recipient in envelope.rcpt_tos
+    )
+
+
+# Mail senders in another process, on this test's database ---------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def database_url() -> str:
+    """This test's database as a DATABASE_URL, for a sender in another process."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{database['NAME']}"
+    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    return f"postgres://{database['USER']}{password}@{host}/{database['NAME']}"
+
+
+def start_sender(
+    tmp_path: Path,
+    server: MailServer,
+    *arguments: str,
+    command: tuple[str, ...] = ("manage.py", "send_mail"),
+    rate: int = 0,
+) -> subprocess.Popen:
+    """Start ``manage.py send_mail *arguments*`` (or *command*) against *server*.
+
+    The process uses this test's database, its own var/ under *tmp_path* (so
+    the journals of its slots live there) and this process's secret key and
+    base URL, so the links it mails are the ones this test's client opens.
+    *rate*: its OUTCRY_MAIL_RATE (0: unlimited).
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OUTCRY_", "DATABASE_URL", "EMAIL_URL", "DJANGO_"))
+    }
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "outcry.settings",
+        "DATABASE_URL": database_url(),
+        "EMAIL_URL": server.url,
+        "OUTCRY_VAR_DIR": str(tmp_path / "var"),
+        "OUTCRY_BASE_URL": settings.BASE_URL,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "OUTCRY_MAIL_RATE": str(rate),
+    }
+    return subprocess.Popen(  # noqa: S603 - our own code, fixed arguments
+        [sys.executable, *command, *arguments],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for(condition: Callable[[], bool], *, what: str, seconds: float = 120) -> None:
+    """Poll *condition* every 20 ms until it holds; fail after *seconds*."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Gave up waiting for {what}")
+        time.sleep(0.02)

@@ -230,6 +230,24 @@ def email_key(purpose: str, subject_id: int, round_: int = 0) -> str:
     return f"{purpose}:{subject_id}:{round_}"
 
 
+def emailed_since(purpose: str, subject_id: int, *, since: datetime, other_than_round: int) -> bool:
+    """Whether an email of *purpose* about *subject_id* was decided on after *since*.
+
+    Its ledger row counts, whether sent yet or not, except round
+    *other_than_round* (the email being decided on: the mail engine writes its
+    row before rendering it) and rows found to have nothing to send (SKIPPED).
+    What the "one email an hour" rules of repeated actions ask.
+    """
+    return (
+        OutgoingEmail.objects.filter(
+            idempotency_key__startswith=f"{purpose}:{subject_id}:", created_at__gt=since
+        )
+        .exclude(status=OutgoingEmail.Status.SKIPPED)
+        .exclude(idempotency_key=email_key(purpose, subject_id, other_than_round))
+        .exists()
+    )
+
+
 def parse_email_key(key: str) -> tuple[str, int, int]:
     """(purpose, subject_id, round) from an email's idempotency key."""
     purpose, subject_id, round_ = key.rsplit(":", 2)

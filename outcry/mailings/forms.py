@@ -41,7 +41,7 @@ class MailingForm(forms.ModelForm):
         data = super().clean()
         campaign, organisation = data.get("campaign"), data.get("organisation")
         if data.get("audience") not in {None, Mailing.Audience.EVERYONE} and campaign is None:
-            self.add_error("campaign", _("Choose the campaign whose signers or writers you mean."))
+            self.add_error("campaign", _("Choose the campaign whose supporters you mean."))
         if (
             campaign is not None
             and organisation is not None

@@ -18,6 +18,7 @@ class Mailing(models.Model):
         SIGNED = "signed", _("those who signed a petition of the campaign")
         WROTE = "wrote", _("those who wrote a letter of the campaign")
         NOT_YET = "not-yet", _("those who have not yet signed or written in the campaign")
+        SUBSCRIBED = "subscribed", _("those who get the campaign's updates")
 
     organisation = models.ForeignKey(
         "campaigns.Organisation",

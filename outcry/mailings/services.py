@@ -3,12 +3,13 @@
 Recipients are the supporters who confirmed consent to the sending
 organisation and have not withdrawn it, whose mail no bounce or complaint
 stopped (``Supporter.objects.receiving_bulk_mail``), narrowed by what they did
-in a campaign, their language and their country. Starting is once only: a
-conditional update takes the mailing from draft to sending, and in the same
-transaction one MailingRecipient row and one ledger row per supporter are
-written (the ledger's unique key makes a second copy impossible). What each
-supporter receives is decided again when their message is rendered
-(``emails.mailing_email``): someone who unsubscribed in between gets nothing.
+in a campaign (signed, wrote, neither, or asked for its updates), their language
+and their country. Starting is once only: a conditional update takes the mailing
+from draft to sending, and in the same transaction one MailingRecipient row and
+one ledger row per supporter are written (the ledger's unique key makes a second
+copy impossible). What each supporter receives is decided again when their
+message is rendered (``emails.mailing_email``): someone who unsubscribed in
+between gets nothing.
 """
 
 from collections import Counter
@@ -29,6 +30,7 @@ from outcry.letters.models import Letter
 from outcry.mailings.models import Mailing, MailingRecipient, MailingText
 from outcry.petitions.models import Signature
 from outcry.supporters.models import Consent, Supporter
+from outcry.updates.models import Subscription
 
 MAILING_PURPOSE = "mailing"
 TEST_PURPOSE = "mailing-test"
@@ -70,11 +72,21 @@ def recipients(mailing: Mailing) -> QuerySet[Supporter]:
             confirmed_at__isnull=False,
         )
     )
+    # Asked for the campaign's updates and confirmed it (an active subscription).
+    subscribed = Exists(
+        Subscription.objects.filter(
+            supporter=OuterRef("pk"),
+            campaign_id=mailing.campaign_id,
+            status=Subscription.Status.ACTIVE,
+        )
+    )
     match mailing.audience:
         case Mailing.Audience.SIGNED:
             return supporters.filter(signed)
         case Mailing.Audience.WROTE:
             return supporters.filter(wrote)
+        case Mailing.Audience.SUBSCRIBED:
+            return supporters.filter(subscribed)
         case _:
             return supporters.exclude(signed).exclude(wrote)
 

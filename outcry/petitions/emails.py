@@ -6,9 +6,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from outcry.core.ledger import Email, email_key
+from outcry.campaigns.models import Organisation
+from outcry.core.ledger import Email, emailed_since
 from outcry.core.mail import render_message
-from outcry.core.models import OutgoingEmail
 from outcry.petitions.models import Signature
 from outcry.petitions.services import (
     CONFIRMATION_PURPOSE,
@@ -17,26 +17,6 @@ from outcry.petitions.services import (
     waiting_consents,
 )
 from outcry.supporters.models import Consent
-
-
-def _emailed_within_the_hour(signature: Signature, *, now, round_: int | None = None) -> bool:
-    """Whether *signature* is, or an email about it was decided on, less than an hour old.
-
-    The ledger row of round *round_* itself (the mail engine writes it before
-    this is asked) and rows that turned out to have nothing to send do not count.
-    """
-    hour_ago = now - timedelta(hours=1)
-    if signature.created_at > hour_ago:
-        return True
-    earlier = OutgoingEmail.objects.filter(
-        idempotency_key__startswith=f"{CONFIRMATION_PURPOSE}:{signature.pk}:",
-        created_at__gt=hour_ago,
-    ).exclude(status=OutgoingEmail.Status.SKIPPED)
-    if round_ is not None:
-        earlier = earlier.exclude(
-            idempotency_key=email_key(CONFIRMATION_PURPOSE, signature.pk, round_)
-        )
-    return earlier.exists()
 
 
 def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
@@ -61,9 +41,7 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
     signature = _signatures([subject_id]).get(subject_id)
     if signature is None:
         return None
-    waiting = [
-        organisation.name_in(signature.language) for organisation in waiting_consents(signature)
-    ]
+    waiting = waiting_consents(signature)
     return _email(signature, round_=round_, waiting=waiting, decide=not queued, now=timezone.now())
 
 
@@ -73,12 +51,13 @@ def confirmation_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], E
     Their ledger rows exist (written when the signature was taken), and the
     checks confirmation_email makes before writing one are made here: round
     0 only while its link is needed, another round only if neither the
-    signature nor another email about it is less than an hour old. Two
-    queries for the whole batch (the signatures, then the consents waiting
-    for their links), plus one per "signed again" email.
+    signature nor another email about it is less than an hour old. A few
+    queries for the whole batch (the signatures with their petitions' and
+    campaigns' texts, then the consents waiting for their links), plus one per
+    "signed again" email.
     """
     signatures = _signatures([subject_id for subject_id, _round in items])
-    waiting = _waiting_names(list(signatures.values()))
+    waiting = _waiting(list(signatures.values()))
     now = timezone.now()
     emails: dict[tuple[int, int], Email | None] = {}
     for subject_id, round_ in items:
@@ -97,13 +76,13 @@ def _signatures(ids: list[int]) -> dict[int, Signature]:
     return {
         signature.pk: signature
         for signature in Signature.objects.select_related("supporter", "petition__campaign")
-        .prefetch_related("petition__texts")
+        .prefetch_related("petition__texts", "petition__campaign__texts")
         .filter(pk__in=ids)
     }
 
 
-def _waiting_names(signatures: list[Signature]) -> dict[int, list[str]]:
-    """For each signature, the names (in its language) of the organisations its link would allow."""
+def _waiting(signatures: list[Signature]) -> dict[int, list[Organisation]]:
+    """For each signature, the organisations its link would allow (waiting_consents, at once)."""
     by_source = {source_for(signature): signature for signature in signatures}
     consents = (
         Consent.objects.filter(
@@ -115,25 +94,31 @@ def _waiting_names(signatures: list[Signature]) -> dict[int, list[str]]:
         .prefetch_related("organisation__names")
         .order_by("organisation_id")
     )
-    names: dict[int, list[str]] = {}
+    waiting: dict[int, list[Organisation]] = {}
     for given in consents:
         signature = by_source[given.source]
         if given.supporter_id == signature.supporter_id:
-            names.setdefault(signature.pk, []).append(
-                given.organisation.name_in(signature.language)
-            )
-    return names
+            waiting.setdefault(signature.pk, []).append(given.organisation)
+    return waiting
 
 
 def _email(
-    signature: Signature, *, round_: int, waiting: list[str], decide: bool, now
+    signature: Signature, *, round_: int, waiting: list[Organisation], decide: bool, now
 ) -> Email | None:
     signed_again = round_ != 0
     needs_link = not signature.is_email_confirmed or bool(waiting)
     if decide:
         if not signed_again and not needs_link:
             return None
-        if signed_again and _emailed_within_the_hour(signature, now=now, round_=round_):
+        # One "again" email an hour at most: none while the signature or another
+        # email about it is less than an hour old.
+        hour_ago = now - timedelta(hours=1)
+        if signed_again and (
+            signature.created_at > hour_ago
+            or emailed_since(
+                CONFIRMATION_PURPOSE, signature.pk, since=hour_ago, other_than_round=round_
+            )
+        ):
             return None
     language = signature.language
     petition_text = signature.petition.text_for(language)
@@ -147,10 +132,12 @@ def _email(
             "signed_again": signed_again,
             "needs_link": needs_link,
             "petition_title": petition_text.title if petition_text else signature.petition.slug,
-            "confirm_url": confirmation_url(signature),
+            "confirm_url": confirmation_url(signature, waiting),
             "campaign_url": f"{settings.BASE_URL}{campaign_path}",
             "days": settings.CONFIRMATION_MAX_AGE_DAYS,
-            "organisations": ", ".join(waiting),
+            "organisations": ", ".join(
+                organisation.name_in(signature.language) for organisation in waiting
+            ),
         },
         to=signature.supporter.email,
         language=language,

@@ -273,14 +273,15 @@ def remove_as_spam(*, signatures: QuerySet, actor) -> int:
     return len(chosen)
 
 
-def confirmation_code(signature: Signature) -> str:
+def confirmation_code(signature: Signature, organisations: list[Organisation] | None = None) -> str:
     """The link's code: the signature's token and what it holds now (link_digest), signed.
 
     So the link confirms only what the signature held when it was emailed: a
     newer form with the address that changes what the page shows makes it
     outdated (signature_to_confirm), and the same words again keep it valid.
+    *organisations*: waiting_consents(signature), when the caller read them already.
     """
-    value = f"{signature.token}.{link_digest(signature)}"
+    value = f"{signature.token}.{link_digest(signature, organisations)}"
     return signing.TimestampSigner(salt=CONFIRM_SALT).sign(value)
 
 
@@ -302,9 +303,10 @@ def _token_and_digest(value: str) -> tuple[str, str]:
     return token, digest
 
 
-def confirmation_url(signature: Signature) -> str:
+def confirmation_url(signature: Signature, organisations: list[Organisation] | None = None) -> str:
+    """The confirmation link (*organisations*: as confirmation_code)."""
     with translation.override(signature.language):
-        path = reverse("actions:confirm", args=[confirmation_code(signature)])
+        path = reverse("actions:confirm", args=[confirmation_code(signature, organisations)])
     return f"{settings.BASE_URL}{path}"
 
 

@@ -17,8 +17,12 @@ class UpdatesConfig(AppConfig):
         from outcry.supporters.preferences import unsubscribed
         from outcry.updates import emails, personal_data, services, views
 
-        # The ledger's one email task renders a subscription's confirmation here.
-        register_email(services.CONFIRMATION_PURPOSE, emails.confirmation_email)
+        # The mail engine's senders render subscriptions' confirmations here.
+        register_email(
+            services.CONFIRMATION_PURPOSE,
+            emails.confirmation_email,
+            batch=emails.confirmation_emails,
+        )
         register(
             Kind(
                 name="subscription",

@@ -6,23 +6,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from outcry.core.ledger import Email
+from outcry.core.ledger import Email, emailed_since
 from outcry.core.mail import render_message
-from outcry.core.models import OutgoingEmail
 from outcry.supporters.personal_data import title
 from outcry.updates.models import Subscription
 from outcry.updates.services import CONFIRMATION_PURPOSE, confirmation_url, waiting_consents
-
-
-def _emailed_within_the_hour(subscription: Subscription, *, now) -> bool:
-    hour_ago = now - timedelta(hours=1)
-    return (
-        subscription.created_at > hour_ago
-        or OutgoingEmail.objects.filter(
-            idempotency_key__startswith=f"{CONFIRMATION_PURPOSE}:{subscription.pk}:",
-            created_at__gt=hour_ago,
-        ).exists()
-    )
 
 
 def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
@@ -33,23 +21,57 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
     once it is active. Any other round (the hour, services.current_round) is
     the email sent because the address signed up again: the link again while
     the subscription is not active, else a line saying it already is; sent only
-    if neither the subscription nor an earlier email about it is less than an
-    hour old. Once a ledger row is *queued* the email is sent as long as the
-    subscription exists.
+    if neither the subscription nor another email about it is less than an
+    hour old. Those checks decide whether to write a ledger row: once one is
+    *queued* the email is sent as long as the subscription exists. (The
+    senders use confirmation_emails, which makes the same checks.)
     """
-    subscription = (
-        Subscription.objects.select_related("supporter", "campaign")
-        .prefetch_related("campaign__texts")
-        .filter(pk=subject_id, supporter__erased_at__isnull=True)
-        .first()
-    )
+    subscription = _subscriptions([subject_id]).get(subject_id)
     if subscription is None:
         return None
+    return _email(subscription, round_=round_, decide=not queued, now=timezone.now())
+
+
+def confirmation_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], Email | None]:
+    """The emails for many (subscription id, round) at once, for the mail engine's senders.
+
+    Their ledger rows exist (written with the sign-up, whatever the hour
+    rule says), so the checks confirmation_email makes before writing one
+    are made here.
+    """
+    subscriptions = _subscriptions([subject_id for subject_id, _round in items])
+    now = timezone.now()
+    return {
+        (subject_id, round_): None
+        if (subscription := subscriptions.get(subject_id)) is None
+        else _email(subscription, round_=round_, decide=True, now=now)
+        for subject_id, round_ in items
+    }
+
+
+def _subscriptions(ids: list[int]) -> dict[int, Subscription]:
+    return {
+        subscription.pk: subscription
+        for subscription in Subscription.objects.select_related("supporter", "campaign")
+        .prefetch_related("campaign__texts")
+        .filter(pk__in=ids, supporter__erased_at__isnull=True)
+    }
+
+
+def _email(subscription: Subscription, *, round_: int, decide: bool, now) -> Email | None:
     again = round_ != 0
-    if not queued:
+    if decide:
         if not again and subscription.is_active:
             return None
-        if again and _emailed_within_the_hour(subscription, now=timezone.now()):
+        # One "again" email an hour at most: none while the subscription or another
+        # email about it is less than an hour old.
+        hour_ago = now - timedelta(hours=1)
+        if again and (
+            subscription.created_at > hour_ago
+            or emailed_since(
+                CONFIRMATION_PURPOSE, subscription.pk, since=hour_ago, other_than_round=round_
+            )
+        ):
             return None
     language = subscription.language
     campaign = subscription.campaign

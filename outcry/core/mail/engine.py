@@ -334,15 +334,20 @@ def settle_from_journal(name: str, journal: Journal) -> dict[str, int]:
 class Sender:
     """One sender: claims, renders and sends batches over one reused connection."""
 
-    def __init__(self, *, slot: int | None = None, batch_size: int | None = None) -> None:
+    def __init__(
+        self, *, slot: int | None = None, batch_size: int | None = None, of: int | None = None
+    ) -> None:
         self.journal = Journal(Path(settings.MAIL_JOURNAL_DIR), slot=slot)
         self.name = sender_name(self.journal.slot)
         self.batch_size = batch_size or settings.MAIL_BATCH_SIZE
-        self.rate = settings.MAIL_RATE
+        # OUTCRY_MAIL_RATE is the mail provider's rate for this machine, shared by
+        # its senders: *of* of them (serve says how many it started), else
+        # OUTCRY_MAIL_SENDERS. Each keeps to its share, so together they keep to the rate.
+        self.rate = settings.MAIL_RATE / (of or settings.MAIL_SENDERS or 1)
         self.connection = None
         self.should_stop = lambda: False
         self.sent_count = 0
-        self.started = time.monotonic()
+        self.next_send_at = 0.0  # time.monotonic() before which the next message waits
 
     def close(self) -> None:
         self._close_connection()
@@ -419,11 +424,16 @@ class Sender:
         return outcome
 
     def _pace(self) -> None:
-        """Keep to OUTCRY_MAIL_RATE messages a second (per sender), if set."""
+        """Keep to this sender's share of OUTCRY_MAIL_RATE messages a second, if set.
+
+        Messages start at least 1/rate seconds apart. No credit is saved up while
+        idle, so a batch after a quiet hour keeps to the rate like any other.
+        """
         if self.rate:
-            ahead = self.sent_count / self.rate - (time.monotonic() - self.started)
-            if ahead > 0:
-                time.sleep(ahead)
+            wait = self.next_send_at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self.next_send_at = time.monotonic() + 1 / self.rate
 
     def record(self, batch: list[Claimed], outcome: Outcome) -> None:
         """Write the batch's outcome to the ledger in a few statements, then empty the journal."""

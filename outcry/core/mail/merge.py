@@ -28,6 +28,8 @@ import email.policy
 import re
 import secrets
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
@@ -39,7 +41,11 @@ NAME = re.compile(r"[a-z]{1,30}\Z")
 # RFC 5322: no line longer than 998 characters; 8bit bodies must respect it too.
 LONGEST_LINE = 998
 
+# Every copy gets its own Message-ID (a placeholder like the others) and Date (the
+# template's Date line, replaced).
 MESSAGE_ID = "messageid"
+DATE = "date"
+OWN_FIELDS = (MESSAGE_ID, DATE)
 # Bytes per line of a base64 body: 76 characters, as the email package writes them.
 BASE64_CHUNK = 57
 
@@ -91,7 +97,7 @@ class Merge:
     *build(values)* returns the EmailMultiAlternatives for the values given
     (a dict of *fields*, plus ``to``): the Merge calls it once with
     placeholders, and again with the real values for a recipient whose copy
-    cannot be merged. A ``Message-ID`` is made for each copy.
+    cannot be merged. Each copy gets its own ``Message-ID`` and ``Date``.
     """
 
     def __init__(
@@ -99,8 +105,8 @@ class Merge:
     ) -> None:
         self.nonce = nonce = secrets.token_hex(6)
         names = ["to", *fields]
-        if not all(NAME.match(name) for name in names) or MESSAGE_ID in names:
-            raise ValueError(f"Merge fields are lower-case words (not {MESSAGE_ID!r}): {fields}")
+        if not all(NAME.match(name) for name in names) or set(names) & set(OWN_FIELDS):
+            raise ValueError(f"Merge fields are lower-case words (not {OWN_FIELDS}): {fields}")
         self.build = build
         self.placeholders = {name: f"merge{name}x{nonce}" for name in names}
         self.placeholders["to"] = f"merge{nonce}@merge.invalid"
@@ -130,6 +136,9 @@ class Merge:
                 part.set_content(marker, subtype=subtype, charset="utf-8", cte="base64")
                 self.encoded_parts.append((base64_body(marker), text))
         data = mime.as_bytes()
+        headers_end = data.find(b"\r\n\r\n")
+        date_at = data.rfind(b"\r\nDate: ", 0, headers_end) + 2
+        self.date_line = (date_at, data.find(b"\r\n", date_at)) if date_at > 1 else None
         where = [
             template.body,
             *template.to,
@@ -143,18 +152,20 @@ class Merge:
                 text.count(placeholder) for text in encoded
             )
 
-        mergeable = all(data.count(marker) == 1 for marker, _text in self.encoded_parts) and all(
-            data.count(placeholder.encode()) == expected(placeholder)
-            for placeholder in self.placeholders.values()
+        mergeable = (
+            self.date_line is not None
+            and all(data.count(marker) == 1 for marker, _text in self.encoded_parts)
+            and all(
+                data.count(placeholder.encode()) == expected(placeholder)
+                for placeholder in self.placeholders.values()
+            )
         )
         return data, mergeable
 
     def message(self, values: dict[str, str]) -> EmailMessage:
         """The message to one recipient (*values*: each field's value, and ``to``)."""
-        values = {**values, MESSAGE_ID: make_message_id()}
         if self.mergeable and all(PLAIN_VALUE.match(value) for value in values.values()):
-            return MergedMessage(self, values)
-        del values[MESSAGE_ID]
+            return MergedMessage(self, {**values, MESSAGE_ID: make_message_id()})
         return self.build(values)
 
     def fill(self, text: str, values: dict[str, str]) -> str:
@@ -163,7 +174,9 @@ class Merge:
         return text
 
     def fill_bytes(self, values: dict[str, str]) -> bytes:
-        data = self.data
+        start, end = self.date_line
+        date = f"Date: {format_datetime(datetime.now(UTC))}".encode()
+        data = self.data[:start] + date + self.data[end:]
         for name, placeholder in self.placeholders.items():
             data = data.replace(placeholder.encode(), values[name].encode())
         for marker, text in self.encoded_parts:

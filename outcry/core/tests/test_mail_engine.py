@@ -5,11 +5,7 @@ A real SMTP server (aiosmtpd) on loopback receives the mail. The crash tests run
 SIGKILL mid-batch, start another and read the inbox and the ledger.
 """
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
@@ -17,8 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
-from django.db import connection
+from django.core.management import CommandError, call_command
 
 from outcry.core.ledger import register_email
 from outcry.core.mail import engine
@@ -26,9 +21,17 @@ from outcry.core.models import OutgoingEmail
 from outcry.core.tasks import requeue_stale_emails
 from outcry.core.tests.bulk_sender import bulk_email
 from outcry.letters import testing as letters_testing
-from outcry.testing import MailServer, make_petition, post_signature
+from outcry.testing import (
+    MailServer,
+    make_petition,
+    post_signature,
+    received_by,
+    start_sender,
+    wait_for,
+)
 
-ROOT = Path(__file__).resolve().parents[3]
+# send_mail with the purpose "test-bulk" registered.
+BULK_SENDER = ("-m", "outcry.core.tests.bulk_sender")
 # A real SMTP server on loopback, with MAILERS pointed at it through EMAIL_URL.
 mail_server = letters_testing.mail_server
 Status = OutgoingEmail.Status
@@ -45,49 +48,11 @@ def senders(settings):
     settings.MAIL_SEND_ON_COMMIT = False
 
 
-def database_url() -> str:
-    """This test's database as a DATABASE_URL, for a sender in another process."""
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{database['NAME']}"
-    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-    return f"postgres://{database['USER']}{password}@{host}/{database['NAME']}"
-
-
-def start_sender(tmp_path: Path, server: MailServer, *arguments: str) -> subprocess.Popen:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("OUTCRY_", "DATABASE_URL", "EMAIL_URL", "DJANGO_"))
-    }
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "outcry.settings",
-        "DATABASE_URL": database_url(),
-        "EMAIL_URL": server.url,
-        "OUTCRY_VAR_DIR": str(tmp_path / "var"),
-        "SECRET_KEY": "test-only-secret",
-    }
-    return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        [sys.executable, "-m", "outcry.core.tests.bulk_sender", *arguments],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def wait_for(condition, *, what: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Gave up waiting for {what}")
-        time.sleep(0.02)
-
-
 def kill_mid_batch(tmp_path: Path, server: MailServer, *, total: int) -> None:
     """Start a sender claiming all *total* rows at once; SIGKILL it once a quarter arrived."""
-    sender = start_sender(tmp_path, server, "--slot", "1", "--batch", str(total))
+    sender = start_sender(
+        tmp_path, server, "--slot", "1", "--batch", str(total), command=BULK_SENDER
+    )
     try:
         wait_for(lambda: len(server.inbox.envelopes) >= total // 4, what="a quarter of the mail")
     finally:
@@ -106,15 +71,8 @@ def kill_and_restart(tmp_path: Path, server: MailServer, *, total: int, priority
     )
     kill_mid_batch(tmp_path, server, total=total)
     # The next sender on that slot settles the batch from its journal, then sends the rest.
-    again = start_sender(tmp_path, server, "--slot", "1", "--once")
+    again = start_sender(tmp_path, server, "--slot", "1", "--once", command=BULK_SENDER)
     assert again.wait(timeout=300) == 0, again.stderr.read().decode()
-
-
-def received_by(server: MailServer) -> Counter:
-    """How many messages each address received."""
-    return Counter(
-        recipient for envelope in server.inbox.envelopes for recipient in envelope.rcpt_tos
-    )
 
 
 @pytest.mark.slow
@@ -270,3 +228,77 @@ def test_the_sweep_settles_a_dead_sender_of_this_machine_from_its_journal(
 
 def first_claim_time():
     return OutgoingEmail.objects.order_by("claimed_at").first().claimed_at
+
+
+# Rate. Only lower bounds on time: a loaded machine makes sending slower, never faster,
+# so none of these can fail for want of speed. A sender waits for the server's answer
+# to one message before pacing the next, so the first of k messages arrived before the
+# second started: the span of k arrivals is at least k - 2 gaps of 1/rate.
+
+
+def arrival_spans(server: MailServer) -> dict[str, tuple[int, float]]:
+    """For each sender (its ledger name): how many messages arrived, and over how long."""
+    sender_of = dict(OutgoingEmail.objects.values_list("to_address", "claimed_by"))
+    times: dict[str, list[float]] = {}
+    for envelope, at in zip(server.inbox.envelopes, server.inbox.received_at, strict=True):
+        times.setdefault(sender_of[envelope.rcpt_tos[0]], []).append(at)
+    return {name: (len(arrived), max(arrived) - min(arrived)) for name, arrived in times.items()}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "senders_configured"),
+    [(["--of", "2"], 1), ([], 2)],
+    ids=["told-by-option", "from-OUTCRY_MAIL_SENDERS"],
+)
+def test_a_sender_keeps_to_its_share_of_the_machines_mail_rate(
+    db, mail_server, senders, bulk_purpose, settings, arguments, senders_configured
+):
+    settings.MAIL_RATE = 20  # messages a second for the provider, shared by two senders
+    settings.MAIL_SENDERS = senders_configured
+    engine.queue_many(
+        purpose="test-bulk", recipients=[(n, f"reader-{n}@example.org") for n in range(1, 21)]
+    )
+    call_command("send_mail", "--once", *arguments, stdout=StringIO())
+    [(count, span)] = arrival_spans(mail_server).values()
+    assert count == 20
+    assert span >= 18 / 10 - 0.01  # 10 a second, its half of 20 (at 20: 0.9 s)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_together_keep_to_the_machines_mail_rate(
+    tmp_path, mail_server, senders, bulk_purpose
+):
+    engine.queue_many(
+        purpose="test-bulk", recipients=[(n, f"reader-{n}@example.org") for n in range(1, 41)]
+    )
+    pair = [
+        start_sender(
+            tmp_path,
+            mail_server,
+            "--slot",
+            str(slot),
+            "--of",
+            "2",
+            "--batch",
+            "5",
+            "--once",
+            command=BULK_SENDER,
+            rate=20,
+        )
+        for slot in (1, 2)
+    ]
+    for sender in pair:
+        assert sender.wait(timeout=120) == 0, sender.stderr.read().decode()
+    assert sorted(received_by(mail_server)) == sorted(
+        f"reader-{n}@example.org" for n in range(1, 41)
+    )
+    spans = arrival_spans(mail_server)
+    for count, span in spans.values():
+        assert span >= (count - 2) / 10 - 0.01  # each at 10 a second, half of 20
+    # Whichever sent more sent at least 20: the 40 took at least 1.8 s.
+    assert max(received_at := mail_server.inbox.received_at) - min(received_at) >= 1.8 - 0.01
+
+
+def test_a_sender_refuses_a_share_of_no_senders(db):
+    with pytest.raises(CommandError, match="--of must be at least 1"):
+        call_command("send_mail", "--once", "--of", "0", stdout=StringIO())

@@ -6,9 +6,11 @@ usual way for the same recipient.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import TestCase
+from django.utils import timezone
 
 from outcry.core.mail.merge import MergedMessage
 from outcry.letters.testing import mail_server  # noqa: F401 - fixture
@@ -81,6 +83,8 @@ def test_each_copy_carries_its_own_links_and_reads_as_the_usual_build(sent):
     arrived = sent["arrived"]
     assert sorted(arrived) == sorted(person.email for person in sent["people"])
     ids = {message["Message-ID"] for message in arrived.values()}
+    for message in arrived.values():  # each copy is dated when it is written out
+        assert abs(message["Date"].datetime - timezone.now()) < timedelta(minutes=5)
     assert len(ids) == 3 and all(re.fullmatch(r"<\S+@\S+>", value) for value in ids)
     for person in sent["people"]:
         message = arrived[person.email]

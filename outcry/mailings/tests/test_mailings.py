@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import TestCase
 
 from outcry.core.models import OutgoingEmail
+from outcry.letters.testing import mail_server  # noqa: F401 - fixture
 from outcry.mailings import emails
 from outcry.mailings.models import Mailing, MailingRecipient
 from outcry.supporters import preferences
@@ -24,6 +25,7 @@ from outcry.testing import (
     make_signature,
     make_supporter,
 )
+from outcry.updates.models import Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +78,12 @@ def bilingual(world, **fields):
 
 def review_url(mailing: Mailing) -> str:
     return f"/admin/mailings/mailing/{mailing.pk}/review/"
+
+
+def subscribe(supporter, campaign, status=Subscription.Status.ACTIVE) -> None:
+    Subscription.objects.create(
+        supporter=supporter, campaign=campaign, language=supporter.language, status=status
+    )
 
 
 def test_the_review_counts_only_who_consented_and_previews_each_language(world):
@@ -270,6 +278,7 @@ def test_an_organiser_sends_only_in_their_own_organisations_name(world):
         ({"languages": "xx"}, "Unknown language code: xx"),
         ({"countries": "ZZ,<b>"}, "Unknown country code"),
         ({"audience": "signed", "campaign": ""}, "Choose the campaign"),
+        ({"audience": "subscribed", "campaign": ""}, "Choose the campaign"),
     ],
 )
 def test_the_form_explains_what_is_wrong(world, fields, message):
@@ -293,10 +302,12 @@ def test_a_sent_mailing_can_no_longer_be_changed(world):
     assert client.post(admin_url(mailing), {"countries": "KR"}).status_code == 403
 
 
-def test_an_organisation_that_left_the_campaign_can_no_longer_count_or_send(world):
+@pytest.mark.parametrize("audience", ["signed", "subscribed"])
+def test_an_organisation_that_left_the_campaign_can_no_longer_count_or_send(world, audience):
+    subscribe(world["bob"], world["campaign"])
     partner_organiser = make_organiser(organisation=world["partner"])
     mailing = make_mailing(
-        organisation=world["partner"], campaign=world["campaign"], audience="signed"
+        organisation=world["partner"], campaign=world["campaign"], audience=audience
     )
     world["campaign"].partners.remove(world["partner"])
     client = logged_in_client(partner_organiser)
@@ -307,3 +318,46 @@ def test_an_organisation_that_left_the_campaign_can_no_longer_count_or_send(worl
     mailing.refresh_from_db()
     assert mailing.status == Mailing.Status.DRAFT
     assert mail.outbox == []
+
+
+def test_a_mailing_to_the_campaigns_subscribers_reaches_those_who_confirmed_and_consented(
+    world,
+    mail_server,  # noqa: F811 - the fixture imported above
+):
+    campaign, lead = world["campaign"], world["lead"]
+    subscribe(world["ann"], campaign)
+    subscribe(world["min"], campaign, Subscription.Status.PENDING)  # never pressed the link
+    subscribe(world["zoe"], campaign)  # never confirmed the consent to Lead Rights
+    subscribe(world["bob"], campaign)  # agreed to hear from the partner only
+    bounced = make_supporter(email="lee@example.org", consents_to=[lead])
+    subscribe(bounced, campaign)
+    record_report(address="lee@example.org", report=Report.HARD_BOUNCE)
+    elsewhere = make_supporter(email="kim@example.org", consents_to=[lead])
+    subscribe(elsewhere, make_campaign(lead=lead))  # another campaign's updates
+    left = make_supporter(email="jun@example.org", consents_to=[lead])
+    subscribe(left, campaign, Subscription.Status.UNSUBSCRIBED)
+
+    client = logged_in_client(world["organiser"])
+    response = client.post(
+        admin_url(Mailing, "add"),
+        form_data(organisation=lead.pk, campaign=campaign.pk, audience="subscribed"),
+    )
+    assert response.status_code == 302
+    mailing = Mailing.objects.get()
+    page = client.get(review_url(mailing)).content.decode()
+    assert "This mailing would reach 1 supporter now." in page
+    assert "To: those who get the campaign&#x27;s updates (Stop the forced return)" in page
+    committed(lambda: client.post(review_url(mailing), {"do": "send"}))
+    assert [message["To"] for message in mail_server.inbox.messages()] == ["ann@example.org"]
+    mailing.refresh_from_db()
+    assert mailing.recipient_count == 1
+
+
+def test_an_organisation_outside_the_campaign_cannot_choose_its_subscribers(world):
+    subscribe(world["ann"], world["campaign"])
+    other = logged_in_client(make_organiser(organisation=world["other"]))
+    data = form_data(
+        organisation=world["other"].pk, campaign=world["campaign"].pk, audience="subscribed"
+    )
+    assert "Select a valid choice" in other.post(admin_url(Mailing, "add"), data).content.decode()
+    assert not Mailing.objects.exists()

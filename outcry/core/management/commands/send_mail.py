@@ -12,7 +12,8 @@ class Command(BaseCommand):
         "Send queued emails: claim a batch (confirmations before mailings), render it, send it "
         "over one reused connection, record it; repeat. Run as many as you like, on any "
         "machine sharing the database: each takes its own batches. `serve` starts "
-        "OUTCRY_MAIL_SENDERS of them."
+        "OUTCRY_MAIL_SENDERS of them. OUTCRY_MAIL_RATE is shared by the senders of one "
+        "machine: tell each one started by hand how many there are (--of)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -26,13 +27,26 @@ class Command(BaseCommand):
             help="This sender's slot (its journal in var/mail/); default: the first free one.",
         )
         parser.add_argument(
+            "--of",
+            type=int,
+            help="How many senders share OUTCRY_MAIL_RATE on this machine, this one among them "
+            "(default OUTCRY_MAIL_SENDERS): each sends at most its share.",
+        )
+        parser.add_argument(
             "--report",
             action="store_true",
             help="Print how many emails are in each status (in doubt among them) and exit.",
         )
 
     def handle(
-        self, *args, once: bool, batch: int | None, slot: int | None, report: bool, **options
+        self,
+        *args,
+        once: bool,
+        batch: int | None,
+        slot: int | None,
+        of: int | None,
+        report: bool,
+        **options,
     ):
         if report:
             for status, number in engine.count_by_status().items():
@@ -40,6 +54,8 @@ class Command(BaseCommand):
             return
         if batch is not None and batch < 1:
             raise CommandError("--batch must be at least 1.")
+        if of is not None and of < 1:
+            raise CommandError("--of must be at least 1.")
         stopping = False
 
         def stop(signum, frame) -> None:
@@ -51,7 +67,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
         try:
-            sender = engine.Sender(slot=slot, batch_size=batch)
+            sender = engine.Sender(slot=slot, batch_size=batch, of=of)
         except (RuntimeError, OSError) as error:
             raise CommandError(str(error)) from None
         try:

@@ -303,11 +303,20 @@ class Command(BaseCommand):
             for number in range(1, task_workers + 1)
         ]
         # Each sender keeps one slot (its journal in var/mail/): one that dies is
-        # started again on the same slot and first settles the batch it left.
+        # started again on the same slot and first settles the batch it left. They
+        # share OUTCRY_MAIL_RATE (--of: however many were asked for, here or by option).
         programs += [
             Program(
                 f"mail sender {number} (send_mail)",
-                [python, "manage.py", "send_mail", "--slot", str(number)],
+                [
+                    python,
+                    "manage.py",
+                    "send_mail",
+                    "--slot",
+                    str(number),
+                    "--of",
+                    str(mail_senders),
+                ],
             )
             for number in range(1, mail_senders + 1)
         ]
