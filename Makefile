@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts vendor-altcha vendor-disposable-domains bench bench-postgres bench-mail clean messages
+.PHONY: run dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts vendor-altcha vendor-disposable-domains vendor-world-atlas bench bench-postgres bench-mail clean messages
 
 UV := $(BIN)/uv
 
@@ -88,7 +88,7 @@ messages: install
 FONTS := noto-sans@0.4.2:NotoSans noto-sans-kr@0.4.3:NotoSansKR noto-sans-sc@0.4.3:NotoSansSC
 
 # `make vendor` runs every vendor-* target.
-vendor: vendor-fonts vendor-altcha vendor-disposable-domains
+vendor: vendor-fonts vendor-altcha vendor-disposable-domains vendor-world-atlas
 
 # The ALTCHA proof-of-work widget (core/challenge.py), its "external" build: no inline
 # styles or blob workers, so it runs under the site's CSP (default-src 'self'). The
@@ -117,6 +117,20 @@ vendor-disposable-domains:
 	python3 -c 'import json, sys; print("\n".join(sorted(json.load(open(sys.argv[1])))))' \
 		"$$tmp/package/wildcard.json" > "$$dest/domains.txt"; \
 	echo "MIT License, https://github.com/ivolo/disposable-email-domains" > "$$dest/LICENSE.txt"; \
+	echo "$$dest"
+
+# The world's land at 1:110m from Natural Earth (public domain), as TopoJSON by the
+# world-atlas package (ISC): core/worldmap.py draws the plain map (no tiles) from it.
+WORLD_ATLAS_VERSION := 2.0.2
+vendor-world-atlas:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	dest=outcry/core/data/world-atlas-$(WORLD_ATLAS_VERSION); \
+	(cd "$$tmp" && npm pack --silent world-atlas@$(WORLD_ATLAS_VERSION) >/dev/null); \
+	tar -xzf "$$tmp/world-atlas-$(WORLD_ATLAS_VERSION).tgz" -C "$$tmp"; \
+	rm -rf outcry/core/data/world-atlas-*; mkdir -p "$$dest"; \
+	cp "$$tmp/package/land-110m.json" "$$tmp/package/LICENSE" "$$dest/"; \
+	echo "Land: Natural Earth 1:110m physical vectors, public domain (naturalearthdata.com)." > "$$dest/SOURCES.txt"; \
+	echo "TopoJSON: world-atlas $(WORLD_ATLAS_VERSION) (npm), ISC licence in LICENSE." >> "$$dest/SOURCES.txt"; \
 	echo "$$dest"
 
 vendor-fonts:

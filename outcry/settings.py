@@ -321,6 +321,17 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# A tile server for maps, recorded for a later interactive map: nothing uses it yet. By
+# default there is none and maps are drawn on the server from bundled geography
+# (core/worldmap.py), so no page asks another host for anything.
+MAP_TILES = env_str("OUTCRY_MAP_TILES").strip()
+if MAP_TILES and not (
+    MAP_TILES.startswith("https://") and all(part in MAP_TILES for part in ("{z}", "{x}", "{y}"))
+):
+    raise ImproperlyConfigured(
+        f"OUTCRY_MAP_TILES must be an https:// URL with {{z}}, {{x}} and {{y}}; got {MAP_TILES!r}."
+    )
+
 # Abuse control. OUTCRY_RATELIMIT=off is for load tests only.
 RATELIMIT_ENABLED = env_bool("OUTCRY_RATELIMIT", default=True)
 RATELIMIT_SIGN_PER_NETWORK = env_int("OUTCRY_RATELIMIT_SIGN_PER_NETWORK", default=60, minimum=1)

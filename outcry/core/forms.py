@@ -1,5 +1,6 @@
 """Form fields that turn hostile or broken input into a clear message."""
 
+import re
 import unicodedata
 
 from django import forms
@@ -8,6 +9,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core.countries import country_name
+from outcry.core.places import (
+    MAX_QUERY_LENGTH,
+    AmbiguousPlace,
+    NoPlaceFound,
+    Place,
+    resolve_place,
+)
 from outcry.core.text import (
     clean_line,
     clean_text,
@@ -97,6 +106,64 @@ class EmailAddressField(forms.EmailField):
                 code="invisible",
             )
         return value
+
+
+class PlaceField(LineField):
+    """A place as a supporter types it; cleans to a `core.places.Place` (or None if empty).
+
+    "Chicago", "시카고", "Springfield, MO", "부산", "60201" (a US ZIP code) or
+    "41.88, -87.63" (what the "near me" button fills in, core/_near_me.html). A name
+    several places share and none stands out is refused with the candidates listed;
+    so is a name nothing has. *country* (an ISO code) keeps to one country's places.
+    """
+
+    default_error_messages = {
+        "not_found": _(
+            "We found no place called “%(place)s”. Please type the nearest city or town, "
+            "in English or in its own language."
+        ),
+        "postcode": _("We can look up US ZIP codes only. Please type your city or town instead."),
+        "ambiguous": _(
+            "Several places are called “%(place)s”: %(candidates)s. Please add the "
+            "country or US state, for example “%(example)s”."
+        ),
+    }
+
+    def __init__(self, *, country: str = "", **kwargs) -> None:
+        self.country = country
+        kwargs.setdefault("max_length", MAX_QUERY_LENGTH)
+        kwargs.setdefault(
+            "help_text",
+            _("A city or town, in English or in its own language, or a US ZIP code."),
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("autocomplete", "address-level2")
+
+    def clean(self, value) -> Place | None:
+        text = super().clean(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return resolve_place(text, country=self.country)
+        except NoPlaceFound:
+            # "10117", "SW1A 1AA", "K1A 0B1": a postcode, and only US ones are known.
+            looks_like_postcode = re.search(r"\d", text) and not re.search(r"[^\W\d_]{4,}", text)
+            code = "postcode" if looks_like_postcode else "not_found"
+            raise ValidationError(
+                self.error_messages[code], code=code, params={"place": text}
+            ) from None
+        except AmbiguousPlace as ambiguous:
+            first = ambiguous.candidates[0]
+            qualifier = first.region or country_name(first.country)
+            raise ValidationError(
+                self.error_messages["ambiguous"],
+                code="ambiguous",
+                params={
+                    "place": text,
+                    "candidates": "; ".join(place.label() for place in ambiguous.candidates),
+                    "example": f"{text}, {qualifier}",
+                },
+            ) from None
 
 
 def body_is_unreadable(request: HttpRequest) -> bool:

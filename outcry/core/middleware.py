@@ -1,5 +1,7 @@
 """Headers every response carries, and requests no view should see."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.core.exceptions import BadRequest
 
@@ -18,6 +20,23 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+def allow_geolocation(view):
+    """Let this view's pages ask the browser for its location ("near me", core/_near_me.html).
+
+    Every other page keeps PERMISSIONS_POLICY's `geolocation=()`; this one allows the
+    site's own origin, and nothing else changes.
+    """
+    policy = settings.PERMISSIONS_POLICY.replace("geolocation=()", "geolocation=(self)")
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Permissions-Policy"] = policy
+        return response
+
+    return wrapped
 
 
 class RefuseNulMiddleware:

@@ -10,18 +10,10 @@ from dataclasses import dataclass, replace
 from django.db.models import Q
 from django.utils.translation import gettext
 
+from outcry.core.places import great_circle_km
 from outcry.directory.models import ZIP_CODE, Target, TargetList, ZipDistrict
 
-EARTH_RADIUS_KM = 6371.0088
 MISSION_CATEGORIES = [Target.Category.EMBASSY, Target.Category.CONSULATE]
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """The great-circle (haversine) distance between two points, in kilometres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _check_point(latitude: float | None, longitude: float | None) -> bool:
@@ -83,7 +75,7 @@ def nearest_missions(
         if target.latitude is None or target.longitude is None:
             return (math.inf, *by_rank(target))
         return (
-            distance_km(latitude, longitude, target.latitude, target.longitude),
+            great_circle_km(latitude, longitude, target.latitude, target.longitude),
             *by_rank(target),
         )
 

@@ -35,6 +35,8 @@ MALFORMED = [
     # Without Redis the cache is per process: limits counted there would not hold.
     ("OUTCRY_RATELIMIT_STORE", "cache", "where REDIS_URL is set"),
     ("OUTCRY_RATELIMIT_STORE", "memory", "must be database"),
+    ("OUTCRY_MAP_TILES", "http://tiles.example.org/{z}/{x}/{y}.png", "must be an https:// URL"),
+    ("OUTCRY_MAP_TILES", "https://tiles.example.org/world.png", "with {z}, {x} and {y}"),
 ]
 
 
@@ -114,6 +116,7 @@ def test_with_nothing_set_the_settings_load_with_safe_defaults(monkeypatch, tmp_
     assert loaded["RATELIMIT_STORE"] == "database"
     assert ("outcry.core.ratelimit.delete_expired_counters", 300) in loaded["PERIODIC_JOBS"]
     assert loaded["DATABASES"]["default"]["ENGINE"] == "outcry.core.sqlite3"
+    assert loaded["MAP_TILES"] == ""  # maps ask no other host
 
 
 @pytest.mark.parametrize(

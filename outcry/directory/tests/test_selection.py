@@ -8,7 +8,6 @@ from outcry.directory.selection import (
     UnknownDistrict,
     UnknownZip,
     choose_district,
-    distance_km,
     legislators_for_zip,
     nearest_missions,
 )
@@ -50,10 +49,6 @@ def congress(django_db_setup, django_db_blocker):
 
 def cities(targets: list[Target]) -> list[str]:
     return [target.city for target in targets]
-
-
-def test_the_haversine_distance_from_seoul_to_busan_is_about_325_km():
-    assert distance_km(37.5665, 126.978, 35.1796, 129.0756) == pytest.approx(325, abs=3)
 
 
 def test_a_supporter_in_busan_gets_the_busan_consulate_first(db, missions):

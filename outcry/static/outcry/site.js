@@ -22,6 +22,25 @@
         .catch(function () { /* closed by the user */ });
     });
   });
+  // "Near me" (core/_near_me.html): fills a place field with this device's position,
+  // rounded to about a kilometre, and sends its form. Without it, people type a place.
+  document.querySelectorAll("[data-near-me]").forEach(function (button) {
+    var input = document.getElementById(button.dataset.nearMe);
+    if (!navigator.geolocation || !input) return;
+    var status = button.parentElement.querySelector(".near-me-status");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (position) {
+        input.value = position.coords.latitude.toFixed(2) + ", " + position.coords.longitude.toFixed(2);
+        if (input.form && input.form.requestSubmit) input.form.requestSubmit();
+        else if (input.form) input.form.submit();
+      }, function () {
+        if (!status) return;
+        status.textContent = status.dataset.failed;
+        status.hidden = false;
+      }, { maximumAge: 600000, timeout: 15000 });
+    });
+  });
   // Live countdown to the deadline, in the page's language ("9 days 4 hours left").
   var lang = document.documentElement.lang || "en";
   document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {

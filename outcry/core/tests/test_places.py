@@ -1,0 +1,162 @@
+"""Places typed as supporters type them, found offline (core/places.py)."""
+
+import pytest
+
+from outcry.core.places import (
+    AmbiguousPlace,
+    NoPlaceFound,
+    by_distance,
+    distance_km,
+    find_places,
+    great_circle_km,
+    nearest_city,
+    resolve_place,
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "country"),
+    [
+        ("Chicago", "Chicago", "US"),
+        ("시카고", "Chicago", "US"),
+        ("chicago ", "Chicago", "US"),
+        ("Evanston", "Evanston", "US"),
+        ("부산", "Busan", "KR"),
+        ("부산광역시", "Busan", "KR"),
+        ("Busan", "Busan", "KR"),
+        ("München", "Munich", "DE"),
+        ("Munchen", "Munich", "DE"),
+        ("Munich", "Munich", "DE"),
+        ("서울", "Seoul", "KR"),
+        ("Milwaukee", "Milwaukee", "US"),
+        ("Washington", "Washington", "US"),
+        ("London", "London", "GB"),
+    ],
+)
+def test_a_city_resolves_from_its_english_or_its_local_spelling(typed, name, country):
+    place = resolve_place(typed)
+    assert (place.name, place.country) == (name, country)
+
+
+def test_evanston_is_the_one_next_to_chicago():
+    evanston = resolve_place("Evanston")
+    assert evanston.region == "IL"
+    assert distance_km(evanston, resolve_place("Chicago")) < 30
+
+
+def test_busan_typed_in_korean_is_shown_back_as_typed_with_the_country_in_the_readers_language():
+    busan = resolve_place("부산")
+    assert (busan.name, busan.country) == ("Busan", "KR")
+    assert busan.label("ko") == "부산, 대한민국"
+    assert busan.label("en") == "부산, South Korea"
+    assert resolve_place("Busan").label("en") == "Busan, South Korea"
+    assert resolve_place("Evanston").label("en") == "Evanston, IL, United States"
+
+
+def test_a_shared_name_gives_candidates_ranked_by_population_with_their_state_or_country():
+    with pytest.raises(AmbiguousPlace) as raised:
+        resolve_place("Springfield")
+    candidates = raised.value.candidates
+    assert len(candidates) == 5
+    populations = [place.population for place in candidates]
+    assert populations == sorted(populations, reverse=True)
+    assert {place.country for place in candidates} == {"US"}
+    assert len({place.region for place in candidates}) == 5
+    labels = [place.label("en") for place in candidates]
+    assert "Springfield, IL, United States" in labels
+
+
+@pytest.mark.parametrize(
+    ("typed", "region"),
+    [("Springfield, MO", "MO"), ("Springfield IL", "IL"), ("Springfield, Massachusetts", "MA")],
+)
+def test_a_us_state_after_the_name_picks_one(typed, region):
+    place = resolve_place(typed)
+    assert (place.name, place.country, place.region) == ("Springfield", "US", region)
+
+
+@pytest.mark.parametrize(
+    "typed", ["Busan, South Korea", "Busan South Korea", "부산, 대한민국", "Busan, KR", "부산 한국"]
+)
+def test_a_country_after_the_name_in_english_korean_or_as_a_code(typed):
+    place = resolve_place(typed)
+    assert (place.name, place.country) == ("Busan", "KR")
+
+
+def test_a_country_given_apart_keeps_to_that_country():
+    assert resolve_place("London").country == "GB"
+    assert resolve_place("London", country="CA").country == "CA"
+    assert resolve_place("London", country="Canada").country == "CA"
+    assert find_places("Busan", country="US") == []
+    assert find_places("Busan", country="Atlantis") == []
+
+
+def test_a_us_zip_code_is_its_town():
+    place = resolve_place("60201")
+    assert (place.name, place.region, place.country, place.postcode) == (
+        "Evanston",
+        "IL",
+        "US",
+        "60201",
+    )
+    assert place.label("en") == "60201 Evanston, IL, United States"
+    assert distance_km(place, resolve_place("Chicago")) < 30
+    assert resolve_place("60201-1234").postcode == "60201"
+
+
+@pytest.mark.parametrize(("typed", "country"), [("99999", ""), ("48058", "KR"), ("10117", "DE")])
+def test_other_postcodes_and_unknown_zip_codes_find_nothing(typed, country):
+    assert find_places(typed, country=country) == []
+
+
+def test_coordinates_are_kept_and_named_after_the_nearest_city():
+    place = resolve_place("42.05, -87.69")
+    assert (place.latitude, place.longitude) == (42.05, -87.69)
+    assert (place.country, place.region) == ("US", "IL")
+    assert distance_km(place, resolve_place("Evanston")) < 10
+    assert resolve_place("35.18 129.08").country == "KR"
+    assert nearest_city(37.57, 126.98).name == "Seoul"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "   ",
+        "x" * 10_000,
+        "Chicago" * 40,
+        "Chi\x00cago",
+        "Chicago\x1b[31m",
+        "\u0085Chicago",
+        "asdfghjkl",
+        "!!!",
+        "-",
+        "91, 10",
+        "45, 190",
+        None,
+        12,
+        ["Chicago"],
+    ],
+)
+def test_empty_garbage_and_hostile_input_finds_nothing_and_raises_no_other_error(typed):
+    assert find_places(typed) == []
+    with pytest.raises(NoPlaceFound):
+        resolve_place(typed)
+
+
+def test_great_circle_distances():
+    seoul, busan = resolve_place("Seoul"), resolve_place("Busan")
+    assert 320 < distance_km(seoul, busan) < 330
+    assert distance_km(seoul, busan) == pytest.approx(distance_km(busan, seoul))
+    assert distance_km(seoul, seoul) == 0
+    assert great_circle_km(37.5665, 126.978, 35.1796, 129.0756) == pytest.approx(325, abs=3)
+    new_york = resolve_place("New York")
+    assert 11_000 < distance_km(seoul, new_york) < 11_100
+
+
+def test_by_distance_puts_the_nearest_first():
+    evanston = resolve_place("Evanston")
+    offices = [resolve_place(name) for name in ("Washington", "Milwaukee", "Chicago")]
+    ordered = [place.name for _km, place in by_distance(evanston, offices)]
+    assert ordered == ["Chicago", "Milwaukee", "Washington"]
+    assert offices[0].region == "DC"
