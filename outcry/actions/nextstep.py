@@ -38,6 +38,7 @@ from outcry.campaigns.models import Campaign
 ACTION_KINDS = [
     "outcry.petitions.views.PetitionKind",
     "outcry.letters.views.LetterKind",
+    "outcry.events.views.EventsKind",
     "outcry.updates.views.UpdatesKind",
 ]
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.models import Campaign, Organisation, time_zone_choices, zone_label
+from outcry.core.countries import country_codes
 from outcry.core.text import has_control_characters, pick_translation
 from outcry.events import recurrence as rrules
 
@@ -362,11 +363,11 @@ class Event(models.Model):
                 errors.setdefault("day_of_action", []).append(
                     gettext("This day of action belongs to another campaign.")
                 )
-        if self.country and not re.fullmatch(r"[A-Za-z]{2}", self.country):
+        self.country = (self.country or "").strip().upper()
+        if self.country and self.country not in country_codes():
             errors.setdefault("country", []).append(
                 gettext("Use the two-letter country code, such as KR or US.")
             )
-        self.country = (self.country or "").upper()
         if errors:
             raise ValidationError(errors)
 
