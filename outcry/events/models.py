@@ -432,6 +432,12 @@ class Event(models.Model):
             self.cancelled_dates = "\n".join(day.isoformat() for day in cancelled)
 
     def save(self, *args, **kwargs) -> None:
+        if self.recurrence:
+            # As clean() stores it (idempotent): normalised, and ended at the deadline if
+            # it had no end, so code that saves without clean() keeps the same rule.
+            self.recurrence = rrules.rule_with_end(
+                self.recurrence, first_start=self.local_start, until=self.campaign.deadline_at
+            )
         self.first_start_utc = self.local_start.astimezone(UTC)
         self.last_end_utc = rrules.last_end(
             first_start=self.local_start, duration=self.duration, rule=self.recurrence
