@@ -60,7 +60,29 @@ class EventForm(forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = "__all__"
+        fields = [
+            "campaign",
+            "organisation",
+            "day_of_action",
+            "status",
+            "approval",
+            "time_zone",
+            "starts_on",
+            "starts_at",
+            "ends_on",
+            "ends_at",
+            "recurrence",
+            "cancelled_dates",
+            "venue",
+            "address",
+            "country",
+            "latitude",
+            "longitude",
+            "directions",
+            "accessibility",
+            "capacity",
+            "contact",
+        ]
 
 
 def _organisations(user):

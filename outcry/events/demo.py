@@ -181,7 +181,7 @@ DAY_EVENTS = [
 DAY_EVENT_DESCRIPTION = (
     "One of the day's local gatherings. Bring a sign with the words “Stop the forced "
     "return” in your language.",
-    "이날 열리는 지역 집회 가운데 하나입니다. 여러분의 언어로 ‘강제 북송 중단’이라고 쓴 "
+    "이날 열리는 지역 집회 가운데 하나입니다. 여러분의 언어로 “강제 북송 중단”이라고 쓴 "
     "피켓을 가져오세요.",
 )
 

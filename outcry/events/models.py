@@ -93,7 +93,10 @@ class DayOfAction(models.Model):
     """One day on which supporters gather in many places; its events are local events."""
 
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="days_of_action", verbose_name=_("campaign")
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="days_of_action",
+        verbose_name=_("campaign"),
     )
     date = models.DateField(_("date"))
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -212,8 +215,9 @@ class Event(models.Model):
     cancelled_dates = models.TextField(
         _("cancelled dates"),
         blank=True,
-        help_text=_("Dates of a repeating event on which it does not take place, one a line, "
-                    "as YYYY-MM-DD."),
+        help_text=_(
+            "Dates of a repeating event on which it does not take place, one a line, as YYYY-MM-DD."
+        ),
     )
     venue = models.CharField(
         _("venue"), max_length=200, validators=[refuse_html, refuse_control_characters]
@@ -280,6 +284,19 @@ class Event(models.Model):
     def __str__(self) -> str:
         text = self.text_for(self.campaign.language_codes[0]) if self.campaign_id else None
         return text.title if text else f"#{self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.recurrence:
+            # As clean() stores it (idempotent): normalised, and ended at the deadline if
+            # it had no end, so code that saves without clean() keeps the same rule.
+            self.recurrence = rrules.rule_with_end(
+                self.recurrence, first_start=self.local_start, until=self.campaign.deadline_at
+            )
+        self.first_start_utc = self.local_start.astimezone(UTC)
+        self.last_end_utc = rrules.last_end(
+            first_start=self.local_start, duration=self.duration, rule=self.recurrence
+        )
+        super().save(*args, **kwargs)
 
     # The local clock --------------------------------------------------------
 
@@ -353,16 +370,22 @@ class Event(models.Model):
         times = (self.starts_on, self.starts_at, self.ends_on, self.ends_at)
         if "time_zone" not in errors and self.time_zone and None not in times:
             self._clean_times(errors)
-        if self.campaign_id and self.organisation_id:
-            if self.organisation not in self.campaign.coalition():
-                errors.setdefault("organisation", []).append(
-                    gettext("The organiser must be the campaign's lead organisation or a partner.")
-                )
-        if self.day_of_action_id and self.campaign_id:
-            if self.day_of_action.campaign_id != self.campaign_id:
-                errors.setdefault("day_of_action", []).append(
-                    gettext("This day of action belongs to another campaign.")
-                )
+        if (
+            self.campaign_id
+            and self.organisation_id
+            and self.organisation not in self.campaign.coalition()
+        ):
+            errors.setdefault("organisation", []).append(
+                gettext("The organiser must be the campaign's lead organisation or a partner.")
+            )
+        if (
+            self.day_of_action_id
+            and self.campaign_id
+            and self.day_of_action.campaign_id != self.campaign_id
+        ):
+            errors.setdefault("day_of_action", []).append(
+                gettext("This day of action belongs to another campaign.")
+            )
         self.country = (self.country or "").strip().upper()
         if self.country and self.country not in country_codes():
             errors.setdefault("country", []).append(
@@ -387,9 +410,7 @@ class Event(models.Model):
         if errors:
             return
         if self.local_end.astimezone(UTC) <= self.local_start.astimezone(UTC):
-            errors.setdefault("ends_at", []).append(
-                gettext("The event must end after it starts.")
-            )
+            errors.setdefault("ends_at", []).append(gettext("The event must end after it starts."))
             return
         if self.duration > timedelta(days=7):
             errors.setdefault("ends_on", []).append(
@@ -431,19 +452,6 @@ class Event(models.Model):
                 return
             self.cancelled_dates = "\n".join(day.isoformat() for day in cancelled)
 
-    def save(self, *args, **kwargs) -> None:
-        if self.recurrence:
-            # As clean() stores it (idempotent): normalised, and ended at the deadline if
-            # it had no end, so code that saves without clean() keeps the same rule.
-            self.recurrence = rrules.rule_with_end(
-                self.recurrence, first_start=self.local_start, until=self.campaign.deadline_at
-            )
-        self.first_start_utc = self.local_start.astimezone(UTC)
-        self.last_end_utc = rrules.last_end(
-            first_start=self.local_start, duration=self.duration, rule=self.recurrence
-        )
-        super().save(*args, **kwargs)
-
 
 class EventText(models.Model):
     """An event's title and description in one language (plain text)."""
@@ -466,7 +474,9 @@ class EventText(models.Model):
         verbose_name = _("event text")
         verbose_name_plural = _("event texts")
         constraints = [
-            models.UniqueConstraint(fields=["event", "language"], name="one_event_text_per_language")
+            models.UniqueConstraint(
+                fields=["event", "language"], name="one_event_text_per_language"
+            )
         ]
 
     def __str__(self) -> str:

@@ -65,7 +65,7 @@ def rule_parts(rule: str) -> dict[str, str]:
 
 
 def local_instant(naive: datetime, zone: ZoneInfo) -> datetime:
-    """The instant (UTC) a wall clock in *zone* shows *naive* at (the later one in a skipped hour)."""
+    """The instant (UTC) a clock in *zone* shows *naive* at (the later one in a skipped hour)."""
     return naive.replace(tzinfo=zone).astimezone(UTC)
 
 

@@ -42,11 +42,15 @@ def make_event(
     )
     EventText.objects.create(event=event, language="en", title=title, description=description)
     if title_ko:
-        EventText.objects.create(event=event, language="ko", title=title_ko, description="함께해요.")
+        EventText.objects.create(
+            event=event, language="ko", title=title_ko, description="함께해요."
+        )
     return event
 
 
-def make_day_of_action(*, campaign: Campaign, day: date, title: str = "Day of action") -> DayOfAction:
+def make_day_of_action(
+    *, campaign: Campaign, day: date, title: str = "Day of action"
+) -> DayOfAction:
     day_of_action = DayOfAction.objects.create(campaign=campaign, date=day)
     DayOfActionText.objects.create(day=day_of_action, language="en", title=title)
     DayOfActionText.objects.create(day=day_of_action, language="ko", title="공동 행동의 날")

@@ -269,9 +269,7 @@ def event_calendar(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     language = get_language()
     if event is None or event.text_for(language) is None:
         raise Http404
-    body = ics.calendar(
-        [event], name=event.text_for(language).title, language=language, feed=False
-    )
+    body = ics.calendar([event], name=event.text_for(language).title, language=language, feed=False)
     return _ics_response(body, f"{campaign.slug}-event-{event.pk}.ics")
 
 

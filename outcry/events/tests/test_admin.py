@@ -1,4 +1,4 @@
-"""Organisers add and change their own organisation's events in the admin; bad input is explained."""
+"""Organisers add and change their own organisation's events in the admin; bad input explained."""
 
 from datetime import UTC, datetime
 
@@ -7,7 +7,13 @@ import time_machine
 
 from outcry.events.models import Event
 from outcry.events.testing import at, make_event
-from outcry.testing import admin_url, logged_in_client, make_campaign, make_organisation, make_organiser
+from outcry.testing import (
+    admin_url,
+    logged_in_client,
+    make_campaign,
+    make_organisation,
+    make_organiser,
+)
 
 NOW = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)  # noon in Seoul
 
@@ -91,7 +97,15 @@ def test_an_organiser_adds_a_daily_vigil_that_ends_at_the_campaign_deadline(worl
     ("changes", "message"),
     [
         ({"starts_on": "2027-02-28", "ends_on": "2027-02-28"}, "has already passed"),
-        ({"starts_at": "11:00", "ends_at": "12:00", "starts_on": "2027-03-01", "ends_on": "2027-03-01"}, "has already passed"),
+        (
+            {
+                "starts_at": "11:00",
+                "ends_at": "12:00",
+                "starts_on": "2027-03-01",
+                "ends_on": "2027-03-01",
+            },
+            "has already passed",
+        ),
         ({"ends_at": "13:00"}, "The event must end after it starts."),
         ({"ends_on": "2027-03-01"}, "The event must end after it starts."),
         ({"time_zone": "Mars/Olympus_Mons"}, "Select a valid choice."),
@@ -100,7 +114,10 @@ def test_an_organiser_adds_a_daily_vigil_that_ends_at_the_campaign_deadline(worl
         ({"recurrence": "FREQ=DAILY;COUNT=5000"}, "at most two years"),
         ({"recurrence": "FREQ=HOURLY;COUNT=3"}, "at most once a day"),
         ({"recurrence": "whenever"}, "not a recurrence rule we can read"),
-        ({"recurrence": "FREQ=DAILY;COUNT=3", "cancelled_dates": "2027-03-09"}, "does not take place on: 2027-03-09"),
+        (
+            {"recurrence": "FREQ=DAILY;COUNT=3", "cancelled_dates": "2027-03-09"},
+            "does not take place on: 2027-03-09",
+        ),
         ({"recurrence": "FREQ=DAILY;COUNT=3", "cancelled_dates": "next tuesday"}, "as YYYY-MM-DD"),
         ({"texts-0-title": "<b>Vigil</b>"}, "HTML tags such as"),
         ({"venue": "<script>alert(1)</script>"}, "HTML tags such as"),
@@ -204,7 +221,8 @@ def test_editing_an_event_whose_first_day_has_passed_is_allowed(world):
     campaign = world["campaign"]
     with time_machine.travel(datetime(2027, 2, 1, tzinfo=UTC), tick=False):
         event = make_event(
-            campaign=campaign, starts=at(datetime(2027, 2, 2).date(), 14),
+            campaign=campaign,
+            starts=at(datetime(2027, 2, 2).date(), 14),
             recurrence="FREQ=DAILY;COUNT=60",
         )
     data = form(
@@ -217,7 +235,14 @@ def test_editing_an_event_whose_first_day_has_passed_is_allowed(world):
         **{"texts-INITIAL_FORMS": "2", "texts-0-id": "", "texts-1-id": ""},
     )
     texts = list(event.texts.order_by("language"))
-    data.update({"texts-0-id": texts[0].pk, "texts-0-event": event.pk, "texts-1-id": texts[1].pk, "texts-1-event": event.pk})
+    data.update(
+        {
+            "texts-0-id": texts[0].pk,
+            "texts-0-event": event.pk,
+            "texts-1-id": texts[1].pk,
+            "texts-1-event": event.pk,
+        }
+    )
     response = world["lead_client"].post(admin_url(event, "change"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     event.refresh_from_db()

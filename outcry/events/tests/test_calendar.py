@@ -153,11 +153,18 @@ def test_the_campaign_feed_holds_upcoming_events_across_zones_in_the_readers_lan
 ):
     make_event(campaign=campaign, starts=at(date(2027, 3, 5), 12), title="Seoul", title_ko="서울")
     make_event(
-        campaign=campaign, starts=at(date(2027, 3, 6), 12), time_zone="America/New_York",
-        country="US", title="New York", title_ko="뉴욕",
+        campaign=campaign,
+        starts=at(date(2027, 3, 6), 12),
+        time_zone="America/New_York",
+        country="US",
+        title="New York",
+        title_ko="뉴욕",
     )
     make_event(
-        campaign=campaign, starts=at(date(2027, 3, 7), 12), status="cancelled", title="Called off",
+        campaign=campaign,
+        starts=at(date(2027, 3, 7), 12),
+        status="cancelled",
+        title="Called off",
         title_ko="취소됨",
     )
     with time_machine.travel(NOW - timedelta(days=30), tick=False):
@@ -167,9 +174,10 @@ def test_the_campaign_feed_holds_upcoming_events_across_zones_in_the_readers_lan
     )
     body = download(client, f"/ko/c/{campaign.slug}/events/calendar.ics")
     lines = check_rfc5545_lines(body)
-    assert sorted(
-        line.split(":", 1)[1] for line in lines if line.startswith("TZID:")
-    ) == ["America/New_York", "Asia/Seoul"]
+    assert sorted(line.split(":", 1)[1] for line in lines if line.startswith("TZID:")) == [
+        "America/New_York",
+        "Asia/Seoul",
+    ]
     parsed = Calendar.from_ical(body)
     by_title = {str(e["SUMMARY"]): e for e in parsed.walk("VEVENT")}
     assert set(by_title) == {"서울", "뉴욕", "취소됨"}
@@ -185,8 +193,12 @@ def test_the_day_of_action_feed_holds_its_local_events(client, campaign):
     day = make_day_of_action(campaign=campaign, day=date(2027, 3, 22), title="Worldwide day")
     make_event(campaign=campaign, starts=at(day.date, 12), day_of_action=day, title="Seoul")
     make_event(
-        campaign=campaign, starts=at(day.date, 12), day_of_action=day, title="London",
-        time_zone="Europe/London", country="GB",
+        campaign=campaign,
+        starts=at(day.date, 12),
+        day_of_action=day,
+        title="London",
+        time_zone="Europe/London",
+        country="GB",
     )
     make_event(campaign=campaign, starts=at(day.date, 15), title="Not on the day's list")
     body = download(client, f"/en/c/{campaign.slug}/days/{day.pk}/calendar.ics")

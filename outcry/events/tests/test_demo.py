@@ -70,7 +70,9 @@ def test_the_us_protests_and_the_day_of_action_fall_in_the_coming_weeks(demo, cl
     for city in ["Seoul", "Washington", "London", "Tokyo", "Toronto"]:
         assert city in day_page
     listing = client.get(f"/en/c/{demo.slug}/events/").content.decode()
-    assert len(re.findall(r'<li lang="en">', listing)) == Event.objects.filter(campaign=demo).count()
+    assert (
+        len(re.findall(r'<li lang="en">', listing)) == Event.objects.filter(campaign=demo).count()
+    )
 
 
 def test_loading_the_demo_again_adds_nothing(demo):

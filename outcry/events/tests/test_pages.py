@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.urls import reverse
 
 from outcry.campaigns.models import Campaign
 from outcry.events.models import Event
@@ -56,7 +55,10 @@ def test_a_daily_vigil_shows_its_time_on_its_own_clock_its_directions_and_next_d
     assert "Room for 40 people" in text
     assert "vigil@example.org" in text
     # The next seven dates, the cancelled 12 March left out and named.
-    dates = re.findall(r"datetime=\"(2027-03-\d\dT14:00:00\+09:00)\"", page(client, f"/en/c/{campaign.slug}/events/{event.pk}/"))
+    dates = re.findall(
+        r"datetime=\"(2027-03-\d\dT14:00:00\+09:00)\"",
+        page(client, f"/en/c/{campaign.slug}/events/{event.pk}/"),
+    )
     days = sorted({d[8:10] for d in dates})
     assert "12" not in days and {"10", "11", "13"} <= set(days)
     assert "Not taking place on: March 12, 2027" in text
@@ -167,27 +169,39 @@ def test_hidden_or_foreign_events_are_404(client, campaign, path):
 
 def test_the_list_shows_upcoming_events_soonest_first_and_filters_by_country(client, campaign):
     vigil = make_event(
-        campaign=campaign, starts=at(NOW.date() - timedelta(days=10), 14),
-        recurrence="FREQ=DAILY;COUNT=60", title="Seoul vigil",
+        campaign=campaign,
+        starts=at(NOW.date() - timedelta(days=10), 14),
+        recurrence="FREQ=DAILY;COUNT=60",
+        title="Seoul vigil",
     )
     make_event(
-        campaign=campaign, starts=at(NOW.date() + timedelta(days=4), 12),
-        time_zone="America/Chicago", country="US", title="Chicago protest",
+        campaign=campaign,
+        starts=at(NOW.date() + timedelta(days=4), 12),
+        time_zone="America/Chicago",
+        country="US",
+        title="Chicago protest",
     )
     make_event(
-        campaign=campaign, starts=at(NOW.date() + timedelta(days=2), 12),
-        time_zone="America/New_York", country="US", title="New York protest",
+        campaign=campaign,
+        starts=at(NOW.date() + timedelta(days=2), 12),
+        time_zone="America/New_York",
+        country="US",
+        title="New York protest",
     )
     make_event(
         campaign=campaign, starts=at(NOW.date() - timedelta(days=3), 12), title="Last week's"
     )
     make_event(
-        campaign=campaign, starts=at(NOW.date() + timedelta(days=1), 12),
-        approval="proposed", title="Waiting for approval",
+        campaign=campaign,
+        starts=at(NOW.date() + timedelta(days=1), 12),
+        approval="proposed",
+        title="Waiting for approval",
     )
     assert vigil.first_start_utc < NOW
     text = visible(page(client, f"/en/c/{campaign.slug}/events/"))
-    assert text.index("Seoul vigil") < text.index("New York protest") < text.index("Chicago protest")
+    assert (
+        text.index("Seoul vigil") < text.index("New York protest") < text.index("Chicago protest")
+    )
     assert "Last week's" not in text and "Waiting for approval" not in text
 
     us_only = visible(page(client, f"/en/c/{campaign.slug}/events/?country=us"))
@@ -208,8 +222,12 @@ def test_the_campaign_page_links_to_the_events_and_the_day_of_action(client, cam
         campaign=campaign, day=NOW.date() + timedelta(days=21), title="Worldwide day"
     )
     make_event(
-        campaign=campaign, starts=at(day.date, 12), day_of_action=day, title="London vigil",
-        time_zone="Europe/London", country="GB",
+        campaign=campaign,
+        starts=at(day.date, 12),
+        day_of_action=day,
+        title="London vigil",
+        time_zone="Europe/London",
+        country="GB",
     )
     html = page(client, f"/en/c/{campaign.slug}/")
     assert f'href="/en/c/{campaign.slug}/events/"' in html
@@ -233,8 +251,12 @@ def test_the_day_of_action_lists_its_events_by_country_each_on_its_clock(client,
         ("America/Toronto", "CA", "Toronto vigil"),
     ]:
         make_event(
-            campaign=campaign, starts=at(day.date, 12), day_of_action=day, title=title,
-            time_zone=zone, country=country,
+            campaign=campaign,
+            starts=at(day.date, 12),
+            day_of_action=day,
+            title=title,
+            time_zone=zone,
+            country=country,
         )
     make_event(campaign=campaign, starts=at(day.date, 12), title="Not part of the day")
     text = visible(page(client, f"/en/c/{campaign.slug}/days/{day.pk}/"))
@@ -253,7 +275,8 @@ def test_the_day_of_action_lists_its_events_by_country_each_on_its_clock(client,
 
 def test_event_pages_answer_html_escaped_texts(client, campaign):
     event = make_event(
-        campaign=campaign, starts=at(NOW.date() + timedelta(days=1), 12),
+        campaign=campaign,
+        starts=at(NOW.date() + timedelta(days=1), 12),
         description="Line one\nLine <two>",
     )
     Event.objects.filter(pk=event.pk).update(directions="Exit 2 & <b>left</b>")

@@ -1,4 +1,4 @@
-"""Expanding an event's occurrences: the local clock across daylight-saving changes, cancellations."""
+"""Expanding an event's occurrences: the local clock across daylight-saving changes, cancelling."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -79,7 +79,10 @@ def test_an_occurrence_still_going_on_at_the_start_of_the_window_is_included():
 
 def test_a_single_event_is_one_occurrence_or_none():
     first = datetime(2027, 9, 22, 12, 0, tzinfo=SEOUL)
-    window = {"after": datetime(2027, 9, 1, tzinfo=UTC), "before": datetime(2027, 10, 1, tzinfo=UTC)}
+    window = {
+        "after": datetime(2027, 9, 1, tzinfo=UTC),
+        "before": datetime(2027, 10, 1, tzinfo=UTC),
+    }
     assert len(expand(first, "", **window)) == 1
     assert expand(first, "", cancelled=frozenset({date(2027, 9, 22)}), **window) == []
     assert expand(first, "", after=datetime(2027, 9, 23, tzinfo=UTC), before=window["before"]) == []
