@@ -12,33 +12,12 @@ events on it. Every check on times, time zone and repetition is the model's
 
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from outcry.campaigns.admin import LeadChangesMixin
+from outcry.campaigns.admin import CampaignLanguagesFormSet, LeadChangesMixin
 from outcry.campaigns.models import Campaign, Organisation
 from outcry.core.countries import current_country_choices
 from outcry.events.models import DayOfAction, DayOfActionText, Event, EventText
-
-
-class CampaignLanguagesFormSet(forms.BaseInlineFormSet):
-    """Texts of a row of a campaign: one per language, in the campaign's languages."""
-
-    def clean(self) -> None:
-        super().clean()
-        campaign = getattr(self.instance, "campaign", None) if self.instance.campaign_id else None
-        if campaign is None:
-            return
-        for form in self.forms:
-            data = form.cleaned_data or {}
-            if data.get("DELETE") or not data.get("language"):
-                continue
-            if data["language"] not in campaign.language_codes:
-                form.add_error(
-                    "language",
-                    gettext("This campaign is written in: %(languages)s.")
-                    % {"languages": ", ".join(campaign.language_codes)},
-                )
 
 
 class EventTextInline(admin.StackedInline):

@@ -89,6 +89,27 @@ RULE_MESSAGES = {
 }
 
 
+class PlainText(models.Model):
+    """A title and a description in one language, plain text (no HTML, no control characters)."""
+
+    language = models.CharField(_("language"), max_length=10, choices=settings.CONTENT_LANGUAGES)
+    title = models.CharField(
+        _("title"), max_length=200, validators=[refuse_html, refuse_control_characters]
+    )
+    description = models.TextField(
+        _("description"),
+        max_length=5000,
+        blank=True,
+        validators=[refuse_html, refuse_control_characters],
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_language_display()})"
+
+
 class DayOfAction(models.Model):
     """One day on which supporters gather in many places; its events are local events."""
 
@@ -114,21 +135,11 @@ class DayOfAction(models.Model):
         return pick_translation(self.texts.all(), language, self.campaign.language_codes)
 
 
-class DayOfActionText(models.Model):
-    """A day of action's title and description in one language (plain text)."""
+class DayOfActionText(PlainText):
+    """A day of action's title and description in one language."""
 
     day = models.ForeignKey(
         DayOfAction, on_delete=models.CASCADE, related_name="texts", verbose_name=_("day of action")
-    )
-    language = models.CharField(_("language"), max_length=10, choices=settings.CONTENT_LANGUAGES)
-    title = models.CharField(
-        _("title"), max_length=200, validators=[refuse_html, refuse_control_characters]
-    )
-    description = models.TextField(
-        _("description"),
-        max_length=5000,
-        blank=True,
-        validators=[refuse_html, refuse_control_characters],
     )
 
     class Meta:
@@ -137,9 +148,6 @@ class DayOfActionText(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "language"], name="one_day_text_per_language")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.title} ({self.get_language_display()})"
 
 
 class EventQuerySet(models.QuerySet):
@@ -453,21 +461,11 @@ class Event(models.Model):
             self.cancelled_dates = "\n".join(day.isoformat() for day in cancelled)
 
 
-class EventText(models.Model):
-    """An event's title and description in one language (plain text)."""
+class EventText(PlainText):
+    """An event's title and description in one language."""
 
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, related_name="texts", verbose_name=_("event")
-    )
-    language = models.CharField(_("language"), max_length=10, choices=settings.CONTENT_LANGUAGES)
-    title = models.CharField(
-        _("title"), max_length=200, validators=[refuse_html, refuse_control_characters]
-    )
-    description = models.TextField(
-        _("description"),
-        max_length=5000,
-        blank=True,
-        validators=[refuse_html, refuse_control_characters],
     )
 
     class Meta:
@@ -478,6 +476,3 @@ class EventText(models.Model):
                 fields=["event", "language"], name="one_event_text_per_language"
             )
         ]
-
-    def __str__(self) -> str:
-        return f"{self.title} ({self.get_language_display()})"

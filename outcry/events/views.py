@@ -41,6 +41,19 @@ def _campaign_or_404(slug: str) -> Campaign:
     )
 
 
+def _day_or_404(slug: str, pk: int) -> tuple[Campaign, DayOfAction, object, str]:
+    """The public campaign, its day of action *pk*, the day's text in the page's language."""
+    campaign = _campaign_or_404(slug)
+    day = get_object_or_404(
+        DayOfAction.objects.prefetch_related("texts", "campaign__texts"), campaign=campaign, pk=pk
+    )
+    language = get_language()
+    text = day.text_for(language)
+    if text is None:
+        raise Http404
+    return campaign, day, text, language
+
+
 def _events(campaign: Campaign):
     return (
         Event.objects.public()
@@ -233,14 +246,7 @@ def event_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def day_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A day of action and its local events, by country."""
-    campaign = _campaign_or_404(slug)
-    day = get_object_or_404(
-        DayOfAction.objects.prefetch_related("texts", "campaign__texts"), campaign=campaign, pk=pk
-    )
-    language = get_language()
-    text = day.text_for(language)
-    if text is None:
-        raise Http404
+    campaign, day, text, language = _day_or_404(slug, pk)
     now = timezone.now()
     rows = _rows(_events(campaign).filter(day_of_action=day), language, now)
     rows.sort(key=lambda row: (row["country_name"], row["event"].first_start_utc))
@@ -288,14 +294,7 @@ def campaign_calendar(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def day_calendar(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A feed to subscribe to: a day of action's local events."""
-    campaign = _campaign_or_404(slug)
-    day = get_object_or_404(
-        DayOfAction.objects.prefetch_related("texts", "campaign__texts"), campaign=campaign, pk=pk
-    )
-    language = get_language()
-    text = day.text_for(language)
-    if text is None:
-        raise Http404
+    campaign, day, text, language = _day_or_404(slug, pk)
     events = [
         e for e in _events(campaign).filter(day_of_action=day) if e.text_for(language) is not None
     ]
