@@ -67,6 +67,7 @@ def vevent(event: Event, language: str) -> VEvent:
     if event.latitude is not None and event.longitude is not None:
         component.add("geo", (float(event.latitude), float(event.longitude)))
     component.add("url", event_url(event))
+    component.add("sequence", event.sequence)
     component.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
     component.add("transp", "OPAQUE")
     if event.recurrence:

@@ -150,6 +150,21 @@ class DayOfActionText(PlainText):
         ]
 
 
+# What attendees act on: a change to any of these is a new revision of the event.
+SCHEDULE_FIELDS = (
+    "starts_on",
+    "starts_at",
+    "ends_on",
+    "ends_at",
+    "time_zone",
+    "recurrence",
+    "cancelled_dates",
+    "status",
+    "venue",
+    "address",
+)
+
+
 class EventQuerySet(models.QuerySet):
     def public(self) -> "EventQuerySet":
         """Events the public sees: approved, of a public campaign; cancelled ones too (marked)."""
@@ -278,6 +293,12 @@ class Event(models.Model):
     )
     first_start_utc = models.DateTimeField(_("first start (UTC)"), editable=False)
     last_end_utc = models.DateTimeField(_("last end (UTC)"), editable=False)
+    sequence = models.PositiveIntegerField(
+        _("revision"),
+        default=0,
+        editable=False,
+        help_text=_("Counts changes of time, place or status (calendar programs follow it)."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -300,6 +321,13 @@ class Event(models.Model):
             self.recurrence = rrules.rule_with_end(
                 self.recurrence, first_start=self.local_start, until=self.campaign.deadline_at
             )
+        if self.pk is not None:
+            before = Event.objects.filter(pk=self.pk).values(*SCHEDULE_FIELDS).first()
+            if before is not None and any(
+                before[name] != getattr(self, name) for name in SCHEDULE_FIELDS
+            ):
+                # RFC 5545 SEQUENCE: a calendar that holds the event takes the new version.
+                self.sequence += 1
         self.first_start_utc = self.local_start.astimezone(UTC)
         self.last_end_utc = rrules.last_end(
             first_start=self.local_start, duration=self.duration, rule=self.recurrence

@@ -215,3 +215,24 @@ def test_the_day_of_action_feed_holds_its_local_events(client, campaign):
         datetime(2027, 3, 22, 12, 0, tzinfo=UTC),
     ]
     assert parsed["X-WR-CALNAME"].to_ical().decode() == "Worldwide day"
+
+
+def test_a_change_of_time_or_place_is_a_new_revision_for_calendar_programs(client, campaign):
+    event = make_event(campaign=campaign, starts=at(date(2027, 3, 5), 12))
+    path = f"/en/c/{campaign.slug}/events/{event.pk}/calendar.ics"
+
+    def sequence() -> int:
+        [component] = Calendar.from_ical(download(client, path)).walk("VEVENT")
+        return int(component["SEQUENCE"])
+
+    assert sequence() == 0
+    event.contact = "ask@example.org"  # not a change to when or where
+    event.save()
+    assert sequence() == 0
+    event.starts_at = event.starts_at.replace(hour=13)
+    event.ends_at = event.ends_at.replace(hour=14)
+    event.save()
+    assert sequence() == 1
+    event.status = "cancelled"
+    event.save()
+    assert sequence() == 2
