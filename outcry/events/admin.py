@@ -151,9 +151,11 @@ class EventAdmin(admin.ModelAdmin):
         elif db_field.name == "organisation":
             kwargs["queryset"] = _organisations(user)
         elif db_field.name == "day_of_action":
-            kwargs["queryset"] = DayOfAction.objects.filter(
-                campaign__in=Campaign.objects.for_user(user)
-            ).prefetch_related("texts", "campaign__texts")
+            kwargs["queryset"] = (
+                DayOfAction.objects.filter(campaign__in=Campaign.objects.for_user(user))
+                .select_related("campaign")
+                .prefetch_related("texts")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

@@ -1,5 +1,6 @@
 """Organisers add and change their own organisation's events in the admin; bad input explained."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -247,3 +248,25 @@ def test_editing_an_event_whose_first_day_has_passed_is_allowed(world):
     assert response.status_code == 302, response.content.decode()[:3000]
     event.refresh_from_db()
     assert event.cancelled_dates == "2027-03-03"
+
+
+def test_the_add_page_offers_only_the_organisers_campaigns_organisations_and_days(
+    world, django_assert_max_num_queries
+):
+    from outcry.events.testing import make_day_of_action
+
+    campaign = world["campaign"]
+    day = make_day_of_action(campaign=campaign, day=NOW.date())
+    elsewhere = make_campaign(title="Elsewhere")
+    make_day_of_action(campaign=elsewhere, day=NOW.date())  # never offered below
+    with django_assert_max_num_queries(40):
+        page = world["partner_client"].get(admin_url(Event, "add")).content.decode()
+
+    def offered(name: str) -> set[str]:
+        select = re.search(rf'<select name="{name}".*?</select>', page, re.S).group(0)
+        return set(re.findall(r'<option value="(\d+)"', select))
+
+    assert offered("campaign") == {str(campaign.pk)}
+    assert offered("organisation") == {str(world["partner"].pk)}
+    assert offered("day_of_action") == {str(day.pk)}
+    assert "Asia/Seoul" in page
