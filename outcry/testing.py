@@ -1,7 +1,7 @@
 """Plain helpers that make test objects with sensible defaults, and a loopback SMTP server."""
 
 import socket
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -558,7 +558,8 @@ def make_admin_world() -> dict:
             ),
             "mailings.mailing": make_mailing(organisation=owner, campaign=campaign),
             "events.event": make_event(
-                campaign=campaign, starts=datetime.combine(day_after_tomorrow, time(14))
+                campaign=campaign,
+                starts=datetime.combine(day_after_tomorrow, datetime.min.time()).replace(hour=14),
             ),
             "events.dayofaction": make_day_of_action(campaign=campaign, day=day_after_tomorrow),
             "core.auditevent": AuditEvent.objects.create(
