@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "outcry.directory",
     "outcry.letters",
     "outcry.updates",
+    "outcry.events",
     "outcry.mailings",
     "outcry.site",
 ]

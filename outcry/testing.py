@@ -8,6 +8,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -30,6 +31,7 @@ from outcry.campaigns.services import create_organiser
 from outcry.core.models import AuditEvent, OutgoingEmail
 from outcry.directory.models import AddressReport, ImportRun, ZipDistrict
 from outcry.directory.testing import make_target, make_target_list
+from outcry.events.testing import make_day_of_action, make_event
 from outcry.letters.models import Delivery, Letter, LetterAction, LetterTemplate, Paragraph
 from outcry.letters.services import new_nonce
 from outcry.mailings.models import Mailing, MailingText
@@ -532,6 +534,7 @@ def make_admin_world() -> dict:
         kind="post",
         idempotency_key=f"letter:{letter.pk}:{target.pk}:post",
     )
+    day_after_tomorrow = timezone.now().date() + timedelta(days=2)
     world.update(
         {
             "campaign": campaign,
@@ -564,6 +567,11 @@ def make_admin_world() -> dict:
                 supporter=supporter, campaign=campaign, language="en", status="active"
             ),
             "mailings.mailing": make_mailing(organisation=owner, campaign=campaign),
+            "events.event": make_event(
+                campaign=campaign,
+                starts=datetime.combine(day_after_tomorrow, datetime.min.time()).replace(hour=14),
+            ),
+            "events.dayofaction": make_day_of_action(campaign=campaign, day=day_after_tomorrow),
             "core.auditevent": AuditEvent.objects.create(
                 actor_username="owner-organiser",
                 action="export-signatures",

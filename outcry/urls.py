@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.petitions.urls")),
     path("", include("outcry.letters.urls")),
     path("", include("outcry.updates.urls")),
+    path("", include("outcry.events.urls")),
     path("", include("outcry.directory.urls")),
     path("", include("outcry.supporters.urls")),
 )

@@ -272,7 +272,18 @@ def test_the_address_report_form_answers_anything_with_a_page_and_stores_only_cl
 
 @given(
     path=st.sampled_from(
-        ["home", "campaign", "signers", "thanks", "confirm", "updates", "feed", "press"]
+        [
+            "home",
+            "campaign",
+            "signers",
+            "thanks",
+            "confirm",
+            "updates",
+            "feed",
+            "press",
+            "events",
+            "events-calendar",
+        ]
     ),
     query=st.dictionaries(
         st.sampled_from(["page", "s", "lang", "next", "q", "country", "city", "step"]),
@@ -291,6 +302,8 @@ def test_public_pages_answer_any_query_string_with_a_page(quiet, petition, path,
             "updates": reverse("updates:list", args=[petition.campaign.slug]),
             "feed": reverse("updates:feed", args=[petition.campaign.slug]),
             "press": reverse("updates:press", args=[petition.campaign.slug]),
+            "events": reverse("events:list", args=[petition.campaign.slug]),
+            "events-calendar": reverse("events:campaign_calendar", args=[petition.campaign.slug]),
         }[path]
     response = Client().get(url, query)
     assert response.status_code < 500, response.content[:500]

@@ -116,6 +116,27 @@ class LeadChangesMixin:
         return obj is None or self.campaign_of(obj).is_led_by(request.user)
 
 
+class CampaignLanguagesFormSet(forms.BaseInlineFormSet):
+    """Texts of a row of a campaign (an update, an event): in the campaign's languages."""
+
+    def clean(self) -> None:
+        super().clean()
+        campaign = getattr(self.instance, "campaign", None)
+        if campaign is None:
+            return
+        allowed = campaign.language_codes
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            language = form.cleaned_data.get("language")
+            if language and language not in allowed:
+                form.add_error(
+                    "language",
+                    gettext("This campaign is written in: %(languages)s.")
+                    % {"languages": ", ".join(allowed)},
+                )
+
+
 class CampaignTextInline(admin.StackedInline):
     model = CampaignText
     extra = 0

@@ -105,6 +105,24 @@ ORGANISER_PERMISSIONS = frozenset(
         # To propose a correction of a target's contact details for review.
         "directory.add_addressreport",
         "core.view_auditevent",
+        # Events belong to one organisation of the campaign (its organisers change them);
+        # days of action to the campaign's lead.
+        "events.view_event",
+        "events.add_event",
+        "events.change_event",
+        "events.delete_event",
+        "events.view_eventtext",
+        "events.add_eventtext",
+        "events.change_eventtext",
+        "events.delete_eventtext",
+        "events.view_dayofaction",
+        "events.add_dayofaction",
+        "events.change_dayofaction",
+        "events.delete_dayofaction",
+        "events.view_dayofactiontext",
+        "events.add_dayofactiontext",
+        "events.change_dayofactiontext",
+        "events.delete_dayofactiontext",
     }
 )
 

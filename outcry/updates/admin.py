@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from outcry.campaigns.admin import LeadChangesMixin
+from outcry.campaigns.admin import CampaignLanguagesFormSet, LeadChangesMixin
 from outcry.campaigns.models import Campaign, Organisation
 from outcry.core.admin import ReadOnlyMixin
 from outcry.core.audit import record_event
@@ -27,30 +27,9 @@ WITHDRAW_ACTION = "withdraw-update"
 DELETE_ACTION = "delete-update"
 
 
-class UpdateTextFormSet(forms.BaseInlineFormSet):
-    """An update's texts: in the campaign's languages, at least one."""
-
-    def clean(self) -> None:
-        super().clean()
-        campaign = getattr(self.instance, "campaign", None)
-        if campaign is None:
-            return
-        allowed = campaign.language_codes
-        for form in self.forms:
-            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
-                continue
-            language = form.cleaned_data.get("language")
-            if language and language not in allowed:
-                form.add_error(
-                    "language",
-                    gettext("This campaign is written in: %(languages)s.")
-                    % {"languages": ", ".join(allowed)},
-                )
-
-
 class UpdateTextInline(admin.StackedInline):
     model = UpdateText
-    formset = UpdateTextFormSet
+    formset = CampaignLanguagesFormSet
     extra = 0
     min_num = 1
 

@@ -66,6 +66,9 @@ RULES = {
     "updates.subscription": (NONE, NONE),
     # An organisation's mailings go to its own consenting supporters: nobody else's business.
     "mailings.mailing": (NONE, NONE),
+    # An event is its organisation's (here the lead's): partners read it, as a day of action.
+    "events.event": (NONE, READ),
+    "events.dayofaction": (NONE, READ),
 }
 ROLES = ["other", "partner"]
 

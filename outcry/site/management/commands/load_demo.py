@@ -1,7 +1,8 @@
 """Load the demo coalition and campaign (idempotent: running it again changes nothing).
 
 The letter action and its targets come from outcry/letters/demo.py; the updates and
-the press list from outcry/updates/demo.py.
+the press list from outcry/updates/demo.py; the vigil, protests and day of action from
+outcry/events/demo.py.
 """
 
 import secrets
@@ -22,6 +23,7 @@ from outcry.campaigns.models import (
 )
 from outcry.campaigns.services import create_organiser
 from outcry.directory import importers
+from outcry.events.demo import load_demo_events
 from outcry.letters.demo import load_demo_letters
 from outcry.petitions.models import Petition, PetitionText
 from outcry.updates.demo import load_demo_updates
@@ -200,6 +202,7 @@ class Command(BaseCommand):
         except importers.ImportFailed as error:
             raise CommandError(str(error)) from None
         load_demo_updates(campaign=campaign)
+        load_demo_events(campaign=campaign)
         self._organiser(lead, quiet=options["quiet_login"])
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,183 @@
+"""Admin for events and days of action, scoped to the organisations that run them.
+
+An event belongs to one organisation of its campaign (the lead or a partner):
+that organisation's organisers add and change it, on campaigns their
+organisation leads or partners in; the campaign's other organisations read it
+(a partner never edits the lead's events, nor the lead a partner's); other
+organisations do not see it. A day of action belongs to its campaign's lead,
+like an update (``LeadChangesMixin``); partners read it and hang their local
+events on it. Every check on times, time zone and repetition is the model's
+(``Event.clean``), with messages in the organiser's language.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from outcry.campaigns.admin import CampaignLanguagesFormSet, LeadChangesMixin
+from outcry.campaigns.models import Campaign, Organisation
+from outcry.core.countries import current_country_choices
+from outcry.events.models import DayOfAction, DayOfActionText, Event, EventText
+
+
+class EventTextInline(admin.StackedInline):
+    model = EventText
+    formset = CampaignLanguagesFormSet
+    extra = 0
+    min_num = 1
+
+
+class DayOfActionTextInline(admin.StackedInline):
+    model = DayOfActionText
+    formset = CampaignLanguagesFormSet
+    extra = 0
+    min_num = 1
+
+
+class EventForm(forms.ModelForm):
+    country = forms.ChoiceField(label=_("country"), choices=current_country_choices)
+
+    class Meta:
+        model = Event
+        fields = [
+            "campaign",
+            "organisation",
+            "day_of_action",
+            "status",
+            "approval",
+            "time_zone",
+            "starts_on",
+            "starts_at",
+            "ends_on",
+            "ends_at",
+            "recurrence",
+            "cancelled_dates",
+            "venue",
+            "address",
+            "country",
+            "latitude",
+            "longitude",
+            "directions",
+            "accessibility",
+            "capacity",
+            "contact",
+        ]
+
+
+def _organisations(user):
+    return Organisation.objects.all() if user.is_superuser else user.organisations.all()
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    form = EventForm
+    inlines = [EventTextInline]
+    list_display = [
+        "__str__",
+        "campaign",
+        "organisation",
+        "starts_on",
+        "starts_at",
+        "time_zone",
+        "country",
+        "status",
+        "approval",
+    ]
+    list_filter = [
+        "status",
+        "approval",
+        "country",
+        ("campaign", admin.RelatedOnlyFieldListFilter),
+        ("day_of_action", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["texts__title", "venue", "address"]
+    date_hierarchy = "first_start_utc"
+    fieldsets = [
+        (None, {"fields": ["campaign", "organisation", "day_of_action", "status", "approval"]}),
+        (
+            _("When (on the clock where it happens)"),
+            {
+                "fields": [
+                    "time_zone",
+                    ("starts_on", "starts_at"),
+                    ("ends_on", "ends_at"),
+                    "recurrence",
+                    "cancelled_dates",
+                ]
+            },
+        ),
+        (
+            _("Where"),
+            {
+                "fields": [
+                    "venue",
+                    "address",
+                    "country",
+                    ("latitude", "longitude"),
+                    "directions",
+                    "accessibility",
+                ]
+            },
+        ),
+        (_("Attending"), {"fields": ["capacity", "contact"]}),
+    ]
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("campaign", "organisation")
+            .prefetch_related("texts", "campaign__texts")
+        )
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(campaign__in=Campaign.objects.for_user(request.user))
+
+    def _owns(self, request, obj) -> bool:
+        if obj is None or request.user.is_superuser:
+            return True
+        return request.user.organisations.filter(pk=obj.organisation_id).exists()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._owns(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        user = request.user
+        if db_field.name == "campaign":
+            kwargs["queryset"] = Campaign.objects.for_user(user).prefetch_related("texts")
+        elif db_field.name == "organisation":
+            kwargs["queryset"] = _organisations(user)
+        elif db_field.name == "day_of_action":
+            kwargs["queryset"] = (
+                DayOfAction.objects.filter(campaign__in=Campaign.objects.for_user(user))
+                .select_related("campaign")
+                .prefetch_related("texts")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(DayOfAction)
+class DayOfActionAdmin(LeadChangesMixin, admin.ModelAdmin):
+    inlines = [DayOfActionTextInline]
+    list_display = ["__str__", "campaign", "date"]
+    list_filter = [("campaign", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["texts__title"]
+    fields = ["campaign", "date"]
+
+    def get_queryset(self, request):
+        queryset = (
+            super().get_queryset(request).select_related("campaign").prefetch_related("texts")
+        )
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(campaign__in=Campaign.objects.for_user(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "campaign":
+            kwargs["queryset"] = Campaign.objects.led_by_user(request.user).prefetch_related(
+                "texts"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
