@@ -10,6 +10,7 @@ sends the ``tracking`` signal that ``mailbox.on_tracking`` receives.
 import hashlib
 import json
 import logging
+import math
 import time
 
 from anymail.webhooks.brevo import BrevoTrackingWebhookView
@@ -54,9 +55,12 @@ def _fresh_mailgun_signature(request: HttpRequest) -> bool:
             token, timestamp = str(block["token"]), float(block["timestamp"])
         else:
             token, timestamp = request.POST["token"], float(request.POST["timestamp"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser goes, from anyone.
         return False
-    if abs(time.time() - timestamp) > MAILGUN_MAX_AGE_SECONDS or not token:
+    if not math.isfinite(timestamp) or abs(time.time() - timestamp) > MAILGUN_MAX_AGE_SECONDS:
+        return False
+    if not token:
         return False
     key = "mailgun-token:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     return cache.add(key, 1, timeout=2 * MAILGUN_MAX_AGE_SECONDS)
@@ -70,7 +74,7 @@ def mail_events(request: HttpRequest, provider: str) -> HttpResponse:
         return HttpResponseBadRequest("stale or repeated signature")
     try:
         return VIEWS[provider].as_view()(request)
-    except (TypeError, KeyError, ValueError, AttributeError) as problem:
+    except (TypeError, KeyError, ValueError, AttributeError, RecursionError) as problem:
         # A body shaped unlike the provider's (anymail reads fields before it can check
         # them): whoever sent it gets a 400, not a server error, and nothing changed.
         logger.warning("Malformed %s webhook body refused: %r", provider, problem)

@@ -1,0 +1,57 @@
+"""Issue 11, attacked: the mail-events webhook, preferences links and public forms, by a stranger."""
+
+import base64
+import json
+
+import pytest
+from django.test import override_settings
+
+from outcry.supporters.models import MailProblem
+from outcry.supporters.tests.test_mail_events import KEY, SECRET, mailgun_body
+from outcry.testing import make_organisation, make_supporter
+
+pytestmark = pytest.mark.django_db
+
+MAILGUN = override_settings(
+    MAIL_EVENTS_PROVIDER="mailgun", ANYMAIL={"MAILGUN_WEBHOOK_SIGNING_KEY": KEY}
+)
+POSTMARK = override_settings(MAIL_EVENTS_PROVIDER="postmark", ANYMAIL={"WEBHOOK_SECRET": SECRET})
+DEEP = "[" * 100_000
+
+
+@pytest.fixture
+def min_(db):
+    return make_supporter(email="min@example.org", consents_to=[make_organisation()])
+
+
+@MAILGUN
+@pytest.mark.parametrize("body", [DEEP, '{"signature": ' + "{" * 5000])
+def test_json_nested_too_deep_is_refused_before_the_signature_without_an_error(client, min_, body):
+    """Anyone could make the Mailgun webhook answer 500 (RecursionError in its freshness check)."""
+    client.raise_request_exception = False
+    response = client.post("/mail/events/mailgun/", body, content_type="application/json")
+    assert response.status_code == 400
+
+
+@MAILGUN
+def test_a_timestamp_that_is_not_a_number_is_not_fresh(client, min_):
+    """ "NaN" compared as neither old nor new, so the freshness check let it through."""
+    data = json.loads(mailgun_body({"event": "failed", "severity": "permanent"}))
+    data["signature"]["timestamp"] = "NaN"
+    response = client.post(
+        "/mail/events/mailgun/", json.dumps(data), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.content == b"stale or repeated signature"
+    min_.refresh_from_db()
+    assert min_.mail_problem == MailProblem.NONE
+
+
+@POSTMARK
+def test_an_authenticated_body_nested_too_deep_is_a_400(client, min_):
+    client.raise_request_exception = False
+    right = "Basic " + base64.b64encode(SECRET.encode()).decode()
+    response = client.post(
+        "/mail/events/postmark/", DEEP, content_type="application/json", HTTP_AUTHORIZATION=right
+    )
+    assert response.status_code == 400
