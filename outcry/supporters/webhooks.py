@@ -74,7 +74,14 @@ def mail_events(request: HttpRequest, provider: str) -> HttpResponse:
         return HttpResponseBadRequest("stale or repeated signature")
     try:
         return VIEWS[provider].as_view()(request)
-    except (TypeError, KeyError, ValueError, AttributeError, RecursionError) as problem:
+    except (
+        TypeError,
+        KeyError,
+        ValueError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+    ) as problem:
         # A body shaped unlike the provider's (anymail reads fields before it can check
         # them): whoever sent it gets a 400, not a server error, and nothing changed.
         logger.warning("Malformed %s webhook body refused: %r", provider, problem)

@@ -55,3 +55,27 @@ def test_an_authenticated_body_nested_too_deep_is_a_400(client, min_):
         "/mail/events/postmark/", DEEP, content_type="application/json", HTTP_AUTHORIZATION=right
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("provider", "body"),
+    [
+        ("sendgrid", '[{"event": "bounce", "timestamp": 1e400, "email": "min@example.org"}]'),
+        ("sendgrid", '[{"event": "bounce", "timestamp": -1e20, "email": "min@example.org"}]'),
+        ("mailjet", '{"event": "bounce", "time": 1e30, "email": "min@example.org"}'),
+    ],
+)
+def test_a_date_out_of_range_is_a_400_and_changes_nothing(client, min_, provider, body):
+    """anymail turns the event's time into a datetime: OverflowError was a 500."""
+    client.raise_request_exception = False
+    right = "Basic " + base64.b64encode(SECRET.encode()).decode()
+    with override_settings(MAIL_EVENTS_PROVIDER=provider, ANYMAIL={"WEBHOOK_SECRET": SECRET}):
+        response = client.post(
+            f"/mail/events/{provider}/",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=right,
+        )
+    assert response.status_code == 400
+    min_.refresh_from_db()
+    assert min_.mail_problem == MailProblem.NONE
