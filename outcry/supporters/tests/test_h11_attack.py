@@ -1,12 +1,14 @@
-"""Issue 11, attacked: the mail-events webhook, preferences links and public forms, by a stranger."""
+"""Issue 11, attacked by a stranger: the mail-events webhook and the preferences links."""
 
 import base64
 import json
 
 import pytest
+from django.core.signing import TimestampSigner
 from django.test import override_settings
 
-from outcry.supporters.models import MailProblem
+from outcry.supporters import preferences
+from outcry.supporters.models import Consent, MailProblem
 from outcry.supporters.tests.test_mail_events import KEY, SECRET, mailgun_body
 from outcry.testing import make_organisation, make_supporter
 
@@ -79,3 +81,14 @@ def test_a_date_out_of_range_is_a_400_and_changes_nothing(client, min_, provider
     assert response.status_code == 400
     min_.refresh_from_db()
     assert min_.mail_problem == MailProblem.NONE
+
+
+@pytest.mark.parametrize("value", ["{pk}.²", "²3.0", "{pk}.99999999999999999999999"])
+def test_a_signed_value_that_is_no_row_id_is_a_broken_link_not_an_error(client, min_, value):
+    """Hardening (only the site's key makes such a code): int("²") was a 500 on both pages."""
+    client.raise_request_exception = False
+    code = TimestampSigner(salt=preferences.SALT).sign(value.format(pk=min_.pk))
+    for path in (f"/en/email/{code}/", f"/en/email/{code}/stop/"):
+        assert client.get(path).status_code == 404
+        assert client.post(path, {"scope": "all"}).status_code == 404
+    assert Consent.objects.active().filter(supporter=min_).count() == 1
