@@ -92,3 +92,21 @@ def test_a_signed_value_that_is_no_row_id_is_a_broken_link_not_an_error(client, 
         assert client.get(path).status_code == 404
         assert client.post(path, {"scope": "all"}).status_code == 404
     assert Consent.objects.active().filter(supporter=min_).count() == 1
+
+
+@MAILGUN
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("x" * 3_000_000, "application/json"),
+        ("&".join(f"f{n}=1" for n in range(5000)), "application/x-www-form-urlencoded"),
+        ("token=a&timestamp=1e400&signature=b", "application/x-www-form-urlencoded"),
+        ("\xff\xfe", "application/json"),
+    ],
+)
+def test_huge_or_odd_bodies_from_a_stranger_are_400(client, min_, body, content_type):
+    client.raise_request_exception = False
+    response = client.post("/mail/events/mailgun/", body, content_type=content_type)
+    assert response.status_code == 400
+    min_.refresh_from_db()
+    assert min_.mail_problem == MailProblem.NONE
