@@ -25,6 +25,8 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 
+from outcry.core import ratelimit
+
 logger = logging.getLogger("outcry.supporters")
 
 VIEWS = {
@@ -47,7 +49,8 @@ def _fresh_mailgun_signature(request: HttpRequest) -> bool:
     """Whether the request's signature is recent and its token not seen before.
 
     anymail checks that the signature is Mailgun's; this refuses one older than
-    five minutes or used twice (tokens are remembered in the cache for ten).
+    five minutes or used twice (tokens are remembered for ten, where every
+    process sees them: in the rate-limit store).
     """
     try:
         if request.content_type == "application/json":
@@ -62,8 +65,13 @@ def _fresh_mailgun_signature(request: HttpRequest) -> bool:
         return False
     if not token:
         return False
-    key = "mailgun-token:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-    return cache.add(key, 1, timeout=2 * MAILGUN_MAX_AGE_SECONDS)
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    window = 2 * MAILGUN_MAX_AGE_SECONDS
+    if settings.RATELIMIT_ENABLED:
+        # The rate-limit store is shared by every process (the database, or Redis); the
+        # default cache is not without Redis, and serve starts several web workers.
+        return ratelimit.hit(bucket="mailgun-token", key=digest, window=window) == 1
+    return cache.add(f"mailgun-token:{digest}", 1, timeout=window)
 
 
 @csrf_exempt  # the provider's server posts here; anymail's view checks who it is

@@ -4,12 +4,14 @@ import base64
 import json
 
 import pytest
+from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.signing import TimestampSigner
 from django.test import override_settings
 
 from outcry.supporters import preferences
 from outcry.supporters.models import Consent, MailProblem
-from outcry.supporters.tests.test_mail_events import KEY, SECRET, mailgun_body
+from outcry.supporters.tests.test_mail_events import KEY, SECRET, mailgun_body, post_mailgun
 from outcry.testing import make_organisation, make_supporter
 
 pytestmark = pytest.mark.django_db
@@ -108,5 +110,19 @@ def test_huge_or_odd_bodies_from_a_stranger_are_400(client, min_, body, content_
     client.raise_request_exception = False
     response = client.post("/mail/events/mailgun/", body, content_type=content_type)
     assert response.status_code == 400
+    min_.refresh_from_db()
+    assert min_.mail_problem == MailProblem.NONE
+
+
+@MAILGUN
+def test_a_mailgun_signature_used_once_is_refused_by_every_process(client, min_):
+    """Without Redis each web worker (serve starts two or more) has a cache of its own, so
+    a token seen by one worker was new to the next: a signature copied from a log within
+    five minutes vouched for any event, about anyone, once per worker."""
+    failed = {"event": "failed", "severity": "permanent", "reason": "bounce"}
+    assert post_mailgun(client, {"event": "delivered"}, token="t" * 50).status_code == 200
+    if isinstance(cache, LocMemCache):  # per process: the next request's worker never saw it
+        cache.clear()
+    assert post_mailgun(client, failed, token="t" * 50).status_code == 400
     min_.refresh_from_db()
     assert min_.mail_problem == MailProblem.NONE
