@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
+from outcry.letters.testing import mail_server
 from outcry.mailings import services
 from outcry.mailings.models import Mailing, MailingRecipient, MailingText
 from outcry.mailings.tests.test_mailings import bilingual, committed, form_data, review_url, world
@@ -20,7 +21,7 @@ from outcry.testing import (
 )
 
 pytestmark = pytest.mark.django_db
-__all__ = ["world"]  # the fixture, shared with test_mailings
+__all__ = ["mail_server", "world"]  # fixtures
 
 
 def test_a_sent_mailing_cannot_be_deleted_with_the_list_action(world):
@@ -98,3 +99,15 @@ def test_a_stranger_cannot_place_a_supporter_in_a_mailings_country_segment(world
     post_signature(client, make_petition(campaign=world["campaign"]), email=ann.email, country="KP")
     # Never confirmed by Ann, yet the organisers' list and the segment now place her there.
     assert services.recipients(mailing).count() == 0
+
+
+def test_a_test_send_the_mail_server_refuses_is_a_message_not_an_error(world, mail_server):
+    mail_server.stop()  # the site's SMTP server is down (or refuses the organiser's address)
+    mailing = bilingual(world)
+    client = logged_in_client(world["organiser"])
+    client.raise_request_exception = False
+    response = client.post(review_url(mailing), {"do": "test"}, follow=True)
+    assert response.status_code == 200
+    assert "The test could not be sent" in response.content.decode()
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DRAFT
