@@ -5,6 +5,8 @@ out under one of their organisations and only to supporters who consented to it.
 Once sent it is read-only for everyone.
 """
 
+import smtplib
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -139,12 +141,22 @@ class MailingAdmin(admin.ModelAdmin):
                         request, _("Your account has no email address to send the test to.")
                     )
                 else:
-                    sent = emails.send_test(mailing, to=request.user.email)
-                    messages.success(
-                        request,
-                        _("%(n)s test message(s) sent to %(email)s.")
-                        % {"n": sent, "email": request.user.email},
-                    )
+                    try:
+                        sent = emails.send_test(mailing, to=request.user.email)
+                    except (smtplib.SMTPException, OSError):
+                        messages.error(
+                            request,
+                            _(
+                                "The test could not be sent: the mail server did not take it."
+                                " Try again in a minute. No supporter was sent anything."
+                            ),
+                        )
+                    else:
+                        messages.success(
+                            request,
+                            _("%(n)s test message(s) sent to %(email)s.")
+                            % {"n": sent, "email": request.user.email},
+                        )
                 return redirect("admin:mailings_mailing_review", mailing.pk)
             if request.POST.get("do") == "send":
                 try:

@@ -17,6 +17,7 @@ someone else:
   ask for a fresh link.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from outcry.core.audit import record_event
 from outcry.supporters.models import Consent, Supporter
 
 SALT = "outcry.supporters.preferences"
+ROW_ID = re.compile(r"[0-9]{1,18}")
 UNSUBSCRIBE_ACTION = "supporter-unsubscribe"
 
 # Sent after a supporter withdrew permissions from a link (organisations: those withdrawn),
@@ -69,7 +71,8 @@ def read_code(code: str) -> Link:
     except signing.SignatureExpired:
         fresh = False
     supporter_id, _dot, organisation_id = value.partition(".")
-    if not (supporter_id.isdigit() and organisation_id.isdigit()):
+    # ASCII digits only, fit for a bigint ("²".isdigit() is true, and int() refuses it).
+    if not (ROW_ID.fullmatch(supporter_id) and ROW_ID.fullmatch(organisation_id)):
         raise InvalidLink
     supporter = Supporter.objects.filter(pk=int(supporter_id)).first()
     if supporter is None:

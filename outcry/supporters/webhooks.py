@@ -10,6 +10,7 @@ sends the ``tracking`` signal that ``mailbox.on_tracking`` receives.
 import hashlib
 import json
 import logging
+import math
 import time
 
 from anymail.webhooks.brevo import BrevoTrackingWebhookView
@@ -23,6 +24,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
+
+from outcry.core import ratelimit
 
 logger = logging.getLogger("outcry.supporters")
 
@@ -46,7 +49,8 @@ def _fresh_mailgun_signature(request: HttpRequest) -> bool:
     """Whether the request's signature is recent and its token not seen before.
 
     anymail checks that the signature is Mailgun's; this refuses one older than
-    five minutes or used twice (tokens are remembered in the cache for ten).
+    five minutes or used twice (tokens are remembered for ten, where every
+    process sees them: in the rate-limit store).
     """
     try:
         if request.content_type == "application/json":
@@ -54,12 +58,20 @@ def _fresh_mailgun_signature(request: HttpRequest) -> bool:
             token, timestamp = str(block["token"]), float(block["timestamp"])
         else:
             token, timestamp = request.POST["token"], float(request.POST["timestamp"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser goes, from anyone.
         return False
-    if abs(time.time() - timestamp) > MAILGUN_MAX_AGE_SECONDS or not token:
+    if not math.isfinite(timestamp) or abs(time.time() - timestamp) > MAILGUN_MAX_AGE_SECONDS:
         return False
-    key = "mailgun-token:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-    return cache.add(key, 1, timeout=2 * MAILGUN_MAX_AGE_SECONDS)
+    if not token:
+        return False
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    window = 2 * MAILGUN_MAX_AGE_SECONDS
+    if settings.RATELIMIT_ENABLED:
+        # The rate-limit store is shared by every process (the database, or Redis); the
+        # default cache is not without Redis, and serve starts several web workers.
+        return ratelimit.hit(bucket="mailgun-token", key=digest, window=window) == 1
+    return cache.add(f"mailgun-token:{digest}", 1, timeout=window)
 
 
 @csrf_exempt  # the provider's server posts here; anymail's view checks who it is
@@ -70,7 +82,14 @@ def mail_events(request: HttpRequest, provider: str) -> HttpResponse:
         return HttpResponseBadRequest("stale or repeated signature")
     try:
         return VIEWS[provider].as_view()(request)
-    except (TypeError, KeyError, ValueError, AttributeError) as problem:
+    except (
+        TypeError,
+        KeyError,
+        ValueError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+    ) as problem:
         # A body shaped unlike the provider's (anymail reads fields before it can check
         # them): whoever sent it gets a 400, not a server error, and nothing changed.
         logger.warning("Malformed %s webhook body refused: %r", provider, problem)

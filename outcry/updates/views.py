@@ -18,7 +18,7 @@ from outcry.campaigns.models import Campaign
 from outcry.core import ratelimit
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import network_key
-from outcry.core.text import render_markdown
+from outcry.core.text import render_markdown, without_control_characters
 from outcry.supporters.personal_data import title
 from outcry.updates import services
 from outcry.updates.forms import SubscribeForm
@@ -108,7 +108,9 @@ def feed(request: HttpRequest, slug: str) -> HttpResponse:
         :FEED_SIZE
     ]
     document = Atom1Feed(
-        title=_("%(campaign)s: updates") % {"campaign": title(campaign, language)},
+        title=without_control_characters(
+            _("%(campaign)s: updates") % {"campaign": title(campaign, language)}
+        ),
         link=list_url,
         description="",
         language=language,
@@ -118,14 +120,16 @@ def feed(request: HttpRequest, slug: str) -> HttpResponse:
     for row in _with_text(updates, language):
         update = row["update"]
         url = f"{base}{reverse('updates:detail', args=[campaign.slug, update.pk])}"
+        # XML 1.0 cannot carry control characters (a stray one pasted into an update or a
+        # name): dropped here, or the whole feed would be a server error.
         document.add_item(
-            title=row["text"].title,
+            title=without_control_characters(row["text"].title),
             link=url,
-            description=str(row["body_html"]),
+            description=without_control_characters(str(row["body_html"])),
             unique_id=url,
             pubdate=update.published_at,
             updateddate=max(update.published_at, update.updated_at),
-            author_name=update.author_organisation.name_in(language),
+            author_name=without_control_characters(update.author_organisation.name_in(language)),
         )
     response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
     document.write(response, "utf-8")
