@@ -266,14 +266,19 @@ MAILERS = {"default": env_email("EMAIL_URL", outbox_dir=EMAIL_OUTBOX_DIR)}
 # Mail about a campaign goes out in its name (Campaign.sender); the rest in the site's.
 DEFAULT_FROM_EMAIL = env_str("OUTCRY_FROM_EMAIL", f'"{_base.hostname}" <noreply@{_base.hostname}>')
 # Domains a campaign may send from (its own address, e.g. campaign@nkfreedom.org): only
-# those whose SPF, DKIM and DMARC records let this server send (docs/operations.md). The
-# domain of OUTCRY_FROM_EMAIL is always allowed.
+# those whose SPF, DKIM and DMARC records let this server send (docs/operations.md).
+# "nkfreedom.org=coalition-nk" lets only the campaigns led by the organisation with that
+# slug use it ("a.org=one+two": either); a domain alone, every campaign. The domain of
+# OUTCRY_FROM_EMAIL is every campaign's. {domain: slugs of the organisations, or empty}
 _from_domain = DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">").strip()
-SENDER_DOMAINS = [
-    domain.lower()
-    for domain in [*env_list("OUTCRY_SENDER_DOMAINS", default=[]), _from_domain]
-    if domain
-]
+SENDER_DOMAINS: dict[str, frozenset[str]] = {
+    domain.lower().strip(): frozenset(slug.strip() for slug in owners.split("+") if slug.strip())
+    for domain, _equals, owners in (
+        entry.partition("=")
+        for entry in [*env_list("OUTCRY_SENDER_DOMAINS", default=[]), _from_domain]
+    )
+    if domain.strip()
+}
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Bounces and complaints from the email provider's tracking webhook, at
 # /mail/events/<provider>/ (supporters/mailbox.py; docs/operations.md). Each

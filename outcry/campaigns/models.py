@@ -238,6 +238,18 @@ class Campaign(models.Model):
     def clean(self) -> None:
         super().clean()
         domain = self.sender_email.rpartition("@")[2].lower()
+        owners = settings.SENDER_DOMAINS.get(domain, frozenset())
+        lead = self.lead_organisation if self.lead_organisation_id else None
+        if self.sender_email and owners and (lead is None or lead.slug not in owners):
+            raise ValidationError(
+                {
+                    "sender_email": _(
+                        "%(domain)s is set up for another organisation's mail: only the"
+                        " campaigns it leads may send from it."
+                    )
+                    % {"domain": domain}
+                }
+            )
         if self.sender_email and domain not in settings.SENDER_DOMAINS:
             raise ValidationError(
                 {

@@ -26,7 +26,7 @@ def test_by_default_mail_comes_in_the_campaigns_title_never_the_softwares(settin
 
 
 def test_a_campaign_may_send_from_its_own_domain_once_the_site_allows_it(settings):
-    settings.SENDER_DOMAINS = ["nkfreedom.org"]
+    settings.SENDER_DOMAINS = {"nkfreedom.org": frozenset()}
     campaign = make_campaign()
     campaign.sender_name = "Coalition to Save North Korean Refugees"
     campaign.sender_email = "campaign@nkfreedom.org"
@@ -38,7 +38,7 @@ def test_a_campaign_may_send_from_its_own_domain_once_the_site_allows_it(setting
 
 @pytest.mark.parametrize("address", ["press@gmail.com", "a@nkfreedom.org.evil.example"])
 def test_an_address_the_site_cannot_send_from_is_refused_with_the_reason(settings, address):
-    settings.SENDER_DOMAINS = ["nkfreedom.org"]
+    settings.SENDER_DOMAINS = {"nkfreedom.org": frozenset()}
     campaign = make_campaign()
     campaign.sender_email = address
     with pytest.raises(ValidationError) as refused:
@@ -54,7 +54,7 @@ def test_a_name_cannot_inject_headers(settings):
 
 
 def test_the_confirmation_emails_come_from_the_campaign(client, settings):
-    settings.SENDER_DOMAINS = ["nkfreedom.org"]
+    settings.SENDER_DOMAINS = {"nkfreedom.org": frozenset()}
     campaign = make_campaign(title="Save my friend", title_ko="내 친구를 살려 주세요")
     campaign.sender_email = "campaign@nkfreedom.org"
     campaign.save()
