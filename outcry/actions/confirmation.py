@@ -60,7 +60,10 @@ class Kind:
       else the page that says it is done (*confirmed*: this press confirmed
       it); after Changed, ``page(..., pressed=False, changed=True)``;
     - *failed_template*: the page for a bad, expired or outdated link (context
-      ``expired`` and ``outdated``).
+      ``expired`` and ``outdated``);
+    - *details(row)*: what the action says of where its supporter is
+      (``{"country": ..., "postcode": ...}``), filled into the supporter's empty
+      fields once its owner confirmed it, never before (anyone can type an address).
     """
 
     name: str
@@ -70,6 +73,7 @@ class Kind:
     page: Callable[..., HttpResponse]
     failed_template: str
     reads_form: bool = False
+    details: Callable[[Any], dict[str, str]] | None = None
 
 
 KINDS: dict[str, Kind] = {}

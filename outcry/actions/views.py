@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from outcry.actions.confirmation import Changed, InvalidConfirmation, kind_of
 from outcry.core.views import private
+from outcry.supporters.services import fill_in
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,4 +45,6 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
         response = kind.page(request, changed.row, code=code, pressed=False, changed=True)
         response.status_code = 409
         return response
+    if confirmed and kind.details is not None:
+        fill_in(row.supporter, **kind.details(row))
     return kind.page(request, row, code=code, pressed=pressed, confirmed=confirmed)

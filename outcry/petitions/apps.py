@@ -30,6 +30,7 @@ class PetitionsConfig(AppConfig):
                 page=views.confirmation_page,
                 failed_template="petitions/confirm_failed.html",
                 reads_form=True,
+                details=lambda signature: {"country": signature.country},
             )
         )
         # A signer's copy of their data, its erasure and the retention period cover signatures.

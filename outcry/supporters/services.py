@@ -38,8 +38,9 @@ def get_or_create_supporter(
 ) -> tuple[Supporter, bool]:
     """Return the supporter behind *email* and whether this call created them.
 
-    An existing supporter's details are never overwritten from an unconfirmed
-    form (anyone can type anyone's address); only empty fields are filled in.
+    An existing supporter's details are never changed from an unconfirmed
+    form (anyone can type anyone's address): their empty fields are filled in
+    once the action is confirmed (fill_in).
     One statement for someone new (an INSERT that does nothing if the address
     is there), so a surge of new signers costs no SELECT. Safe against a
     concurrent insert of the same address without a savepoint: the database
@@ -55,12 +56,15 @@ def get_or_create_supporter(
     )
     if rows.insert(supporter, unless_exists=("email",)):
         return supporter, True
-    supporter = Supporter.objects.get(email=supporter.email)
-    _fill_in(supporter, country=country, postcode=postcode)
-    return supporter, False
+    return Supporter.objects.get(email=supporter.email), False
 
 
-def _fill_in(supporter: Supporter, *, country: str, postcode: str) -> None:
+def fill_in(supporter: Supporter, *, country: str = "", postcode: str = "") -> None:
+    """Fill the supporter's empty country and postcode from an action its owner confirmed.
+
+    Never from a form nobody confirmed yet: a stranger typing someone's address
+    must not place them in a country (an organiser's list, a mailing's segment).
+    """
     changed = []
     for field, value in (("country", country), ("postcode", postcode)):
         if value and not getattr(supporter, field):

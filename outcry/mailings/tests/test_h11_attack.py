@@ -84,12 +84,6 @@ def test_two_starts_at_once_write_the_recipients_once(world):
     assert MailingRecipient.objects.filter(mailing=mailing).count() == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="get_or_create_supporter fills an existing supporter's empty country and postcode"
-    " from an unconfirmed form. Fix: keep them on the action row and fill them in when"
-    " that action is confirmed (its owner's click), not when anyone posts the form.",
-)
 def test_a_stranger_cannot_place_a_supporter_in_a_mailings_country_segment(world, client):
     ann = world["ann"]
     Supporter.objects.filter(pk=ann.pk).update(country="")  # signed up for updates: no country

@@ -16,7 +16,7 @@ from outcry.directory.testing import make_target
 from outcry.letters.models import Delivery, Letter
 from outcry.letters.tasks import requeue_deliveries
 from outcry.petitions.models import Signature
-from outcry.petitions.services import count_signatures, recount_signatures
+from outcry.petitions.services import confirmation_url, count_signatures, recount_signatures
 from outcry.supporters import services
 from outcry.supporters.models import Consent, Supporter
 from outcry.testing import (
@@ -25,6 +25,7 @@ from outcry.testing import (
     make_letter_action,
     make_organisation,
     make_petition,
+    open_and_confirm,
     post_letter,
     post_signature,
 )
@@ -323,13 +324,23 @@ def test_no_raw_ip_address_is_stored(client, signed, django_db_blocker):
             assert "203.0.113.99" not in repr(row), model
 
 
-def test_a_returning_supporters_filled_in_details_are_audited_without_values(client, db):
+def test_a_returning_supporters_details_are_filled_in_once_confirmed_and_audited_without_values(
+    client, db
+):
     petition, other = make_petition(), make_petition()
     post_signature(client, petition, email="min@example.org", country="", postcode="")
     post_signature(client, other, email="min@example.org", country="KR", postcode="04524")
+    supporter = Supporter.objects.get(email="min@example.org")
+    assert supporter.country == ""  # nobody confirmed the second form yet
+    assert not AuditEvent.objects.filter(action=services.DETAILS_CHANGED_ACTION).exists()
+    signature = Signature.objects.get(petition=other)
+    path = confirmation_url(signature).split("127.0.0.1:8000", 1)[1]
+    open_and_confirm(client, path)
+    supporter.refresh_from_db()
+    assert supporter.country == "KR"
     (event,) = AuditEvent.objects.filter(action=services.DETAILS_CHANGED_ACTION)
-    assert sorted(event.details["fields"]) == ["country", "postcode"]
-    assert "04524" not in json.dumps(event.details)
+    assert event.details["fields"] == ["country"]
+    assert "KR" not in json.dumps(event.details)
 
 
 def test_the_audit_log_cannot_be_edited(db):
