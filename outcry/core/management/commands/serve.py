@@ -242,7 +242,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mail-senders",
             type=int,
-            help="Mail sender processes (default OUTCRY_MAIL_SENDERS, else 1).",
+            help="Mail sender processes (default OUTCRY_MAIL_SENDERS, else 2).",
         )
 
     def handle(
@@ -272,7 +272,7 @@ class Command(BaseCommand):
             task_workers = env_count("OUTCRY_TASK_WORKERS", default=1, minimum=0)
         if mail_senders is None:
             # 0 is allowed: senders may run on other machines (manage.py send_mail).
-            mail_senders = env_count("OUTCRY_MAIL_SENDERS", default=1, minimum=0)
+            mail_senders = settings.MAIL_SENDERS
         stop_seconds = env_count("OUTCRY_STOP_SECONDS", default=30, minimum=2)
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
