@@ -77,11 +77,15 @@ def mailing_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], Email 
         .values_list("supporter_id", "organisation_id")
     )
     # "Those who get the campaign's updates": only while they still do.
-    by_subscription = [r for r in recipients if r.mailing.audience == Mailing.Audience.SUBSCRIBED]
+    by_subscription = {
+        r.pk: r for r in recipients if r.mailing.audience == Mailing.Audience.SUBSCRIBED
+    }
     subscribed = set(
         Subscription.objects.filter(
-            supporter_id__in={recipient.supporter_id for recipient in by_subscription},
-            campaign_id__in={recipient.mailing.campaign_id for recipient in by_subscription},
+            supporter_id__in={recipient.supporter_id for recipient in by_subscription.values()},
+            campaign_id__in={
+                recipient.mailing.campaign_id for recipient in by_subscription.values()
+            },
             status=Subscription.Status.ACTIVE,
         ).values_list("supporter_id", "campaign_id")
         if by_subscription
@@ -100,7 +104,10 @@ def mailing_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], Email 
         text = texts.get((mailing.pk, recipient.language))
         if text is None or (supporter.pk, mailing.organisation_id) not in wanted:
             continue
-        if recipient in by_subscription and (supporter.pk, mailing.campaign_id) not in subscribed:
+        if (
+            recipient.pk in by_subscription
+            and (supporter.pk, mailing.campaign_id) not in subscribed
+        ):
             continue
         links = preferences.links(supporter, mailing.organisation)
         message = merge_for(mailing, text).message(

@@ -83,15 +83,7 @@ def queue(
     it. One prepared INSERT … ON CONFLICT DO NOTHING, so queueing the same key
     again writes nothing. The sender renders the email when its turn comes.
     """
-    now = timezone.now()
-    entry = OutgoingEmail(
-        idempotency_key=ledger.email_key(purpose, subject_id, round_),
-        purpose=purpose,
-        to_address=to,
-        priority=priority,
-        created_at=now,
-        next_attempt_at=now,
-    )
+    entry = _entry(purpose, subject_id, round_, to, priority, timezone.now())
     created = rows.insert(entry, unless_exists=("idempotency_key",))
     if created and settings.MAIL_SEND_ON_COMMIT:
         transaction.on_commit(partial(send_now, [entry.idempotency_key]))
@@ -117,15 +109,7 @@ def queue_many(
     while chunk := list(islice(iterator, INSERT_CHUNK)):
         now = timezone.now()
         entries = [
-            OutgoingEmail(
-                idempotency_key=ledger.email_key(purpose, subject_id, round_),
-                purpose=purpose,
-                to_address=to,
-                priority=priority,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            for subject_id, to in chunk
+            _entry(purpose, subject_id, round_, to, priority, now) for subject_id, to in chunk
         ]
         OutgoingEmail.objects.bulk_create(entries, ignore_conflicts=True)
         offered += len(entries)
@@ -133,6 +117,20 @@ def queue_many(
             keys = [entry.idempotency_key for entry in entries]
             transaction.on_commit(partial(send_now, keys))
     return offered
+
+
+def _entry(
+    purpose: str, subject_id: int, round_: int, to: str, priority: int, now
+) -> OutgoingEmail:
+    """A ledger row, due now, for the email *purpose* about *subject_id* to *to*."""
+    return OutgoingEmail(
+        idempotency_key=ledger.email_key(purpose, subject_id, round_),
+        purpose=purpose,
+        to_address=to,
+        priority=priority,
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
 def count_by_status() -> dict[str, int]:

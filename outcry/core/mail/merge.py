@@ -30,6 +30,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import partial
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
@@ -70,10 +71,7 @@ class MergedMessage(EmailMultiAlternatives):
 
     def __init__(self, merge: "Merge", values: dict[str, str]) -> None:
         template = merge.template
-
-        def fill(text: str) -> str:
-            return merge.fill(text, values)
-
+        fill = partial(merge.fill, values=values)
         super().__init__(
             subject=template.subject,
             body=fill(template.body),
