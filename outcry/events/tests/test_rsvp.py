@@ -299,3 +299,27 @@ def test_a_tampered_manage_link_is_a_clear_404(client):
     response = client.get("/en/rsvp/not-a-code/")
     assert response.status_code == 404
     assert "This link does not work" in page(response)
+
+
+def test_an_attendee_gets_their_replies_in_their_data_and_erasure_frees_the_seats(
+    client, vigil, mail_server, run_on_commit
+):
+    from outcry.supporters.services import erase_supporter, export_supporter_data
+
+    run_on_commit(lambda: reply(client, vigil, guests="2", phone="+82 10 1234 5678"))
+    run_on_commit(lambda: reply(client, vigil, email="next@example.org", address="192.0.2.99"))
+    waiting = Rsvp.objects.get(supporter__email="next@example.org")
+    client.post(
+        f"/en/confirm/{rsvps.confirmation_code(waiting)}/", {"shown": rsvps.digest(waiting)}
+    )
+    rsvp = Rsvp.objects.get(supporter__email="minji@example.org")
+    [exported] = export_supporter_data(supporter=rsvp.supporter)["rsvps"]
+    assert exported["event"] == "Vigil at the embassy"
+    assert (exported["guests"], exported["phone"]) == (2, "+82 10 1234 5678")
+    assert "token" not in exported
+
+    erase_supporter(supporter_id=rsvp.supporter_id)
+    rsvp.refresh_from_db()
+    assert rsvp.status == Rsvp.Status.CANCELLED and (rsvp.name, rsvp.phone) == ("", "")
+    waiting.refresh_from_db()
+    assert waiting.status == Rsvp.Status.GOING
