@@ -49,7 +49,8 @@ def _check(subject: str, body: str) -> None:
     if len(subject) > MAX_SUBJECT or len(body) > MAX_BODY:
         raise RelayRefused(
             gettext(
-                "Please keep the subject under %(subject)s and the message under %(body)s characters."
+                "Please keep the subject under %(subject)s and the message under "
+                "%(body)s characters."
             )
             % {"subject": MAX_SUBJECT, "body": f"{MAX_BODY:,}"}
         )

@@ -2,6 +2,7 @@
 and whoever writes never sees an address."""
 
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 
@@ -28,8 +29,14 @@ def protest(campaign, client, mail_server, run_on_commit):
     ):
         email = f"person{number}@example.org"
         run_on_commit(
-            lambda: reply(
-                client, event, name=name, email=email, guests=guests, address=f"10.1.{number}.1"
+            partial(
+                reply,
+                client,
+                event,
+                name=name,
+                email=email,
+                guests=guests,
+                address=f"10.1.{number}.1",
             )
         )
         rsvp = Rsvp.objects.get(supporter__email=email)
@@ -89,8 +96,12 @@ def test_bad_messages_are_refused_with_a_reason(protest, subject, body, problem)
 def test_attendees_get_at_most_three_messages_a_day(protest, run_on_commit):
     for number in range(3):
         run_on_commit(
-            lambda: relay.send_to_attendees(
-                event=protest, subject=f"Note {number}", body="Details.", written_by="host"
+            partial(
+                relay.send_to_attendees,
+                event=protest,
+                subject=f"Note {number}",
+                body="Details.",
+                written_by="host",
             )
         )
     with pytest.raises(relay.RelayRefused, match="3 messages today"):
