@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from outcry.campaigns.admin import CampaignLanguagesFormSet, LeadChangesMixin
 from outcry.campaigns.models import Campaign, Organisation
 from outcry.core.countries import current_country_choices
+from outcry.events import admin_hosts
 from outcry.events.models import DayOfAction, DayOfActionText, Event, EventText
 
 
@@ -71,7 +72,8 @@ def _organisations(user):
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     form = EventForm
-    inlines = [EventTextInline]
+    inlines = [EventTextInline, admin_hosts.EventHostInline]
+    actions = [admin_hosts.approve_proposals, admin_hosts.decline_proposals]
     list_display = [
         "__str__",
         "campaign",
@@ -84,6 +86,7 @@ class EventAdmin(admin.ModelAdmin):
         "approval",
     ]
     list_filter = [
+        admin_hosts.WaitingForApproval,
         "status",
         "approval",
         "country",
@@ -129,6 +132,9 @@ class EventAdmin(admin.ModelAdmin):
             .select_related("campaign", "organisation")
             .prefetch_related("texts", "campaign__texts")
         )
+        # Proposals from the public form: only once their host confirmed, and only
+        # to the organisations that decide on them (admin_hosts.py).
+        queryset = admin_hosts.scope(queryset, request.user)
         if request.user.is_superuser:
             return queryset
         return queryset.filter(campaign__in=Campaign.objects.for_user(request.user))
