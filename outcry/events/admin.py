@@ -72,7 +72,7 @@ def _organisations(user):
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     form = EventForm
-    inlines = [EventTextInline, admin_hosts.EventHostInline]
+    inlines = [EventTextInline]
     actions = [admin_hosts.approve_proposals, admin_hosts.decline_proposals]
     list_display = [
         "__str__",
@@ -124,6 +124,11 @@ class EventAdmin(admin.ModelAdmin):
         ),
         (_("Attending"), {"fields": ["capacity", "contact"]}),
     ]
+
+    def get_inlines(self, request, obj):
+        if admin_hosts.is_hosted(obj):
+            return [*self.inlines, admin_hosts.EventHostInline]
+        return self.inlines
 
     def get_queryset(self, request):
         queryset = (

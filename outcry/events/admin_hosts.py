@@ -98,12 +98,21 @@ class EventHostInline(admin.StackedInline):
         return False
 
     def has_view_permission(self, request, obj=None) -> bool:
-        # The host's details are for the organisations that decide on the event.
+        # The host's details only for the organisations that decide on the event
+        # (EventAdmin.get_inlines shows this only on a hosted event's page).
         if not super().has_view_permission(request, obj):
             return False
-        if obj is None or request.user.is_superuser:
+        if obj is None:
             return True
-        return Event.objects.filter(hosting.deciders(request.user), pk=obj.pk).exists()
+        events = Event.objects.filter(pk=obj.pk, host__isnull=False)
+        if not request.user.is_superuser:
+            events = events.filter(hosting.deciders(request.user))
+        return events.exists()
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+def is_hosted(event: Event | None) -> bool:
+    """Whether *event* was proposed through the public form (it has a host)."""
+    return event is not None and EventHost.objects.filter(event=event).exists()

@@ -175,7 +175,8 @@ def test_a_proposal_is_confirmed_by_email_approved_in_the_admin_and_reaches_its_
     assert event.approval == Event.Approval.PROPOSED
     assert "Chicago vigil" not in client.get(day_page).content.decode()
     # The lead sees who proposed it on the event's page.
-    assert "mina@example.org" in world["lead_client"].get(admin_url(event)).content.decode()
+    lead_view = world["lead_client"].get(admin_url(event)).content.decode()
+    assert "mina@example.org" in lead_view, re.findall(r"host[^\n]{0,200}", lead_view)[:5]
 
     with django_capture_on_commit_callbacks(execute=True):
         act(world["lead_client"], "approve_proposals", [event])
@@ -185,6 +186,10 @@ def test_a_proposal_is_confirmed_by_email_approved_in_the_admin_and_reaches_its_
     assert audit.organisation == world["lead"]
     assert "Chicago vigil" in client.get(day_page).content.decode()
     assert "Chicago vigil" not in changelist(world["lead_client"], proposals="waiting")
+    # A partner it is not for reads the published event, never its host's details.
+    partner_view = world["partner_client"].get(admin_url(event))
+    assert partner_view.status_code == 200
+    assert "mina@example.org" not in partner_view.content.decode()
 
     [host_link] = links_in(mail_server, "mina@example.org", "/events/host/")
     approved = mail_server.inbox.messages()[-1]
