@@ -125,6 +125,14 @@ class EventAdmin(admin.ModelAdmin):
         (_("Attending"), {"fields": ["capacity", "contact"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if admin_hosts.is_hosted(obj):
+            # A host's proposal is approved or declined with the list's actions,
+            # which email the host and write the audit log.
+            return [*fields, "approval"]
+        return fields
+
     def get_inlines(self, request, obj):
         if admin_hosts.is_hosted(obj):
             return [*self.inlines, admin_hosts.EventHostInline]

@@ -82,7 +82,7 @@ class HostForm(ConsentFields, SupporterForm):
     )
     address = LineField(label=_("Address"), max_length=300, validators=[refuse_html])
     city = LineField(
-        label=_("City or town"),
+        label=_("City or town where it takes place"),
         max_length=200,
         help_text=_("In English or in its own language. We look it up on this server."),
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
