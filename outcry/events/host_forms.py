@@ -84,6 +84,7 @@ class HostForm(ConsentFields, SupporterForm):
     city = LineField(
         label=_("City or town where it takes place"),
         max_length=200,
+        validators=[refuse_html],
         help_text=_("In English or in its own language. We look it up on this server."),
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
@@ -120,7 +121,8 @@ class HostForm(ConsentFields, SupporterForm):
         min_value=1,
         max_value=100_000,
     )
-    nonce = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    # Checked by the view (hosting.read_nonce): a missing or old one asks to send again.
+    nonce = forms.CharField(widget=forms.HiddenInput, max_length=200, required=False)
 
     def __init__(self, *args, day: DayOfAction, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -139,6 +141,11 @@ class HostForm(ConsentFields, SupporterForm):
         self.fields["language"].initial = language if language in codes else codes[0]
         self.add_consent_fields(campaign)
         self.place = None
+
+    def clean_name(self) -> str:
+        name = super().clean_name()
+        refuse_html(name)
+        return name
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"]

@@ -304,6 +304,8 @@ def test_the_same_form_from_five_browsers_at_once_is_one_proposal():
         ({"title": "<b>Vigil</b>"}, "title", "HTML tags"),
         ({"venue": "Plaza <script>"}, "venue", "HTML tags"),
         ({"description": "<a href=x>x</a>"}, "description", "HTML tags"),
+        ({"name": "<i>Mina</i>"}, "name", "HTML tags"),
+        ({"city": "<b>Chicago</b>"}, "city", "HTML tags"),
         ({"venue": "Daley\x07Plaza"}, "venue", "control characters"),
         ({"city": "Xyzzyqwv"}, "city", "We found no place called"),
         ({"city": "Seoul"}, "city", "is in South Korea, not in United States"),
@@ -324,6 +326,16 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_kept(
     assert field in form.errors, form.errors
     assert message in " ".join(form.errors[field])
     assert Event.objects.count() == 0
+
+
+def test_a_form_without_its_token_is_sent_back_with_a_new_one(client, world):
+    response = post(client, world["day"], nonce="")
+    assert response.status_code == 409
+    assert "open for a long time" in response.content.decode()
+    assert Event.objects.count() == 0
+    again = host_form(nonce=response.context["form"].data["nonce"])
+    assert client.post(form_path(world["day"]), again).status_code == 302
+    assert Event.objects.count() == 1
 
 
 def test_a_time_the_clocks_skip_is_refused(client, db):
