@@ -407,3 +407,14 @@ def test_an_unconfirmed_proposal_link_expires(
         assert client.post(confirm).status_code == 410
     assert EventHost.objects.get().confirmed_at is None
     assert client.get(re.sub(r".(/)$", r"x\1", confirm)).status_code == 404
+
+
+def test_a_flooded_form_asks_for_the_challenge_and_keeps_what_was_typed(client, world, settings):
+    settings.CHALLENGE_PER_NETWORK = 1
+    assert post(client, world["day"], email="first@example.org").status_code == 302
+    flooded = post(client, world["day"], email="second@example.org")
+    assert flooded.status_code == 429
+    page = flooded.content.decode()
+    assert "altcha-widget" in page and 'name="challenge_wait"' in page
+    assert 'value="Daley Plaza"' in page
+    assert Event.objects.count() == 1
