@@ -67,6 +67,7 @@ class Place:
     region: str = ""  # the US state's code for a US place, else empty
     spelling: str = ""  # what the supporter typed, when it named the place otherwise
     postcode: str = ""
+    time_zone: str = ""  # its IANA zone, as GeoNames gives it ("Asia/Seoul"), if known
 
     def label(self, language: str | None = None) -> str:
         """Its name for people: "부산, 대한민국", "Evanston, IL, United States"."""
@@ -206,6 +207,7 @@ def _zip_place(zip_code: str, wanted_country: str) -> list[Place]:
             longitude=float(row["long"]),
             region=row["state"],
             postcode=zip_code,
+            time_zone=row.get("timezone") or "",
         )
         for row in rows[:1]
         if row.get("lat") and row.get("long")
@@ -225,6 +227,7 @@ def _near(latitude: float, longitude: float, wanted_country: str) -> list[Place]
             longitude=longitude,
             population=city.population,
             region=city.region,
+            time_zone=city.time_zone,
         )
     ]
 
@@ -295,6 +298,7 @@ class _Gazetteer:
                 longitude=row["longitude"],
                 population=row["population"],
                 region=row["admin1code"] if country == "US" else "",
+                time_zone=row.get("timezone") or "",
             )
             self.cities.append(place)
             for key in {normalise(row["name"]), *map(normalise, row["alternatenames"])}:
