@@ -344,6 +344,8 @@ RATELIMIT_SIGN_PER_NETWORK = env_int("OUTCRY_RATELIMIT_SIGN_PER_NETWORK", defaul
 RATELIMIT_SIGN_PER_EMAIL = env_int("OUTCRY_RATELIMIT_SIGN_PER_EMAIL", default=5, minimum=1)
 RATELIMIT_LETTER_PER_NETWORK = env_int("OUTCRY_RATELIMIT_LETTER_PER_NETWORK", default=30, minimum=1)
 RATELIMIT_LETTER_PER_EMAIL = env_int("OUTCRY_RATELIMIT_LETTER_PER_EMAIL", default=10, minimum=1)
+RATELIMIT_RSVP_PER_NETWORK = env_int("OUTCRY_RATELIMIT_RSVP_PER_NETWORK", default=30, minimum=1)
+RATELIMIT_RSVP_PER_EMAIL = env_int("OUTCRY_RATELIMIT_RSVP_PER_EMAIL", default=10, minimum=1)
 RATELIMIT_UPDATES_PER_NETWORK = env_int(
     "OUTCRY_RATELIMIT_UPDATES_PER_NETWORK", default=30, minimum=1
 )
@@ -507,6 +509,9 @@ DELIVERY_NETWORK_SHARE_PERCENT = env_int(
 LETTER_CONFIRMATION_DAYS = env_int("OUTCRY_LETTER_CONFIRMATION_DAYS", default=3, minimum=1)
 LETTER_REMEMBER_SENDER_DAYS = env_int("OUTCRY_LETTER_REMEMBER_DAYS", default=1, minimum=0)
 PERIODIC_JOBS.append(("outcry.letters.confirmation.expire_unconfirmed_letters", 600))
+# An unconfirmed RSVP holds its seats this long; then they go to the waiting list.
+RSVP_HOLD_HOURS = env_int("OUTCRY_RSVP_HOLD_HOURS", default=3, minimum=1)
+PERIODIC_JOBS.append(("outcry.events.rsvps.release_lapsed_holds", 300))
 # fontTools reports every table it subsets at INFO while PDFs are made.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}
 # django-axes announces itself at INFO on every start; its lockouts are WARNINGs.

@@ -295,6 +295,20 @@ LETTER = Policy(
 # address, so a stranger's letters from one network cannot use up the links of
 # the owner's own letter from theirs; across networks a higher cap bounds the
 # inbox (LETTER_CONFIRMATION_EMAILS_ACROSS_NETWORKS, counted with `also`).
+# Each RSVP emails its link or, for an address that replied already, a reminder
+# of its link at most once an hour (the ledger's round): counted per network and
+# address like signatures, so a stranger cannot use up the owner's own replies.
+EVENT_RSVP = Policy(
+    name="event-rsvp",
+    bucket="rsvp",
+    per_network="RATELIMIT_RSVP_PER_NETWORK",
+    per_address="RATELIMIT_RSVP_PER_EMAIL",
+    address_per_network=True,
+    message=_(
+        "Too many replies have come from here in a short time. "
+        "Please wait a few minutes and try again."
+    ),
+)
 LETTER_CONFIRMATION_EMAIL = Policy(
     name="letter-confirmation-email",
     bucket="letter-confirmation",

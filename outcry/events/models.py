@@ -504,3 +504,99 @@ class EventText(PlainText):
                 fields=["event", "language"], name="one_event_text_per_language"
             )
         ]
+
+
+class RsvpQuerySet(models.QuerySet):
+    def holding_seats(self, now: datetime | None = None) -> "RsvpQuerySet":
+        """RSVPs that take their seats now: going and confirmed, or going and still held."""
+        now = now or timezone.now()
+        return self.filter(status=Rsvp.Status.GOING).filter(
+            models.Q(confirmed_at__isnull=False) | models.Q(hold_until__gt=now)
+        )
+
+    def active(self) -> "RsvpQuerySet":
+        return self.filter(status__in=Rsvp.ACTIVE)
+
+
+class Rsvp(models.Model):
+    """A supporter's "I'll be there": to one occurrence of an event, or to every one.
+
+    An action like a signature (actions.take_action): the supporter's record,
+    consents sourced to it, a confirmation link. While unconfirmed it holds its
+    seats until *hold_until* only (OUTCRY_RSVP_HOLD_HOURS); then it lapses and
+    takes a seat again only if one is free when its owner confirms. See rsvps.py.
+    """
+
+    class Status(models.TextChoices):
+        GOING = "going", _("going")
+        WAITING = "waiting", _("on the waiting list")
+        LAPSED = "lapsed", _("not confirmed in time, seat released")
+        CANCELLED = "cancelled", _("cancelled")
+
+    ACTIVE = (Status.GOING, Status.WAITING, Status.LAPSED)
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="rsvps", verbose_name=_("event")
+    )
+    supporter = models.ForeignKey(
+        "supporters.Supporter",
+        on_delete=models.CASCADE,
+        related_name="rsvps",
+        verbose_name=_("supporter"),
+    )
+    date = models.DateField(
+        _("date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The date chosen on the event's own clock (an event happens at most once a "
+            "day); empty for every date, or for an event that happens once."
+        ),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    guests = models.PositiveSmallIntegerField(
+        _("guests"), default=0, validators=[MaxValueValidator(20)]
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("replied"), default=timezone.now, editable=False)
+    confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
+    hold_until = models.DateTimeField(_("seat held until"), null=True, blank=True)
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+
+    objects = RsvpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("RSVP")
+        verbose_name_plural = _("RSVPs")
+        constraints = [
+            # A second reply with one address changes nothing (rsvps.reply); the
+            # event's row lock serialises replies, this catches what slips past.
+            models.UniqueConstraint(
+                fields=["event", "supporter", "date"],
+                condition=models.Q(status__in=["going", "waiting", "lapsed"]),
+                name="one_active_rsvp_per_date",
+            )
+        ]
+        indexes = [models.Index(fields=["event", "status", "date"], name="rsvps_seats")]
+
+    def __str__(self) -> str:
+        return f"RSVP #{self.pk}"
+
+    @property
+    def people(self) -> int:
+        """Seats it takes: the supporter and their guests."""
+        return 1 + self.guests
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def first_name(self) -> str:
+        """What a host sees: the first word of the name typed."""
+        return (self.name.split() or [""])[0]

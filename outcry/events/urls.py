@@ -1,12 +1,15 @@
 from django.urls import path
 
-from outcry.events import views
+from outcry.events import rsvp_views, views
 
 app_name = "events"
 urlpatterns = [
     path("c/<slug:slug>/events/", views.event_list, name="list"),
     path("c/<slug:slug>/events/calendar.ics", views.campaign_calendar, name="campaign_calendar"),
     path("c/<slug:slug>/events/<int:pk>/", views.event_detail, name="detail"),
+    path("c/<slug:slug>/events/<int:pk>/rsvp/", views.reply, name="reply"),
+    path("c/<slug:slug>/events/<int:pk>/replied/", views.replied, name="replied"),
+    path("rsvp/<str:code>/", rsvp_views.manage, name="rsvp"),
     path("c/<slug:slug>/events/<int:pk>/calendar.ics", views.event_calendar, name="calendar"),
     path("c/<slug:slug>/days/<int:pk>/", views.day_detail, name="day"),
     path("c/<slug:slug>/days/<int:pk>/calendar.ics", views.day_calendar, name="day_calendar"),

@@ -8,21 +8,25 @@ Asia/Seoul"): a vigil in Seoul is at 2 p.m. for everyone going to it.
 import json
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from outcry.actions import nextstep
+from outcry.actions.services import Person
 from outcry.campaigns.models import Campaign
+from outcry.core import challenge, ratelimit
 from outcry.core.countries import country_name
+from outcry.core.forms import body_is_unreadable
 from outcry.core.middleware import allow_geolocation
-from outcry.events import finding, ics
+from outcry.events import finding, ics, rsvp_views, rsvps
 from outcry.events.models import DayOfAction, Event
 from outcry.events.recurrence import Occurrence
 
@@ -173,15 +177,33 @@ def _json_ld(event: Event, language: str, occurrence: Occurrence | None) -> str:
     return mark_safe(encoded)  # noqa: S308 - escaped just above
 
 
-@require_GET
-def event_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """One event: when on its clock, where, how to get there, and its next dates."""
+def public_event_or_404(slug: str, pk: int) -> tuple[Campaign, Event]:
+    """The public campaign *slug* and its public event *pk* (with a text to show), or 404."""
     campaign = _campaign_or_404(slug)
     event = _events(campaign).filter(pk=pk).first()
-    language = get_language()
-    text = event.text_for(language) if event is not None else None
-    if text is None:
+    if event is None or event.text_for(get_language()) is None:
         raise Http404
+    return campaign, event
+
+
+@require_GET
+def event_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One event: when on its clock, where, how to get there, its next dates and the RSVP form."""
+    campaign, event = public_event_or_404(slug, pk)
+    return event_page(request, campaign, event)
+
+
+def event_page(
+    request: HttpRequest,
+    campaign: Campaign,
+    event: Event,
+    *,
+    form: "rsvp_views.RsvpForm | None" = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The event's page, with *form* (the RSVP form sent back with its errors) or an empty one."""
+    language = get_language()
+    text = event.text_for(language)
     now = timezone.now()
     upcoming = event.occurrences(now, event.last_end_utc + timedelta(days=1), limit=NEXT_DATES)
     next_one = upcoming[0] if upcoming else None
@@ -213,8 +235,11 @@ def event_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "outlook_link": ics.outlook_link(event, language, shown),
         "json_ld": _json_ld(event, language, next_one),
         "day_text": event.day_of_action.text_for(language) if event.day_of_action else None,
+        "rsvp_form": form or rsvp_views.form_for(event, campaign),
+        "rsvp_path": reverse("events:reply", args=[campaign.slug, event.pk]),
+        **rsvp_views.rsvp_context(event),
     }
-    return render(request, "events/event_detail.html", context)
+    return render(request, "events/event_detail.html", context, status=status)
 
 
 @require_GET
@@ -286,11 +311,72 @@ def day_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "day_date": formats.date_format(day.date, "DATE_FORMAT"),
         "rows": rows,
         "map_points": finding.map_points(rows),
-        "place": search.place,
         "country_count": len({row["event"].country for row in rows}),
         "day_feed_path": reverse("events:day_calendar", args=[campaign.slug, day.pk]),
     }
     return render(request, "events/day_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Take the RSVP form (works without JavaScript); then the same page for everyone."""
+    campaign, event = public_event_or_404(slug, pk)
+    if request.method == "GET":
+        return redirect("events:detail", slug, pk)
+    form = rsvp_views.RsvpForm(request.POST, event=event, campaign=campaign, auto_id="rsvp-%s")
+
+    def again(message: str | None = None, status: int = 400) -> HttpResponse:
+        if message:
+            form.add_error(None, message)
+        return event_page(request, campaign, event, form=form, status=status)
+
+    if body_is_unreadable(request):
+        return again(
+            _(
+                "Your form arrived with characters we could not read. "
+                "Please type your details again."
+            )
+        )
+    if not form.is_valid():
+        return again()
+    network = ratelimit.network_key(request)
+    gate = challenge.count_and_check(request, form="rsvp", network=network)
+    if not gate.passed:
+        form.challenge = gate
+        return again(gate.message, status=429)
+    data = form.cleaned_data
+    person = Person(email=data["email"], name=data["name"], language=get_language())
+    try:
+        rsvps.reply(
+            event=event,
+            person=person,
+            reply=form.reply(),
+            network=network,
+            consents=form.chosen_consents(),
+        )
+    except rsvps.RsvpRefused as refused:
+        return again(refused.message)
+    except ratelimit.RateLimited as limited:
+        return again(str(limited.policy.message), status=429)
+    return redirect("events:replied", slug, pk)
+
+
+@require_GET
+def replied(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """After any reply: check your email (the same words whatever the address did before)."""
+    campaign, event = public_event_or_404(slug, pk)
+    text = event.text_for(get_language())
+    return render(
+        request,
+        "events/rsvp_replied.html",
+        {
+            "campaign": campaign,
+            "event": event,
+            "text": text,
+            "hours": settings.RSVP_HOLD_HOURS,
+            "event_path": reverse("events:detail", args=[slug, pk]),
+        },
+    )
 
 
 def _ics_response(body: bytes, filename: str) -> HttpResponse:

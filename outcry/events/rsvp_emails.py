@@ -1,0 +1,98 @@
+"""The emails an RSVP's owner gets, rendered for the ledger (core.ledger.send_email).
+
+Each carries the link that changes or cancels the RSVP (rsvps.manage_url), and
+nothing typed into the form but a short greeting: whoever typed the address may
+not be its owner.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import formats, translation
+
+from outcry.core.ledger import Email
+from outcry.core.mail import render_message
+from outcry.events import rsvps
+from outcry.events.models import Rsvp
+from outcry.supporters.models import greeting_name
+
+
+def when(rsvp: Rsvp, start: datetime | None) -> str:
+    """The RSVP's date and time on the event's clock, with its zone, in the active language."""
+    if start is None:
+        return formats.date_format(rsvp.date, "DATE_FORMAT") if rsvp.date else ""
+    return (
+        f"{formats.date_format(start, 'DATE_FORMAT')}, {formats.time_format(start, 'TIME_FORMAT')} "
+        f"({rsvp.event.zone_name(start)}, {rsvp.event.time_zone})"
+    )
+
+
+def _rsvp(subject_id: int) -> Rsvp | None:
+    return (
+        Rsvp.objects.select_related("event__campaign", "supporter")
+        .prefetch_related("event__texts", "event__campaign__texts")
+        .filter(pk=subject_id)
+        .first()
+    )
+
+
+def _email(rsvp: Rsvp, template: str, context: dict) -> Email:
+    language = rsvp.language or settings.LANGUAGE_CODE
+    event = rsvp.event
+    with translation.override(language):
+        text = event.text_for(language)
+        start = rsvps.local_start(rsvp)
+        context = context | {
+            "language": language,
+            "name": greeting_name(rsvp.name),
+            "title": text.title if text else "",
+            "when": when(rsvp, start),
+            "every_date": rsvp.date is None and event.is_recurring,
+            "venue": event.venue,
+            "address": event.address,
+            "guests": rsvp.guests,
+            "manage_url": rsvps.manage_url(rsvp),
+        }
+    message = render_message(
+        template=template, context=context, to=rsvp.supporter.email, language=language
+    )
+    message.from_email = event.campaign.sender(language)
+    return Email(to=rsvp.supporter.email, message=message)
+
+
+def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
+    """Round 0: the link that confirms a new RSVP. Later rounds: "you replied again".
+
+    None once the RSVP is cancelled, or for a first email of one already confirmed.
+    """
+    rsvp = _rsvp(subject_id)
+    if rsvp is None or rsvp.status == Rsvp.Status.CANCELLED:
+        return None
+    if round_ == 0 and rsvp.is_confirmed:
+        return None
+    with translation.override(rsvp.language or settings.LANGUAGE_CODE):
+        hold_until = (
+            formats.time_format(rsvp.hold_until.astimezone(rsvp.event.zone), "TIME_FORMAT")
+            if rsvp.hold_until
+            else ""
+        )
+    return _email(
+        rsvp,
+        "events/emails/rsvp_confirm",
+        {
+            "confirmed": rsvp.is_confirmed,
+            "confirm_url": "" if rsvp.is_confirmed else rsvps.confirmation_url(rsvp),
+            "going": rsvp.status == Rsvp.Status.GOING,
+            "waiting": rsvp.status == Rsvp.Status.WAITING,
+            "hold_until": hold_until,
+            "hours": settings.RSVP_HOLD_HOURS,
+        },
+    )
+
+
+def place_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
+    """A place opened up: the RSVP moved off the waiting list. None if that changed since."""
+    rsvp = _rsvp(subject_id)
+    if rsvp is None or rsvp.status != Rsvp.Status.GOING:
+        return None
+    return _email(rsvp, "events/emails/rsvp_place", {})
