@@ -44,7 +44,7 @@ class FindForm(forms.Form):
         help_text=_("A city, a US ZIP code, or “near me”."),
     )
     distance = forms.TypedChoiceField(
-        label=_("Within"), coerce=int, required=False, empty_value=DEFAULT_DISTANCE
+        label=_("Distance"), coerce=int, required=False, empty_value=DEFAULT_DISTANCE
     )
 
     def __init__(self, *args, **kwargs) -> None:

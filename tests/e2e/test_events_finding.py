@@ -98,7 +98,7 @@ def test_typing_a_place_lists_the_events_near_it_on_a_map(demo, page_in_los_ange
     page = page_in_los_angeles
     page.goto(demo.url + "/en/c/save-my-friend/events/")
     page.get_by_label("Near").fill("Long Beach")
-    page.get_by_label("Within").select_option("50")
+    page.get_by_label("Distance").select_option("50")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("heading", level=2)).to_contain_text(
         "within 50 km of Long Beach, CA, United States, nearest first"
@@ -121,7 +121,7 @@ def test_use_my_location_finds_the_events_near_the_visitor(demo, browser):
     context = in_los_angeles(browser, geolocation=LOS_ANGELES, permissions=["geolocation"])
     page = context.new_page()
     page.goto(demo.url + "/en/c/save-my-friend/events/")
-    page.get_by_label("Within").select_option("25")
+    page.get_by_label("Distance").select_option("25")
     page.get_by_role("button", name="Use my location").click()
     expect(page.get_by_label("Near")).to_have_value("34.05, -118.24")
     expect(page.get_by_role("heading", level=2)).to_contain_text("within 25 km of Los Angeles")
