@@ -253,3 +253,20 @@ class HostForm(ConsentFields, SupporterForm):
 
     def host_fields(self) -> list:
         return [self[name] for name in ("name", "email", "phone")]
+
+
+class MessageForm(forms.Form):
+    """A message to the people who replied to an event, relayed without their addresses."""
+
+    subject = LineField(
+        label=_("Subject"),
+        max_length=150,
+        error_messages={"required": _("Please write a subject and a message.")},
+    )
+    body = TextField(
+        label=_("Message"),
+        max_length=2000,
+        help_text=_("Plain text. Each person who confirmed gets it by email, at most three a day."),
+        error_messages={"required": _("Please write a subject and a message.")},
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )

@@ -17,8 +17,8 @@ from outcry.core import challenge, ratelimit
 from outcry.core.countries import country_name
 from outcry.core.forms import body_is_unreadable
 from outcry.core.views import private
-from outcry.events import hosting
-from outcry.events.host_forms import HostForm
+from outcry.events import hosting, relay
+from outcry.events.host_forms import HostForm, MessageForm
 from outcry.events.models import Event, EventHost
 from outcry.events.recurrence import Occurrence
 from outcry.events.views import _campaign_context, _day_or_404, when
@@ -162,8 +162,14 @@ def host_page(request: HttpRequest, code: str) -> HttpResponse:
     if event.campaign.status == event.campaign.Status.DRAFT:
         raise Http404
     cancelled_now = False
+    sent = None
+    message_form = MessageForm(auto_id="message-%s")
+    status = 200
     if request.method == "POST" and request.POST.get("do") == "cancel":
         cancelled_now = hosting.cancel_by_host(host)
+    elif request.method == "POST" and request.POST.get("do") == "message":
+        message_form = MessageForm(request.POST, auto_id="message-%s")
+        sent, status = _relay(host, message_form)
     language = get_language()
     context = _campaign_context(event.campaign, language) | _event_context(event, language)
     context |= {
@@ -172,5 +178,32 @@ def host_page(request: HttpRequest, code: str) -> HttpResponse:
         "cancelled_now": cancelled_now,
         "is_over": event.last_end_utc <= timezone.now(),
         "is_public": event.approval == Event.Approval.APPROVED,
+        "attendees": relay.attendees(event),
+        "counts": relay.counts(event),
+        "message_form": message_form,
+        "sent": sent,
     }
-    return render(request, "events/host_page.html", context)
+    return render(request, "events/host_page.html", context, status=status)
+
+
+def _relay(host: EventHost, form: MessageForm) -> tuple[object | None, int]:
+    """Relay the host's message to the event's attendees: (the message or None, status)."""
+    event = host.event
+    if event.approval != Event.Approval.APPROVED or event.is_cancelled:
+        form.add_error(
+            None, _("Only an approved event that is still on can message its attendees.")
+        )
+        return None, 400
+    if not form.is_valid():
+        return None, 400
+    try:
+        message = relay.send_to_attendees(
+            event=event,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            written_by=_("the host, %(name)s") % {"name": host.name},
+        )
+    except relay.RelayRefused as refused:
+        form.add_error(None, refused.message)
+        return None, 400
+    return message, 200

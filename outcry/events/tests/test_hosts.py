@@ -18,8 +18,8 @@ from django.utils import translation
 
 from outcry.core.env import env_email
 from outcry.core.models import AuditEvent
-from outcry.events import hosting
-from outcry.events.models import Event, EventHost
+from outcry.events import hosting, rsvps
+from outcry.events.models import Event, EventHost, Rsvp
 from outcry.events.testing import make_day_of_action
 from outcry.supporters.models import Consent
 from outcry.supporters.services import erase_supporter, export_supporter_data
@@ -418,3 +418,51 @@ def test_a_flooded_form_asks_for_the_challenge_and_keeps_what_was_typed(client, 
     assert "altcha-widget" in page and 'name="challenge_wait"' in page
     assert 'value="Daley Plaza"' in page
     assert Event.objects.count() == 1
+
+
+def test_the_host_sees_first_names_and_messages_attendees_without_their_addresses(
+    client, world, mail_server, django_capture_on_commit_callbacks
+):
+    day = world["day"]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, day)
+    [confirm] = links_in(mail_server, "mina@example.org", "/confirm/")
+    client.post(confirm)
+    event = Event.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        act(world["lead_client"], "approve_proposals", [event])
+    [host_link] = links_in(mail_server, "mina@example.org", "/events/host/")
+    assert "Nobody has confirmed yet." in client.get(host_link).content.decode()
+
+    for email, name in [("ana@example.org", "Ana Torres"), ("joon@example.org", "Joon Park")]:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                url("events:reply", day.campaign.slug, event.pk),
+                {"name": name, "email": email, "guests": "1", "phone": "+1 312 555 0199"},
+            )
+        rsvp = Rsvp.objects.get(supporter__email=email)
+        client.post(f"/en/confirm/{rsvps.confirmation_code(rsvp)}/", {"shown": rsvps.digest(rsvp)})
+    page = client.get(host_link).content.decode()
+    assert "4 people confirmed they are coming" in page
+    assert "Ana +1" in page and "Joon +1" in page
+    for private in ("Torres", "Park", "ana@example.org", "joon@example.org", "555 0199"):
+        assert private not in page
+
+    mail_server.inbox.envelopes.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            host_link,
+            {
+                "do": "message",
+                "subject": "Bring candles",
+                "body": "We meet at 17:45 by the fountain.",
+            },
+        )
+    assert "Your message is on its way to 2 people." in sent.content.decode()
+    copies = mail_server.inbox.messages()
+    assert sorted(m["To"] for m in copies) == ["ana@example.org", "joon@example.org"]
+    assert "We meet at 17:45 by the fountain." in copies[0].get_body(("plain",)).get_content()
+
+    refused = client.post(host_link, {"do": "message", "subject": "Hi", "body": "<b>Come</b>"})
+    assert refused.status_code == 400
+    assert "HTML tags" in refused.content.decode()
