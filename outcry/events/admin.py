@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from outcry.campaigns.admin import CampaignLanguagesFormSet, LeadChangesMixin
 from outcry.campaigns.models import Campaign, Organisation
 from outcry.core.countries import current_country_choices
+from outcry.events import notices
 from outcry.events.models import DayOfAction, DayOfActionText, Event, EventText
 
 
@@ -121,6 +122,11 @@ class EventAdmin(admin.ModelAdmin):
         ),
         (_("Attending"), {"fields": ["capacity", "contact"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:  # tell who said yes of a new time or place, or a cancellation
+            notices.notify_attendees(obj, before=form.initial)
 
     def get_queryset(self, request):
         queryset = (
