@@ -88,7 +88,14 @@ def queue_reminders(*, now: datetime | None = None) -> int:
     )
     queued = 0
     for event in events:
-        for occurrence in event.occurrences(now, now + LOOK_AHEAD):
+        try:
+            upcoming = event.occurrences(now, now + LOOK_AHEAD)
+        except rrules.RuleError:
+            # Saved rules are checked; one that stopped reading (a zone's rules
+            # changed) must not hold up every other event's reminders.
+            logger.exception("Event %s's recurrence cannot be expanded", event.pk)
+            continue
+        for occurrence in upcoming:
             reminder = due(occurrence, now)
             if reminder is not None:
                 queued += _queue(event, occurrence, *reminder)

@@ -366,6 +366,14 @@ def test_a_cancelled_event_is_told_to_who_is_going_or_waiting_and_sends_no_remin
         run_job_and_sender()
     assert len(mail_server.inbox.envelopes) == sent + 2
 
+    # Restored: who is going hears it takes place again (the waiting list does not).
+    settings.MAIL_SEND_ON_COMMIT = True
+    organiser_saves(protest, status="published")
+    [restored] = mail_server.inbox.messages()[sent + 2 :]
+    assert restored["To"] == "going@example.org"
+    assert restored["Subject"] == "Changed: Vigil at the embassy"
+    assert "The event takes place again." in text_of(restored)
+
 
 def test_a_cancelled_date_cancels_its_replies_and_tells_them_and_every_date_attendees(
     client, campaign, mail_server, march
@@ -391,3 +399,29 @@ def test_a_cancelled_date_cancels_its_replies_and_tells_them_and_every_date_atte
     on_the_5th.refresh_from_db()
     assert on_the_5th.status == Rsvp.Status.CANCELLED
     assert Rsvp.objects.get(supporter__email="sixth@example.org").status == Rsvp.Status.GOING
+
+
+def test_a_reminder_queued_for_the_old_time_is_not_sent_and_the_new_time_gets_its_own(
+    client, campaign, mail_server, march, settings
+):
+    protest = make_event(campaign=campaign, starts=at(date(2027, 3, 3), 18))
+    say_yes(client, protest, mail_server, email="going@example.org")
+    settings.MAIL_SEND_ON_COMMIT = False
+    sent = len(mail_server.inbox.envelopes)
+    with time_machine.travel(datetime(2027, 3, 2, 9, 30, tzinfo=UTC), tick=False):
+        # 18:30 in Seoul the day before: the job queues the reminder, no sender runs yet.
+        call_command("run_periodic", "--once", stdout=StringIO())
+        assert OutgoingEmail.objects.filter(purpose=reminders.DAY_BEFORE_PURPOSE).count() == 1
+        organiser_saves(protest, starts_on="2027-03-04", ends_on="2027-03-04")
+        call_command("send_mail", "--once", stdout=StringIO())
+    [notice] = mail_server.inbox.messages()[sent:]
+    assert notice["Subject"] == "Changed: Vigil at the embassy"
+    assert "When: March 3, 2027, 6 p.m." in text_of(notice)
+    assert "→ March 4, 2027, 6 p.m." in text_of(notice)
+    with time_machine.travel(datetime(2027, 3, 3, 9, 0, tzinfo=UTC), tick=False):
+        run_job_and_sender()
+        run_job_and_sender()
+    [reminder] = mail_server.inbox.messages()[sent + 1 :]
+    assert reminder["Subject"] == "Tomorrow at 6 p.m.: Vigil at the embassy"
+    assert "March 4, 2027, 6 p.m. (KST, Asia/Seoul)" in text_of(reminder)
+    assert OutgoingEmail.objects.filter(purpose=reminders.DAY_BEFORE_PURPOSE).count() == 2
