@@ -178,6 +178,7 @@ DAY_EVENTS = [
         "토론토: 중국 총영사관 앞 집회",
     ),
 ]
+DAY_EVENT_CAPACITY = 60
 DAY_EVENT_DESCRIPTION = (
     "One of the day's local gatherings. Bring a sign with the words “Stop the forced "
     "return” in your language.",
@@ -286,5 +287,7 @@ def load_demo_events(*, campaign: Campaign) -> int:
             ends_at=time(14, 0),
             day_of_action=day_of_action,
             directions=SEOUL_VIGIL["directions"] if country == "KR" else "",
+            # The pavement across from an embassy holds a permitted crowd, no more.
+            capacity=DAY_EVENT_CAPACITY,
         )
     return campaign.events.count()

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0002_rsvps'),
+        ('events', '0003_host_messages'),
     ]
 
     operations = [
