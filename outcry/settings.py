@@ -512,6 +512,14 @@ PERIODIC_JOBS.append(("outcry.letters.confirmation.expire_unconfirmed_letters", 
 # An unconfirmed RSVP holds its seats this long; then they go to the waiting list.
 RSVP_HOLD_HOURS = env_int("OUTCRY_RSVP_HOLD_HOURS", default=3, minimum=1)
 PERIODIC_JOBS.append(("outcry.events.rsvps.release_lapsed_holds", 300))
+# How often reminders of events (the day before, two hours before) are queued: at most
+# this late. Each is queued once however often this runs (events/reminders.py).
+PERIODIC_JOBS.append(
+    (
+        "outcry.events.reminders.queue_reminders",
+        env_int("OUTCRY_REMINDER_SWEEP_SECONDS", default=120, minimum=1),
+    )
+)
 # fontTools reports every table it subsets at INFO while PDFs are made.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}
 # django-axes announces itself at INFO on every start; its lockouts are WARNINGs.

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from outcry.campaigns.admin import CampaignLanguagesFormSet, LeadChangesMixin
 from outcry.campaigns.models import Campaign, Organisation
 from outcry.core.countries import current_country_choices
-from outcry.events import admin_hosts
+from outcry.events import admin_hosts, notices
 from outcry.events.models import DayOfAction, DayOfActionText, Event, EventText
 
 
@@ -137,6 +137,11 @@ class EventAdmin(admin.ModelAdmin):
         if admin_hosts.is_hosted(obj):
             return [*self.inlines, admin_hosts.EventHostInline]
         return self.inlines
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:  # tell who said yes of a new time or place, or a cancellation
+            notices.notify_attendees(obj, before=form.initial)
 
     def get_queryset(self, request):
         queryset = (

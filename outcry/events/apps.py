@@ -15,17 +15,28 @@ class EventsConfig(AppConfig):
 
 
 def register_rsvps() -> None:
-    """RSVPs: their emails, confirmation link and personal data."""
+    """RSVPs: their emails (reminders and notices too), confirmation link and personal data."""
     # Imported here: these modules import models, which need the app registry ready.
     from outcry.actions.confirmation import Kind, register
     from outcry.core.ledger import register_email
-    from outcry.events import personal_data, relay, rsvp_emails, rsvp_views, rsvps
+    from outcry.events import (
+        notices,
+        personal_data,
+        relay,
+        reminders,
+        rsvp_emails,
+        rsvp_views,
+        rsvps,
+    )
     from outcry.supporters.personal_data import register_personal_data
 
     # The mail engine's senders render RSVPs' emails here.
     register_email(rsvps.CONFIRMATION_PURPOSE, rsvp_emails.confirmation_email)
     register_email(rsvps.PLACE_PURPOSE, rsvp_emails.place_email)
     register_email(relay.MESSAGE_PURPOSE, rsvp_emails.host_message_email)
+    register_email(reminders.DAY_BEFORE_PURPOSE, reminders.day_before_email)
+    register_email(reminders.SOON_PURPOSE, reminders.soon_email)
+    register_email(notices.NOTICE_PURPOSE, notices.notice_email)
     register(
         Kind(
             name="rsvp",

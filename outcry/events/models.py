@@ -663,3 +663,30 @@ class EventHost(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"#{self.pk}"
+
+
+class EventChange(models.Model):
+    """A change of an event's time, place or status that its attendees are told of (notices.py).
+
+    What the schedule fields held before and after, as text (dates and times in
+    ISO format), so each notice says "old → new" in its reader's language
+    whenever the sender renders it, even after later changes.
+    """
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="changes", verbose_name=_("event")
+    )
+    sequence = models.PositiveIntegerField(_("revision"))
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"))
+    created_at = models.DateTimeField(_("changed"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("event change")
+        verbose_name_plural = _("event changes")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "sequence"], name="one_change_per_revision")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} #{self.sequence}"

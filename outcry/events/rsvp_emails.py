@@ -27,7 +27,7 @@ def when(rsvp: Rsvp, start: datetime | None) -> str:
     )
 
 
-def _rsvp(subject_id: int) -> Rsvp | None:
+def rsvp_for(subject_id: int) -> Rsvp | None:
     return (
         Rsvp.objects.select_related("event__campaign", "supporter")
         .prefetch_related("event__texts", "event__campaign__texts")
@@ -36,13 +36,19 @@ def _rsvp(subject_id: int) -> Rsvp | None:
     )
 
 
-def _email(rsvp: Rsvp, template: str, context: dict) -> Email:
+def rsvp_email(rsvp: Rsvp, template: str, context: dict, *, start: datetime | None = None) -> Email:
+    """The email *template* to *rsvp*'s owner, in their language, about its date.
+
+    *start*: the occurrence it is about (the RSVP's next one if not given).
+    The context has the greeting, the event's title, when and where, and the
+    manage link; *context* adds to it (and wins).
+    """
     language = rsvp.language or settings.LANGUAGE_CODE
     event = rsvp.event
     with translation.override(language):
         text = event.text_for(language)
-        start = rsvps.local_start(rsvp)
-        context = context | {
+        start = start or rsvps.local_start(rsvp)
+        context = {
             "language": language,
             "name": greeting_name(rsvp.name),
             "title": text.title if text else "",
@@ -52,7 +58,7 @@ def _email(rsvp: Rsvp, template: str, context: dict) -> Email:
             "address": event.address,
             "guests": rsvp.guests,
             "manage_url": rsvps.manage_url(rsvp),
-        }
+        } | context
     message = render_message(
         template=template, context=context, to=rsvp.supporter.email, language=language
     )
@@ -65,7 +71,7 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
 
     None once the RSVP is cancelled, or for a first email of one already confirmed.
     """
-    rsvp = _rsvp(subject_id)
+    rsvp = rsvp_for(subject_id)
     if rsvp is None or rsvp.status == Rsvp.Status.CANCELLED:
         return None
     if round_ == 0 and rsvp.is_confirmed:
@@ -76,7 +82,7 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
             if rsvp.hold_until
             else ""
         )
-    return _email(
+    return rsvp_email(
         rsvp,
         "events/emails/rsvp_confirm",
         {
@@ -92,15 +98,15 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
 
 def place_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
     """A place opened up: the RSVP moved off the waiting list. None if that changed since."""
-    rsvp = _rsvp(subject_id)
+    rsvp = rsvp_for(subject_id)
     if rsvp is None or rsvp.status != Rsvp.Status.GOING:
         return None
-    return _email(rsvp, "events/emails/rsvp_place", {})
+    return rsvp_email(rsvp, "events/emails/rsvp_place", {})
 
 
 def host_message_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
     """The copy of message *round_* for the RSVP *subject_id*; None if it no longer reads it."""
-    rsvp = _rsvp(subject_id)
+    rsvp = rsvp_for(subject_id)
     message = HostMessage.objects.filter(pk=round_).first()
     if (
         rsvp is None
@@ -110,7 +116,7 @@ def host_message_email(*, subject_id: int, round_: int = 0, queued: bool = False
         or not rsvp.is_confirmed
     ):
         return None
-    return _email(
+    return rsvp_email(
         rsvp,
         "events/emails/host_message",
         {

@@ -9,6 +9,7 @@ SWEEPS = {
     "outcry.petitions.services.requeue_stale_confirmations": "OUTCRY_CONFIRMATION_SWEEP_SECONDS",
     "outcry.petitions.services.recount_all_signatures": "OUTCRY_RECOUNT_SECONDS",
     "outcry.letters.tasks.recover_deliveries": "OUTCRY_DELIVERY_SWEEP_SECONDS",
+    "outcry.events.reminders.queue_reminders": "OUTCRY_REMINDER_SWEEP_SECONDS",
 }
 
 
@@ -23,6 +24,7 @@ def test_the_sweeps_run_every_two_ten_and_five_minutes_unless_told_otherwise(mon
         "outcry.events.rsvps.release_lapsed_holds": 300,
         "outcry.supporters.services.anonymise_inactive_supporters": 600,
         "outcry.core.ratelimit.delete_expired_counters": 300,
+        "outcry.events.reminders.queue_reminders": 120,
     }
     assert loaded["CONFIRMATION_STALE_SECONDS"] == 900
 
