@@ -34,6 +34,7 @@ from outcry.core import ratelimit
 from outcry.core.audit import record_event
 from outcry.core.mail import engine
 from outcry.core.tasks import send_email
+from outcry.events import notices
 from outcry.events.models import DayOfAction, Event, EventHost, EventText
 from outcry.supporters.models import Supporter, normalise_email
 
@@ -268,6 +269,8 @@ def cancel_by_host(host: EventHost) -> bool:
             return False
         event.status = Event.Status.CANCELLED
         event.save()
+        # Everyone who said yes is told, as when an organiser cancels it.
+        notices.notify_attendees(event, before={"status": Event.Status.PUBLISHED})
         record_event(
             actor=None,
             action="host-cancelled-event",

@@ -466,3 +466,29 @@ def test_the_host_sees_first_names_and_messages_attendees_without_their_addresse
     refused = client.post(host_link, {"do": "message", "subject": "Hi", "body": "<b>Come</b>"})
     assert refused.status_code == 400
     assert "HTML tags" in refused.content.decode()
+
+
+def test_a_host_cancelling_tells_everyone_who_said_yes(
+    client, world, mail_server, django_capture_on_commit_callbacks
+):
+    day = world["day"]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, day)
+    client.post(links_in(mail_server, "mina@example.org", "/confirm/")[0])
+    event = Event.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        act(world["lead_client"], "approve_proposals", [event])
+    [host_link] = links_in(mail_server, "mina@example.org", "/events/host/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url("events:reply", day.campaign.slug, event.pk),
+            {"name": "Ana Torres", "email": "ana@example.org", "guests": "0"},
+        )
+    rsvp = Rsvp.objects.get()
+    client.post(f"/en/confirm/{rsvps.confirmation_code(rsvp)}/", {"shown": rsvps.digest(rsvp)})
+    mail_server.inbox.envelopes.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(host_link, {"do": "cancel"})
+    [notice] = mail_server.inbox.messages()
+    assert notice["To"] == "ana@example.org"
+    assert "cancelled" in notice.get_body(("plain",)).get_content().lower()
