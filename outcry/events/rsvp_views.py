@@ -102,7 +102,8 @@ def rsvp_context(event: Event) -> dict:
     now = timezone.now()
     offered = rsvps.dates_offered(event, now)
     day = offered[0].local_date if offered and event.is_recurring else None
-    free = rsvps.seats(event, now=now).free(day)
+    # Confirmed replies only: a count with holds would answer "did this address reply?"
+    free = rsvps.seats(event, now=now, confirmed_only=True).free(day)
     return {"going": rsvps.going_count(event, day), "places_left": free}
 
 

@@ -114,13 +114,29 @@ class Seats:
         return self.capacity - self.standing - self.by_date.get(day, 0)
 
 
-def seats(event: Event, *, now: datetime | None = None, excluding: int | None = None) -> Seats:
-    """The seats *event*'s RSVPs take now (holds that ran out take none); one query."""
+def seats(
+    event: Event,
+    *,
+    now: datetime | None = None,
+    excluding: int | None = None,
+    confirmed_only: bool = False,
+) -> Seats:
+    """The seats *event*'s RSVPs take now (holds that ran out take none); one query.
+
+    *confirmed_only*: as the public page counts them, without the seats held for
+    unconfirmed replies. Anyone can type an address, and only a new address adds
+    a hold (a known one changes nothing): a count with holds in it, read before
+    and after typing someone's address, would tell whether they had replied.
+    """
     now = now or timezone.now()
     today = now.astimezone(event.zone).date()
+    rows = (
+        Rsvp.objects.filter(status=Rsvp.Status.GOING, confirmed_at__isnull=False)
+        if confirmed_only
+        else Rsvp.objects.holding_seats(now)
+    )
     taken = (
-        Rsvp.objects.holding_seats(now)
-        .filter(event=event)
+        rows.filter(event=event)
         .filter(Q(date__isnull=True) | Q(date__gte=today))
         .exclude(pk=excluding)
         .values("date")
@@ -132,11 +148,20 @@ def seats(event: Event, *, now: datetime | None = None, excluding: int | None = 
 
 
 def _place(event: Event, rsvp: Rsvp, now: datetime) -> None:
-    """Give *rsvp* its seats if they are free, else a place on the waiting list (unsaved)."""
+    """Give *rsvp* its seats if they are free, else a place on the waiting list (unsaved).
+
+    *event* locked. Seats a hold left when it ran out go first to the confirmed
+    waiting list (promote), not to whoever replies before release_lapsed_holds
+    runs. A hold still running keeps its end: replying again with the address
+    of an unconfirmed reply must not keep its seats from the waiting list for ever.
+    """
+    if event.capacity is not None:
+        promote(event, now)
+    held = rsvp.status == Rsvp.Status.GOING and rsvp.hold_until and rsvp.hold_until > now
     free = seats(event, now=now, excluding=rsvp.pk).free(rsvp.date)
     if free is None or free >= rsvp.people:
         rsvp.status = Rsvp.Status.GOING
-        rsvp.hold_until = None if rsvp.is_confirmed else now + hold()
+        rsvp.hold_until = None if rsvp.is_confirmed else rsvp.hold_until if held else now + hold()
         rsvp.waiting_since = None
     else:
         rsvp.status = Rsvp.Status.WAITING
@@ -161,9 +186,15 @@ def promote(event: Event, now: datetime) -> list[Rsvp]:
     """
     if event.capacity is None and not event.rsvps.filter(status=Rsvp.Status.WAITING).exists():
         return []
-    waiting = Rsvp.objects.filter(
-        event=event, status=Rsvp.Status.WAITING, confirmed_at__isnull=False
-    ).order_by("waiting_since", "pk")[:PROMOTE_AT_MOST]
+    if event.last_end_utc <= now:
+        return []
+    # Never a place on a date gone by (nor its "a place opened up" email).
+    today = now.astimezone(event.zone).date()
+    waiting = (
+        Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITING, confirmed_at__isnull=False)
+        .filter(Q(date__isnull=True) | Q(date__gte=today))
+        .order_by("waiting_since", "pk")[:PROMOTE_AT_MOST]
+    )
     promoted = []
     for rsvp in waiting:
         free = seats(event, now=now).free(rsvp.date)
@@ -218,9 +249,15 @@ def reply(
     now = timezone.now()
     check_reply(event, reply.day, reply.guests, now)
     email = normalise_email(person.email)
-    counted = ratelimit.EVENT_RSVP.count(network=network, address=email)
+    counted = ratelimit.EVENT_RSVP.count(
+        network=network,
+        address=email,
+        also=((ratelimit.RSVP_ANY_NETWORK_BUCKET, ratelimit.mailbox_key(email), 3600),),
+    )
     counted.refuse_network()
-    if counted.address_over:
+    # Each date of each event is an RSVP of its own with its own emails: across
+    # networks, at most RSVP_EMAILS_PER_HOUR replies with one mailbox an hour.
+    if counted.address_over or counted.also[0] > ratelimit.RSVP_EMAILS_PER_HOUR:
         return None
 
     def write(supporter: Supporter, created: bool) -> Written:
@@ -413,6 +450,8 @@ def change_guests(rsvp: Rsvp, guests: int) -> None:
             raise RsvpRefused(gettext("This reply can no longer be changed."))
         more = guests > current.guests
         if more and current.status == Rsvp.Status.GOING:
+            if event.capacity is not None:
+                promote(event, now)  # seats of a hold that ran out: the waiting list's first
             free = seats(event, now=now, excluding=current.pk).free(current.date)
             if free is not None and free < 1 + guests:
                 raise RsvpRefused(
