@@ -134,12 +134,15 @@ def confirmation_page(
     changed: bool = False,
 ) -> HttpResponse:
     """The page behind the confirmation link: the RSVP and a button, or what pressing did."""
-    context = _describe(rsvp, get_language()) | {
+    organisations = [] if rsvp.is_confirmed else rsvps.waiting_consents(rsvp)
+    language = get_language()
+    context = _describe(rsvp, language) | {
         "code": code,
         "pressed": pressed,
         "confirmed": confirmed,
         "changed": changed,
-        "shown": rsvps.digest(rsvp),
+        "organisations": [organisation.name_in(language) for organisation in organisations],
+        "shown": rsvps.digest(rsvp, organisations),
         "manage_url": reverse("events:rsvp", args=[rsvps.manage_code(rsvp)]),
     }
     return render(request, "events/rsvp_confirm.html", context)

@@ -349,9 +349,23 @@ def _token_of(code: str, salt: str, timestamped: bool) -> str:
         raise InvalidConfirmation(expired=False) from None
 
 
-def digest(rsvp: Rsvp) -> str:
-    """What the confirmation page showed, for its button to confirm exactly that."""
-    shown = f"{rsvp.date}|{rsvp.guests}|{rsvp.name}|{rsvp.phone}"
+def waiting_consents(rsvp: Rsvp) -> list[Organisation]:
+    """The organisations that confirming *rsvp* would let email its owner."""
+    return consent.waiting(supporter_id=rsvp.supporter_id, source=source_for(rsvp))
+
+
+def digest(rsvp: Rsvp, organisations: list[Organisation] | None = None) -> str:
+    """What the confirmation page showed, for its button to confirm exactly that.
+
+    With the organisations it would let email the owner (*organisations*:
+    waiting_consents(rsvp), when the caller read them already): a stranger
+    replying again with the owner's address and the same details, ticking
+    boxes, must not have a page shown before agree to them.
+    """
+    if organisations is None:
+        organisations = waiting_consents(rsvp)
+    chosen = ",".join(str(organisation.pk) for organisation in organisations)
+    shown = f"{rsvp.date}|{rsvp.guests}|{rsvp.name}|{rsvp.phone}|{chosen}"
     return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 

@@ -577,3 +577,38 @@ def test_no_public_page_or_feed_shows_an_attendee(client, campaign, run_on_commi
         body = client.get(path).content.decode()
         for secret in ("Secretname", "9999", "hidden-attendee"):
             assert secret not in body, (path, secret)
+
+
+# --- consents typed by a stranger --------------------------------------------------------
+
+
+def test_the_confirmation_page_shows_the_consents_it_confirms_and_a_stale_page_confirms_none(
+    client, hall, campaign, mail_server, run_on_commit
+):
+    """Hole (fixed): the confirmation page showed the reply's name, guests and phone but
+    not the organisations whose boxes were ticked, and its button's digest left them out:
+    a stranger replying again with the owner's address and the same details, ticking
+    every box, had the owner's press of the page agree to all of them unseen."""
+    partner = campaign.partners.get()
+    run_on_commit(partial(reply, client, hall, email=VICTIM))
+    link = links_in(mail_server.inbox.messages()[0])["confirm"]
+    stale = re.search(r'name="shown" value="(\w+)"', page(client.get(link))).group(1)
+    assert "Partner Watch" not in page(client.get(link))
+
+    run_on_commit(
+        partial(
+            reply,
+            Client(),
+            hall,
+            email=VICTIM,
+            address="198.51.100.77",
+            **{f"consent_{partner.pk}": "on"},
+        )
+    )
+    response = client.post(link, {"shown": stale})
+    assert response.status_code == 409
+    assert "Partner Watch" in page(response)
+    assert "May email you" in page(response)
+    assert not partner.consents.filter(confirmed_at__isnull=False).exists()
+    rsvp = Rsvp.objects.get()
+    assert not rsvp.is_confirmed
