@@ -188,16 +188,23 @@ def promote(event: Event, now: datetime) -> list[Rsvp]:
         return []
     if event.last_end_utc <= now:
         return []
+    # Counted once, then kept up to date here: every reply to a capped event
+    # calls this (_place) under the event's lock, whatever the waiting list's length.
+    taken = seats(event, now=now)
+    if taken.capacity is not None and taken.capacity - taken.standing <= 0:
+        return []  # no date has a seat free
+    standing, by_date = taken.standing, dict(taken.by_date)
     # Never a place on a date gone by (nor its "a place opened up" email).
     today = now.astimezone(event.zone).date()
     waiting = (
         Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITING, confirmed_at__isnull=False)
         .filter(Q(date__isnull=True) | Q(date__gte=today))
+        .select_related("supporter")
         .order_by("waiting_since", "pk")[:PROMOTE_AT_MOST]
     )
     promoted = []
     for rsvp in waiting:
-        free = seats(event, now=now).free(rsvp.date)
+        free = Seats(capacity=event.capacity, standing=standing, by_date=by_date).free(rsvp.date)
         if free is None or free >= rsvp.people:
             rsvp.status = Rsvp.Status.GOING
             rsvp.waiting_since = None
@@ -209,6 +216,10 @@ def promote(event: Event, now: datetime) -> list[Rsvp]:
                 to=rsvp.supporter.email,
             )
             promoted.append(rsvp)
+            if rsvp.date is None:
+                standing += rsvp.people
+            else:
+                by_date[rsvp.date] = by_date.get(rsvp.date, 0) + rsvp.people
     if promoted:
         logger.info("%s RSVPs to event %s moved off the waiting list", len(promoted), event.pk)
     return promoted

@@ -612,3 +612,104 @@ def test_the_confirmation_page_shows_the_consents_it_confirms_and_a_stale_page_c
     assert not partner.consents.filter(confirmed_at__isnull=False).exists()
     rsvp = Rsvp.objects.get()
     assert not rsvp.is_confirmed
+
+
+def test_a_long_waiting_list_does_not_slow_every_reply(client, campaign, run_on_commit):
+    """Replies to a capped event now move the waiting list first (see above): that costs
+    the same few queries whether ten or a hundred confirmed people wait, not one seat
+    count per person waiting, under the event's lock."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from outcry.testing import make_supporter
+
+    event = make_event(campaign=campaign, starts=at(TODAY + timedelta(days=9), 18), capacity=3)
+    confirmed_reply(client, event, run_on_commit, "going@example.org")  # two places left
+    counted = []
+    for waiting in (10, 100):
+        now = timezone.now()
+        Rsvp.objects.bulk_create(
+            Rsvp(
+                event=event,
+                supporter=make_supporter(),
+                name="Waiting",
+                language="en",
+                guests=2,
+                status=Rsvp.Status.WAITING,
+                token=f"w{waiting}-{n}",
+                confirmed_at=now,
+                waiting_since=now,
+            )
+            for n in range(waiting - Rsvp.objects.filter(status=Rsvp.Status.WAITING).count())
+        )
+        with CaptureQueriesContext(connection) as queries:
+            run_on_commit(partial(reply, Client(), event, email=f"new{waiting}@example.org"))
+        counted.append(len(queries))
+    assert counted[0] == counted[1]
+
+
+# --- at once ---------------------------------------------------------------------------
+
+
+def _at_once(count: int, action) -> list:
+    """Run action(i) in *count* threads released together; their results (or errors)."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = action(i)
+        except Exception as error:  # reported by the assertion
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_address_replying_at_once_from_many_networks_gets_one_reply(settings):
+    """A single event's replies have no date, which the unique constraint does not cover
+    (NULLs differ): the event's lock alone keeps one reply per address."""
+    settings.CHALLENGE_SITE_PER_MINUTE = 10_000
+    event = make_event(
+        campaign=make_campaign(), starts=at(TODAY + timedelta(days=5), 14), capacity=10
+    )
+    results = _at_once(
+        8, lambda i: reply(Client(), event, email=VICTIM, address=f"10.1.{i}.1").status_code
+    )
+    assert results == [302] * 8
+    assert Rsvp.objects.active().count() == 1
+    assert rsvps.seats(event).free(None) == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guests_raised_at_once_never_go_over_capacity(settings):
+    event = make_event(
+        campaign=make_campaign(), starts=at(TODAY + timedelta(days=5), 14), capacity=4
+    )
+    client = Client()
+    mine = []
+    for n in range(2):
+        reply(client, event, email=f"p{n}@example.org", address=f"10.2.{n}.1")
+        rsvp = Rsvp.objects.get(supporter__email=f"p{n}@example.org")
+        confirm(client, rsvp)
+        mine.append(rsvps.manage_code(rsvp))
+    results = _at_once(
+        2,
+        lambda i: (
+            Client().post(f"/en/rsvp/{mine[i]}/", {"do": "guests", "guests": "2"}).status_code
+        ),
+    )
+    assert sorted(results) == [200, 400]
+    assert rsvps.seats(event).free(None) == 0
