@@ -82,9 +82,14 @@ def dates_offered(event: Event, now: datetime | None = None) -> list[Occurrence]
     ][:DATES_OFFERED]
 
 
+def takes_replies(event: Event) -> bool:
+    """Whether *event* is on the site and not cancelled (its dates aside)."""
+    return not event.is_cancelled and Event.objects.public().filter(pk=event.pk).exists()
+
+
 def check_reply(event: Event, day: date | None, guests: int, now: datetime) -> None:
     """Refuse a reply to an event that is not open, a date it does not offer, too many guests."""
-    if not Event.objects.public().filter(pk=event.pk).exists() or event.is_cancelled:
+    if not takes_replies(event):
         raise RsvpRefused(gettext("This event is not taking replies."))
     offered = dates_offered(event, now)
     if not offered:
@@ -394,7 +399,10 @@ def rsvp_to_confirm(*, code: str) -> Rsvp:
     if rsvp is None:
         raise InvalidConfirmation(expired=False)
     if not rsvp.is_confirmed and (
-        rsvp.status == Rsvp.Status.CANCELLED or is_over(rsvp, timezone.now())
+        rsvp.status == Rsvp.Status.CANCELLED
+        or is_over(rsvp, timezone.now())
+        # Cancelled, or taken off the site, since the reply: nothing left to confirm.
+        or not takes_replies(rsvp.event)
     ):
         raise InvalidConfirmation(expired=True)
     return rsvp
@@ -415,7 +423,7 @@ def confirm_rsvp(*, code: str, form) -> tuple[Rsvp, bool]:
         rsvp.event = event
         if rsvp.is_confirmed:
             return rsvp, False
-        if rsvp.status == Rsvp.Status.CANCELLED:
+        if rsvp.status == Rsvp.Status.CANCELLED or not takes_replies(event):
             raise InvalidConfirmation(expired=True)
         if form.get("shown") != digest(rsvp):
             raise Changed(rsvp)

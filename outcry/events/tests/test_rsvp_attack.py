@@ -713,3 +713,42 @@ def test_guests_raised_at_once_never_go_over_capacity(settings):
     )
     assert sorted(results) == [200, 400]
     assert rsvps.seats(event).free(None) == 0
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        {"status": Event.Status.CANCELLED},
+        {"approval": Event.Approval.DECLINED},
+        {"approval": Event.Approval.PROPOSED},
+    ],
+)
+def test_a_reply_to_an_event_closed_since_cannot_be_confirmed(
+    client, hall, campaign, mail_server, run_on_commit, closing
+):
+    """Hole (fixed): a reply not yet confirmed when the event was cancelled or taken
+    off the site could still be confirmed ("We will remind you the day before"), with
+    its consents. Its link now says it has expired, like one for an event over."""
+    partner = campaign.partners.get()
+    run_on_commit(partial(reply, client, hall, **{f"consent_{partner.pk}": "on"}))
+    link = links_in(mail_server.inbox.messages()[0])["confirm"]
+    rsvp = Rsvp.objects.get()
+    Event.objects.filter(pk=hall.pk).update(**closing)
+    assert client.get(link).status_code == 410
+    response = client.post(link, {"shown": rsvps.digest(rsvp)})
+    assert response.status_code == 410
+    assert "This link has expired" in page(response)
+    rsvp.refresh_from_db()
+    assert not rsvp.is_confirmed
+    assert not partner.consents.filter(confirmed_at__isnull=False).exists()
+
+
+def test_a_reply_to_a_campaign_made_draft_since_cannot_be_confirmed(
+    client, hall, campaign, run_on_commit
+):
+    run_on_commit(partial(reply, client, hall))
+    rsvp = Rsvp.objects.get()
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.DRAFT)
+    assert confirm(client, rsvp).status_code == 410
+    rsvp.refresh_from_db()
+    assert not rsvp.is_confirmed
