@@ -454,7 +454,7 @@ def test_a_cancelled_a_far_and_a_started_date_take_no_replies(client, campaign):
         recurrence="FREQ=DAILY;COUNT=40",
         cancelled_dates=cancelled_day.isoformat(),
     )
-    started = start.date().isoformat()
+    started = (start - timedelta(minutes=10)).date().isoformat()
     far = (start.date() + timedelta(days=rsvps.DATES_OFFERED + 2)).isoformat()
     for day in (cancelled_day.isoformat(), far, started, "2026-02-30", "", "every,every"):
         response = reply(client, event, day=day)
