@@ -13,12 +13,13 @@ class EventsConfig(AppConfig):
         # Imported here: these modules import models, which need the app registry ready.
         from outcry.actions.confirmation import Kind, register
         from outcry.core.ledger import register_email
-        from outcry.events import personal_data, rsvp_emails, rsvp_views, rsvps
+        from outcry.events import personal_data, relay, rsvp_emails, rsvp_views, rsvps
         from outcry.supporters.personal_data import register_personal_data
 
         # The mail engine's senders render RSVPs' emails here.
         register_email(rsvps.CONFIRMATION_PURPOSE, rsvp_emails.confirmation_email)
         register_email(rsvps.PLACE_PURPOSE, rsvp_emails.place_email)
+        register_email(relay.MESSAGE_PURPOSE, rsvp_emails.host_message_email)
         register(
             Kind(
                 name="rsvp",

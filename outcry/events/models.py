@@ -600,3 +600,28 @@ class Rsvp(models.Model):
     def first_name(self) -> str:
         """What a host sees: the first word of the name typed."""
         return (self.name.split() or [""])[0]
+
+
+class HostMessage(models.Model):
+    """A message from an event's host (or its organisers) relayed to the people who replied.
+
+    The attendees' addresses are never shown to whoever writes it; each copy goes
+    through the ledger (relay.py), and the row stays for the organisers to read.
+    """
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="host_messages", verbose_name=_("event")
+    )
+    subject = models.CharField(_("subject"), max_length=150, validators=[refuse_html])
+    body = models.TextField(_("message"), max_length=2000, validators=[refuse_html])
+    written_by = models.CharField(_("written by"), max_length=200)
+    recipients = models.PositiveIntegerField(_("sent to"), default=0)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("message to attendees")
+        verbose_name_plural = _("messages to attendees")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject

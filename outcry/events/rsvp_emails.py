@@ -13,7 +13,7 @@ from django.utils import formats, translation
 from outcry.core.ledger import Email
 from outcry.core.mail import render_message
 from outcry.events import rsvps
-from outcry.events.models import Rsvp
+from outcry.events.models import HostMessage, Rsvp
 from outcry.supporters.models import greeting_name
 
 
@@ -96,3 +96,26 @@ def place_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Em
     if rsvp is None or rsvp.status != Rsvp.Status.GOING:
         return None
     return _email(rsvp, "events/emails/rsvp_place", {})
+
+
+def host_message_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
+    """The copy of message *round_* for the RSVP *subject_id*; None if it no longer reads it."""
+    rsvp = _rsvp(subject_id)
+    message = HostMessage.objects.filter(pk=round_).first()
+    if (
+        rsvp is None
+        or message is None
+        or message.event_id != rsvp.event_id
+        or rsvp.status not in (Rsvp.Status.GOING, Rsvp.Status.WAITING)
+        or not rsvp.is_confirmed
+    ):
+        return None
+    return _email(
+        rsvp,
+        "events/emails/host_message",
+        {
+            "message_subject": message.subject,
+            "message_body": message.body,
+            "contact": rsvp.event.contact,
+        },
+    )

@@ -53,6 +53,9 @@ PLACE_PURPOSE = "rsvp-place"
 MAX_GUESTS = 9
 # Dates offered for a recurring event; a reply names one of them (or every date).
 DATES_OFFERED = 14
+# The share of an event's places that unconfirmed replies may hold together.
+UNCONFIRMED_SHARE = 0.5
+UNCONFIRMED_FLOOR = 10
 # Confirmed RSVPs looked at each time seats free up (the rest wait for the next time).
 PROMOTE_AT_MOST = 200
 
@@ -152,6 +155,30 @@ def seats(
     return Seats(capacity=event.capacity, standing=standing, by_date=by_date)
 
 
+def held_unconfirmed(
+    event: Event, day: date | None, *, now: datetime, excluding: int | None = None
+) -> int:
+    """Seats that unconfirmed replies hold now on *day* (every-date replies count on each)."""
+    held = Rsvp.objects.filter(
+        event=event, status=Rsvp.Status.GOING, confirmed_at__isnull=True, hold_until__gt=now
+    ).exclude(pk=excluding)
+    if day is not None:
+        held = held.filter(Q(date__isnull=True) | Q(date=day))
+    return held.aggregate(people=Sum(F("guests") + 1))["people"] or 0
+
+
+def _fits_unconfirmed(event: Event, rsvp: Rsvp, now: datetime) -> bool:
+    """Whether an unconfirmed *rsvp* may hold seats: unconfirmed replies hold at most
+    UNCONFIRMED_SHARE of the places (all of a small event's, up to UNCONFIRMED_FLOOR), so
+    that addresses typed by anyone cannot fill an event for hours; past it a reply
+    waits, and takes a seat when confirmed if one is free."""
+    if rsvp.is_confirmed or event.capacity is None:
+        return True
+    limit = max(int(event.capacity * UNCONFIRMED_SHARE), min(event.capacity, UNCONFIRMED_FLOOR))
+    held = held_unconfirmed(event, rsvp.date, now=now, excluding=rsvp.pk)
+    return held + rsvp.people <= limit
+
+
 def _place(event: Event, rsvp: Rsvp, now: datetime) -> None:
     """Give *rsvp* its seats if they are free, else a place on the waiting list (unsaved).
 
@@ -164,7 +191,7 @@ def _place(event: Event, rsvp: Rsvp, now: datetime) -> None:
         promote(event, now)
     held = rsvp.status == Rsvp.Status.GOING and rsvp.hold_until and rsvp.hold_until > now
     free = seats(event, now=now, excluding=rsvp.pk).free(rsvp.date)
-    if free is None or free >= rsvp.people:
+    if free is None or (free >= rsvp.people and _fits_unconfirmed(event, rsvp, now)):
         rsvp.status = Rsvp.Status.GOING
         rsvp.hold_until = None if rsvp.is_confirmed else rsvp.hold_until if held else now + hold()
         rsvp.waiting_since = None

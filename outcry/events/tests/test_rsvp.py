@@ -7,6 +7,7 @@ changing and cancelling only through the emailed link, and bad input.
 import re
 import threading
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -106,7 +107,7 @@ def test_a_full_event_puts_the_reply_on_the_waiting_list_and_a_cancellation_move
 
     run_on_commit(lambda: reply(client, vigil, email="second@example.org"))
     waiting_email = mail_server.inbox.messages()[-1]
-    assert "on the waiting list" in text_of(waiting_email)
+    assert "No place is held for you yet" in text_of(waiting_email)
     second = Rsvp.objects.get(supporter__email="second@example.org")
     assert second.status == Rsvp.Status.WAITING
     client.post(links_in(waiting_email)["confirm"], {"shown": rsvps.digest(second)})
@@ -123,35 +124,68 @@ def test_a_full_event_puts_the_reply_on_the_waiting_list_and_a_cancellation_move
     assert "manage" in links_in(opened)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_fifty_people_replying_at_once_fill_the_places_exactly(settings):
-    settings.RATELIMIT_RSVP_PER_NETWORK = 1000
-    settings.CHALLENGE_SITE_PER_MINUTE = 10_000
-    campaign = make_campaign()
-    event = make_event(campaign=campaign, starts=at(TODAY + timedelta(days=5), 14), capacity=10)
-    barrier = threading.Barrier(50)
-    results: list = [None] * 50
+def at_once(count: int, action) -> list:
+    """Run action(i) for i in range(count) in as many threads, released together."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
 
-    def post(i: int) -> None:
+    def run(i: int) -> None:
         try:
             barrier.wait()
-            response = reply(Client(), event, email=f"person{i}@example.org", address=f"10.0.{i}.1")
-            results[i] = response.status_code
+            results[i] = action(i)
         except Exception as error:
             results[i] = error
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(50)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert results == [302] * 50
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_people_replying_and_confirming_at_once_fill_the_places_exactly(settings):
+    """On SQLite and on PostgreSQL (DATABASE_URL): 50 replies, then 50 confirmations, at once."""
+    settings.RATELIMIT_RSVP_PER_NETWORK = 1000
+    settings.CHALLENGE_SITE_PER_MINUTE = 10_000
+    campaign = make_campaign()
+    event = make_event(campaign=campaign, starts=at(TODAY + timedelta(days=5), 14), capacity=40)
+
+    def post(i: int) -> int:
+        response = reply(Client(), event, email=f"person{i}@example.org", address=f"10.0.{i}.1")
+        return response.status_code
+
+    assert at_once(50, post) == [302] * 50
     assert Rsvp.objects.count() == 50
-    assert Rsvp.objects.filter(status=Rsvp.Status.GOING).count() == 10
-    assert Rsvp.objects.filter(status=Rsvp.Status.WAITING).count() == 40
+    # Unconfirmed replies hold half the places at most; the rest wait for their links.
+    assert Rsvp.objects.filter(status=Rsvp.Status.GOING).count() == 20
+    assert Rsvp.objects.filter(status=Rsvp.Status.WAITING).count() == 30
+
+    codes = [(rsvps.confirmation_code(r), rsvps.digest(r)) for r in Rsvp.objects.order_by("pk")]
+
+    def confirm(i: int) -> int:
+        code, shown = codes[i]
+        return Client().post(f"/en/confirm/{code}/", {"shown": shown}).status_code
+
+    assert at_once(50, confirm) == [200] * 50
+    assert Rsvp.objects.filter(confirmed_at__isnull=False).count() == 50
+    assert Rsvp.objects.filter(status=Rsvp.Status.GOING).count() == 40
+    assert Rsvp.objects.filter(status=Rsvp.Status.WAITING).count() == 10
     assert rsvps.seats(event).free(None) == 0
+
+
+def test_unconfirmed_replies_hold_half_the_places_of_a_large_event(client, campaign, run_on_commit):
+    event = make_event(campaign=campaign, starts=at(TODAY + timedelta(days=4), 19), capacity=30)
+    for number in range(3):
+        run_on_commit(partial(reply, client, event, email=f"p{number}@example.org", guests="5"))
+    assert [r.status for r in Rsvp.objects.order_by("pk")] == ["going", "going", "waiting"]
+    late = Rsvp.objects.order_by("pk").last()
+    client.post(f"/en/confirm/{rsvps.confirmation_code(late)}/", {"shown": rsvps.digest(late)})
+    late.refresh_from_db()
+    assert late.status == Rsvp.Status.GOING  # confirmed, it takes one of the free places
 
 
 def test_an_unconfirmed_hold_runs_out_and_the_seat_goes_back(client, vigil, run_on_commit):
