@@ -123,6 +123,8 @@ ORGANISER_PERMISSIONS = frozenset(
         "events.add_dayofactiontext",
         "events.change_dayofactiontext",
         "events.delete_dayofactiontext",
+        # Who proposed a local event (read only; only the organisations deciding on it).
+        "events.view_eventhost",
     }
 )
 

@@ -15,6 +15,7 @@ from outcry.core.places import (
     AmbiguousPlace,
     NoPlaceFound,
     Place,
+    as_coordinates,
     resolve_place,
 )
 from outcry.core.text import (
@@ -123,6 +124,13 @@ class PlaceField(LineField):
             "in English or in its own language."
         ),
         "postcode": _("We can look up US ZIP codes only. Please type your city or town instead."),
+        "coordinates": _(
+            "“%(place)s” are not coordinates on Earth: the latitude goes from -90 to 90 and "
+            "the longitude from -180 to 180. Please type your city or town instead."
+        ),
+        "remote": _(
+            "We know no town near “%(place)s”. Please type the nearest city or town instead."
+        ),
         "ambiguous": _(
             "Several places are called “%(place)s”: %(candidates)s. Please add the "
             "country or US state, for example “%(example)s”."
@@ -146,6 +154,13 @@ class PlaceField(LineField):
         try:
             return resolve_place(text, country=self.country)
         except NoPlaceFound:
+            if (point := as_coordinates(text)) is not None:
+                latitude, longitude = point
+                in_range = -90 <= latitude <= 90 and -180 <= longitude <= 180
+                code = "remote" if in_range else "coordinates"
+                raise ValidationError(
+                    self.error_messages[code], code=code, params={"place": text}
+                ) from None
             # "10117", "SW1A 1AA", "K1A 0B1": a postcode, and only US ones are known.
             looks_like_postcode = re.search(r"\d", text) and not re.search(r"[^\W\d_]{4,}", text)
             code = "postcode" if looks_like_postcode else "not_found"

@@ -19,6 +19,7 @@ tens of megabytes: see docs/architecture.md, "Places and maps"), never per reque
 import json
 import math
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ class Place:
     region: str = ""  # the US state's code for a US place, else empty
     spelling: str = ""  # what the supporter typed, when it named the place otherwise
     postcode: str = ""
+    time_zone: str = ""  # its IANA zone ("America/Chicago"), where GeoNames or the ZIP data say
 
     def label(self, language: str | None = None) -> str:
         """Its name for people: "부산, 대한민국", "Evanston, IL, United States"."""
@@ -175,6 +177,17 @@ def resolve_place(text: object, *, country: str = "") -> Place:
     raise AmbiguousPlace(candidates)
 
 
+def as_coordinates(text: object) -> tuple[float, float] | None:
+    """The two numbers of a "lat, lon" text, in range or not; None if *text* is not one.
+
+    Lets a form say "out of range" rather than "no such place" for "91, 200".
+    """
+    if not isinstance(text, str) or len(text) > MAX_QUERY_LENGTH:
+        return None
+    match = _COORDINATES.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    return (float(match.group(1)), float(match.group(2))) if match else None
+
+
 def nearest_city(latitude: float, longitude: float) -> Place | None:
     """The gazetteer's city nearest to a point (looked for within two degrees), or None."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
@@ -206,6 +219,7 @@ def _zip_place(zip_code: str, wanted_country: str) -> list[Place]:
             longitude=float(row["long"]),
             region=row["state"],
             postcode=zip_code,
+            time_zone=row.get("timezone") or "",
         )
         for row in rows[:1]
         if row.get("lat") and row.get("long")
@@ -225,6 +239,7 @@ def _near(latitude: float, longitude: float, wanted_country: str) -> list[Place]
             longitude=longitude,
             population=city.population,
             region=city.region,
+            time_zone=city.time_zone,
         )
     ]
 
@@ -295,6 +310,8 @@ class _Gazetteer:
                 longitude=row["longitude"],
                 population=row["population"],
                 region=row["admin1code"] if country == "US" else "",
+                # A few hundred zone names shared by 34,000 cities: one string each.
+                time_zone=sys.intern(row.get("timezone") or ""),
             )
             self.cities.append(place)
             for key in {normalise(row["name"]), *map(normalise, row["alternatenames"])}:

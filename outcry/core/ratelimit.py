@@ -356,6 +356,22 @@ ADDRESS_REPORT = Policy(
         "Please wait a few minutes and try again."
     ),
 )
+# Proposals of a local event for a day of action: few per network and per address
+# from that network (a stranger repeating someone's address from one network must
+# not use up that person's own proposals from theirs). Past the address limit
+# nothing is written and the page is the same; each proposal emails one link.
+EVENT_HOST = Policy(
+    name="event-host",
+    bucket="event-host",
+    per_network=10,
+    per_address=3,
+    window=3600,
+    address_per_network=True,
+    message=_(
+        "Too many event proposals have come from here in a short time. "
+        "Please wait an hour and try again."
+    ),
+)
 # Every policy by name, for the docs and for a later API that names its kind.
 POLICIES = {
     policy.name: policy
@@ -367,5 +383,6 @@ POLICIES = {
         UPDATES_SUBSCRIBE,
         DATA_REQUEST,
         ADDRESS_REPORT,
+        EVENT_HOST,
     )
 }

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from outcry.campaigns.admin import CampaignLanguagesFormSet, LeadChangesMixin
 from outcry.campaigns.models import Campaign, Organisation
 from outcry.core.countries import current_country_choices
+from outcry.events import admin_hosts
 from outcry.events.models import DayOfAction, DayOfActionText, Event, EventText
 
 
@@ -72,6 +73,7 @@ def _organisations(user):
 class EventAdmin(admin.ModelAdmin):
     form = EventForm
     inlines = [EventTextInline]
+    actions = [admin_hosts.approve_proposals, admin_hosts.decline_proposals]
     list_display = [
         "__str__",
         "campaign",
@@ -84,6 +86,7 @@ class EventAdmin(admin.ModelAdmin):
         "approval",
     ]
     list_filter = [
+        admin_hosts.WaitingForApproval,
         "status",
         "approval",
         "country",
@@ -122,6 +125,19 @@ class EventAdmin(admin.ModelAdmin):
         (_("Attending"), {"fields": ["capacity", "contact"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if admin_hosts.is_hosted(obj):
+            # A host's proposal is approved or declined with the list's actions,
+            # which email the host and write the audit log.
+            return [*fields, "approval"]
+        return fields
+
+    def get_inlines(self, request, obj):
+        if admin_hosts.is_hosted(obj):
+            return [*self.inlines, admin_hosts.EventHostInline]
+        return self.inlines
+
     def get_queryset(self, request):
         queryset = (
             super()
@@ -129,6 +145,9 @@ class EventAdmin(admin.ModelAdmin):
             .select_related("campaign", "organisation")
             .prefetch_related("texts", "campaign__texts")
         )
+        # Proposals from the public form: only once their host confirmed, and only
+        # to the organisations that decide on them (admin_hosts.py).
+        queryset = admin_hosts.scope(queryset, request.user)
         if request.user.is_superuser:
             return queryset
         return queryset.filter(campaign__in=Campaign.objects.for_user(request.user))

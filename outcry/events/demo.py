@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from outcry.campaigns.models import Campaign, Organisation
 from outcry.events import recurrence
-from outcry.events.models import DayOfAction, DayOfActionText, Event, EventText
+from outcry.events.models import DayOfAction, DayOfActionText, Event, EventHost, EventText
+from outcry.supporters.services import get_or_create_supporter
 
 SEOUL_VIGIL = {
     "venue": "Across the street from the Chinese Embassy, Seoul",
@@ -290,4 +291,48 @@ def load_demo_events(*, campaign: Campaign) -> int:
             # The pavement across from an embassy holds a permitted crowd, no more.
             capacity=DAY_EVENT_CAPACITY,
         )
+    _proposal(campaign, day_of_action)
     return campaign.events.count()
+
+
+def _proposal(campaign: Campaign, day_of_action: DayOfAction) -> None:
+    """A local event a supporter proposed through the host form, confirmed by its host and
+    waiting for an organiser's approval (the admin's "waiting for approval" filter)."""
+    event = _event(
+        campaign,
+        campaign.lead_organisation,
+        venue="Federation Square, Melbourne",
+        texts={
+            "en": (
+                "Melbourne: candle-light gathering",
+                "Bring a candle; we read the names of those detained.",
+            )
+        },
+        address="Swanston St & Flinders St, Melbourne VIC 3000",
+        country="AU",
+        latitude=-37.81798,
+        longitude=144.96905,
+        time_zone="Australia/Melbourne",
+        starts_on=day_of_action.date,
+        starts_at=time(18, 0),
+        ends_on=day_of_action.date,
+        ends_at=time(19, 0),
+        day_of_action=day_of_action,
+        approval=Event.Approval.PROPOSED,
+        directions="Flinders Street Station, main entrance; we stand by the big screen.",
+    )
+    supporter, _created = get_or_create_supporter(
+        email="host.melbourne@example.org", name="Jin Lee", language="en"
+    )
+    EventHost.objects.get_or_create(
+        event=event,
+        defaults={
+            "supporter": supporter,
+            "name": "Jin Lee",
+            "language": "en",
+            "nonce": f"demo-{event.pk}",
+            "confirm_token": f"demo-confirm-{event.pk}",
+            "key": f"demo-key-{event.pk}",
+            "confirmed_at": timezone.now(),
+        },
+    )

@@ -625,3 +625,41 @@ class HostMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class EventHost(models.Model):
+    """Who proposed a local event of a day of action through the public form, and its links.
+
+    The event itself is an Event with approval PROPOSED that nobody sees
+    publicly. The host is a supporter like any other; they confirm their
+    address first (``confirm_token``, the actions layer's confirmation link),
+    and only a confirmed proposal reaches the organisers. ``key`` is what the
+    host's own page link is signed from (hosting.host_code); ``nonce`` makes
+    a form posted twice one proposal.
+    """
+
+    event = models.OneToOneField(
+        Event, on_delete=models.CASCADE, related_name="host", verbose_name=_("event")
+    )
+    supporter = models.ForeignKey(
+        "supporters.Supporter",
+        on_delete=models.CASCADE,
+        related_name="hosted_events",
+        verbose_name=_("supporter"),
+    )
+    name = models.CharField(_("host's name"), max_length=100)
+    phone = models.CharField(_("host's phone"), max_length=40, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    nonce = models.CharField(max_length=100, unique=True, editable=False)
+    confirm_token = models.CharField(max_length=64, unique=True, editable=False)
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("proposed"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("event host")
+        verbose_name_plural = _("event hosts")
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outcry.events import rsvp_views, views
+from outcry.events import rsvp_views, views, views_hosts
 
 app_name = "events"
 urlpatterns = [
@@ -13,4 +13,8 @@ urlpatterns = [
     path("c/<slug:slug>/events/<int:pk>/calendar.ics", views.event_calendar, name="calendar"),
     path("c/<slug:slug>/days/<int:pk>/", views.day_detail, name="day"),
     path("c/<slug:slug>/days/<int:pk>/calendar.ics", views.day_calendar, name="day_calendar"),
+    # Hosting a local event of a day of action (views_hosts.py).
+    path("c/<slug:slug>/days/<int:pk>/host/", views_hosts.propose, name="host_propose"),
+    path("c/<slug:slug>/days/<int:pk>/host/sent/", views_hosts.thanks, name="host_thanks"),
+    path("events/host/<str:code>/", views_hosts.host_page, name="host_page"),
 ]

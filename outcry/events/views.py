@@ -25,7 +25,8 @@ from outcry.campaigns.models import Campaign
 from outcry.core import challenge, ratelimit
 from outcry.core.countries import country_name
 from outcry.core.forms import body_is_unreadable
-from outcry.events import ics, rsvp_views, rsvps
+from outcry.core.middleware import allow_geolocation
+from outcry.events import finding, ics, rsvp_views, rsvps
 from outcry.events.models import DayOfAction, Event
 from outcry.events.recurrence import Occurrence
 
@@ -217,11 +218,14 @@ def event_page(
         for day in sorted(event.cancelled)
         if day >= now.astimezone(event.zone).date()
     ]
+    # Arrived from a search ("?place=Evanston"): the times on that place's clock too.
+    place = finding.search(request.GET, path=request.path).place
+    dates = [when(event, occurrence) for occurrence in upcoming]
     context = _campaign_context(campaign, language) | {
         "event": event,
         "text": text,
-        "when": when(event, shown),
-        "upcoming": [when(event, occurrence) for occurrence in upcoming],
+        "when": finding.with_time_there(when(event, shown), place),
+        "upcoming": [finding.with_time_there(w, place) for w in dates],
         "is_over": next_one is None,
         "skipped": skipped,
         "country_name": country_name(event.country, language),
@@ -239,8 +243,13 @@ def event_page(
 
 
 @require_GET
+@allow_geolocation
 def event_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """A campaign's events still to come, soonest first; ``?country=KR`` narrows them."""
+    """A campaign's events still to come, soonest first; ``?country=KR`` narrows them.
+
+    ``?place=Evanston&distance=50`` keeps those within 50 km of a place, nearest first
+    (finding.py); a place that cannot be found is a message on the page, never an error.
+    """
     campaign = _campaign_or_404(slug)
     language = get_language()
     now = timezone.now()
@@ -254,14 +263,30 @@ def event_list(request: HttpRequest, slug: str) -> HttpResponse:
     if chosen:
         events = [event for event in events if event.country == chosen]
     days = campaign.days_of_action.filter(date__gte=now.date() - timedelta(days=1))
+    events_path = reverse("events:list", args=[campaign.slug])
+    search = finding.search(
+        request.GET, path=events_path, extra={"country": chosen} if chosen else None
+    )
+    rows = _rows(events, language, now)
+    if search.place is not None:
+        rows = finding.near(rows, search.place, search.distance)
+        rows = finding.carry(finding.add_times_there(rows, search.place), search.query)
     context = _campaign_context(campaign, language) | {
-        "rows": _rows(events, language, now),
+        "rows": rows,
+        "search": search,
+        "map_points": finding.map_points(rows),
         "countries": [(code, country_name(code, language)) for code in countries],
         "chosen": chosen,
         "chosen_name": country_name(chosen, language) if chosen else "",
         "asked_for": (request.GET.get("country") or "")[:20],
         "days": [
-            {"day": day, "text": day.text_for(language)}
+            {
+                "day": day,
+                "text": day.text_for(language),
+                "url": finding.carried(
+                    reverse("events:day", args=[campaign.slug, day.pk]), search.query
+                ),
+            }
             for day in days.prefetch_related("texts", "campaign__texts")
         ],
     }
@@ -275,11 +300,17 @@ def day_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     now = timezone.now()
     rows = _rows(_events(campaign).filter(day_of_action=day), language, now)
     rows.sort(key=lambda row: (row["country_name"], row["event"].first_start_utc))
+    # Arrived from a search ("?place=Evanston"): how far each is, and its time there.
+    search = finding.search(request.GET, path=request.path)
+    if search.place is not None:
+        rows = finding.with_distances(rows, search.place)
+        rows = finding.carry(finding.add_times_there(rows, search.place), search.query)
     context = _campaign_context(campaign, language) | {
         "day": day,
         "day_text": text,
         "day_date": formats.date_format(day.date, "DATE_FORMAT"),
         "rows": rows,
+        "map_points": finding.map_points(rows),
         "country_count": len({row["event"].country for row in rows}),
         "day_feed_path": reverse("events:day_calendar", args=[campaign.slug, day.pk]),
     }

@@ -20,6 +20,7 @@ def test_the_sweeps_run_every_two_ten_and_five_minutes_unless_told_otherwise(mon
         "outcry.core.tasks.requeue_stale_emails": 120,
         "outcry.letters.tasks.recover_deliveries": 300,
         "outcry.letters.confirmation.expire_unconfirmed_letters": 600,
+        "outcry.events.rsvps.release_lapsed_holds": 300,
         "outcry.supporters.services.anonymise_inactive_supporters": 600,
         "outcry.core.ratelimit.delete_expired_counters": 300,
     }

@@ -70,6 +70,9 @@ def test_a_shared_name_lists_the_candidates_in_korean():
         ("Route 66", "We found no place called “Route 66”.", "“Route 66”(이)라는 곳을 찾지"),
         ("Chi\x00cago", "invisible control characters", "보이지 않는 제어 문자"),
         ("x" * 10_000, "at most 200 characters", "200"),
+        ("91, 200", "“91, 200” are not coordinates on Earth", "지구 위의 좌표가 아닙니다"),
+        ("-12.5, 300", "the longitude from -180 to 180", "경도는 -180에서 180까지"),
+        ("0, -140", "We know no town near “0, -140”.", "“0, -140” 근처에서 아는 도시가 없습니다"),
     ],
 )
 def test_what_finds_nothing_is_explained_in_both_languages(typed, english, korean):

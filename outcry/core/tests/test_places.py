@@ -160,3 +160,17 @@ def test_by_distance_puts_the_nearest_first():
     ordered = [place.name for _km, place in by_distance(evanston, offices)]
     assert ordered == ["Chicago", "Milwaukee", "Washington"]
     assert offices[0].region == "DC"
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Evanston", "America/Chicago"),
+        ("서울", "Asia/Seoul"),
+        ("60201", "America/Chicago"),
+        ("34.05, -118.24", "America/Los_Angeles"),
+        ("Munich", "Europe/Berlin"),
+    ],
+)
+def test_a_place_knows_its_time_zone(typed, zone):
+    assert resolve_place(typed).time_zone == zone

@@ -71,8 +71,14 @@ def test_the_us_protests_and_the_day_of_action_fall_in_the_coming_weeks(demo, cl
         assert city in day_page
     listing = client.get(f"/en/c/{demo.slug}/events/").content.decode()
     assert (
-        len(re.findall(r'<li lang="en">', listing)) == Event.objects.filter(campaign=demo).count()
+        len(re.findall(r'<li lang="en">', listing))
+        == Event.objects.filter(campaign=demo).public().count()
     )
+    # One local event a supporter proposed waits for an organiser's approval, unseen.
+    [proposed] = Event.objects.filter(campaign=demo, approval=Event.Approval.PROPOSED)
+    assert proposed.host.confirmed_at is not None
+    assert proposed.day_of_action == day
+    assert "Melbourne" not in day_page and "Melbourne" not in listing
 
 
 def test_loading_the_demo_again_adds_nothing(demo):
