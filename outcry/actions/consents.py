@@ -86,6 +86,20 @@ def drop(*, supporter_id: int, source: str, organisations: Iterable[int] | None 
     )
 
 
+def waiting(*, supporter_id: int, source: str) -> list[Organisation]:
+    """The organisations the consents given with *source* would let email its supporter
+    once confirmed: what a confirmation page must show (and its button's digest cover)."""
+    return list(
+        Organisation.objects.filter(
+            consents__supporter_id=supporter_id,
+            consents__source=source,
+            consents__confirmed_at__isnull=True,
+        )
+        .order_by("pk")
+        .prefetch_related("names")
+    )
+
+
 def confirm(*, supporter_id: int, source: str) -> int:
     """Confirm the consents given with *source*; return how many changed. Idempotent."""
     return supporters.confirm_consents(supporter_id=supporter_id, source=source)

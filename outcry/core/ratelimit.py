@@ -298,6 +298,9 @@ LETTER = Policy(
 # Each RSVP emails its link or, for an address that replied already, a reminder
 # of its link at most once an hour (the ledger's round): counted per network and
 # address like signatures, so a stranger cannot use up the owner's own replies.
+# But each date of each event is an RSVP of its own: across networks a cap per
+# mailbox and hour bounds the inbox (RSVP_EMAILS_PER_HOUR, counted with `also`;
+# past it the reply is dropped like one past the per-address limit).
 EVENT_RSVP = Policy(
     name="event-rsvp",
     bucket="rsvp",
@@ -309,6 +312,8 @@ EVENT_RSVP = Policy(
         "Please wait a few minutes and try again."
     ),
 )
+RSVP_ANY_NETWORK_BUCKET = "rsvp-any"
+RSVP_EMAILS_PER_HOUR = 20
 LETTER_CONFIRMATION_EMAIL = Policy(
     name="letter-confirmation-email",
     bucket="letter-confirmation",
@@ -374,6 +379,7 @@ POLICIES = {
         SIGN,
         LETTER,
         LETTER_CONFIRMATION_EMAIL,
+        EVENT_RSVP,
         UPDATES_SUBSCRIBE,
         DATA_REQUEST,
         ADDRESS_REPORT,

@@ -102,7 +102,8 @@ def rsvp_context(event: Event) -> dict:
     now = timezone.now()
     offered = rsvps.dates_offered(event, now)
     day = offered[0].local_date if offered and event.is_recurring else None
-    free = rsvps.seats(event, now=now).free(day)
+    # Confirmed replies only: a count with holds would answer "did this address reply?"
+    free = rsvps.seats(event, now=now, confirmed_only=True).free(day)
     return {"going": rsvps.going_count(event, day), "places_left": free}
 
 
@@ -133,12 +134,15 @@ def confirmation_page(
     changed: bool = False,
 ) -> HttpResponse:
     """The page behind the confirmation link: the RSVP and a button, or what pressing did."""
-    context = _describe(rsvp, get_language()) | {
+    organisations = [] if rsvp.is_confirmed else rsvps.waiting_consents(rsvp)
+    language = get_language()
+    context = _describe(rsvp, language) | {
         "code": code,
         "pressed": pressed,
         "confirmed": confirmed,
         "changed": changed,
-        "shown": rsvps.digest(rsvp),
+        "organisations": [organisation.name_in(language) for organisation in organisations],
+        "shown": rsvps.digest(rsvp, organisations),
         "manage_url": reverse("events:rsvp", args=[rsvps.manage_code(rsvp)]),
     }
     return render(request, "events/rsvp_confirm.html", context)

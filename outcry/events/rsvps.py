@@ -85,9 +85,14 @@ def dates_offered(event: Event, now: datetime | None = None) -> list[Occurrence]
     ][:DATES_OFFERED]
 
 
+def takes_replies(event: Event) -> bool:
+    """Whether *event* is on the site and not cancelled (its dates aside)."""
+    return not event.is_cancelled and Event.objects.public().filter(pk=event.pk).exists()
+
+
 def check_reply(event: Event, day: date | None, guests: int, now: datetime) -> None:
     """Refuse a reply to an event that is not open, a date it does not offer, too many guests."""
-    if not Event.objects.public().filter(pk=event.pk).exists() or event.is_cancelled:
+    if not takes_replies(event):
         raise RsvpRefused(gettext("This event is not taking replies."))
     offered = dates_offered(event, now)
     if not offered:
@@ -117,13 +122,29 @@ class Seats:
         return self.capacity - self.standing - self.by_date.get(day, 0)
 
 
-def seats(event: Event, *, now: datetime | None = None, excluding: int | None = None) -> Seats:
-    """The seats *event*'s RSVPs take now (holds that ran out take none); one query."""
+def seats(
+    event: Event,
+    *,
+    now: datetime | None = None,
+    excluding: int | None = None,
+    confirmed_only: bool = False,
+) -> Seats:
+    """The seats *event*'s RSVPs take now (holds that ran out take none); one query.
+
+    *confirmed_only*: as the public page counts them, without the seats held for
+    unconfirmed replies. Anyone can type an address, and only a new address adds
+    a hold (a known one changes nothing): a count with holds in it, read before
+    and after typing someone's address, would tell whether they had replied.
+    """
     now = now or timezone.now()
     today = now.astimezone(event.zone).date()
+    rows = (
+        Rsvp.objects.filter(status=Rsvp.Status.GOING, confirmed_at__isnull=False)
+        if confirmed_only
+        else Rsvp.objects.holding_seats(now)
+    )
     taken = (
-        Rsvp.objects.holding_seats(now)
-        .filter(event=event)
+        rows.filter(event=event)
         .filter(Q(date__isnull=True) | Q(date__gte=today))
         .exclude(pk=excluding)
         .values("date")
@@ -159,11 +180,20 @@ def _fits_unconfirmed(event: Event, rsvp: Rsvp, now: datetime) -> bool:
 
 
 def _place(event: Event, rsvp: Rsvp, now: datetime) -> None:
-    """Give *rsvp* its seats if they are free, else a place on the waiting list (unsaved)."""
+    """Give *rsvp* its seats if they are free, else a place on the waiting list (unsaved).
+
+    *event* locked. Seats a hold left when it ran out go first to the confirmed
+    waiting list (promote), not to whoever replies before release_lapsed_holds
+    runs. A hold still running keeps its end: replying again with the address
+    of an unconfirmed reply must not keep its seats from the waiting list for ever.
+    """
+    if event.capacity is not None:
+        promote(event, now)
+    held = rsvp.status == Rsvp.Status.GOING and rsvp.hold_until and rsvp.hold_until > now
     free = seats(event, now=now, excluding=rsvp.pk).free(rsvp.date)
     if free is None or (free >= rsvp.people and _fits_unconfirmed(event, rsvp, now)):
         rsvp.status = Rsvp.Status.GOING
-        rsvp.hold_until = None if rsvp.is_confirmed else now + hold()
+        rsvp.hold_until = None if rsvp.is_confirmed else rsvp.hold_until if held else now + hold()
         rsvp.waiting_since = None
     else:
         rsvp.status = Rsvp.Status.WAITING
@@ -188,12 +218,25 @@ def promote(event: Event, now: datetime) -> list[Rsvp]:
     """
     if event.capacity is None and not event.rsvps.filter(status=Rsvp.Status.WAITING).exists():
         return []
-    waiting = Rsvp.objects.filter(
-        event=event, status=Rsvp.Status.WAITING, confirmed_at__isnull=False
-    ).order_by("waiting_since", "pk")[:PROMOTE_AT_MOST]
+    if event.last_end_utc <= now:
+        return []
+    # Counted once, then kept up to date here: every reply to a capped event
+    # calls this (_place) under the event's lock, whatever the waiting list's length.
+    taken = seats(event, now=now)
+    if taken.capacity is not None and taken.capacity - taken.standing <= 0:
+        return []  # no date has a seat free
+    standing, by_date = taken.standing, dict(taken.by_date)
+    # Never a place on a date gone by (nor its "a place opened up" email).
+    today = now.astimezone(event.zone).date()
+    waiting = (
+        Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITING, confirmed_at__isnull=False)
+        .filter(Q(date__isnull=True) | Q(date__gte=today))
+        .select_related("supporter")
+        .order_by("waiting_since", "pk")[:PROMOTE_AT_MOST]
+    )
     promoted = []
     for rsvp in waiting:
-        free = seats(event, now=now).free(rsvp.date)
+        free = Seats(capacity=event.capacity, standing=standing, by_date=by_date).free(rsvp.date)
         if free is None or free >= rsvp.people:
             rsvp.status = Rsvp.Status.GOING
             rsvp.waiting_since = None
@@ -205,6 +248,10 @@ def promote(event: Event, now: datetime) -> list[Rsvp]:
                 to=rsvp.supporter.email,
             )
             promoted.append(rsvp)
+            if rsvp.date is None:
+                standing += rsvp.people
+            else:
+                by_date[rsvp.date] = by_date.get(rsvp.date, 0) + rsvp.people
     if promoted:
         logger.info("%s RSVPs to event %s moved off the waiting list", len(promoted), event.pk)
     return promoted
@@ -245,9 +292,15 @@ def reply(
     now = timezone.now()
     check_reply(event, reply.day, reply.guests, now)
     email = normalise_email(person.email)
-    counted = ratelimit.EVENT_RSVP.count(network=network, address=email)
+    counted = ratelimit.EVENT_RSVP.count(
+        network=network,
+        address=email,
+        also=((ratelimit.RSVP_ANY_NETWORK_BUCKET, ratelimit.mailbox_key(email), 3600),),
+    )
     counted.refuse_network()
-    if counted.address_over:
+    # Each date of each event is an RSVP of its own with its own emails: across
+    # networks, at most RSVP_EMAILS_PER_HOUR replies with one mailbox an hour.
+    if counted.address_over or counted.also[0] > ratelimit.RSVP_EMAILS_PER_HOUR:
         return None
 
     def write(supporter: Supporter, created: bool) -> Written:
@@ -339,9 +392,23 @@ def _token_of(code: str, salt: str, timestamped: bool) -> str:
         raise InvalidConfirmation(expired=False) from None
 
 
-def digest(rsvp: Rsvp) -> str:
-    """What the confirmation page showed, for its button to confirm exactly that."""
-    shown = f"{rsvp.date}|{rsvp.guests}|{rsvp.name}|{rsvp.phone}"
+def waiting_consents(rsvp: Rsvp) -> list[Organisation]:
+    """The organisations that confirming *rsvp* would let email its owner."""
+    return consent.waiting(supporter_id=rsvp.supporter_id, source=source_for(rsvp))
+
+
+def digest(rsvp: Rsvp, organisations: list[Organisation] | None = None) -> str:
+    """What the confirmation page showed, for its button to confirm exactly that.
+
+    With the organisations it would let email the owner (*organisations*:
+    waiting_consents(rsvp), when the caller read them already): a stranger
+    replying again with the owner's address and the same details, ticking
+    boxes, must not have a page shown before agree to them.
+    """
+    if organisations is None:
+        organisations = waiting_consents(rsvp)
+    chosen = ",".join(str(organisation.pk) for organisation in organisations)
+    shown = f"{rsvp.date}|{rsvp.guests}|{rsvp.name}|{rsvp.phone}|{chosen}"
     return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
@@ -359,7 +426,10 @@ def rsvp_to_confirm(*, code: str) -> Rsvp:
     if rsvp is None:
         raise InvalidConfirmation(expired=False)
     if not rsvp.is_confirmed and (
-        rsvp.status == Rsvp.Status.CANCELLED or is_over(rsvp, timezone.now())
+        rsvp.status == Rsvp.Status.CANCELLED
+        or is_over(rsvp, timezone.now())
+        # Cancelled, or taken off the site, since the reply: nothing left to confirm.
+        or not takes_replies(rsvp.event)
     ):
         raise InvalidConfirmation(expired=True)
     return rsvp
@@ -380,7 +450,7 @@ def confirm_rsvp(*, code: str, form) -> tuple[Rsvp, bool]:
         rsvp.event = event
         if rsvp.is_confirmed:
             return rsvp, False
-        if rsvp.status == Rsvp.Status.CANCELLED:
+        if rsvp.status == Rsvp.Status.CANCELLED or not takes_replies(event):
             raise InvalidConfirmation(expired=True)
         if form.get("shown") != digest(rsvp):
             raise Changed(rsvp)
@@ -440,6 +510,8 @@ def change_guests(rsvp: Rsvp, guests: int) -> None:
             raise RsvpRefused(gettext("This reply can no longer be changed."))
         more = guests > current.guests
         if more and current.status == Rsvp.Status.GOING:
+            if event.capacity is not None:
+                promote(event, now)  # seats of a hold that ran out: the waiting list's first
             free = seats(event, now=now, excluding=current.pk).free(current.date)
             if free is not None and free < 1 + guests:
                 raise RsvpRefused(

@@ -356,15 +356,7 @@ class Choices:
 
 def waiting_consents(signature: Signature) -> list[Organisation]:
     """The organisations the signature's link would allow to email its signer."""
-    return list(
-        Organisation.objects.filter(
-            consents__supporter_id=signature.supporter_id,
-            consents__source=source_for(signature),
-            consents__confirmed_at__isnull=True,
-        )
-        .order_by("pk")
-        .prefetch_related("names")
-    )
+    return consent.waiting(supporter_id=signature.supporter_id, source=source_for(signature))
 
 
 def shown_digest(signature: Signature, organisations: list[Organisation]) -> str:

@@ -206,15 +206,7 @@ def subscription_to_confirm(*, code: str) -> Subscription:
 
 def waiting_consents(subscription: Subscription) -> list[Organisation]:
     """The organisations the subscription's link would allow to email its owner."""
-    return list(
-        Organisation.objects.filter(
-            consents__supporter_id=subscription.supporter_id,
-            consents__source=source_for(subscription),
-            consents__confirmed_at__isnull=True,
-        )
-        .order_by("pk")
-        .prefetch_related("names")
-    )
+    return consent.waiting(supporter_id=subscription.supporter_id, source=source_for(subscription))
 
 
 def confirm_subscription(*, code: str) -> tuple[Subscription, bool]:
