@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from outcry.campaigns.admin import CampaignLanguagesFormSet, LeadChangesMixin
 from outcry.campaigns.models import Campaign, Organisation
 from outcry.core.countries import current_country_choices
+from outcry.events.admin_attendance import DayTotalsMixin, EventAttendanceMixin
 from outcry.events.models import DayOfAction, DayOfActionText, Event, EventText
 
 
@@ -69,7 +70,7 @@ def _organisations(user):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(EventAttendanceMixin, admin.ModelAdmin):
     form = EventForm
     inlines = [EventTextInline]
     list_display = [
@@ -82,6 +83,7 @@ class EventAdmin(admin.ModelAdmin):
         "country",
         "status",
         "approval",
+        *EventAttendanceMixin.attendance_columns,
     ]
     list_filter = [
         "status",
@@ -160,9 +162,9 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(DayOfAction)
-class DayOfActionAdmin(LeadChangesMixin, admin.ModelAdmin):
+class DayOfActionAdmin(DayTotalsMixin, LeadChangesMixin, admin.ModelAdmin):
     inlines = [DayOfActionTextInline]
-    list_display = ["__str__", "campaign", "date"]
+    list_display = ["__str__", "campaign", "date", *DayTotalsMixin.totals_columns]
     list_filter = [("campaign", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["texts__title"]
     fields = ["campaign", "date"]
