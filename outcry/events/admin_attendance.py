@@ -10,7 +10,6 @@ from datetime import date
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,12 +17,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core.admin import SafeChangeList
 from outcry.core.spreadsheet import streaming_csv_response
 from outcry.events import attendance, checkin
 from outcry.events.models import Event
 
 
-class EventChangeList(ChangeList):
+class EventChangeList(SafeChangeList):
+    """The site's change list (core.admin), with each event's RSVP counts."""
+
     def get_results(self, request) -> None:
         super().get_results(request)
         # The page's counts in one query (attendance.attach_counts), never one per row.
