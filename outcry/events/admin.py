@@ -7,7 +7,8 @@ organisation leads or partners in; the campaign's other organisations read it
 organisations do not see it. A day of action belongs to its campaign's lead,
 like an update (``LeadChangesMixin``); partners read it and hang their local
 events on it. Every check on times, time zone and repetition is the model's
-(``Event.clean``), with messages in the organiser's language.
+(``Event.clean``), with messages in the organiser's language. RSVP counts, the
+attendee export and the check-in page are mixed in from admin_attendance.py.
 """
 
 from django import forms
@@ -171,7 +172,10 @@ class DayOfActionAdmin(DayTotalsMixin, LeadChangesMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = (
-            super().get_queryset(request).select_related("campaign").prefetch_related("texts")
+            super()
+            .get_queryset(request)
+            .select_related("campaign")
+            .prefetch_related("texts", "campaign__texts")
         )
         if request.user.is_superuser:
             return queryset

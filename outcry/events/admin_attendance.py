@@ -126,13 +126,14 @@ class EventAttendanceMixin:
                 )
         rows = attendance.attendees(event)
         shared = rows.filter(is_shared=True).count()
+        not_shared = rows.count() - shared
         context = {
             **self._context(request, event, gettext("Export attendees")),
             "days": days,
             "error": error,
             "shared_count": shared,
-            "not_shared": attendance.not_shared_sentence(rows.count() - shared),
-            "not_shared_count": rows.count() - shared,
+            "not_shared": attendance.not_shared_sentence(not_shared),
+            "not_shared_count": not_shared,
         }
         return TemplateResponse(
             request,

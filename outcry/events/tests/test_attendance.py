@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from outcry.core.models import AuditEvent
 from outcry.core.spreadsheet import BYTE_ORDER_MARK
-from outcry.events.models import Event, Rsvp
+from outcry.events.models import DayOfAction, Event, Rsvp
 from outcry.events.testing import at, make_day_of_action, make_event
 from outcry.testing import (
     admin_url,
@@ -178,6 +178,15 @@ def test_the_list_makes_no_query_per_event(world):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+    day_url = admin_url(DayOfAction, "changelist")
+    with CaptureQueriesContext(connection) as one_day:
+        client.get(day_url)
+    for n in range(4):
+        day = make_day_of_action(campaign=world["campaign"], day=TODAY + timedelta(days=9 + n))
+        rsvp(make_event(campaign=world["campaign"], starts=at(day.date, 18), day_of_action=day))
+    with CaptureQueriesContext(connection) as five_days:
+        client.get(day_url)
+    assert len(five_days) == len(one_day)
     # Still the site's change list: a lookup no filter offers is refused (core.admin).
     assert client.get(url + "?rsvps__name__startswith=J").status_code == 400
 
@@ -211,6 +220,10 @@ def test_a_day_of_action_totals_its_local_events_people_and_countries(world):
     assert '<td class="field-event_total">3</td>' in row
     assert '<td class="field-going_total">4</td>' in row
     assert '<td class="field-country_total">2</td>' in row
+    detail = page(world["owner_client"].get(admin_url(day)))
+    totals = detail[detail.index('id="day-totals"') :]
+    assert "<dt>local events</dt><dd>3</dd>" in totals
+    assert "<dt>countries</dt><dd>2</dd>" in totals
 
 
 # --- the export ----------------------------------------------------------------------------
