@@ -498,3 +498,13 @@ def test_two_organisers_checking_one_person_in_at_once_check_them_in_once():
     assert sorted(results) == [(200, False)] + [(200, True)] * (len(users) - 1)
     person.refresh_from_db()
     assert person.checked_in_at is not None
+
+
+@pytest.mark.parametrize("object_id", ["abc", "99999999999999999999", "-1", "1.5"])
+def test_a_made_up_event_id_is_not_found(world, object_id):
+    client = world["owner_client"]
+    for view in ("attendees", "check-in"):
+        url = f"/admin/events/event/{object_id}/{view}/"
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"rsvp": "1"}).status_code == 404
+    assert client.get(f"/admin/events/event/{object_id}/change/").status_code in {302, 404}
