@@ -125,6 +125,8 @@ ORGANISER_PERMISSIONS = frozenset(
         "events.delete_dayofactiontext",
         # Who proposed a local event (read only; only the organisations deciding on it).
         "events.view_eventhost",
+        # Messages relayed to an event's attendees (read only: written through relay.py).
+        "events.view_hostmessage",
     }
 )
 

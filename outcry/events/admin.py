@@ -7,7 +7,8 @@ organisation leads or partners in; the campaign's other organisations read it
 organisations do not see it. A day of action belongs to its campaign's lead,
 like an update (``LeadChangesMixin``); partners read it and hang their local
 events on it. Every check on times, time zone and repetition is the model's
-(``Event.clean``), with messages in the organiser's language.
+(``Event.clean``), with messages in the organiser's language. RSVP counts, the
+attendee export and the check-in page are mixed in from admin_attendance.py.
 """
 
 from django import forms
@@ -18,7 +19,8 @@ from outcry.campaigns.admin import CampaignLanguagesFormSet, LeadChangesMixin
 from outcry.campaigns.models import Campaign, Organisation
 from outcry.core.countries import current_country_choices
 from outcry.events import admin_hosts, notices
-from outcry.events.models import DayOfAction, DayOfActionText, Event, EventText
+from outcry.events.admin_attendance import DayTotalsMixin, EventAttendanceMixin
+from outcry.events.models import DayOfAction, DayOfActionText, Event, EventText, HostMessage
 
 
 class EventTextInline(admin.StackedInline):
@@ -69,8 +71,25 @@ def _organisations(user):
     return Organisation.objects.all() if user.is_superuser else user.organisations.all()
 
 
+class HostMessageInline(admin.TabularInline):
+    """What the host or organisers relayed to the event's attendees (read only)."""
+
+    model = HostMessage
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ["created_at", "written_by", "subject", "body", "recipients"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(EventAttendanceMixin, admin.ModelAdmin):
     form = EventForm
     inlines = [EventTextInline]
     actions = [admin_hosts.approve_proposals, admin_hosts.decline_proposals]
@@ -84,6 +103,7 @@ class EventAdmin(admin.ModelAdmin):
         "country",
         "status",
         "approval",
+        *EventAttendanceMixin.attendance_columns,
     ]
     list_filter = [
         admin_hosts.WaitingForApproval,
@@ -134,9 +154,12 @@ class EventAdmin(admin.ModelAdmin):
         return fields
 
     def get_inlines(self, request, obj):
+        inlines = list(self.inlines)
         if admin_hosts.is_hosted(obj):
-            return [*self.inlines, admin_hosts.EventHostInline]
-        return self.inlines
+            inlines.append(admin_hosts.EventHostInline)
+        if obj is not None and obj.host_messages.exists():
+            inlines.append(HostMessageInline)  # only once there is something to read
+        return inlines
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -184,16 +207,19 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(DayOfAction)
-class DayOfActionAdmin(LeadChangesMixin, admin.ModelAdmin):
+class DayOfActionAdmin(DayTotalsMixin, LeadChangesMixin, admin.ModelAdmin):
     inlines = [DayOfActionTextInline]
-    list_display = ["__str__", "campaign", "date"]
+    list_display = ["__str__", "campaign", "date", *DayTotalsMixin.totals_columns]
     list_filter = [("campaign", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["texts__title"]
     fields = ["campaign", "date"]
 
     def get_queryset(self, request):
         queryset = (
-            super().get_queryset(request).select_related("campaign").prefetch_related("texts")
+            super()
+            .get_queryset(request)
+            .select_related("campaign")
+            .prefetch_related("texts", "campaign__texts")
         )
         if request.user.is_superuser:
             return queryset

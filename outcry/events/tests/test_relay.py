@@ -117,3 +117,20 @@ def test_a_copy_is_not_sent_to_someone_who_cancelled_meanwhile(protest, mail_ser
     copies = [m["To"] for m in mail_server.inbox.messages() if "exit 2" in m["Subject"]]
     assert copies == ["person1@example.org"]
     assert message.recipients == 2
+
+
+def test_the_events_organisers_read_what_was_relayed_and_other_organisations_do_not(
+    protest, campaign, run_on_commit
+):
+    from outcry.testing import admin_url, logged_in_client, make_organisation, make_organiser
+
+    relay.send_to_attendees(
+        event=protest, subject="Meet at exit 2", body="We gather at 11:45.", written_by="the host"
+    )
+    organiser = logged_in_client(make_organiser(organisation=campaign.lead_organisation))
+    page = organiser.get(admin_url(protest)).content.decode()
+    assert "Meet at exit 2" in page and "We gather at 11:45." in page
+    stranger = logged_in_client(make_organiser(organisation=make_organisation(name="Other")))
+    response = stranger.get(admin_url(protest))
+    assert response.status_code in (302, 403, 404)
+    assert "We gather at 11:45." not in response.content.decode()
