@@ -68,7 +68,7 @@ def test_a_reply_is_confirmed_from_the_email_and_counts_on_the_page(
     [message] = mail_server.inbox.messages()
     assert message["To"] == "minji@example.org"
     assert message["Subject"] == "Confirm your reply: Vigil at the embassy"
-    assert "Your place is held for 3 hours" in text_of(message)
+    assert "a place is kept for you for 3 hours until you confirm" in text_of(message)
     links = links_in(message)
     assert set(links) == {"confirm", "manage"}
 
@@ -107,7 +107,9 @@ def test_a_full_event_puts_the_reply_on_the_waiting_list_and_a_cancellation_move
 
     run_on_commit(lambda: reply(client, vigil, email="second@example.org"))
     waiting_email = mail_server.inbox.messages()[-1]
-    assert "No place is held for you yet" in text_of(waiting_email)
+    # The same words as for a kept place: an email that said which would tell a
+    # stranger whether someone else's address had replied (test_rsvp_attack.py).
+    assert "if the event is full, confirming puts you on the waiting list" in text_of(waiting_email)
     second = Rsvp.objects.get(supporter__email="second@example.org")
     assert second.status == Rsvp.Status.WAITING
     client.post(links_in(waiting_email)["confirm"], {"shown": rsvps.digest(second)})
