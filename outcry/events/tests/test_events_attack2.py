@@ -262,3 +262,16 @@ def test_a_subject_never_holds_a_line_break_of_any_kind(world):
     for subject in ("Hi\u2028Bcc: x@example.org", "Hi\x85Bcc: x@example.org", "Hi\x0bthere"):
         with pytest.raises(relay.RelayRefused):
             relay.send_to_attendees(event=hosted, subject=subject, body="Hello", written_by="x")
+
+
+def test_another_site_cannot_post_to_a_host_page(world):
+    """A page elsewhere that knows a host link still cannot cancel or message through it."""
+    hosted = world["hosted"]
+    attendee(hosted, "Ji-woo Park")
+    browser = Client(enforce_csrf_checks=True)
+    url = host_page_url(world["host"])
+    assert browser.post(url, {"do": "cancel"}).status_code == 403
+    assert browser.post(url, {"do": "message", "subject": "Hi", "body": "Hi"}).status_code == 403
+    hosted.refresh_from_db()
+    assert not hosted.is_cancelled
+    assert not HostMessage.objects.exists()
