@@ -265,8 +265,8 @@ def cancel_by_host(host: EventHost) -> bool:
     """Cancel the host's event (from their page); True if this call cancelled it. Idempotent."""
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=host.event_id)
-        if event.is_cancelled:
-            return False
+        if event.is_cancelled or event.last_end_utc <= timezone.now():
+            return False  # an event that is over is not cancelled (nor its attendees told)
         event.status = Event.Status.CANCELLED
         event.save()
         # Everyone who said yes is told, as when an organiser cancels it.

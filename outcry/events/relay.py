@@ -54,7 +54,8 @@ def _check(subject: str, body: str) -> None:
             )
             % {"subject": MAX_SUBJECT, "body": f"{MAX_BODY:,}"}
         )
-    if "\n" in subject or "\r" in subject or has_control_characters(subject):
+    # splitlines: every line break, also U+2028, U+0085 and the like.
+    if len(subject.splitlines()) > 1 or has_control_characters(subject):
         raise RelayRefused(gettext("Please write the subject on one line."))
     if has_control_characters(body.replace("\n", "").replace("\r", "").replace("\t", "")):
         raise RelayRefused(gettext("Remove the invisible control characters."))

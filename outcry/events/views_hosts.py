@@ -189,7 +189,10 @@ def host_page(request: HttpRequest, code: str) -> HttpResponse:
 def _relay(host: EventHost, form: MessageForm) -> tuple[object | None, int]:
     """Relay the host's message to the event's attendees: (the message or None, status)."""
     event = host.event
-    if event.approval != Event.Approval.APPROVED or event.is_cancelled:
+    # The page offers the form only until the event is over; a POST after it is refused
+    # too, or a host could write to the attendees every day for as long as the link works.
+    is_over = event.last_end_utc <= timezone.now()
+    if event.approval != Event.Approval.APPROVED or event.is_cancelled or is_over:
         form.add_error(
             None, _("Only an approved event that is still on can message its attendees.")
         )
@@ -201,7 +204,9 @@ def _relay(host: EventHost, form: MessageForm) -> tuple[object | None, int]:
             event=event,
             subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"],
-            written_by=_("the host, %(name)s") % {"name": host.name},
+            # Not the host's name: the campaign's other organisations read the messages,
+            # and only the organisations that decide on the event may know who hosts it.
+            written_by=_("the host"),
         )
     except relay.RelayRefused as refused:
         form.add_error(None, refused.message)
