@@ -181,9 +181,21 @@ def host_page(request: HttpRequest, code: str) -> HttpResponse:
         "attendees": relay.attendees(event),
         "counts": relay.counts(event),
         "message_form": message_form,
+        "can_message": can_message(event),
         "sent": sent,
     }
     return render(request, "events/host_page.html", context, status=status)
+
+
+def can_message(event: Event) -> bool:
+    """Whether the host may write to *event*'s attendees: approved, still on, and its
+    campaign still active (once organisers close it, hosts stop writing in its name)."""
+    return (
+        event.approval == Event.Approval.APPROVED
+        and not event.is_cancelled
+        and event.last_end_utc > timezone.now()
+        and event.campaign.status == event.campaign.Status.ACTIVE
+    )
 
 
 def _relay(host: EventHost, form: MessageForm) -> tuple[object | None, int]:
@@ -191,8 +203,7 @@ def _relay(host: EventHost, form: MessageForm) -> tuple[object | None, int]:
     event = host.event
     # The page offers the form only until the event is over; a POST after it is refused
     # too, or a host could write to the attendees every day for as long as the link works.
-    is_over = event.last_end_utc <= timezone.now()
-    if event.approval != Event.Approval.APPROVED or event.is_cancelled or is_over:
+    if not can_message(event):
         form.add_error(
             None, _("Only an approved event that is still on can message its attendees.")
         )

@@ -275,3 +275,17 @@ def test_another_site_cannot_post_to_a_host_page(world):
     hosted.refresh_from_db()
     assert not hosted.is_cancelled
     assert not HostMessage.objects.exists()
+
+
+def test_a_host_cannot_message_attendees_once_the_campaign_is_closed(world):
+    """Organisers closing the campaign stop hosts writing in its name (the page says why)."""
+    hosted, host = world["hosted"], world["host"]
+    attendee(hosted, "Ji-woo Park")
+    assert "Message the people coming" in page(Client().get(host_page_url(host)))
+    world["campaign"].status = "closed"
+    world["campaign"].save()
+    response = message(Client(), host)
+    assert response.status_code == 400
+    assert "Only an approved event that is still on can message its attendees." in page(response)
+    assert "Message the people coming" not in page(response)
+    assert not HostMessage.objects.exists()
