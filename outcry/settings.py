@@ -512,6 +512,8 @@ PERIODIC_JOBS.append(("outcry.letters.confirmation.expire_unconfirmed_letters", 
 # An unconfirmed RSVP holds its seats this long; then they go to the waiting list.
 RSVP_HOLD_HOURS = env_int("OUTCRY_RSVP_HOLD_HOURS", default=3, minimum=1)
 PERIODIC_JOBS.append(("outcry.events.rsvps.release_lapsed_holds", 300))
+# Proposed events whose host never confirmed are deleted once their link has expired.
+PERIODIC_JOBS.append(("outcry.events.hosting.forget_unconfirmed_proposals", 3600))
 # How often reminders of events (the day before, two hours before) are queued: at most
 # this late. Each is queued once however often this runs (events/reminders.py).
 PERIODIC_JOBS.append(

@@ -17,7 +17,7 @@ import logging
 import secrets
 import zoneinfo
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -346,3 +346,26 @@ def decide(*, events: QuerySet, approve: bool, actor) -> tuple[int, int]:
 def unconfirmed_proposals() -> QuerySet:
     """Events proposed by a host who has not confirmed their address (never in the admin)."""
     return Event.objects.filter(host__isnull=False, host__confirmed_at__isnull=True)
+
+
+def forget_unconfirmed_proposals(*, now: datetime | None = None) -> int:
+    """Delete proposals whose host never confirmed within the link's life; return how many.
+
+    Nobody ever saw them (unconfirmed proposals reach no organiser), and their
+    details were typed by whoever had the address: they are not kept. Their
+    unconfirmed consents go with them. Idempotent; run_periodic runs it hourly.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.CONFIRMATION_MAX_AGE_DAYS)
+    forgotten = 0
+    stale = EventHost.objects.filter(confirmed_at__isnull=True, created_at__lte=cutoff)
+    for host in stale.select_related("event")[:500]:
+        with transaction.atomic():
+            consent.drop(supporter_id=host.supporter_id, source=source_for(host))
+            Event.objects.filter(
+                pk=host.event_id, approval=Event.Approval.PROPOSED, host__confirmed_at__isnull=True
+            ).delete()
+            forgotten += 1
+    if forgotten:
+        logger.info("%s unconfirmed event proposals forgotten", forgotten)
+    return forgotten

@@ -492,3 +492,23 @@ def test_a_host_cancelling_tells_everyone_who_said_yes(
     [notice] = mail_server.inbox.messages()
     assert notice["To"] == "ana@example.org"
     assert "cancelled" in notice.get_body(("plain",)).get_content().lower()
+
+
+def test_a_proposal_never_confirmed_is_forgotten_with_its_consents_once_its_link_expires(
+    client, world, mail_server, django_capture_on_commit_callbacks
+):
+    lead = world["lead"]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, world["day"], **{f"consent_{lead.pk}": "on"})
+        post(client, world["day"], email="real@example.org", nonce=hosting.new_nonce())
+    client.post(links_in(mail_server, "real@example.org", "/confirm/")[0])
+    assert Consent.objects.filter(supporter__email="mina@example.org").count() == 1
+    assert hosting.forget_unconfirmed_proposals() == 0
+    with time_machine.travel(NOW + timedelta(days=15)):
+        assert hosting.forget_unconfirmed_proposals() == 1
+        assert hosting.forget_unconfirmed_proposals() == 0
+    assert list(EventHost.objects.values_list("supporter__email", flat=True)) == [
+        "real@example.org"
+    ]
+    assert Event.objects.count() == 1
+    assert not Consent.objects.filter(supporter__email="mina@example.org").exists()
