@@ -51,12 +51,14 @@ class RsvpForm(ConsentFields, SupporterForm):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 
-    def __init__(self, *args, event: Event, campaign: Campaign, **kwargs) -> None:
+    def __init__(
+        self, *args, event: Event, campaign: Campaign, offered: list | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
         self.add_consent_fields(campaign)
         if event.is_recurring:
-            offered = rsvps.dates_offered(event)
+            offered = rsvps.dates_offered(event) if offered is None else offered
             self.fields["day"].choices = [
                 (o.local_date.isoformat(), formats.date_format(o.local_start, "DATE_FORMAT"))
                 for o in offered
@@ -90,17 +92,17 @@ def _date(value: str) -> date:
     return date.fromisoformat(value)
 
 
-def form_for(event: Event, campaign: Campaign) -> RsvpForm | None:
-    """The empty form an event's page shows, or None when it takes no replies."""
-    if event.is_cancelled or not rsvps.dates_offered(event):
+def form_for(event: Event, campaign: Campaign, offered: list) -> RsvpForm | None:
+    """The empty form an event's page shows (*offered*: rsvps.dates_offered), or None
+    when it takes no replies."""
+    if event.is_cancelled or not offered:
         return None
-    return RsvpForm(event=event, campaign=campaign, auto_id="rsvp-%s")
+    return RsvpForm(event=event, campaign=campaign, offered=offered, auto_id="rsvp-%s")
 
 
-def rsvp_context(event: Event) -> dict:
-    """What the event's page says of its seats: people going, places left."""
+def rsvp_context(event: Event, offered: list) -> dict:
+    """What the event's page says of its seats (*offered*: rsvps.dates_offered)."""
     now = timezone.now()
-    offered = rsvps.dates_offered(event, now)
     day = offered[0].local_date if offered and event.is_recurring else None
     # Confirmed replies only: a count with holds would answer "did this address reply?"
     free = rsvps.seats(event, now=now, confirmed_only=True).free(day)

@@ -206,6 +206,7 @@ def event_page(
     text = event.text_for(language)
     now = timezone.now()
     upcoming = event.occurrences(now, event.last_end_utc + timedelta(days=1), limit=NEXT_DATES)
+    offered = rsvps.dates_offered(event, now)  # the RSVP form's dates and its seat count's
     next_one = upcoming[0] if upcoming else None
     shown = next_one or Occurrence(
         start=event.first_start_utc,
@@ -235,9 +236,9 @@ def event_page(
         "outlook_link": ics.outlook_link(event, language, shown),
         "json_ld": _json_ld(event, language, next_one),
         "day_text": event.day_of_action.text_for(language) if event.day_of_action else None,
-        "rsvp_form": form or rsvp_views.form_for(event, campaign),
+        "rsvp_form": form or rsvp_views.form_for(event, campaign, offered),
         "rsvp_path": reverse("events:reply", args=[campaign.slug, event.pk]),
-        **rsvp_views.rsvp_context(event),
+        **rsvp_views.rsvp_context(event, offered),
     }
     return render(request, "events/event_detail.html", context, status=status)
 

@@ -18,7 +18,15 @@ from outcry.campaigns.models import Campaign
 from outcry.events import rsvps
 from outcry.events.models import Event, Rsvp
 from outcry.events.testing import at, make_event
-from outcry.events.tests.test_rsvp import TODAY, event_url, links_in, page, reply, text_of
+from outcry.events.tests.test_rsvp import (
+    TODAY,
+    at_once,
+    event_url,
+    links_in,
+    page,
+    reply,
+    text_of,
+)
 from outcry.petitions import services as petitions
 from outcry.testing import make_campaign, make_petition, make_signature
 
@@ -651,32 +659,6 @@ def test_a_long_waiting_list_does_not_slow_every_reply(client, campaign, run_on_
 # --- at once ---------------------------------------------------------------------------
 
 
-def _at_once(count: int, action) -> list:
-    """Run action(i) in *count* threads released together; their results (or errors)."""
-    import threading
-
-    from django.db import connection
-
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = action(i)
-        except Exception as error:  # reported by the assertion
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_one_address_replying_at_once_from_many_networks_gets_one_reply(settings):
     """A single event's replies have no date, which the unique constraint does not cover
@@ -685,7 +667,7 @@ def test_one_address_replying_at_once_from_many_networks_gets_one_reply(settings
     event = make_event(
         campaign=make_campaign(), starts=at(TODAY + timedelta(days=5), 14), capacity=10
     )
-    results = _at_once(
+    results = at_once(
         8, lambda i: reply(Client(), event, email=VICTIM, address=f"10.1.{i}.1").status_code
     )
     assert results == [302] * 8
@@ -705,7 +687,7 @@ def test_guests_raised_at_once_never_go_over_capacity(settings):
         rsvp = Rsvp.objects.get(supporter__email=f"p{n}@example.org")
         confirm(client, rsvp)
         mine.append(rsvps.manage_code(rsvp))
-    results = _at_once(
+    results = at_once(
         2,
         lambda i: (
             Client().post(f"/en/rsvp/{mine[i]}/", {"do": "guests", "guests": "2"}).status_code
