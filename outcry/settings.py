@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "outcry.letters",
     "outcry.updates",
     "outcry.events",
+    "outcry.pledges",
     "outcry.mailings",
     "outcry.site",
 ]
@@ -346,6 +347,8 @@ RATELIMIT_LETTER_PER_NETWORK = env_int("OUTCRY_RATELIMIT_LETTER_PER_NETWORK", de
 RATELIMIT_LETTER_PER_EMAIL = env_int("OUTCRY_RATELIMIT_LETTER_PER_EMAIL", default=10, minimum=1)
 RATELIMIT_RSVP_PER_NETWORK = env_int("OUTCRY_RATELIMIT_RSVP_PER_NETWORK", default=30, minimum=1)
 RATELIMIT_RSVP_PER_EMAIL = env_int("OUTCRY_RATELIMIT_RSVP_PER_EMAIL", default=10, minimum=1)
+RATELIMIT_PLEDGE_PER_NETWORK = env_int("OUTCRY_RATELIMIT_PLEDGE_PER_NETWORK", default=30, minimum=1)
+RATELIMIT_PLEDGE_PER_EMAIL = env_int("OUTCRY_RATELIMIT_PLEDGE_PER_EMAIL", default=10, minimum=1)
 RATELIMIT_UPDATES_PER_NETWORK = env_int(
     "OUTCRY_RATELIMIT_UPDATES_PER_NETWORK", default=30, minimum=1
 )
@@ -520,6 +523,20 @@ PERIODIC_JOBS.append(
     (
         "outcry.events.reminders.queue_reminders",
         env_int("OUTCRY_REMINDER_SWEEP_SECONDS", default=120, minimum=1),
+    )
+)
+# Pledges (pledges/reminders.py): reminders queued as often as events' (each once however
+# often this runs), and the public counters reconciled as often as petitions'.
+PERIODIC_JOBS.append(
+    (
+        "outcry.pledges.reminders.queue_reminders",
+        env_int("OUTCRY_REMINDER_SWEEP_SECONDS", default=120, minimum=1),
+    )
+)
+PERIODIC_JOBS.append(
+    (
+        "outcry.pledges.services.recount_all_pledges",
+        env_int("OUTCRY_RECOUNT_SECONDS", default=600, minimum=1),
     )
 )
 # fontTools reports every table it subsets at INFO while PDFs are made.

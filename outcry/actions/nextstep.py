@@ -1,7 +1,7 @@
 """The actions a campaign gathers, in order, and the next step after taking one.
 
 A campaign page shows its actions kind by kind, in the order of ACTION_KINDS
-(petitions, letters, events, then updates; later RSVPs and pledges). Each kind is a small class,
+(petitions, letters, pledges, events, then updates). Each kind is a small class,
 a subclass of ActionKind kept in the app that owns it, saying what its actions
 bring to the campaign page and how another action's thank-you page offers one
 of them. A new kind of action adds its class to ACTION_KINDS and a template for
@@ -38,6 +38,7 @@ from outcry.campaigns.models import Campaign
 ACTION_KINDS = [
     "outcry.petitions.views.PetitionKind",
     "outcry.letters.views.LetterKind",
+    "outcry.pledges.views.PledgesKind",
     "outcry.events.views.EventsKind",
     "outcry.updates.views.UpdatesKind",
 ]

@@ -372,6 +372,21 @@ EVENT_HOST = Policy(
         "Please wait an hour and try again."
     ),
 )
+# Pledges (to fast, pray, boycott): per network and per address from that network, as
+# for RSVPs (a stranger repeating someone's address from one network must not use up
+# that person's own pledge from theirs). Each commitment emails its link once, then at
+# most once an hour (the ledger's round), so the inbox stays bounded across networks.
+PLEDGE = Policy(
+    name="pledge",
+    bucket="pledge",
+    per_network="RATELIMIT_PLEDGE_PER_NETWORK",
+    per_address="RATELIMIT_PLEDGE_PER_EMAIL",
+    address_per_network=True,
+    message=_(
+        "Too many pledges have come from here in a short time. "
+        "Please wait a few minutes and try again."
+    ),
+)
 # Every policy by name, for the docs and for a later API that names its kind.
 POLICIES = {
     policy.name: policy
@@ -384,5 +399,6 @@ POLICIES = {
         DATA_REQUEST,
         ADDRESS_REPORT,
         EVENT_HOST,
+        PLEDGE,
     )
 }

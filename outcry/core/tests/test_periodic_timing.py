@@ -10,6 +10,8 @@ SWEEPS = {
     "outcry.petitions.services.recount_all_signatures": "OUTCRY_RECOUNT_SECONDS",
     "outcry.letters.tasks.recover_deliveries": "OUTCRY_DELIVERY_SWEEP_SECONDS",
     "outcry.events.reminders.queue_reminders": "OUTCRY_REMINDER_SWEEP_SECONDS",
+    "outcry.pledges.reminders.queue_reminders": "OUTCRY_REMINDER_SWEEP_SECONDS",
+    "outcry.pledges.services.recount_all_pledges": "OUTCRY_RECOUNT_SECONDS",
 }
 
 
@@ -26,6 +28,8 @@ def test_the_sweeps_run_every_two_ten_and_five_minutes_unless_told_otherwise(mon
         "outcry.core.ratelimit.delete_expired_counters": 300,
         "outcry.events.reminders.queue_reminders": 120,
         "outcry.events.hosting.forget_unconfirmed_proposals": 3600,
+        "outcry.pledges.reminders.queue_reminders": 120,
+        "outcry.pledges.services.recount_all_pledges": 600,
     }
     assert loaded["CONFIRMATION_STALE_SECONDS"] == 900
 

@@ -27,5 +27,6 @@ def test_every_model_that_points_at_a_supporter_is_exported_erased_and_dated():
         "subscriptions",
         "rsvps",
         "event_hosts",
+        "commitments",
         "mailings",
     ]

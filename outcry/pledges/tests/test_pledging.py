@@ -1,0 +1,97 @@
+"""Taking a pledge from the campaign page, confirming it from the email, the counter."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+
+from outcry.pledges.models import Commitment, Pledge
+from outcry.pledges.testing import (
+    confirm_commitments,
+    confirm_link,
+    make_pledge,
+    post_pledge,
+    press_confirm,
+    stop_link,
+)
+
+# Noon in Seoul, 1 March 2027.
+NOW = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def march():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def fast(campaign):
+    return make_pledge(
+        campaign=campaign,
+        kind=Pledge.Kind.FAST,
+        first_day=date(2027, 3, 1),
+        last_day=date(2027, 3, 20),
+    )
+
+
+def page(client, campaign, language="en") -> str:
+    return client.get(f"/{language}/c/{campaign.slug}/").content.decode()
+
+
+def test_a_seoul_supporter_pledges_to_fast_confirms_and_stops_the_reminders(
+    client, campaign, fast, mail_server
+):
+    html = page(client, campaign, "ko")
+    assert "가족들과 함께 금식하기" in html
+    assert "0명이 함께합니다" in html
+    assert '<option value="Asia/Seoul" selected>' in html
+
+    response = post_pledge(
+        client,
+        fast,
+        "ko",
+        name="김민지",
+        email="minji@example.org",
+        day="2027-03-05",
+        local_time="19:30",
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    thanks = client.get(response["Location"]).content.decode()
+    assert "이메일" in thanks
+    [email] = mail_server.inbox.messages()
+    assert email["To"] == "minji@example.org"
+    assert email["Subject"] == "서약을 확인해 주세요: 가족들과 함께 금식하기"
+    assert email["Content-Language"] == "ko"
+    body = email.get_body(("plain",)).get_content()
+    assert "2027년 3월 5일" in body and "오후 7:30" in body and "Asia/Seoul" in body
+
+    confirmed = press_confirm(client, confirm_link(email))
+    assert confirmed.status_code == 200
+    assert "서약이 확인되었습니다" in confirmed.content.decode()
+    assert "1명이 함께합니다" in page(client, campaign, "ko")
+
+    stop = stop_link(email)
+    assert stop.startswith(f"/ko/c/{campaign.slug}/pledges/reminders/")
+    shown = client.get(stop)
+    assert shown.status_code == 200 and "<button" in shown.content.decode()
+    commitment = Commitment.objects.get()
+    assert commitment.reminders_stopped_at is None  # opening the link changes nothing
+    stopped = client.post(stop)
+    assert stopped.status_code == 200
+    commitment.refresh_from_db()
+    assert commitment.reminders_stopped_at is not None
+    assert commitment.is_confirmed
+
+
+def test_the_count_counts_confirmed_pledges_only_and_is_served_as_json(client, campaign, fast):
+    for n in range(3):
+        post_pledge(client, fast, email=f"p{n}@example.org", day="2027-03-03")
+    assert "0 people stand together" in page(client, campaign)
+    confirm_commitments(fast)
+    assert "3 people stand together" in page(client, campaign)
+    answer = client.get(f"/en/c/{campaign.slug}/pledges/{fast.pk}/count.json")
+    assert answer.json() == {"count": 3, "text": "3 people stand together"}
+    assert "max-age=" in answer["Cache-Control"]
+    korean = client.get(f"/ko/c/{campaign.slug}/pledges/{fast.pk}/count.json").json()
+    assert korean["text"] == "3명이 함께합니다"
