@@ -12,6 +12,7 @@ from outcry.pledges import services, zones
 from outcry.pledges.models import Pledge
 from outcry.supporters.forms import SupporterForm
 
+NOT_A_DAY = _("Please choose a day from the list (a date such as 2027-03-05).")
 NOT_A_ZONE = _("This is not a time zone we know. Please choose yours from the list.")
 
 
@@ -27,7 +28,11 @@ def earliest_today(now: datetime) -> date:
 class PledgeForm(ConsentFields, SupporterForm):
     """Name, email, the fast's day or the prayer's time, the time zone, reminders, consents."""
 
-    day = forms.CharField(label=_("Which day will you fast?"), max_length=10)
+    day = forms.CharField(
+        label=_("Which day will you fast?"),
+        max_length=40,
+        error_messages={"max_length": NOT_A_DAY},
+    )
     local_time = forms.TimeField(
         label=_("At what time will you pray?"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -100,9 +105,7 @@ class PledgeForm(ConsentFields, SupporterForm):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise forms.ValidationError(
-                _("Please choose a day from the list (a date such as 2027-03-05)."), code="invalid"
-            ) from None
+            raise forms.ValidationError(NOT_A_DAY, code="invalid") from None
 
     def clean_time_zone(self) -> str:
         value = self.cleaned_data["time_zone"].strip()

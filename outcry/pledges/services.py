@@ -134,8 +134,8 @@ def _check_fast(pledge: Pledge, choice: Choice, zone, now: datetime) -> None:
 def gap_message(gap: zones.Gap, at: time, zone_name: str) -> str:
     """The message for a reminder time the clocks skip on the day it would be used."""
     return gettext(
-        "On %(day)s, %(time)s does not exist in %(zone)s: the clocks jump from %(skipped)s "
-        "to %(jumps)s. Please choose %(jumps)s or later, or a time before %(skipped)s."
+        "On %(day)s, %(time)s does not exist in %(zone)s (the clocks jump from %(skipped)s "
+        "to %(jumps)s): please choose a time before %(skipped)s, or %(jumps)s or later."
     ) % {
         "day": _day(gap.day),
         "time": _time(at),
@@ -480,7 +480,7 @@ def gap_notes(commitment: Commitment, now: datetime | None = None) -> list[str]:
     return [
         gettext(
             "On %(day)s the clocks in %(zone)s jump from %(skipped)s to %(jumps)s: "
-            "that day we remind you at %(jumps)s."
+            "that day we remind you at %(jumps)s, as they jump."
         )
         % {
             "day": _day(gap.day),

@@ -150,7 +150,7 @@ def test_a_prayer_time_the_clocks_skip_is_recalled_when_they_jump_and_the_suppor
     told = page.content.decode()
     assert (
         "On March 14, 2027 the clocks in America/New_York jump from 2 a.m. to 3 a.m.: "
-        "that day we remind you at 3 a.m." in told
+        "that day we remind you at 3 a.m., as they jump." in told
     )
     assert "A reminder by email every day at 2:30 a.m. (America/New_York)." in told
     settings.MAIL_SEND_ON_COMMIT = False
