@@ -36,6 +36,7 @@ from outcry.letters.models import Delivery, Letter, LetterAction, LetterTemplate
 from outcry.letters.services import new_nonce
 from outcry.mailings.models import Mailing, MailingText
 from outcry.petitions.models import Petition, PetitionText, Signature
+from outcry.pledges.testing import make_pledge
 from outcry.petitions.services import confirm_signature, confirmation_code
 from outcry.supporters.models import Consent, Supporter
 from outcry.updates.models import PressItem, Subscription, Update, UpdateText
@@ -572,6 +573,7 @@ def make_admin_world() -> dict:
                 starts=datetime.combine(day_after_tomorrow, datetime.min.time()).replace(hour=14),
             ),
             "events.dayofaction": make_day_of_action(campaign=campaign, day=day_after_tomorrow),
+            "pledges.pledge": make_pledge(campaign=campaign, kind="pray"),
             "core.auditevent": AuditEvent.objects.create(
                 actor_username="owner-organiser",
                 action="export-signatures",

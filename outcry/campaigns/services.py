@@ -127,6 +127,15 @@ ORGANISER_PERMISSIONS = frozenset(
         "events.view_eventhost",
         # Messages relayed to an event's attendees (read only: written through relay.py).
         "events.view_hostmessage",
+        # Pledges are the campaign's lead's, like updates; commitments stay out of the admin.
+        "pledges.view_pledge",
+        "pledges.add_pledge",
+        "pledges.change_pledge",
+        "pledges.delete_pledge",
+        "pledges.view_pledgetext",
+        "pledges.add_pledgetext",
+        "pledges.change_pledgetext",
+        "pledges.delete_pledgetext",
     }
 )
 

@@ -69,6 +69,8 @@ RULES = {
     # An event is its organisation's (here the lead's): partners read it, as a day of action.
     "events.event": (NONE, READ),
     "events.dayofaction": (NONE, READ),
+    # A pledge is the lead's, like an update: partners read it (and its counts only).
+    "pledges.pledge": (NONE, READ),
 }
 ROLES = ["other", "partner"]
 
