@@ -36,8 +36,8 @@ from outcry.letters.models import Delivery, Letter, LetterAction, LetterTemplate
 from outcry.letters.services import new_nonce
 from outcry.mailings.models import Mailing, MailingText
 from outcry.petitions.models import Petition, PetitionText, Signature
-from outcry.pledges.testing import make_pledge
 from outcry.petitions.services import confirm_signature, confirmation_code
+from outcry.pledges.testing import make_pledge
 from outcry.supporters.models import Consent, Supporter
 from outcry.updates.models import PressItem, Subscription, Update, UpdateText
 

@@ -34,7 +34,7 @@ def in_threads(count: int, action) -> list:
             start.wait(timeout=60)  # every thread goes at the same moment
         try:
             return action(i)
-        except Exception as error:  # noqa: BLE001 - the test reports what a thread met
+        except Exception as error:
             return error
         finally:
             connection.close()  # no thread leaves a connection open behind the test

@@ -1,4 +1,4 @@
-"""The next step after a pledge, the organisers' admin, and commitments in supporters' data rights."""
+"""The next step after a pledge, the organisers' admin, commitments in supporters' data rights."""
 
 from datetime import UTC, date, datetime
 
