@@ -165,6 +165,11 @@ def prayer_gaps(commitment: Commitment, now: datetime | None = None) -> list[zon
 # --- taking a pledge ---------------------------------------------------------------------
 
 
+def new_token() -> str:
+    """The secret behind a commitment's links (its codes are signed tokens)."""
+    return secrets.token_urlsafe(24)
+
+
 def _round(now: datetime) -> int:
     """The hour number that keys a repeated email about one commitment (never 0, the first's)."""
     return int(now.timestamp() // 3600)
@@ -212,7 +217,7 @@ def take_pledge(
             commitment = Commitment(
                 pledge=pledge,
                 supporter=supporter,
-                token=secrets.token_urlsafe(24),
+                token=new_token(),
                 created_at=now,
                 **chosen,
             )

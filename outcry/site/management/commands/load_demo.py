@@ -2,7 +2,7 @@
 
 The letter action and its targets come from outcry/letters/demo.py; the updates and
 the press list from outcry/updates/demo.py; the vigil, protests and day of action from
-outcry/events/demo.py.
+outcry/events/demo.py; the fast, prayer and boycott pledges from outcry/pledges/demo.py.
 """
 
 import secrets
@@ -26,6 +26,7 @@ from outcry.directory import importers
 from outcry.events.demo import load_demo_events
 from outcry.letters.demo import load_demo_letters
 from outcry.petitions.models import Petition, PetitionText
+from outcry.pledges.demo import load_demo_pledges
 from outcry.updates.demo import load_demo_updates
 
 ORGANISATIONS = [
@@ -92,7 +93,7 @@ PETITION_KO = """\
 class Command(BaseCommand):
     help = (
         "Load the demo coalition, campaign, petition, letter action to China's missions, "
-        "updates and press list, and an organiser login. Idempotent."
+        "updates and press list, events, pledges, and an organiser login. Idempotent."
     )
 
     def add_arguments(self, parser) -> None:
@@ -203,6 +204,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         load_demo_updates(campaign=campaign)
         load_demo_events(campaign=campaign)
+        load_demo_pledges(campaign=campaign)
         self._organiser(lead, quiet=options["quiet_login"])
         self.stdout.write(
             self.style.SUCCESS(
