@@ -2,6 +2,7 @@
 and mail senders in another process."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -734,3 +735,34 @@ def wait_for(condition: Callable[[], bool], *, what: str, seconds: float = 120) 
         if time.monotonic() > deadline:
             raise AssertionError(f"Gave up waiting for {what}")
         time.sleep(0.02)
+
+
+def run_once_elsewhere(tmp_path: Path, server: MailServer, command: str) -> None:
+    """Run ``manage.py <command> --once`` in another process against *server*; fail on error."""
+    process = start_sender(tmp_path, server, "--once", command=("manage.py", command))
+    _out, errors = process.communicate(timeout=120)
+    if process.returncode != 0:
+        raise AssertionError(errors.decode())
+
+
+def kill_sender_once_sent(tmp_path: Path, server: MailServer, sent, count: int) -> None:
+    """Start a sender and kill it with -9 once *sent* (a queryset of ledger rows) has *count*.
+
+    Then the periodic job runs again and a new sender starts, as ``serve`` and
+    ``run_periodic`` do after a crash. (A message on the wire when a sender dies
+    may go again: the engine's rule for transactional mail.)
+    """
+    sender = start_sender(tmp_path, server)
+    try:
+        wait_for(
+            lambda: sent.count() == count or sender.poll() is not None,
+            what=f"{count} emails sent",
+            seconds=60,
+        )
+    finally:
+        sender.send_signal(signal.SIGKILL)
+        _out, errors = sender.communicate()
+    if sender.returncode != -signal.SIGKILL:
+        raise AssertionError(errors.decode())
+    for command in ("run_periodic", "send_mail"):
+        run_once_elsewhere(tmp_path, server, command)

@@ -1,7 +1,7 @@
 """Test helpers for pledges: a pledge of each kind, its form, taking it and confirming it."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.test import Client, TestCase
@@ -9,6 +9,9 @@ from django.test import Client, TestCase
 from outcry.campaigns.models import Campaign
 from outcry.pledges import services
 from outcry.pledges.models import Commitment, Pledge, PledgeText
+
+# Noon in Seoul on 1 March 2027: the moment most pledge tests stand at.
+MARCH = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)
 
 TEXTS = {
     Pledge.Kind.FAST: ("Fast with the families", "가족들과 함께 금식하기", ""),

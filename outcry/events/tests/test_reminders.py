@@ -8,7 +8,6 @@ the admin.
 """
 
 import re
-import signal
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
@@ -25,13 +24,13 @@ from outcry.events.models import Event, Rsvp
 from outcry.events.testing import at, make_event
 from outcry.testing import (
     admin_url,
+    kill_sender_once_sent,
     logged_in_client,
     make_campaign,
     make_organiser,
     make_supporter,
     received_by,
-    start_sender,
-    wait_for,
+    run_once_elsewhere,
 )
 
 _addresses = iter(range(1, 250))
@@ -211,34 +210,15 @@ def test_reminders_reach_each_attendee_once_across_a_killed_sender_and_a_second_
             say_yes(client, vigil, mail_server, email=address)
     before = len(mail_server.inbox.envelopes)
 
-    job = start_sender(tmp_path, mail_server, "--once", command=("manage.py", "run_periodic"))
-    _out, errors = job.communicate(timeout=120)
-    assert job.returncode == 0, errors.decode()
+    run_once_elsewhere(tmp_path, mail_server, "run_periodic")
     assert OutgoingEmail.objects.filter(purpose=reminders.SOON_PURPOSE).count() == 5
     assert not OutgoingEmail.objects.filter(purpose=reminders.DAY_BEFORE_PURPOSE).exists()
-
-    sender = start_sender(tmp_path, mail_server)
-    try:
-        # Killed once it recorded the five as sent (a message on the wire when a
-        # sender dies may go again: the engine's rule for transactional mail).
-        sent = OutgoingEmail.objects.filter(
-            purpose=reminders.SOON_PURPOSE, status=OutgoingEmail.Status.SENT
-        )
-        wait_for(
-            lambda: sent.count() == 5 or sender.poll() is not None,
-            what="five reminders sent",
-            seconds=60,
-        )
-    finally:
-        sender.send_signal(signal.SIGKILL)
-        _out, errors = sender.communicate()
-    assert sender.returncode == -signal.SIGKILL, errors.decode()
-
-    # The job runs again (as run_periodic does every two minutes), and a new sender starts.
-    for command in ("run_periodic", "send_mail"):
-        again = start_sender(tmp_path, mail_server, "--once", command=("manage.py", command))
-        _out, errors = again.communicate(timeout=120)
-        assert again.returncode == 0, errors.decode()
+    # Killed once it recorded the five as sent; then the job runs again (as run_periodic
+    # does every two minutes), and a new sender starts.
+    sent = OutgoingEmail.objects.filter(
+        purpose=reminders.SOON_PURPOSE, status=OutgoingEmail.Status.SENT
+    )
+    kill_sender_once_sent(tmp_path, mail_server, sent, 5)
 
     reminders_received = mail_server.inbox.messages()[before:]
     assert sorted(m["To"] for m in reminders_received) == sorted(people)

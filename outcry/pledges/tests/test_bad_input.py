@@ -15,28 +15,7 @@ from outcry.pledges.testing import (
     take_path,
 )
 
-NOW = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)  # noon in Seoul, still 28 February in Hawaii
-
-
-@pytest.fixture(autouse=True)
-def march():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def fast(campaign):
-    return make_pledge(
-        campaign=campaign,
-        kind=Pledge.Kind.FAST,
-        first_day=date(2027, 2, 20),
-        last_day=date(2027, 3, 20),
-    )
-
-
-@pytest.fixture
-def prayer(campaign):
-    return make_pledge(campaign=campaign, kind=Pledge.Kind.PRAY)
+pytestmark = pytest.mark.usefixtures("march")
 
 
 def refused(response, status: int = 400) -> str:

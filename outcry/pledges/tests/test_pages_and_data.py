@@ -1,9 +1,8 @@
 """The next step after a pledge, the organisers' admin, commitments in supporters' data rights."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-import time_machine
 
 from outcry.petitions.models import Petition
 from outcry.pledges import services
@@ -23,18 +22,7 @@ from outcry.testing import (
     post_signature,
 )
 
-NOW = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def march():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def prayer(campaign):
-    return make_pledge(campaign=campaign, kind=Pledge.Kind.PRAY)
+pytestmark = pytest.mark.usefixtures("march")
 
 
 def test_after_signing_a_pledge_is_offered_and_after_pledging_sharing(client, campaign, prayer):

@@ -1,38 +1,17 @@
 """Taking a pledge from the campaign page, confirming it from the email, the counter."""
 
-from datetime import UTC, date, datetime
-
 import pytest
-import time_machine
 
-from outcry.pledges.models import Commitment, Pledge
+from outcry.pledges.models import Commitment
 from outcry.pledges.testing import (
     confirm_commitments,
     confirm_link,
-    make_pledge,
     post_pledge,
     press_confirm,
     stop_link,
 )
 
-# Noon in Seoul, 1 March 2027.
-NOW = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def march():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def fast(campaign):
-    return make_pledge(
-        campaign=campaign,
-        kind=Pledge.Kind.FAST,
-        first_day=date(2027, 3, 1),
-        last_day=date(2027, 3, 20),
-    )
+pytestmark = pytest.mark.usefixtures("march")
 
 
 def page(client, campaign, language="en") -> str:

@@ -7,7 +7,6 @@ sender (``manage.py send_mail``) sends them, in this process under time travel
 or in other processes across a killed sender.
 """
 
-import signal
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
@@ -28,7 +27,7 @@ from outcry.pledges.testing import (
     press_confirm,
     stop_link,
 )
-from outcry.testing import make_campaign, received_by, start_sender, wait_for
+from outcry.testing import kill_sender_once_sent, make_campaign, received_by, run_once_elsewhere
 
 _addresses = iter(range(1, 250))
 
@@ -299,33 +298,13 @@ def test_reminders_reach_each_supporter_once_across_a_killed_sender_and_a_second
             )
     before = len(mail_server.inbox.envelopes)
 
-    job = start_sender(tmp_path, mail_server, "--once", command=("manage.py", "run_periodic"))
-    _out, errors = job.communicate(timeout=120)
-    assert job.returncode == 0, errors.decode()
+    run_once_elsewhere(tmp_path, mail_server, "run_periodic")
     assert OutgoingEmail.objects.filter(purpose=reminders.REMINDER_PURPOSE).count() == 5
-
-    sender = start_sender(tmp_path, mail_server)
-    try:
-        # Killed once it recorded the five as sent (a message on the wire when a
-        # sender dies may go again: the engine's rule for transactional mail).
-        sent = OutgoingEmail.objects.filter(
-            purpose=reminders.REMINDER_PURPOSE, status=OutgoingEmail.Status.SENT
-        )
-        wait_for(
-            lambda: sent.count() == 5 or sender.poll() is not None,
-            what="five reminders sent",
-            seconds=60,
-        )
-    finally:
-        sender.send_signal(signal.SIGKILL)
-        _out, errors = sender.communicate()
-    assert sender.returncode == -signal.SIGKILL, errors.decode()
-
-    # The job runs again (as run_periodic does every two minutes), and a new sender starts.
-    for command in ("run_periodic", "send_mail"):
-        again = start_sender(tmp_path, mail_server, "--once", command=("manage.py", command))
-        _out, errors = again.communicate(timeout=120)
-        assert again.returncode == 0, errors.decode()
+    # Killed once it recorded the five as sent; then the job runs again, a new sender starts.
+    sent = OutgoingEmail.objects.filter(
+        purpose=reminders.REMINDER_PURPOSE, status=OutgoingEmail.Status.SENT
+    )
+    kill_sender_once_sent(tmp_path, mail_server, sent, 5)
 
     received = mail_server.inbox.messages()[before:]
     assert sorted(m["To"] for m in received) == sorted(people)
