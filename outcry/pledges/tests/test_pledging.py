@@ -1,7 +1,12 @@
 """Taking a pledge from the campaign page, confirming it from the email, the counter."""
 
-import pytest
+import re
+from datetime import UTC, datetime
 
+import pytest
+import time_machine
+
+from outcry.campaigns.models import Campaign
 from outcry.pledges.models import Commitment
 from outcry.pledges.testing import (
     confirm_commitments,
@@ -74,3 +79,41 @@ def test_the_count_counts_confirmed_pledges_only_and_is_served_as_json(client, c
     assert "max-age=" in answer["Cache-Control"]
     korean = client.get(f"/ko/c/{campaign.slug}/pledges/{fast.pk}/count.json").json()
     assert korean["text"] == "3명이 함께합니다"
+
+
+def test_a_page_shown_before_the_form_was_sent_again_confirms_nothing_and_is_shown_anew(
+    client, campaign, fast, mail_server
+):
+    post_pledge(client, fast, email="min@example.org", day="2027-03-05")
+    link = confirm_link(mail_server.inbox.messages()[0])
+    opened = client.get(link).content.decode()
+    assert "To fast on March 5, 2027." in opened
+    shown = re.search(r'name="shown" value="(\w+)"', opened).group(1)
+    # Someone sends the form again with the address (and ticks a consent box).
+    partner = campaign.partners.get()
+    post_pledge(
+        client, fast, email="min@example.org", day="2027-03-09", **{f"consent_{partner.pk}": "on"}
+    )
+    pressed = client.post(link, {"shown": shown})
+    assert pressed.status_code == 409
+    again = pressed.content.decode()
+    assert "This pledge changed since the page was shown." in again
+    assert "To fast on March 9, 2027." in again and "Partner Watch" in again
+    assert not Commitment.objects.get().is_confirmed
+    assert press_confirm(client, link).status_code == 200
+    assert Commitment.objects.get().is_confirmed
+
+
+def test_a_link_whose_campaign_closed_or_day_passed_expires_and_a_forged_one_fails(
+    client, campaign, fast, mail_server
+):
+    post_pledge(client, fast, email="min@example.org", day="2027-03-02")
+    link = confirm_link(mail_server.inbox.messages()[0])
+    with time_machine.travel(datetime(2027, 3, 3, 3, 0, tzinfo=UTC), tick=False):
+        late = client.get(link)
+    assert late.status_code == 410
+    assert "This link has expired" in late.content.decode()
+    assert client.get(link[:-3] + "xyz/").status_code == 404
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
+    assert client.post(link, {"shown": "x"}).status_code == 410
+    assert not Commitment.objects.get().is_confirmed
