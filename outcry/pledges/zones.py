@@ -47,23 +47,26 @@ def _offset(moment: datetime) -> str:
     return f"{raw[:3]}:{raw[3:]}"
 
 
-@lru_cache(maxsize=4)
-def zone_choices(day: date) -> list[tuple[str, str]]:
-    """Every zone as (name, readable label) on *day*: "Asia/Seoul — Seoul (UTC+09:00)".
+# Old names kept for compatibility ("US/Eastern", "Etc/GMT+5"): the form lists each place
+# once under its region, and still accepts these if a browser sends one.
+ALIASES = ("Etc/", "SystemV/", "US/", "Brazil/", "Canada/", "Chile/", "Mexico/")
 
-    Sorted by name, so the list reads by region; cached for the day (offsets
-    change with daylight saving time).
+
+@lru_cache(maxsize=4)
+def zone_choices(day: date) -> list:
+    """The zones a form lists on *day*, grouped by region: ("Asia", [("Asia/Seoul", "Seoul
+    (UTC+09:00)"), ...]), UTC first. Cached for the day (offsets change with daylight time).
     """
     noon = datetime.combine(day, time(12), tzinfo=UTC)
-    choices = []
+    regions: dict[str, list[tuple[str, str]]] = {}
     for name in sorted(known_zones()):
-        place = name.rsplit("/", 1)[-1].replace("_", " ")
+        if "/" not in name or name.startswith(ALIASES):
+            continue
+        region, place = name.split("/", 1)
         offset = _offset(noon.astimezone(zoneinfo.ZoneInfo(name)))
-        label = f"{name.replace('_', ' ')} (UTC{offset})"
-        if place != name:
-            label = f"{name.replace('_', ' ')} — {place} (UTC{offset})"
-        choices.append((name, label))
-    return choices
+        label = f"{place.replace('_', ' ').replace('/', ' / ')} (UTC{offset})"
+        regions.setdefault(region, []).append((name, label))
+    return [("UTC", "UTC"), *regions.items()]
 
 
 @dataclass(frozen=True)
