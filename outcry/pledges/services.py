@@ -460,6 +460,13 @@ def reminders_said(commitment: Commitment) -> str:
     zone = commitment.time_zone
     kind = commitment.pledge.kind
     if kind == Pledge.Kind.FAST and commitment.day_on and commitment.local_time:
+        evening = zones.instant(
+            commitment.day_on - timedelta(days=1),
+            commitment.local_time,
+            zones.zone_or_none(zone) or zones.zone_or_none("UTC"),
+        )
+        if evening <= timezone.now():
+            return gettext("No reminder: the evening before your fast has already passed.")
         return gettext(
             "A reminder by email the evening before, on %(day)s at %(time)s (%(zone)s)."
         ) % {

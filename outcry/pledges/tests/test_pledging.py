@@ -117,3 +117,9 @@ def test_a_link_whose_campaign_closed_or_day_passed_expires_and_a_forged_one_fai
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.CLOSED)
     assert client.post(link, {"shown": "x"}).status_code == 410
     assert not Commitment.objects.get().is_confirmed
+
+
+def test_a_fast_too_close_for_its_evening_reminder_is_told_so(client, fast, mail_server):
+    post_pledge(client, fast, email="soon@example.org", day="2027-03-01", time_zone="Asia/Seoul")
+    body = mail_server.inbox.messages()[0].get_body(("plain",)).get_content()
+    assert "No reminder: the evening before your fast has already passed." in body
