@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "outcry.updates",
     "outcry.events",
     "outcry.mailings",
+    "outcry.cases",
     "outcry.site",
 ]
 
@@ -260,6 +261,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 3600
+# Files no public URL serves (the photos of cases' protected records): only an admin view
+# that checks the organiser's organisation reads them. Keep it outside STATIC_ROOT.
+PRIVATE_MEDIA_ROOT = Path(env_str("OUTCRY_PRIVATE_DIR", str(VAR_DIR / "private"))).resolve()
 
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 MAILERS = {"default": env_email("EMAIL_URL", outbox_dir=EMAIL_OUTBOX_DIR)}

@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.letters.urls")),
     path("", include("outcry.updates.urls")),
     path("", include("outcry.events.urls")),
+    path("", include("outcry.cases.urls")),
     path("", include("outcry.directory.urls")),
     path("", include("outcry.supporters.urls")),
 )

@@ -1,7 +1,7 @@
 """The actions a campaign gathers, in order, and the next step after taking one.
 
 A campaign page shows its actions kind by kind, in the order of ACTION_KINDS
-(petitions, letters, events, then updates; later RSVPs and pledges). Each kind is a small class,
+(petitions, the cases at risk, letters, events, then updates; later pledges). Each kind is a small class,
 a subclass of ActionKind kept in the app that owns it, saying what its actions
 bring to the campaign page and how another action's thank-you page offers one
 of them. A new kind of action adds its class to ACTION_KINDS and a template for
@@ -37,6 +37,7 @@ from outcry.campaigns.models import Campaign
 # In the order the campaign page shows them and a thank-you page offers them.
 ACTION_KINDS = [
     "outcry.petitions.views.PetitionKind",
+    "outcry.cases.views.CasesKind",
     "outcry.letters.views.LetterKind",
     "outcry.events.views.EventsKind",
     "outcry.updates.views.UpdatesKind",

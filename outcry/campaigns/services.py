@@ -127,6 +127,35 @@ ORGANISER_PERMISSIONS = frozenset(
         "events.view_eventhost",
         # Messages relayed to an event's attendees (read only: written through relay.py).
         "events.view_hostmessage",
+        # Cases belong to the campaign's lead (partners read their public part); the
+        # protected record is an inline that cases.admin shows to the lead's organisers only.
+        "cases.view_case",
+        "cases.add_case",
+        "cases.change_case",
+        "cases.delete_case",
+        "cases.view_casetext",
+        "cases.add_casetext",
+        "cases.change_casetext",
+        "cases.delete_casetext",
+        "cases.view_casecount",
+        "cases.add_casecount",
+        "cases.change_casecount",
+        "cases.delete_casecount",
+        "cases.view_caserecord",
+        "cases.add_caserecord",
+        "cases.change_caserecord",
+        "cases.view_statuschange",
+        "cases.add_statuschange",
+        "cases.change_statuschange",
+        "cases.delete_statuschange",
+        "cases.view_statusnote",
+        "cases.add_statusnote",
+        "cases.change_statusnote",
+        "cases.delete_statusnote",
+        "cases.view_source",
+        "cases.add_source",
+        "cases.change_source",
+        "cases.delete_source",
     }
 )
 

@@ -41,9 +41,10 @@ def test_the_page_costs_the_same_queries_and_none_once_cached(
     """Campaign (1), its texts, partners and their names, lead's names (4), petitions and
     their texts (2), letter actions and their letters (2), the petition's counter (1),
     upcoming events and days of action (2; their texts one more each once there are any),
-    the latest updates (1; their texts one more once there are any)."""
+    the latest updates (1; their texts one more once there are any), the published cases (1;
+    their texts and changes one more each once there are any)."""
     settings.PAGE_CACHE_SECONDS = 5
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         first = client.get(f"/en/c/{campaign.slug}/")
     with django_assert_num_queries(0):
         again = client.get(f"/en/c/{campaign.slug}/")
