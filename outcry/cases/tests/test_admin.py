@@ -220,3 +220,55 @@ def test_a_superuser_outside_the_lead_does_not_see_the_record(world, admin_user)
     page = logged_in_client(admin_user).get(admin_url(case)).content.decode()
     assert "16-year-old boy" in page and "SECRET" not in page
     assert CaseRecord.objects.count() == 1
+
+
+def jpeg_with_gps() -> bytes:
+    """A small JPEG whose EXIF names a place (GPS) and a camera, as a phone would write."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (40, 30), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x010F] = "SECRET-CAMERA"  # Make
+    exif[0x8825] = {1: "N", 2: (41.0, 48.0, 0.0)}  # GPSInfo: latitude of Shenyang
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_an_uploaded_photo_is_re_encoded_without_metadata_under_a_random_name(world, private_dir):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = logged_in_client(world["organiser"])
+    upload = SimpleUploadedFile("Kim-Min-jun.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    response = client.post(
+        admin_url(Case, "add"), case_form(world["campaign"]) | {"record-0-photo": upload}
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    record = CaseRecord.objects.get()
+    assert "Kim" not in record.photo.name and record.photo.name.endswith(".jpg")
+    stored = (private_dir / record.photo.name).read_bytes()
+    assert b"SECRET-CAMERA" not in stored and b"Exif" not in stored
+    assert stored[:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize(
+    "content", [b"not a picture at all", b"\xff\xd8\xff\xe0" + b"\x00" * 50, b""]
+)
+def test_a_file_that_is_not_a_picture_is_refused_clearly(world, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = logged_in_client(world["organiser"])
+    upload = SimpleUploadedFile("photo.jpg", content, content_type="image/jpeg")
+    response = client.post(
+        admin_url(Case, "add"), case_form(world["campaign"]) | {"record-0-photo": upload}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "Upload a valid image" in page
+        or "not a picture we can read" in page
+        or ("The submitted file is empty" in page)
+    )
+    assert not Case.objects.exists()
