@@ -21,6 +21,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outcry.campaigns.models import Campaign
 from outcry.core.text import pick_translation
@@ -249,9 +250,10 @@ class StatusChange(models.Model):
         UNKNOWN = "unknown", _("unknown")
 
     class Confidence(models.TextChoices):
-        CONFIRMED = "confirmed", _("confirmed")
-        REPORTED = "reported", _("reported")
-        RUMOURED = "rumoured", _("rumoured")
+        # In context: "confirmed" and "reported" alone are dates elsewhere.
+        CONFIRMED = "confirmed", pgettext_lazy("confidence", "confirmed")
+        REPORTED = "reported", pgettext_lazy("confidence", "reported")
+        RUMOURED = "rumoured", pgettext_lazy("confidence", "rumoured")
 
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="changes", verbose_name=_("case")
