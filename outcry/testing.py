@@ -28,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from outcry.campaigns.models import Campaign, CampaignText, Organisation, PartnerInvitation
 from outcry.campaigns.services import create_organiser
+from outcry.cases.testing import add_change, add_record, make_case
 from outcry.core.models import AuditEvent, OutgoingEmail
 from outcry.directory.models import AddressReport, ImportRun, ZipDistrict
 from outcry.directory.testing import make_target, make_target_list
@@ -535,6 +536,8 @@ def make_admin_world() -> dict:
         idempotency_key=f"letter:{letter.pk}:{target.pk}:post",
     )
     day_after_tomorrow = timezone.now().date() + timedelta(days=2)
+    case = make_case(campaign=campaign)
+    add_record(case)
     world.update(
         {
             "campaign": campaign,
@@ -572,6 +575,8 @@ def make_admin_world() -> dict:
                 starts=datetime.combine(day_after_tomorrow, datetime.min.time()).replace(hour=14),
             ),
             "events.dayofaction": make_day_of_action(campaign=campaign, day=day_after_tomorrow),
+            "cases.case": case,
+            "cases.statuschange": add_change(case, on=timezone.now().date() - timedelta(days=3)),
             "core.auditevent": AuditEvent.objects.create(
                 actor_username="owner-organiser",
                 action="export-signatures",

@@ -69,6 +69,10 @@ RULES = {
     # An event is its organisation's (here the lead's): partners read it, as a day of action.
     "events.event": (NONE, READ),
     "events.dayofaction": (NONE, READ),
+    # A case's public part: the lead writes it, partners read it (the protected record is
+    # an inline only the lead's organisers get: cases/tests/test_privacy_tiers.py).
+    "cases.case": (NONE, READ),
+    "cases.statuschange": (NONE, READ),
 }
 ROLES = ["other", "partner"]
 
