@@ -40,6 +40,7 @@ from outcry.cases.models import (
     Source,
     StatusChange,
     StatusNote,
+    delete_private_file,
     private_storage,
 )
 from outcry.core.audit import record_event
@@ -91,14 +92,18 @@ class AtLeastOneFormSet(forms.BaseInlineFormSet):
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
-        form.empty_permitted = True  # the formset says what is missing, once, clearly
+        if i >= self.initial_form_count():
+            form.empty_permitted = True  # the formset says what is missing, once, clearly
         form.use_required_attribute = False
         return form
 
     def clean(self) -> None:
         super().clean()
         kept = [
-            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            form
+            for form in self.forms
+            if not self._should_delete_form(form)
+            and (form.instance.pk is not None or form.has_changed())
         ]
         if not kept and not any(form.errors for form in self.forms):
             raise forms.ValidationError(str(self.refusal), code="missing")
@@ -318,10 +323,19 @@ class CaseAdmin(CampaignCasesMixin, admin.ModelAdmin):
         return response
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is CaseRecord and not may_see_record(request.user, form.instance.campaign):
+        if formset.model is not CaseRecord:
+            super().save_formset(request, form, formset, change)
+            return
+        if not may_see_record(request.user, form.instance.campaign):
             raise PermissionDenied  # a superuser outside the lead changes no record
+        before = dict(CaseRecord.objects.filter(case=form.instance).values_list("pk", "photo"))
         super().save_formset(request, form, formset, change)
-        if formset.model is CaseRecord and any(f.has_changed() for f in formset.forms):
+        for record_form in formset.forms:
+            record = record_form.instance
+            old = before.get(record.pk, "")
+            if old and old != (record.photo.name if record.photo else ""):
+                delete_private_file(old)  # replaced or cleared: no copy stays behind
+        if any(record_form.has_changed() for record_form in formset.forms):
             _audit(request, form.instance, RECORD_CHANGE)
 
     def get_urls(self):

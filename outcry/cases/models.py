@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -134,6 +134,8 @@ class Case(models.Model):
 
     def clean(self) -> None:
         errors = {}
+        if self.kind == self.Kind.PERSON and self.group_size not in (None, 1):
+            errors["group_size"] = _("A case about one person counts 1 person; choose “a group”.")
         start, end = self.window_starts_on, self.window_ends_on
         if end and not start:
             errors["window_starts_on"] = _("Give the first day of the window too.")
@@ -351,3 +353,14 @@ class CaseRecord(models.Model):
 
     def __str__(self) -> str:
         return _("Protected record of case #%(id)s") % {"id": self.case_id}
+
+
+def delete_private_file(name: str) -> None:
+    """Delete *name* from the private storage once the current transaction commits."""
+    if name:
+        transaction.on_commit(lambda: private_storage().delete(name))
+
+
+def forget_photo(sender, instance: CaseRecord, **kwargs) -> None:
+    """post_delete of a CaseRecord: its photo file goes too."""
+    delete_private_file(instance.photo.name if instance.photo else "")

@@ -272,3 +272,74 @@ def test_a_file_that_is_not_a_picture_is_refused_clearly(world, content):
         or ("The submitted file is empty" in page)
     )
     assert not Case.objects.exists()
+
+
+def test_a_photo_replaced_or_deleted_with_its_case_leaves_no_file(
+    world, private_dir, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = logged_in_client(world["organiser"])
+
+    def upload():
+        return SimpleUploadedFile("p.jpg", jpeg_with_gps(), content_type="image/jpeg")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            admin_url(Case, "add"), case_form(world["campaign"]) | {"record-0-photo": upload()}
+        )
+    case = Case.objects.get()
+    first = private_dir / case.record.photo.name
+    assert first.exists()
+    texts = list(case.texts.order_by("language"))
+    edit = case_form(world["campaign"]) | {
+        **management("texts", 2, 2),
+        "texts-0-id": texts[0].pk,
+        "texts-0-case": case.pk,
+        "texts-1-id": texts[1].pk,
+        "texts-1-case": case.pk,
+        **management("counts", 0),
+        **management("record", 1, 1),
+        "record-0-id": case.record.pk,
+        "record-0-case": case.pk,
+        "record-0-photo": upload(),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(admin_url(case), edit)
+    assert response.status_code == 302, [
+        (f.formset.errors, f.formset.non_form_errors())
+        for f in response.context["inline_admin_formsets"]
+    ] + [response.context["adminform"].form.errors]
+    case.record.refresh_from_db()
+    second = private_dir / case.record.photo.name
+    assert second.exists() and not first.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(admin_url(case, "delete"), {"post": "yes"})
+    assert not Case.objects.exists() and not second.exists()
+
+
+def test_a_case_about_one_person_counts_one(world):
+    client = logged_in_client(world["organiser"])
+    response = client.post(
+        admin_url(Case, "add"), case_form(world["campaign"], kind="person", group_size="3")
+    )
+    assert "A case about one person counts 1 person" in response.content.decode()
+
+
+def test_deleting_every_public_description_of_a_case_is_refused(world):
+    case = make_case(campaign=world["campaign"])
+    texts = list(case.texts.order_by("language"))
+    edit = case_form(world["campaign"]) | {
+        **management("texts", 2, 2),
+        "texts-0-id": texts[0].pk,
+        "texts-0-case": case.pk,
+        "texts-0-DELETE": "on",
+        "texts-1-id": texts[1].pk,
+        "texts-1-case": case.pk,
+        "texts-1-DELETE": "on",
+        **management("counts", 0),
+        **management("record", 0),
+    }
+    response = logged_in_client(world["organiser"]).post(admin_url(case), edit)
+    assert "Give the case a public description" in response.content.decode()
+    assert case.texts.count() == 2
