@@ -117,7 +117,9 @@ class Case(models.Model):
     window_ends_on = models.DateField(_("repatriation feared until"), null=True, blank=True)
     window_source_outlet = models.CharField(_("estimate's source"), max_length=200, blank=True)
     window_source_url = models.URLField(_("estimate's source link"), max_length=500, blank=True)
-    window_source_on = models.DateField(_("estimate's source date"), null=True, blank=True)
+    window_source_on = models.DateField(
+        _("estimate's source date"), null=True, blank=True, validators=[not_in_future]
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -118,6 +118,16 @@ def test_the_lead_adds_a_case_with_counts_and_a_protected_record(world):
             "The window cannot end before it starts.",
         ),
         ({"window_source_url": "javascript:alert(1)"}, "Enter a valid URL."),
+        (
+            {
+                "window_starts_on": "2012-02-15",
+                "window_source_outlet": "VOA",
+                "window_source_on": "2999-02-01",
+            },
+            "This date is in the future",
+        ),
+        ({"texts-0-details": "x" * 4001}, "Ensure this value has at most 4000 characters"),
+        ({"record-0-family_contacts": "y" * 4001}, "at most 4000 characters"),
         ({"record-0-real_names": "z" * 4001}, "Ensure this value has at most 4000 characters"),
         ({"texts-0-language": "zh-hans"}, "This campaign is written in: en, ko."),
     ],
@@ -134,9 +144,16 @@ def test_html_in_a_case_is_kept_as_text_and_shown_escaped(world, client):
     organiser = logged_in_client(world["organiser"])
     response = organiser.post(
         admin_url(Case, "add"),
-        case_form(world["campaign"], **{"texts-0-summary": "<script>alert(1)</script> group"}),
+        case_form(
+            world["campaign"],
+            **{
+                "texts-0-summary": "<script>alert(1)</script> group",
+                "held_in": "Chang\u202echun",  # a right-to-left override: dropped
+            },
+        ),
     )
     assert response.status_code == 302
+    assert Case.objects.get().held_in == "Changchun"
     html = client.get(f"/en/c/{world['campaign'].slug}/cases/").content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt; group" in html
     assert "<script>alert(1)" not in html

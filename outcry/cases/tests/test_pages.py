@@ -53,6 +53,11 @@ def test_the_case_pages_read_in_korean(client, world):
     assert "체포 후 1일" in html
     listing = page(client, f"/ko/c/{world['campaign'].slug}/cases/")
     assert "형이 한국에 사는 16세 소년" in listing
+    case.window_starts_on, case.window_source_outlet = date(2012, 2, 22), "Korea Times"
+    case.save()
+    korean = page(client, f"/ko/c/{world['campaign'].slug}/")
+    assert "2월 22일부터 북송 우려: 3일 남음." in korean
+    assert "현재: 체포됨 (보도됨)" in korean
 
 
 @pytest.mark.parametrize(
