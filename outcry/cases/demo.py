@@ -70,6 +70,8 @@ CASES = [
                 "선양에서 체포된 10명",
                 "남성 4명과 여성 6명으로, 한국에 있는 가족에게 가던 길이었습니다. "
                 "체포 전 한국의 가족과 전화로 연락이 닿았습니다.",
+                "선양",
+                "창춘의 구금 시설",
             ),
         },
         "counts": [("male", "unknown", 4), ("female", "unknown", 6)],
@@ -116,6 +118,8 @@ CASES = [
             "ko": (
                 "옌지에서 체포된 9명",
                 "국경 근처에서 체포되었으며 신원은 거의 알려지지 않았습니다.",
+                "옌지",
+                "지린성 (보도)",
             ),
         },
         "counts": [],
@@ -141,6 +145,8 @@ CASES = [
             "ko": (
                 "창춘에서 체포된 12명",
                 "첫 체포 닷새 뒤 마지막으로 붙잡힌 일행입니다.",
+                "창춘",
+                "창춘",
             ),
         },
         "counts": [],
@@ -168,6 +174,8 @@ CASES = [
                 "형이 한국에 사는 16세 소년",
                 "북한에는 가족이 남아 있지 않습니다. 한국에 있는 형과 누나는 동생이 "
                 "함께할 수 있게 해 달라고 호소합니다.",
+                "선양",
+                "창춘",
             ),
         },
         "counts": [("male", "child", 1)],
@@ -195,6 +203,8 @@ CASES = [
             "ko": (
                 "부모가 서울에서 기다리는 19세 여성",
                 "서울의 부모는 딸을 북송하지 말아 달라고 공개적으로 호소했습니다.",
+                "선양",
+                "창춘",
             ),
         },
         "counts": [("female", "adult", 1)],
@@ -258,8 +268,16 @@ def _case_fields(spec: dict, shift: timedelta) -> dict:
 
 
 def _fill(case: Case, spec: dict, shift: timedelta) -> None:
-    for language, (summary, details) in spec["texts"].items():
-        CaseText.objects.create(case=case, language=language, summary=summary, details=details)
+    for language, (summary, details, *places) in spec["texts"].items():
+        arrest_place, held_in = places or ("", "")
+        CaseText.objects.create(
+            case=case,
+            language=language,
+            summary=summary,
+            details=details,
+            arrest_place=arrest_place,
+            held_in=held_in,
+        )
     for gender, band, count in spec["counts"]:
         CaseCount.objects.create(case=case, gender=gender, age_band=band, count=count)
     for happened_on, status, confidence, (outlet, url), reported_on, notes in spec["timeline"]:

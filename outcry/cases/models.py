@@ -195,6 +195,11 @@ class CaseText(models.Model):
         blank=True,
         help_text=_("Plain text shown on the case's page. Only what is already public and safe."),
     )
+    # Place names read differently in each script (Shenyang, 선양, 沈阳); empty: the case's.
+    arrest_place = models.CharField(
+        _("city or region of arrest, in this language"), max_length=100, blank=True
+    )
+    held_in = models.CharField(_("where held, in this language"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("public description")

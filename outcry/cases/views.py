@@ -67,6 +67,8 @@ def _row(case: Case, language: str, today: date) -> dict | None:
     return {
         "case": case,
         "text": text,
+        "arrest_place": text.arrest_place or case.arrest_place,
+        "held_in": text.held_in or case.held_in,
         "current": case.current,
         "days": case.days_since_arrest(today),
         "urgency": urgency_line(case, today),

@@ -38,7 +38,8 @@ def test_the_demo_has_the_seeds_groups_with_timelines_sources_and_records(demo, 
     assert "any day now" in html  # Yanji's
     assert "1 day left" in html  # Changchun's
     korean = client.get(f"/ko/c/{demo.slug}/cases/").content.decode()
-    assert "선양에서 체포된 10명" in korean
+    assert "선양에서 체포된 10명" in korean and "선양에서 체포" in korean
+    assert "Shenyang" not in korean
 
 
 def test_loading_the_demo_twice_changes_nothing(demo):
