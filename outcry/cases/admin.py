@@ -327,7 +327,11 @@ class CaseAdmin(CampaignCasesMixin, admin.ModelAdmin):
             super().save_formset(request, form, formset, change)
             return
         if not may_see_record(request.user, form.instance.campaign):
-            raise PermissionDenied  # a superuser outside the lead changes no record
+            if any(record_form.has_changed() for record_form in formset.forms):
+                raise PermissionDenied  # a superuser outside the lead writes no record
+            # Nothing typed: nothing saved (the change message reads these lists).
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
         before = dict(CaseRecord.objects.filter(case=form.instance).values_list("pk", "photo"))
         super().save_formset(request, form, formset, change)
         for record_form in formset.forms:

@@ -360,3 +360,18 @@ def test_deleting_every_public_description_of_a_case_is_refused(world):
     response = logged_in_client(world["organiser"]).post(admin_url(case), edit)
     assert "Give the case a public description" in response.content.decode()
     assert case.texts.count() == 2
+
+
+def test_a_superuser_of_another_lead_writes_no_record_on_this_campaign(world, admin_user):
+    from outcry.testing import make_campaign, make_organisation
+
+    other = make_organisation(name="Other Aid")
+    make_campaign(lead=other)
+    other.members.add(admin_user)
+    client = logged_in_client(admin_user)
+    refused = client.post(admin_url(Case, "add"), case_form(world["campaign"]))
+    assert refused.status_code == 403
+    assert not Case.objects.exists() and not CaseRecord.objects.exists()
+    blank = case_form(world["campaign"], **{"record-0-real_names": ""})
+    assert client.post(admin_url(Case, "add"), blank).status_code == 302
+    assert Case.objects.count() == 1 and not CaseRecord.objects.exists()
