@@ -111,6 +111,8 @@ def _test_directories(tmp_path_factory):
         VAR_DIR=var_dir,
         EMAIL_OUTBOX_DIR=var_dir / "outbox",
         MAIL_JOURNAL_DIR=var_dir / "mail",
+        # The demo's cases keep a protected photo there (cases.models.PrivateStorage).
+        PRIVATE_MEDIA_ROOT=var_dir / "private",
         STATIC_ROOT=None,
         STORAGES={
             **settings.STORAGES,

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "outcry.events",
     "outcry.pledges",
     "outcry.mailings",
+    "outcry.cases",
     "outcry.site",
 ]
 
@@ -261,6 +262,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 3600
+# Files no public URL serves (the photos of cases' protected records): only an admin view
+# that checks the organiser's organisation reads them. Keep it outside STATIC_ROOT.
+PRIVATE_MEDIA_ROOT = Path(env_str("OUTCRY_PRIVATE_DIR", str(VAR_DIR / "private"))).resolve()
 
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 MAILERS = {"default": env_email("EMAIL_URL", outbox_dir=EMAIL_OUTBOX_DIR)}

@@ -29,6 +29,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from outcry.campaigns.models import Campaign, CampaignText, Organisation, PartnerInvitation
 from outcry.campaigns.services import create_organiser
+from outcry.cases.testing import add_change, add_record, make_case
 from outcry.core.models import AuditEvent, OutgoingEmail
 from outcry.directory.models import AddressReport, ImportRun, ZipDistrict
 from outcry.directory.testing import make_target, make_target_list
@@ -537,6 +538,8 @@ def make_admin_world() -> dict:
         idempotency_key=f"letter:{letter.pk}:{target.pk}:post",
     )
     day_after_tomorrow = timezone.now().date() + timedelta(days=2)
+    case = make_case(campaign=campaign)
+    add_record(case)
     world.update(
         {
             "campaign": campaign,
@@ -575,6 +578,8 @@ def make_admin_world() -> dict:
             ),
             "events.dayofaction": make_day_of_action(campaign=campaign, day=day_after_tomorrow),
             "pledges.pledge": make_pledge(campaign=campaign, kind="pray"),
+            "cases.case": case,
+            "cases.statuschange": add_change(case, on=timezone.now().date() - timedelta(days=3)),
             "core.auditevent": AuditEvent.objects.create(
                 actor_username="owner-organiser",
                 action="export-signatures",

@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.updates.urls")),
     path("", include("outcry.events.urls")),
     path("", include("outcry.pledges.urls")),
+    path("", include("outcry.cases.urls")),
     path("", include("outcry.directory.urls")),
     path("", include("outcry.supporters.urls")),
 )

@@ -1,11 +1,12 @@
 """The actions a campaign gathers, in order, and the next step after taking one.
 
 A campaign page shows its actions kind by kind, in the order of ACTION_KINDS
-(petitions, letters, pledges, events, then updates). Each kind is a small class,
-a subclass of ActionKind kept in the app that owns it, saying what its actions
-bring to the campaign page and how another action's thank-you page offers one
-of them. A new kind of action adds its class to ACTION_KINDS and a template for
-its section of the page; the campaign page (campaign_page.py) does not change.
+(petitions, the cases at risk, letters, pledges, events, then updates). Each
+kind is a small class, a subclass of ActionKind kept in the app that owns it,
+saying what its actions bring to the campaign page and how another action's
+thank-you page offers one of them. A new kind of action adds its class to
+ACTION_KINDS and a template for its section of the page; the campaign page
+(campaign_page.py) does not change.
 
 After an action, its thank-you page offers the first open action of another
 kind, in that order; when there is none (no letter, the campaign closed), the
@@ -37,6 +38,7 @@ from outcry.campaigns.models import Campaign
 # In the order the campaign page shows them and a thank-you page offers them.
 ACTION_KINDS = [
     "outcry.petitions.views.PetitionKind",
+    "outcry.cases.views.CasesKind",
     "outcry.letters.views.LetterKind",
     "outcry.pledges.views.PledgesKind",
     "outcry.events.views.EventsKind",

@@ -201,3 +201,27 @@ def progress(mailing: Mailing) -> dict[str, int]:
         .order_by()
     )
     return {row["status"]: row["n"] for row in rows}
+
+
+def draft_mailing(
+    *,
+    organisation,
+    campaign,
+    audience: str,
+    texts: dict[str, tuple[str, str]],
+    user=None,
+) -> Mailing:
+    """Write a DRAFT mailing from *organisation* with *texts* {language: (subject, body)}.
+
+    Nothing is sent: an organiser reviews it on its review page and starts it
+    there (``start``). Transactional.
+    """
+    with transaction.atomic():
+        mailing = Mailing.objects.create(
+            organisation=organisation, campaign=campaign, audience=audience, created_by=user
+        )
+        MailingText.objects.bulk_create(
+            MailingText(mailing=mailing, language=lang, subject=subject[:150], body=body[:20000])
+            for lang, (subject, body) in texts.items()
+        )
+    return mailing

@@ -22,7 +22,7 @@ from outcry.campaigns.models import Campaign, Organisation
 from outcry.core import ratelimit
 from outcry.core.tasks import send_email
 from outcry.supporters.models import Supporter, normalise_email
-from outcry.updates.models import Subscription, new_token
+from outcry.updates.models import Subscription, Update, UpdateText, new_token
 
 logger = logging.getLogger("outcry.updates")
 
@@ -260,3 +260,26 @@ def published_updates(campaign: Campaign):
     # Through the campaign's manager, so each update knows its campaign (text_for reads
     # the campaign's languages) without a query of its own.
     return campaign.updates.published().newest_first().prefetch_related("texts")
+
+
+def draft_update(
+    *, campaign: Campaign, organisation: Organisation, texts: dict[str, tuple[str, str]]
+) -> Update:
+    """Write a DRAFT update of *campaign* by *organisation*, with *texts* {language: (title, body)}.
+
+    Nobody sees it until an organiser publishes it in the admin. Transactional;
+    languages the campaign does not have are left out. Raises ValueError if no
+    text is left.
+    """
+    kept = {lang: text for lang, text in texts.items() if lang in campaign.language_codes}
+    if not kept:
+        raise ValueError("an update needs a text in one of the campaign's languages")
+    with transaction.atomic():
+        update = Update.objects.create(
+            campaign=campaign, author_organisation=organisation, status=Update.Status.DRAFT
+        )
+        UpdateText.objects.bulk_create(
+            UpdateText(update=update, language=lang, title=title[:200], body=body[:20000])
+            for lang, (title, body) in kept.items()
+        )
+    return update

@@ -42,9 +42,10 @@ def test_the_page_costs_the_same_queries_and_none_once_cached(
     their texts (2), letter actions and their letters (2), the petition's counter (1),
     pledges (1; their texts and each one's counter once there are any), upcoming events
     and days of action (2; their texts one more each once there are any), the latest
-    updates (1; their texts one more once there are any)."""
+    updates (1; their texts one more once there are any), the published cases (1; their
+    texts and changes one more each once there are any)."""
     settings.PAGE_CACHE_SECONDS = 5
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         first = client.get(f"/en/c/{campaign.slug}/")
     with django_assert_num_queries(0):
         again = client.get(f"/en/c/{campaign.slug}/")

@@ -71,6 +71,10 @@ RULES = {
     "events.dayofaction": (NONE, READ),
     # A pledge is the lead's, like an update: partners read it (and its counts only).
     "pledges.pledge": (NONE, READ),
+    # A case's public part: the lead writes it, partners read it (the protected record is
+    # an inline only the lead's organisers get: cases/tests/test_privacy_tiers.py).
+    "cases.case": (NONE, READ),
+    "cases.statuschange": (NONE, READ),
 }
 ROLES = ["other", "partner"]
 

@@ -149,9 +149,9 @@ def test_the_campaign_page_reads_letter_actions_without_a_query_per_action(
     for _ in range(3):
         make_letter_action(campaign=campaign)
     client.get(f"/en/c/{campaign.slug}/")  # warm up anything cached per process
-    # 8, 2 for the events section (upcoming events, days of action) and 1 for the pledges,
-    # none per action.
-    with django_assert_max_num_queries(11):
+    # 8, 2 for the events section (upcoming events, days of action), 1 for the pledges and
+    # 1 for the cases section (published cases), none per action.
+    with django_assert_max_num_queries(12):
         client.get(f"/en/c/{campaign.slug}/")
 
 

@@ -2,7 +2,8 @@
 
 The letter action and its targets come from outcry/letters/demo.py; the updates and
 the press list from outcry/updates/demo.py; the vigil, protests and day of action from
-outcry/events/demo.py; the fast, prayer and boycott pledges from outcry/pledges/demo.py.
+outcry/events/demo.py; the fast, prayer and boycott pledges from outcry/pledges/demo.py;
+the cases at risk, their timelines and protected records from outcry/cases/demo.py.
 """
 
 import secrets
@@ -22,6 +23,7 @@ from outcry.campaigns.models import (
     PartnerInvitation,
 )
 from outcry.campaigns.services import create_organiser
+from outcry.cases.demo import load_demo_cases
 from outcry.directory import importers
 from outcry.events.demo import load_demo_events
 from outcry.letters.demo import load_demo_letters
@@ -205,6 +207,7 @@ class Command(BaseCommand):
         load_demo_updates(campaign=campaign)
         load_demo_events(campaign=campaign)
         load_demo_pledges(campaign=campaign)
+        load_demo_cases(campaign=campaign)
         self._organiser(lead, quiet=options["quiet_login"])
         self.stdout.write(
             self.style.SUCCESS(
