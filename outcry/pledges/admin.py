@@ -2,7 +2,8 @@
 
 Organisers see how many confirmed each pledge and how many want reminders;
 commitments themselves (who fasts on which day, who prays at what hour and
-where) stay out of the admin: they say where and how someone lives.
+where) stay out of the admin: they say where and how someone lives. Once a
+pledge was taken, its kind and campaign stay.
 """
 
 from django.contrib import admin
@@ -52,6 +53,14 @@ class PledgeAdmin(LeadChangesMixin, admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(campaign__in=Campaign.objects.for_user(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once someone took the pledge, its kind and campaign are what they agreed to:
+        # a fast turned into a prayer would email each faster every day, unasked, and
+        # a pledge moved to another campaign would remind them from it.
+        if obj is not None and obj.commitments.exists():
+            return ["campaign", "kind"]
+        return []
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "campaign":
