@@ -76,11 +76,14 @@ def test_nobody_else_reads_a_record_through_any_admin_page(two):
         reverse("admin:autocomplete")
         + "?app_label=cases&model_name=statuschange&field_name=case&term=",
     ]
+    Case.objects.filter(pk=case_a.pk).update(is_published=False)  # not even its public part
     for who in ("b", "p"):
         for url in urls:
             response = two[who].get(url)
             assert response.status_code in (200, 302, 403, 404), (who, url)
             assert not leaked(response), (who, url)
+            if who == "b":
+                assert "Case of A" not in body(response), url
 
 
 @pytest.mark.parametrize(
@@ -190,3 +193,30 @@ def test_strangers_find_no_draft_unpublished_or_foreign_case(client, two):
         client.get(reverse("cases:detail", args=[slug_a, 99999999999999999999])).status_code == 404
     )
     assert client.post(reverse("cases:list", args=[slug_a])).status_code == 405
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_dates_at_the_ends_of_the_calendar_and_unreadable_queries_never_fail(
+    client, two, language
+):
+    from outcry.cases.tests.test_admin import case_form, change_form
+
+    form = case_form(
+        two["campaign_a"],
+        arrested_on="0001-01-01",
+        window_starts_on="9999-12-30",
+        window_ends_on="9999-12-31",
+        window_source_outlet="VOA",
+        window_source_on="0001-01-02",
+    )
+    assert two["a"].post(reverse("admin:cases_case_add"), form).status_code == 302
+    case = Case.objects.latest("pk")
+    change = change_form(case, happened_on="0001-01-01") | {"sources-0-published_on": "0001-01-01"}
+    assert two["a"].post(reverse("admin:cases_statuschange_add"), change).status_code == 302
+    slug = two["campaign_a"].slug
+    for path in (f"/{language}/c/{slug}/cases/", f"/{language}/c/{slug}/cases/{case.pk}/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Group of 10 arrested in Shenyang" in body(response) or language == "ko"
+        for query in ("?x=%ff%fe", "?%00=%c0%af", "?" + "a=b&" * 2000):
+            assert client.get(path + query).status_code in (200, 400), (path, query)

@@ -219,3 +219,48 @@ def test_a_pledge_people_took_keeps_its_kind_and_campaign_in_the_admin(
     # A pledge nobody took yet is still the organisers' to change.
     empty = make_pledge(campaign=campaign, kind=Pledge.Kind.BOYCOTT)
     assert 'name="kind"' in organiser.get(admin_url(empty)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "commitments__supporter__email__icontains=faster",
+        "commitments__time_zone=Asia/Seoul",
+        "commitments__name__startswith=A",
+        "commitments__day_on=2027-03-05",
+    ],
+)
+def test_no_organiser_filters_pledges_by_who_took_them(client, campaign, fast, query):
+    post_pledge(client, fast, email="faster@example.org", day="2027-03-05")
+    confirm_commitments(fast)
+    lead = logged_in_client(make_organiser(organisation=campaign.lead_organisation))
+    partner = logged_in_client(make_organiser(organisation=campaign.partners.get()))
+    stranger = logged_in_client(make_organiser(organisation=make_campaign().lead_organisation))
+    for organiser in (lead, partner, stranger):
+        response = organiser.get(admin_url(Pledge, "changelist") + "?" + query)
+        assert response.status_code == 400
+    listing = stranger.get(admin_url(Pledge, "changelist")).content.decode()
+    assert "Fast with the families" not in listing
+    assert stranger.get(admin_url(fast)).status_code == 302  # "does not exist"
+
+
+def test_the_admin_autocomplete_names_no_pledger_who_did_not_consent(client, campaign, fast):
+    """Commitments are not in the admin, but the JSON autocomplete reads any foreign key."""
+    post_pledge(client, fast, email="faster@example.org", name="Faster Kim", day="2027-03-05")
+    confirm_commitments(fast)
+    lead = logged_in_client(make_organiser(organisation=campaign.lead_organisation))
+    partner = logged_in_client(make_organiser(organisation=campaign.partners.get()))
+    for organiser in (lead, partner):
+        for field in ("supporter", "pledge"):
+            response = organiser.get(
+                "/admin/autocomplete/",
+                {
+                    "app_label": "pledges",
+                    "model_name": "commitment",
+                    "field_name": field,
+                    "term": "faster",
+                },
+            )
+            assert response.status_code in (200, 403, 404)
+            assert "faster@example.org" not in response.content.decode()
+            assert "Faster" not in response.content.decode()
