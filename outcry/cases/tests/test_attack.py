@@ -196,9 +196,7 @@ def test_strangers_find_no_draft_unpublished_or_foreign_case(client, two):
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
-def test_dates_at_the_ends_of_the_calendar_and_unreadable_queries_never_fail(
-    client, two, language
-):
+def test_dates_at_the_ends_of_the_calendar_and_unreadable_queries_never_fail(client, two, language):
     from outcry.cases.tests.test_admin import case_form, change_form
 
     form = case_form(
