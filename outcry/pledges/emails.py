@@ -13,7 +13,7 @@ from outcry.core.ledger import Email
 from outcry.core.mail import render_message
 from outcry.pledges import reminders, services
 from outcry.pledges.models import Commitment, Pledge
-from outcry.supporters.models import greeting_name
+from outcry.supporters.models import MailProblem, greeting_name
 from outcry.supporters.preferences import unsubscribe_headers_for
 
 
@@ -89,6 +89,8 @@ def reminder_email(*, subject_id: int, round_: int = 0, queued: bool = False) ->
     commitment = commitment_for(subject_id)
     if commitment is None or not commitment.is_confirmed or not commitment.gets_reminders:
         return None
+    if commitment.supporter.mail_problem != MailProblem.NONE:
+        return None  # bounced or complained since it was queued (reminders.reminded_commitments)
     pledge = commitment.pledge
     now = timezone.now()
     moment = reminders.moment_of(round_)

@@ -36,6 +36,7 @@ from outcry.core.mail import engine
 from outcry.core.models import OutgoingEmail
 from outcry.pledges import zones
 from outcry.pledges.models import Commitment, Pledge
+from outcry.supporters.models import MailProblem
 
 logger = logging.getLogger("outcry.pledges")
 
@@ -123,11 +124,18 @@ def next_after(commitment: Commitment, kind: str, now: datetime) -> datetime | N
 
 
 def reminded_commitments(now: datetime):
-    """Confirmed commitments that want reminders, not stopped, of an open campaign."""
+    """Confirmed commitments that want reminders, not stopped, of an open campaign.
+
+    Not to an address that bounced or whose owner marked our mail as spam
+    (Supporter.mail_problem): a reminder that comes every day is the mail most
+    likely to be reported, and a provider that sees us keep sending after a
+    complaint stops taking anyone's confirmations.
+    """
     return Commitment.objects.filter(
         wants_reminders=True,
         reminders_stopped_at__isnull=True,
         confirmed_at__isnull=False,
+        supporter__mail_problem=MailProblem.NONE,
         pledge__campaign__status=Campaign.Status.ACTIVE,
     ).filter(
         Q(pledge__campaign__deadline_at__isnull=True) | Q(pledge__campaign__deadline_at__gt=now)

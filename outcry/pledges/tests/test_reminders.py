@@ -27,6 +27,7 @@ from outcry.pledges.testing import (
     press_confirm,
     stop_link,
 )
+from outcry.supporters.tests.test_mail_events import MAILGUN, post_mailgun
 from outcry.testing import kill_sender_once_sent, make_campaign, received_by, run_once_elsewhere
 
 _addresses = iter(range(1, 250))
@@ -314,3 +315,37 @@ def test_reminders_reach_each_supporter_once_across_a_killed_sender_and_a_second
             "status", flat=True
         )
     ) == {OutgoingEmail.Status.SENT}
+
+
+@MAILGUN
+def test_reminders_stop_for_an_address_that_complained_or_bounced(
+    client, campaign, mail_server, settings
+):
+    """A daily reminder to someone who marked it as spam would get the site's mail refused."""
+    prayer = make_pledge(campaign=campaign, kind=Pledge.Kind.PRAY)
+    with time_machine.travel(utc((2027, 3, 1), 0), tick=False):
+        for address in ("a@example.org", "b@example.org", "c@example.org"):
+            pledge_and_confirm(
+                client, prayer, mail_server, email=address, local_time="12:00", time_zone="UTC"
+            )
+    settings.MAIL_SEND_ON_COMMIT = False
+    clock = Clock(mail_server)
+    assert len(clock.at(utc((2027, 3, 2), 12, 0))) == 3
+
+    complained = {"event": "complained", "recipient": "a@example.org"}
+    assert post_mailgun(client, complained).status_code == 200
+    # c's mailbox is gone, found once the next reminder was queued but before it went.
+    with time_machine.travel(utc((2027, 3, 3), 12, 0), tick=False):
+        call_command("run_periodic", "--once", stdout=StringIO())
+    bounced = {"event": "failed", "severity": "permanent", "recipient": "c@example.org"}
+    assert post_mailgun(client, bounced).status_code == 200
+    with time_machine.travel(utc((2027, 3, 3), 12, 1), tick=False):
+        call_command("send_mail", "--once", stdout=StringIO())
+
+    # Since the first reminders: b's of the 3rd and the 4th, nobody else's.
+    assert [to for to, _subject in clock.at(utc((2027, 3, 4), 12, 0))] == ["b@example.org"] * 2
+    assert received_by(mail_server) == {
+        "a@example.org": 2,  # the confirmation and the first reminder
+        "b@example.org": 4,
+        "c@example.org": 2,
+    }
