@@ -260,12 +260,16 @@ def test_the_confirmation_email_is_sent_once_however_often_its_task_runs(post, m
     assert (entry.idempotency_key, entry.status) == (f"letter-confirmation:{letter.pk}:0", "sent")
 
 
-def test_the_confirmation_email_is_in_the_writers_language(post, mail_server):
+def test_the_confirmation_email_is_in_the_writers_language(post, mail_server, embassy):
+    embassy.names.create(language="ko", name="주미 중국대사관")
     post(email="min@example.org", language="ko")
     [message] = to(mail_server, "min@example.org")
     assert message["Content-Language"] == "ko"
     assert "편지" in message["Subject"]
-    assert "/ko/confirm/" in message.get_body(("plain",)).get_content()
+    body = message.get_body(("plain",)).get_content()
+    assert "/ko/confirm/" in body
+    assert "주미 중국대사관" in body  # the office's name in Korean
+    assert "Embassy of" not in body
 
 
 def test_the_composer_and_letter_pages_are_private(client, post, action, embassy):
