@@ -6,6 +6,5 @@ from outcry.directory.models import Target
 
 
 def office_name(target: Target, language: str | None = None) -> str:
-    """*target*'s name for a reader of *language* (default: the active language)."""
-    language = language or get_language() or "en"
-    return target.name
+    """*target*'s name for a reader of *language* (default: the active one), else its own."""
+    return target.name_in(language or get_language() or "en")

@@ -67,6 +67,7 @@ def nearest_missions(
     missions = (
         Target.objects.open()
         .filter(represents=represents.upper(), category__in=MISSION_CATEGORIES)
+        .with_names()
         .prefetch_related("channels")
     )
     if target_list is not None:

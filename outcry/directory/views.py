@@ -145,6 +145,7 @@ def country(request: HttpRequest, state: str, country: str, scope: Scope = PUBLI
         scope.missions()
         .filter(represents=code, country=host)
         .distinct()
+        .with_names()
         .prefetch_related("channels")
     )
     ordered = sorted(
@@ -169,7 +170,9 @@ def mission(request: HttpRequest, pk: int, scope: Scope = PUBLIC) -> HttpRespons
     """One mission: what is known of it, how to write to it, how to report it outdated."""
     if pk > MAX_PK:
         raise Http404
-    target = get_object_or_404(scope.missions().distinct().prefetch_related("channels"), pk=pk)
+    target = get_object_or_404(
+        scope.missions().distinct().with_names().prefetch_related("channels"), pk=pk
+    )
     language = get_language()
     context = {
         "office": pages.office(target, write_url=scope.write_url(target)),

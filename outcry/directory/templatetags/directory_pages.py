@@ -1,16 +1,10 @@
+"""Template filters of the public directory: ``{% load directory_pages %}``."""
+
 from django import template
 
-from outcry.directory.models import Target
-from outcry.directory.naming import office_name as name_of
 from outcry.directory.phones import for_people
 
 register = template.Library()
-
-
-@register.filter
-def office_name(target: Target) -> str:
-    """{{ target|office_name }}: the office's name in the page's language."""
-    return name_of(target)
 
 
 @register.filter
