@@ -16,6 +16,7 @@ from typing import TextIO
 from django.conf import settings
 
 from outcry.directory import importers
+from outcry.directory.districts import fill_consular_districts
 from outcry.directory.importers.base import postal_channel
 from outcry.directory.importers.missions import MISSIONS as MISSIONS_IMPORT
 from outcry.directory.models import Channel, ImportRun, Target, TargetList, TargetName
@@ -356,6 +357,7 @@ def load_demo_letters(
     target_list.targets.add(*[_mission(mission) for mission in DEMO_MISSIONS])
     action = _action(campaign=campaign, target_list=target_list)
     _import_shared_missions(source=missions, stdout=stdout, stderr=stderr)
+    fill_consular_districts()
     return action
 
 

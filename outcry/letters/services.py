@@ -221,6 +221,20 @@ def offer_targets(
     if selection == LetterAction.Selection.NEAREST_MISSION:
         # The supporter's own office, if it can be written to; none when we could
         # not tell which it is, or they are all far away.
+        if nearest is not None and nearest.pk not in reachable and reachable:
+            # Their office has no address this action sends to: the next in the same
+            # order (district, then distance) that has one, and say so.
+            instead = next(t for t in offer.targets if t.pk in set(reachable))
+            offer.note = gettext(
+                "%(nearest)s is the office for %(place)s, but we have no address for it "
+                "that this letter can use, so %(office)s is ticked instead. You may choose "
+                "others too."
+            ) % {
+                "nearest": office_name(nearest),
+                "place": found.place.label() if found.place else "",
+                "office": office_name(instead),
+            }
+            nearest = instead
         offer.default_ids = {nearest.pk} & set(reachable) if nearest else set()
     elif selection != LetterAction.Selection.CHOOSE:
         offer.default_ids = set(reachable)

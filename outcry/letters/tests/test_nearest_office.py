@@ -198,3 +198,15 @@ def test_a_town_in_another_country_is_not_found_there(client, korean_missions):
 def test_odd_towns_never_fail(client, us_missions, city):
     content = targets_step(client, us_missions, country="US", city=city)
     assert "Whom to write to" in content
+
+
+def test_an_office_without_a_usable_address_gives_way_to_the_next(client, korean_missions):
+    korean_missions["busan"].channels.all().delete()
+    content = targets_step(client, korean_missions, country="KR", city="Busan")
+    assert ticked(content, korean_missions) == ["seoul"]
+    assert (
+        "Consulate General of the People's Republic of China in Busan is the office for "
+        "Busan, South Korea, but we have no address for it that this letter can use, so "
+        "Embassy of the People's Republic of China in the Republic of Korea is ticked instead."
+        in content
+    )
