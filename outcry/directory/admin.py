@@ -152,7 +152,17 @@ class TargetAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "role", "organisation", "category", "represents"]}),
         (
             _("Place"),
-            {"fields": ["country", "region", "district", "city", "latitude", "longitude"]},
+            {
+                "fields": [
+                    "country",
+                    "region",
+                    "district",
+                    "city",
+                    "latitude",
+                    "longitude",
+                    "consular_district",
+                ]
+            },
         ),
         (_("Correspondence"), {"fields": ["salutation", "languages", "website"]}),
         (

@@ -244,3 +244,16 @@ def test_the_campaign_page_and_the_composer_link_to_the_directory(client, missio
     sender = {"name": "Lena", "email": "lena@example.org", "country": "DE", "goto": "targets"}
     content = client.post(url("letters:compose", action.slug), sender).content.decode()
     assert directory in content
+
+
+def test_a_country_page_asks_the_same_queries_however_many_missions(
+    client, missions, django_assert_max_num_queries
+):
+    path = url("directory:country", "cn", "de")
+    client.get(path)  # warm the session and translation caches
+    for n in range(20):
+        target = make_target(name=f"Consulate {n}", country="DE", city=f"Town {n}")
+        make_channel(target=target, kind="email", value=f"c{n}@mfa.gov.cn")
+        target.lists.add(missions["berlin"].lists.get())
+    with django_assert_max_num_queries(8):
+        assert client.get(path).status_code == 200
