@@ -160,6 +160,7 @@ class TargetAdmin(admin.ModelAdmin):
                     "city",
                     "latitude",
                     "longitude",
+                    "is_location_approximate",
                     "consular_district",
                 ]
             },

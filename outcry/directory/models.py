@@ -126,6 +126,14 @@ class Target(models.Model):
     )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    is_location_approximate = models.BooleanField(
+        _("placed at the city, not the building"),
+        default=False,
+        help_text=_(
+            "The city and coordinates are a guess: the capital's, where the source "
+            "names no place. Untick once you enter the office's own."
+        ),
+    )
     website = models.URLField(_("website"), max_length=300, blank=True)
     languages = models.CharField(
         _("languages for correspondence"), max_length=60, blank=True, default="en"

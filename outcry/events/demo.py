@@ -8,7 +8,7 @@ September the coalition called a worldwide day of action. Here the vigil runs
 daily from today until the campaign's deadline, the protests fall in the coming
 weeks and the day of action about three weeks from today, with local events in
 several countries. Addresses and coordinates are those of the 2012 appeal and of
-the missions data (shared/data/prc_missions); the Seoul vigil has none, since
+the missions data (outcry/directory/data); the Seoul vigil has none, since
 the embassy has moved since 2012 and the directions are what people followed.
 
 Called by site's load_demo; idempotent (events are found by campaign and venue).

@@ -4,16 +4,18 @@
 ``load_demo`` (site) calls ``load_demo_letters``. The targets are the PRC
 embassy and consulates in the USA from the 2012 appeal, the Houston consulate
 closed in 2020 (kept, and shown as closed), and the embassy in Seoul. They carry
-the importers' external ids ("wikidata:Q…"), so a later ``import_missions`` of the
-database-of-embassies file updates these rows instead of adding a second copy.
+the importers' external ids ("wikidata:Q…"), so importing the database-of-embassies
+file updates these rows instead of adding a second copy. The demo then imports
+China's missions in every other country the file covers (the copy that ships with
+outcry), so that a supporter anywhere finds an office, and names a few of them in
+Korean and Chinese. Other sending states' missions ship in the same file but are not
+imported here: the campaign writes to China's only (``import_missions`` adds them).
 """
 
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
-
-from django.conf import settings
 
 from outcry.directory import importers
 from outcry.directory.districts import fill_consular_districts
@@ -23,10 +25,11 @@ from outcry.directory.models import Channel, ImportRun, Target, TargetList, Targ
 from outcry.directory.phones import e164
 from outcry.letters.models import LetterAction, LetterTemplate, Paragraph
 
-# The file ../shared/data/SOURCES.md describes; absent on a fresh clone.
-SHARED_MISSIONS_CSV = (
-    Path(settings.BASE_DIR).parent / "shared" / "data" / "prc_missions" / "prc_missions.csv"
-)
+# Every sending state's missions, as shipped (outcry/directory/data/SOURCES.md).
+MISSIONS_FILE = importers.SHIPPED_MISSIONS
+# The old name of the file outside the repository, which some apps' demo tests still
+# set; it has no effect any more. Remove once no test sets it.
+SHARED_MISSIONS_CSV = MISSIONS_FILE
 
 LIST_SLUG = "prc-missions"
 LIST_NAME = "PRC missions"
@@ -181,6 +184,48 @@ DEMO_MISSIONS = [
     ),
 ]
 
+
+# Names in Korean and Chinese for some of the imported missions (the file has none):
+# where a supporter in Korea, Germany, Japan or the United Kingdom writes to.
+WORLD_NAMES = {
+    f"wikidata:{qid}": {"ko": ko, "zh-hans": f"中华人民共和国驻{zh}"}
+    for qid, ko, zh in [
+        ("Q99540292", "주부산 중국총영사관", "釜山总领事馆"),
+        ("Q106297455", "주광주 중국총영사관", "光州总领事馆"),
+        ("Q99621317", "주제주 중국총영사관", "济州总领事馆"),
+        ("Q1073835", "주독 중국대사관", "德国大使馆"),
+        ("Q19851683", "주뒤셀도르프 중국총영사관", "杜塞尔多夫总领事馆"),
+        ("Q19851685", "주프랑크푸르트 중국총영사관", "法兰克福总领事馆"),
+        ("Q19851684", "주함부르크 중국총영사관", "汉堡总领事馆"),
+        ("Q19644898", "주뮌헨 중국총영사관", "慕尼黑总领事馆"),
+        ("Q29869769", "주일 중국대사관", "日本国大使馆"),
+        ("Q53479024", "주오사카 중국총영사관", "大阪总领事馆"),
+        ("Q54807068", "주후쿠오카 중국총영사관", "福冈总领事馆"),
+        ("Q55442936", "주나가사키 중국총영사관", "长崎总领事馆"),
+        ("Q55713763", "주나고야 중국총영사관", "名古屋总领事馆"),
+        ("Q55721649", "주니가타 중국총영사관", "新潟总领事馆"),
+        ("Q55234181", "주삿포로 중국총영사관", "札幌总领事馆"),
+        ("Q5369936", "주영 중국대사관", "英国大使馆"),
+        ("Q114750784", "주맨체스터 중국총영사관", "曼彻斯特总领事馆"),
+    ]
+}
+
+# The file gives the embassies in Germany and the United Kingdom only a website:
+# their postal addresses (from the embassies' own sites) let supporters there write.
+WORLD_ADDRESSES = {
+    "wikidata:Q1073835": {
+        "street_address": "Märkisches Ufer 54",
+        "city": "Berlin",
+        "postal_code": "10179",
+        "country_code": "DE",
+    },
+    "wikidata:Q5369936": {
+        "street_address": "49-51 Portland Place",
+        "city": "London",
+        "postal_code": "W1B 1JL",
+        "country_code": "GB",
+    },
+}
 
 # The letter, after the sample letter in the 2012 appeal. Each paragraph is
 # (kind, ticked by default, label, text). The opening starts with {salutation}
@@ -337,14 +382,15 @@ TEMPLATES = {
 def load_demo_letters(
     *, campaign, missions: str | None = None, stdout: TextIO, stderr: TextIO
 ) -> LetterAction:
-    """Create the demo letter action on *campaign* once, and import the shared missions.
+    """Create the demo letter action on *campaign* once, and import China's missions.
 
     Idempotent: rows are found by external id or slug, and nothing that exists is
-    changed (an organiser may have edited it). *missions* is a file path or URL
-    of a database-of-embassies CSV; None means the shared data file if it is
-    there. A file already imported from the same place is not imported again
-    (``import_missions`` refreshes it). Raises ImportFailed for a *missions* file
-    given but unreadable; the shared file failing only prints why.
+    changed (an organiser may have edited it; names per language are only added
+    where missing). *missions* is a file path or URL of a database-of-embassies
+    CSV; None means the copy that ships with outcry. A file already imported from
+    the same place is not imported again (``import_missions`` refreshes it).
+    Raises ImportFailed for a *missions* file given but unreadable; the shipped
+    file failing (a packager left it out) only prints why.
     """
     target_list, _created = TargetList.objects.get_or_create(
         slug=LIST_SLUG,
@@ -356,7 +402,12 @@ def load_demo_letters(
     )
     target_list.targets.add(*[_mission(mission) for mission in DEMO_MISSIONS])
     action = _action(campaign=campaign, target_list=target_list)
-    _import_shared_missions(source=missions, stdout=stdout, stderr=stderr)
+    _import_missions_worldwide(source=missions, stdout=stdout, stderr=stderr)
+    for target in Target.objects.filter(external_id__in=WORLD_NAMES):
+        _add_names(target, WORLD_NAMES[target.external_id])
+    for target in Target.objects.filter(external_id__in=WORLD_ADDRESSES):
+        if not target.channels.filter(kind=Channel.Kind.POST).exists():
+            _add_post(target, WORLD_ADDRESSES[target.external_id], where=target.name)
     fill_consular_districts()
     return action
 
@@ -393,20 +444,20 @@ def _mission(mission: Mission) -> Target:
     ]:
         if value:
             channels.append(Channel(target=target, kind=kind, value=value))
-    if mission.address:
-        post = postal_channel(fields=mission.address, label="", notes=[], where=mission.name)
-        channels.append(
-            Channel(
-                target=target,
-                kind=Channel.Kind.POST,
-                value=post.value,
-                postal_address=post.postal_address,
-            )
-        )
     # No import_kind: entered by hand, so imports add their own channels beside
     # these and never change or close them.
     Channel.objects.bulk_create(channels)
+    if mission.address:
+        _add_post(target, mission.address, where=mission.name)
     return target
+
+
+def _add_post(target: Target, address: dict, *, where: str) -> None:
+    """Give *target* a postal address entered by hand (imports leave it alone)."""
+    post = postal_channel(fields=address, label="", notes=[], where=where)
+    Channel.objects.create(
+        target=target, kind=Channel.Kind.POST, value=post.value, postal_address=post.postal_address
+    )
 
 
 def _add_names(target: Target, names: dict) -> None:
@@ -452,18 +503,23 @@ def _action(*, campaign, target_list: TargetList) -> LetterAction:
     return action
 
 
-def _import_shared_missions(*, source: str | None, stdout: TextIO, stderr: TextIO) -> None:
-    """Import the missions of every other country into the demo's list, once per source."""
+def _import_missions_worldwide(*, source: str | None, stdout: TextIO, stderr: TextIO) -> None:
+    """Import China's missions in every country into the demo's list, once per source.
+
+    The Taiwan office the file calls a "de facto embassy" is no diplomatic mission;
+    the import skips rows of that type. A row without a city is placed in the
+    host country's capital (see ``importers.missions.place_without_city``).
+    """
     given = source is not None
     if not given:
-        if not SHARED_MISSIONS_CSV.is_file():
+        if not MISSIONS_FILE.is_file():
             stdout.write(
-                f"Skipped the missions of other countries: {SHARED_MISSIONS_CSV} is not there "
+                f"Skipped China's missions in other countries: {MISSIONS_FILE} is not there "
                 "(add them with `manage.py load_demo --missions FILE_OR_URL`, e.g. "
                 f"{importers.MISSIONS_URL}).\n"
             )
             return
-        source = str(SHARED_MISSIONS_CSV)
+        source = str(MISSIONS_FILE)
     recorded = source if importers.is_url(source) else str(Path(source).resolve())
     earlier = (
         ImportRun.objects.filter(
@@ -474,9 +530,9 @@ def _import_shared_missions(*, source: str | None, stdout: TextIO, stderr: TextI
     )
     if earlier is not None:
         stdout.write(
-            f"Missions already imported from {recorded} on {earlier.started_at:%Y-%m-%d}; "
-            f"`manage.py import_missions {recorded} --operator-country CN --list {LIST_SLUG}` "
-            "refreshes them.\n"
+            f"China's missions already imported from {recorded} on "
+            f"{earlier.started_at:%Y-%m-%d}; `manage.py import_missions {recorded} "
+            f"--operator-country CN --list {LIST_SLUG}` refreshes them.\n"
         )
         return
     try:
@@ -492,10 +548,10 @@ def _import_shared_missions(*, source: str | None, stdout: TextIO, stderr: TextI
     except importers.ImportFailed as error:
         if given:
             raise
-        stdout.write(f"Skipped the missions of other countries: {error}\n")
+        stdout.write(f"Skipped China's missions in other countries: {error}\n")
         return
     stdout.write(
-        f"Missions of other countries imported from {recorded}: {run.created_count} new, "
+        f"China's missions imported from {recorded}: {run.created_count} new, "
         f"{run.updated_count} updated, {run.unchanged_count} unchanged, "
         f"{run.skipped_count} skipped.\n"
     )

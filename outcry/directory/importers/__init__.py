@@ -1,7 +1,9 @@
 """Fill the target directory from public data: diplomatic missions, the US Congress, ZIP codes.
 
-One module per source (missions, congress, zip_districts), sharing base. The
-sources and their canonical URLs are listed in docs/operations.md.
+One module per source (missions, congress, zip_districts), sharing base. A copy
+of each source ships in outcry/directory/data/ (its SOURCES.md gives origin,
+version and licence), read when no other file or URL is given; the canonical
+URLs to refresh from are listed in docs/operations.md.
 
 Every import is idempotent: targets are keyed by ``Target.external_id``
 ("wikidata:Q…", "bioguide:…") and channels by (target, kind, value), so a
@@ -24,15 +26,31 @@ from outcry.directory.importers.base import (
     is_url,
     local_copy,
 )
-from outcry.directory.importers.congress import CONGRESS_URL, OFFICES_URL, import_congress
-from outcry.directory.importers.missions import MISSIONS_URL, import_missions
-from outcry.directory.importers.zip_districts import ZIP_DISTRICTS_URL, import_zip_districts
+from outcry.directory.importers.congress import (
+    CONGRESS_URL,
+    OFFICES_URL,
+    SHIPPED_CONTACT_FORMS,
+    SHIPPED_LEGISLATORS,
+    SHIPPED_OFFICES,
+    import_congress,
+)
+from outcry.directory.importers.missions import MISSIONS_URL, SHIPPED_MISSIONS, import_missions
+from outcry.directory.importers.zip_districts import (
+    SHIPPED_ZIP_DISTRICTS,
+    ZIP_DISTRICTS_URL,
+    import_zip_districts,
+)
 
 __all__ = [
     "CONGRESS_URL",
     "DOWNLOAD_TIMEOUT_SECONDS",
     "MISSIONS_URL",
     "OFFICES_URL",
+    "SHIPPED_CONTACT_FORMS",
+    "SHIPPED_LEGISLATORS",
+    "SHIPPED_MISSIONS",
+    "SHIPPED_OFFICES",
+    "SHIPPED_ZIP_DISTRICTS",
     "ZIP_DISTRICTS_URL",
     "ImportFailed",
     "import_congress",

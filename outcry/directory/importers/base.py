@@ -4,6 +4,8 @@ See the package docstring for the rules every import follows.
 """
 
 import functools
+import gzip
+import lzma
 import math
 import re
 import tempfile
@@ -13,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -32,6 +34,10 @@ REMOVAL_GUARD = 1 / 3
 
 DOWNLOAD_TIMEOUT_SECONDS = 60
 DOWNLOAD_MAX_BYTES = 200 * 1024 * 1024
+
+# The open data that ships with outcry (see SOURCES.md there): what the import
+# commands read when no source is given.
+SHIPPED_DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 class ImportFailed(Exception):
@@ -92,6 +98,22 @@ def _download(url: str, path: Path, *, timeout: float, stream: TextIO | None) ->
         raise ImportFailed(f"Could not download {url}: no answer within {timeout:g} s") from None
     except OSError as error:
         raise ImportFailed(f"Could not download {url}: {error}") from None
+
+
+def open_text(path: Path, *, encoding: str = "utf-8", newline: str | None = None) -> IO[str]:
+    """Open *path* as text, decompressing a file whose name ends in .xz or .gz.
+
+    A damaged compressed file raises ImportFailed when it is read, like broken text.
+    """
+    if path.suffix == ".xz":
+        return lzma.open(path, "rt", encoding=encoding, newline=newline)
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding=encoding, newline=newline)
+    return path.open(encoding=encoding, newline=newline)
+
+
+# What reading a damaged .xz or .gz file raises.
+COMPRESSION_ERRORS = (lzma.LZMAError, gzip.BadGzipFile, EOFError)
 
 
 def source_name(source: str) -> str:

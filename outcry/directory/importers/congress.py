@@ -13,6 +13,8 @@ import yaml
 from django.utils.translation import gettext_noop
 
 from outcry.directory.importers.base import (
+    COMPRESSION_ERRORS,
+    SHIPPED_DATA,
     ChannelFacts,
     ImportFailed,
     TargetFacts,
@@ -20,6 +22,7 @@ from outcry.directory.importers.base import (
     check_list_slug,
     close_missing,
     collect_records,
+    open_text,
     parse_url,
     postal_channel,
     recorded_run,
@@ -33,6 +36,10 @@ CONGRESS_URL = "https://unitedstates.github.io/congress-legislators/legislators-
 OFFICES_URL = (
     "https://unitedstates.github.io/congress-legislators/legislators-district-offices.yaml"
 )
+# The copies that ship with outcry (outcry/directory/data/SOURCES.md).
+SHIPPED_LEGISLATORS = SHIPPED_DATA / "legislators-current.yaml.xz"
+SHIPPED_OFFICES = SHIPPED_DATA / "legislators-district-offices.yaml.xz"
+SHIPPED_CONTACT_FORMS = SHIPPED_DATA / "contact_forms.csv.xz"
 
 # Stored in English as the source is; marked so the composer can translate them.
 ROLE_SENATOR = gettext_noop("Senator")
@@ -53,9 +60,9 @@ HOUSE_DELEGATIONS = {
 def read_yaml(path: Path) -> Any:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        with path.open(encoding="utf-8") as handle:
+        with open_text(path) as handle:
             return yaml.load(handle, Loader=loader)  # noqa: S506 (a safe loader)
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+    except (yaml.YAMLError, UnicodeDecodeError, *COMPRESSION_ERRORS) as error:
         raise ImportFailed(f"{path.name} is not readable YAML: {error}") from None
 
 
@@ -63,7 +70,7 @@ def read_contact_forms(path: Path) -> dict[str, str]:
     """bioguide id → the URL of the member's contact form page."""
     forms = {}
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_text(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             if "bioguide" not in (reader.fieldnames or []):
                 raise ImportFailed(f"{path.name} is not a contact_forms file: no column bioguide.")
@@ -73,7 +80,7 @@ def read_contact_forms(path: Path) -> dict[str, str]:
                 ) or parse_url(row.get("congress_legislators_contact_form") or "", max_length=500)
                 if url and row.get("bioguide"):
                     forms[row["bioguide"].strip()] = url
-    except (UnicodeDecodeError, csv.Error) as error:
+    except (UnicodeDecodeError, csv.Error, *COMPRESSION_ERRORS) as error:
         raise ImportFailed(f"{path.name}: {error}") from None
     return forms
 

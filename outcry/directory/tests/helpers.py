@@ -1,45 +1,50 @@
-"""Helpers for the target directory tests: the shared data files and loading them once.
+"""Helpers for the target directory tests: the shipped data files and loading them once.
 
-The data lives outside the repository, in ../shared/data beside the checkout
-(see its SOURCES.md) or wherever OUTCRY_SHARED_DATA points; tests that need a
-file skip with the reason when it is absent.
+The data ships with outcry in outcry/directory/data/ (see its SOURCES.md), so
+every test runs on a fresh clone.
 """
 
-import os
+import lzma
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 
-import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
-DATA = Path(
-    os.environ.get("OUTCRY_SHARED_DATA") or Path(settings.BASE_DIR).parent / "shared" / "data"
-)
-MISSIONS_CSV = DATA / "prc_missions" / "prc_missions.csv"
-EMBASSIES_CSV = DATA / "prc_missions" / "database_of_embassies.csv"
-LEGISLATORS_YAML = DATA / "us_congress" / "legislators-current.yaml"
-OFFICES_YAML = DATA / "us_congress" / "legislators-district-offices.yaml"
-CONTACT_FORMS_CSV = DATA / "us_congress" / "contact_forms.csv"
-ZCCD_CSV = DATA / "us_congress" / "zccd.csv"
+from outcry.directory import importers
+
+# Every sending state's missions; the helpers import China's (--operator-country CN).
+MISSIONS_CSV = importers.SHIPPED_MISSIONS
+LEGISLATORS_YAML = importers.SHIPPED_LEGISLATORS
+OFFICES_YAML = importers.SHIPPED_OFFICES
+CONTACT_FORMS_CSV = importers.SHIPPED_CONTACT_FORMS
+ZCCD_CSV = importers.SHIPPED_ZIP_DISTRICTS
 
 SEOUL_EMBASSY = "wikidata:Q17007157"
 BUSAN_CONSULATE = "wikidata:Q99540292"
 CHICAGO_CONSULATE = "wikidata:Q19854368"
+BERLIN_EMBASSY = "wikidata:Q1073835"  # its row names no city
+
+PRC_OPERATORS = (
+    "People's Republic of China;",
+    "Ministry of Foreign Affairs of the People's Republic of China;",
+)
 
 
-def need(*paths: Path) -> None:
-    """Skip the test unless every shared data file in *paths* is there."""
-    for path in paths:
-        if not path.is_file():
-            pytest.skip(
-                f"shared test data not found: {path} (put the data in ../shared/data beside "
-                "the checkout or set OUTCRY_SHARED_DATA; see docs/development.md)"
-            )
+def prc_missions_copy(directory: Path) -> Path:
+    """China's 148 rows of the shipped file, uncompressed, as *directory*/prc_missions.csv.
+
+    Rows are copied unchanged under the same header: a file a test can edit as text.
+    """
+    with lzma.open(MISSIONS_CSV, "rt", encoding="utf-8", newline="") as handle:
+        header, *rows = handle.read().splitlines(keepends=True)
+    path = directory / "prc_missions.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(header + "".join(row for row in rows if row.startswith(PRC_OPERATORS)))
+    return path
 
 
 @dataclass

@@ -9,7 +9,7 @@ from django.utils import timezone
 from outcry.core.models import AuditEvent
 from outcry.directory.models import AddressReport, ImportRun, Target
 from outcry.directory.testing import make_target
-from outcry.directory.tests.helpers import BUSAN_CONSULATE, MISSIONS_CSV, import_missions, need
+from outcry.directory.tests.helpers import BUSAN_CONSULATE, import_missions
 from outcry.testing import make_organisation, make_organiser
 
 
@@ -193,7 +193,6 @@ def test_a_bad_contact_detail_is_refused_and_nothing_is_recorded(
 
 
 def test_closing_a_target_by_hand_is_audited_and_no_import_reopens_it(superuser_client):
-    need(MISSIONS_CSV)
     import_missions()
     busan = Target.objects.get(external_id=BUSAN_CONSULATE)
     data = form_of(superuser_client, change_url(busan))

@@ -1,10 +1,14 @@
-"""The import commands, run as an operator runs them, on the shared data files."""
+"""The import commands, run as an operator runs them, on the data files shipped with outcry."""
 
 import io
+import lzma
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from django.core.management.base import CommandError
@@ -14,19 +18,18 @@ from outcry.core.models import AuditEvent
 from outcry.core.progress import Progress
 from outcry.directory.models import Channel, ImportRun, Target, TargetList, ZipDistrict
 from outcry.directory.tests.helpers import (
+    BERLIN_EMBASSY,
     BUSAN_CONSULATE,
     CHICAGO_CONSULATE,
     CONTACT_FORMS_CSV,
-    EMBASSIES_CSV,
     LEGISLATORS_YAML,
     MISSIONS_CSV,
-    OFFICES_YAML,
     SEOUL_EMBASSY,
     ZCCD_CSV,
     import_congress,
     import_missions,
     loaded_for_module,
-    need,
+    prc_missions_copy,
     run,
 )
 
@@ -36,9 +39,15 @@ def summary(output) -> str:
 
 
 def edited_copy(tmp_path, source, edit) -> str:
-    """A copy of *source* in tmp_path with *edit* applied to its text."""
-    path = tmp_path / source.name
-    path.write_text(edit(source.read_text(encoding="utf-8")), encoding="utf-8")
+    """A plain-text copy of *source* (decompressed if .xz) in tmp_path with *edit* applied."""
+    path = tmp_path / source.name.removesuffix(".xz")
+    with (
+        lzma.open(source, "rt", encoding="utf-8")
+        if source.suffix == ".xz"
+        else (source.open(encoding="utf-8")) as handle
+    ):
+        text = handle.read()
+    path.write_text(edit(text), encoding="utf-8")
     return path
 
 
@@ -47,12 +56,12 @@ def edited_copy(tmp_path, source, edit) -> str:
 
 
 @pytest.fixture
-def missions_csv():
-    need(MISSIONS_CSV)
-    return MISSIONS_CSV
+def missions_csv(tmp_path):
+    """China's rows as plain text (prc_missions.csv), for tests that edit them."""
+    return prc_missions_copy(tmp_path)
 
 
-def test_importing_prc_missions_gives_147_targets_without_the_taiwan_office(db, missions_csv):
+def test_importing_prc_missions_gives_147_targets_without_the_taiwan_office(db):
     output = import_missions()
     assert summary(output).endswith("147 created, 0 updated, 0 unchanged, 1 skipped, 0 closed.")
     assert "de facto embassy in 'Taiwan' is not imported" in output.stdout
@@ -63,12 +72,12 @@ def test_importing_prc_missions_gives_147_targets_without_the_taiwan_office(db, 
 
     run_ = ImportRun.objects.get()
     assert run_.kind == "missions"
-    assert run_.source == str(missions_csv.resolve())
+    assert run_.source == str(MISSIONS_CSV.resolve())
     assert (run_.created_count, run_.skipped_count) == (147, 1)
     assert run_.finished_at is not None
 
 
-def test_the_seoul_embassy_comes_with_coordinates_phone_and_email(db, missions_csv):
+def test_the_seoul_embassy_comes_with_coordinates_phone_and_email(db):
     import_missions()
     seoul = Target.objects.get(external_id=SEOUL_EMBASSY)
     assert seoul.name == "Embassy of the People's Republic of China in Seoul"
@@ -117,13 +126,48 @@ def test_running_the_import_again_changes_and_duplicates_nothing(db, missions_cs
     assert ImportRun.objects.count() == 2
 
 
-def test_the_full_database_filtered_by_operator_gives_the_same_missions(db, missions_csv):
-    need(EMBASSIES_CSV)
-    output = import_missions(EMBASSIES_CSV)
+def test_the_shipped_file_filtered_by_operator_gives_the_same_missions(db, missions_csv):
+    output = import_missions(missions_csv)
     assert "147 created" in summary(output)
     # Both spellings of the operator are the PRC's.
     assert Target.objects.filter(external_id="wikidata:Q1073835", country="DE").exists()
     assert summary(import_missions()).endswith("0 updated, 147 unchanged, 1 skipped, 0 closed.")
+
+
+def test_an_embassy_without_a_city_is_placed_in_the_capital(db):
+    output = import_missions()
+    assert "(Q1073835): no city; placed in the capital, Berlin" in output.stdout
+    berlin = Target.objects.get(external_id=BERLIN_EMBASSY)
+    assert berlin.name == "Embassy of the People's Republic of China in Germany"
+    assert (berlin.country, berlin.city, berlin.is_location_approximate) == ("DE", "Berlin", True)
+    assert berlin.latitude == pytest.approx(52.52, abs=0.01)
+    assert berlin.longitude == pytest.approx(13.41, abs=0.01)
+    # Palestine's row has coordinates but no city: named after the nearest, not moved.
+    ramallah = Target.objects.get(external_id="wikidata:Q51050695")
+    assert (ramallah.city, ramallah.is_location_approximate) == ("Ramallah", False)
+    assert ramallah.latitude == pytest.approx(31.911, abs=0.001)
+
+    # The guess is the organisers' to correct: a new import leaves their building alone.
+    Target.objects.filter(pk=berlin.pk).update(
+        city="Berlin-Mitte", latitude=52.5096, longitude=13.4234, is_location_approximate=False
+    )
+    assert "147 unchanged" in summary(import_missions())
+    berlin.refresh_from_db()
+    assert (berlin.city, berlin.latitude, berlin.is_location_approximate) == (
+        "Berlin-Mitte",
+        52.5096,
+        False,
+    )
+
+
+def test_every_sending_state_ships_and_imports(db):
+    output = run("import_missions", "--list", "worldwide", "--list-name", "Missions")
+    created = int(re.search(r": (\d+) created", summary(output)).group(1))
+    assert created > 9000
+    represented = set(Target.objects.values_list("represents", flat=True))
+    assert {"CN", "US", "KR", "DE", "JP", "GB", "FR"} <= represented
+    assert Target.objects.filter(represents="US", country="KR", city="Seoul").exists()
+    assert TargetList.objects.get(slug="worldwide").targets.count() == created
 
 
 def test_a_changed_email_in_the_source_updates_the_target(db, missions_csv, tmp_path):
@@ -172,7 +216,7 @@ def test_a_mission_no_longer_listed_is_closed_not_deleted(db, missions_csv, tmp_
     assert not chicago.is_closed and chicago.closed_reason == ""
 
 
-def test_a_target_an_organiser_closed_stays_closed(db, missions_csv):
+def test_a_target_an_organiser_closed_stays_closed(db):
     import_missions()
     Target.objects.filter(external_id=BUSAN_CONSULATE).update(
         is_closed=True, closed_reason="Moved; the new address is not known yet."
@@ -183,7 +227,7 @@ def test_a_target_an_organiser_closed_stays_closed(db, missions_csv):
     assert busan.closed_reason == "Moved; the new address is not known yet."
 
 
-def test_a_channel_entered_by_hand_is_left_alone(db, missions_csv):
+def test_a_channel_entered_by_hand_is_left_alone(db):
     import_missions()
     seoul = Target.objects.get(external_id=SEOUL_EMBASSY)
     fax = Channel.objects.create(target=seoul, kind="fax", value="+8227381039")
@@ -211,7 +255,7 @@ def test_a_source_that_lost_most_rows_is_refused_unless_allowed(db, missions_csv
     assert Target.objects.open().count() == 20
 
 
-def test_the_list_option_gathers_the_open_missions(db, missions_csv):
+def test_the_list_option_gathers_the_open_missions(db):
     output = import_missions(MISSIONS_CSV, "--list", "prc-missions", "--list-name", "PRC missions")
     assert "147 created" in summary(output)
     target_list = TargetList.objects.get(slug="prc-missions")
@@ -221,7 +265,7 @@ def test_the_list_option_gathers_the_open_missions(db, missions_csv):
         import_missions(MISSIONS_CSV, "--list", "not a slug")
 
 
-def test_progress_goes_to_stderr_every_ten_percent_when_not_a_terminal(db, missions_csv):
+def test_progress_goes_to_stderr_every_ten_percent_when_not_a_terminal(db):
     output = import_missions()
     lines = [line for line in output.stderr.splitlines() if line.startswith("missions:")]
     assert len(lines) == 10
@@ -257,29 +301,45 @@ def test_progress_redraws_one_line_on_a_terminal():
     ],
 )
 def test_bad_sources_and_options_are_refused_with_a_clear_message(db, args, message):
-    need(MISSIONS_CSV, CONTACT_FORMS_CSV)
     with pytest.raises(CommandError, match=re.escape(message)):
         run("import_missions", *args)
     assert not Target.objects.exists()
 
 
-def test_a_url_is_downloaded_and_recorded_as_the_source(db, missions_csv):
-    handler = partial(SimpleHTTPRequestHandler, directory=str(missions_csv.parent))
+@contextmanager
+def served(directory: Path) -> Iterator[str]:
+    """Serve the files of *directory* over HTTP on a free local port; yield its base URL."""
+    handler = partial(SimpleHTTPRequestHandler, directory=str(directory))
     handler.log_message = lambda *args: None
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/prc_missions.csv"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        output = import_missions(url)
-        with pytest.raises(CommandError, match=r"Could not download .*/nothing.csv: HTTP 404"):
-            import_missions(url.replace("prc_missions", "nothing"), "--timeout", "5")
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_url_is_downloaded_and_recorded_as_the_source(db, missions_csv):
+    with served(missions_csv.parent) as base:
+        url = f"{base}/prc_missions.csv"
+        output = import_missions(url)
+        with pytest.raises(CommandError, match=r"Could not download .*/nothing.csv: HTTP 404"):
+            import_missions(url.replace("prc_missions", "nothing"), "--timeout", "5")
     assert "147 created" in summary(output)
     assert "download prc_missions.csv (bytes): 58,594/58,594 (100%)" in output.stderr
     assert ImportRun.objects.filter(finished_at__isnull=False).get().source == url
+
+
+def test_a_compressed_file_is_read_from_a_url_and_a_broken_one_refused(db, tmp_path):
+    broken = tmp_path / "database_of_embassies.csv.xz"
+    broken.write_bytes(MISSIONS_CSV.read_bytes()[:5000])
+    with served(MISSIONS_CSV.parent) as base:
+        output = import_missions(f"{base}/{MISSIONS_CSV.name}")
+    assert summary(output).endswith("147 created, 0 updated, 0 unchanged, 1 skipped, 0 closed.")
+    with pytest.raises(CommandError, match=r"database_of_embassies.csv.xz: Compressed file ended"):
+        import_missions(broken)
+    assert Target.objects.count() == 147
 
 
 @pytest.mark.parametrize(
@@ -308,7 +368,6 @@ def test_a_broken_congress_file_is_refused_and_changes_nothing(db, tmp_path, tex
 @pytest.fixture(scope="module")
 def congress(django_db_setup, django_db_blocker):
     """The output of one Congress import, whose rows the module's tests share."""
-    need(LEGISLATORS_YAML, OFFICES_YAML, CONTACT_FORMS_CSV)
     with loaded_for_module(django_db_blocker, import_congress) as (output,):
         yield output
 
@@ -316,7 +375,6 @@ def congress(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="module")
 def zips(django_db_setup, django_db_blocker):
     """The output of one ZIP import, whose rows the module's tests share."""
-    need(ZCCD_CSV)
     with loaded_for_module(django_db_blocker, lambda: run("import_zip_districts", ZCCD_CSV)) as (
         output,
     ):
@@ -360,6 +418,13 @@ def test_every_phone_and_fax_number_is_stored_in_e164(db, congress):
     numbers = Channel.objects.filter(kind__in=["phone", "fax"]).values_list("value", flat=True)
     assert len(numbers) > 1500
     assert all(re.fullmatch(r"\+1\d{10}", number) for number in numbers)
+
+
+def test_without_a_source_the_shipped_files_are_read(db, congress, zips):
+    output = run("import_congress")
+    assert summary(output).endswith("0 created, 0 updated, 537 unchanged, 0 skipped, 0 closed.")
+    assert ImportRun.objects.latest("started_at").source == str(LEGISLATORS_YAML)
+    assert summary(run("import_zip_districts")).endswith("0 deleted.")
 
 
 def test_running_the_congress_import_again_changes_nothing(db, congress):

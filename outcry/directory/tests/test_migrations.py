@@ -59,7 +59,8 @@ def test_targets_channels_lists_and_reports_survive_the_move(before_the_move, dj
     )
     # (The content type and auth tables are the same before and after.)
     target_type = ContentType.objects.get(app_label="letters", model="target")
-    assert not ContentType.objects.filter(app_label="directory").exists()
+    # (Models added to the directory later, e.g. targetname, keep theirs: not moved.)
+    assert not ContentType.objects.filter(app_label="directory", model__in=MOVED).exists()
     # What an organiser's group was granted and what the admin logged, before.
     group = Group.objects.create(name="Reviewers")
     group.permissions.add(Permission.objects.get(content_type=target_type, codename="view_target"))

@@ -1,4 +1,4 @@
-"""Choosing targets for a supporter, on the directory as the shared data fills it."""
+"""Choosing targets for a supporter, on the directory as the shipped data fills it."""
 
 import pytest
 
@@ -14,16 +14,11 @@ from outcry.directory.selection import (
 from outcry.directory.tests.helpers import (
     BUSAN_CONSULATE,
     CHICAGO_CONSULATE,
-    CONTACT_FORMS_CSV,
-    LEGISLATORS_YAML,
-    MISSIONS_CSV,
-    OFFICES_YAML,
     SEOUL_EMBASSY,
     ZCCD_CSV,
     import_congress,
     import_missions,
     loaded_for_module,
-    need,
     run,
 )
 
@@ -33,14 +28,12 @@ CHICAGO = {"latitude": 41.88, "longitude": -87.63}
 
 @pytest.fixture(scope="module")
 def missions(django_db_setup, django_db_blocker):
-    need(MISSIONS_CSV)
     with loaded_for_module(django_db_blocker, import_missions):
         yield
 
 
 @pytest.fixture(scope="module")
 def congress(django_db_setup, django_db_blocker):
-    need(LEGISLATORS_YAML, OFFICES_YAML, CONTACT_FORMS_CSV, ZCCD_CSV)
     with loaded_for_module(
         django_db_blocker, import_congress, lambda: run("import_zip_districts", ZCCD_CSV)
     ):

@@ -13,16 +13,14 @@ from django.core.management import call_command
 
 from outcry.campaigns.models import Campaign
 from outcry.events.models import DayOfAction, Event
-from outcry.letters import demo as letters_demo
 
 NOW = datetime(2027, 5, 3, 9, 30, tzinfo=UTC)  # 18:30 in Seoul: today's vigil is over
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
 
 @pytest.fixture
-def demo(db, settings, tmp_path, monkeypatch):
+def demo(db, settings, tmp_path):
     settings.VAR_DIR = tmp_path
-    monkeypatch.setattr(letters_demo, "SHARED_MISSIONS_CSV", tmp_path / "absent.csv")
     with time_machine.travel(NOW, tick=False):
         call_command("load_demo", "--quiet-login", stdout=StringIO(), stderr=StringIO())
         yield Campaign.objects.get(slug="save-my-friend")

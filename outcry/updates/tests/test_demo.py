@@ -7,17 +7,14 @@ import pytest
 from django.core.management import call_command
 
 from outcry.campaigns.models import Campaign
-from outcry.letters import demo as letters_demo
 from outcry.updates.models import PressItem, Update, UpdateText
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def demo(db, settings, tmp_path, monkeypatch):
+def demo(db, settings, tmp_path):
     settings.VAR_DIR = tmp_path  # load_demo keeps the organiser's password there
-    # As on a fresh clone: no ../shared/data next to the project (it adds only missions).
-    monkeypatch.setattr(letters_demo, "SHARED_MISSIONS_CSV", tmp_path / "absent.csv")
     call_command("load_demo", "--quiet-login", stdout=StringIO(), stderr=StringIO())
     return Campaign.objects.get(slug="save-my-friend")
 

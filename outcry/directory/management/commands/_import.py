@@ -12,12 +12,24 @@ NOTES_SHOWN = 20
 
 
 class ImportCommand(BaseCommand):
-    """An import from a file path or an http(s) URL, with progress on stderr."""
+    """An import from a file path or an http(s) URL, with progress on stderr.
+
+    Without a source, the copy that ships with outcry (*shipped*) is read.
+    """
 
     removed_word = "closed"  # what happens to rows the source no longer lists
+    shipped: Path
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("source", help="A file path, or an http(s) URL to download.")
+        parser.add_argument(
+            "source",
+            nargs="?",
+            help=(
+                "A file path (.xz and .gz are read as they are), or an http(s) URL to "
+                "download. Default: the copy that ships with outcry, "
+                f"{self.shipped.relative_to(self.shipped.parents[3])}."
+            ),
+        )
         parser.add_argument(
             "--timeout",
             type=float,
@@ -37,6 +49,9 @@ class ImportCommand(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["timeout"] <= 0:
             raise CommandError("--timeout must be a positive number of seconds.")
+        options["shipped"] = not options["source"]
+        if options["shipped"]:
+            options["source"] = str(self.shipped)
         try:
             with ExitStack() as stack:
                 run = self.run_import(

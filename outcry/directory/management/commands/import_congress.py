@@ -8,8 +8,10 @@ class Command(ImportCommand):
     help = (
         "Import members of the US Congress from legislators-current.yaml (a file or an http(s) "
         f"URL; canonical: {importers.CONGRESS_URL}), with their district offices and contact "
-        "forms if given. Idempotent: keyed by bioguide id; members no longer listed are closed."
+        "forms if given. Without a source, the copies shipped with outcry of all three. "
+        "Idempotent: keyed by bioguide id; members no longer listed are closed."
     )
+    shipped = importers.SHIPPED_LEGISLATORS
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
@@ -26,6 +28,11 @@ class Command(ImportCommand):
         self.add_list_arguments(parser, what="member")
 
     def run_import(self, *, fetch, **options):
+        if options["shipped"]:  # the shipped members with the shipped offices and forms
+            options["offices"] = options["offices"] or str(importers.SHIPPED_OFFICES)
+            options["contact_forms"] = options["contact_forms"] or str(
+                importers.SHIPPED_CONTACT_FORMS
+            )
         path, source = fetch(options["source"])
         offices = fetch(options["offices"])[0] if options["offices"] else None
         forms = fetch(options["contact_forms"])[0] if options["contact_forms"] else None

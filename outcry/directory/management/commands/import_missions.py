@@ -6,10 +6,11 @@ from outcry.directory.management.commands._import import ImportCommand
 
 class Command(ImportCommand):
     help = (
-        "Import diplomatic missions from a database_of_embassies CSV (a file or an http(s) URL; "
-        f"canonical: {importers.MISSIONS_URL}). Idempotent: targets are keyed by Wikidata id; "
-        "missions no longer listed are closed, never deleted."
+        "Import diplomatic missions from a database_of_embassies CSV (the copy shipped with "
+        f"outcry, a file or an http(s) URL; canonical: {importers.MISSIONS_URL}). Idempotent: "
+        "targets are keyed by Wikidata id; missions no longer listed are closed, never deleted."
     )
+    shipped = importers.SHIPPED_MISSIONS
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)

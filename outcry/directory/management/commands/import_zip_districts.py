@@ -7,10 +7,12 @@ from outcry.directory.management.commands._import import ImportCommand
 class Command(ImportCommand):
     help = (
         "Import ZIP code tabulation areas and their congressional districts from zccd.csv "
-        f"(a file or an http(s) URL; canonical: {importers.ZIP_DISTRICTS_URL}). Idempotent: "
-        "adds new rows and deletes rows the file no longer has."
+        "(the copy shipped with outcry, a file or an http(s) URL; canonical: "
+        f"{importers.ZIP_DISTRICTS_URL}). Idempotent: adds new rows and deletes rows the file "
+        "no longer has."
     )
     removed_word = "deleted"
+    shipped = importers.SHIPPED_ZIP_DISTRICTS
 
     def run_import(self, *, fetch, **options):
         path, source = fetch(options["source"])

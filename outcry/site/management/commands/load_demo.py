@@ -106,8 +106,9 @@ class Command(BaseCommand):
             "--missions",
             metavar="FILE_OR_URL",
             help=(
-                "A database-of-embassies CSV whose PRC missions join the letter action's list "
-                "(default: ../shared/data/prc_missions/prc_missions.csv if it exists)."
+                "A database-of-embassies CSV (file or URL) whose PRC missions join the letter "
+                "action's list (default: the copy that ships with outcry, "
+                "outcry/directory/data/database_of_embassies.csv.xz)."
             ),
         )
 
