@@ -100,3 +100,14 @@ def test_the_campaign_page_leads_to_the_directory_and_on_to_the_composer(client,
     chicago = Target.objects.get(external_id=CHICAGO)
     assert f"?office={chicago.pk}" in content
     assert "이 공관에 편지 쓰기" in content
+
+
+def test_the_shipped_missions_are_in_the_directory_in_korean(client, demo_action):
+    content = get(client, "directory:state", "cn", language="ko")
+    for country in ["독일", "일본", "영국", "대한민국", "미국"]:
+        assert country in content
+    content = get(client, "directory:country", "cn", "de", language="ko")
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', content, re.S)
+    offices = [json.loads(block) for block in blocks]
+    assert offices and all(office["@type"] == "GovernmentOffice" for office in offices)
+    assert all(office["address"]["addressCountry"] == "DE" for office in offices)
