@@ -257,3 +257,13 @@ def test_a_country_page_asks_the_same_queries_however_many_missions(
         target.lists.add(missions["berlin"].lists.get())
     with django_assert_max_num_queries(8):
         assert client.get(path).status_code == 200
+
+
+def test_markup_in_a_name_cannot_leave_the_json_ld(client, missions):
+    berlin = missions["berlin"]
+    berlin.name = "</script><script>alert(1)</script> & <!--"
+    berlin.save()
+    content = client.get(url("directory:office", berlin.pk)).content.decode()
+    assert "<script>alert(1)" not in content
+    [data] = json_ld(content)
+    assert data["name"] == "</script><script>alert(1)</script> & <!--"
