@@ -161,6 +161,7 @@ class TargetAdmin(admin.ModelAdmin):
                     "latitude",
                     "longitude",
                     "is_location_approximate",
+                    "consular_district",
                 ]
             },
         ),

@@ -13,10 +13,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from outcry.campaigns.models import Campaign
 from outcry.directory.phones import e164
 
 
@@ -50,6 +52,25 @@ class ImportRun(models.Model):
 class TargetQuerySet(models.QuerySet):
     def open(self) -> "TargetQuerySet":
         return self.filter(is_closed=False)
+
+    def public_missions(self) -> "TargetQuerySet":
+        """Embassies and consulates anyone may see in the public directory, open or closed.
+
+        A mission is public when a list shared by the whole site holds it, or the
+        list of a letter action of a published campaign (the action's own page names
+        it anyway). One that only an organisation's own list holds is theirs to
+        publish: it stays out until a live action writes to it.
+        """
+        live = Q(
+            lists__actions__campaign__status__in=[
+                status for status in Campaign.Status.values if status != Campaign.Status.DRAFT
+            ]
+        )
+        ids = self.filter(Q(lists__organisation__isnull=True) | live).values("pk")
+        return self.filter(
+            pk__in=ids,
+            category__in=[Target.Category.EMBASSY, Target.Category.CONSULATE],
+        ).exclude(represents="")
 
     def with_names(self) -> "TargetQuerySet":
         """Fetch every target's names per language in one more query, for ``name_in``."""
@@ -93,6 +114,16 @@ class Target(models.Model):
     region = models.CharField(_("region"), max_length=40, blank=True, help_text=_("e.g. US state"))
     district = models.PositiveSmallIntegerField(_("district"), null=True, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
+    consular_district = models.CharField(
+        _("consular district"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "For a mission: the regions of its host country it serves, as codes separated "
+            "by commas (US states: “IL, IN, IA”). A supporter in one of them is offered "
+            "this office first, however near another one is. Empty: the nearest office."
+        ),
+    )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     is_location_approximate = models.BooleanField(
@@ -140,6 +171,11 @@ class Target(models.Model):
     def __str__(self) -> str:
         place = ", ".join(part for part in [self.city, self.country] if part)
         return f"{self.name} ({place})" if place else self.name
+
+    @property
+    def district_regions(self) -> set[str]:
+        """The region codes of its consular district ({"IL", "IN"}); empty if it has none."""
+        return {code.strip().upper() for code in self.consular_district.split(",") if code.strip()}
 
     @property
     def language_codes(self) -> list[str]:

@@ -1,6 +1,7 @@
 """Choose targets for a supporter: the nearest missions, or their members of Congress.
 
-Plain reads, no writes. Only open targets are ever offered.
+Plain reads, no writes. Only open targets are ever offered. Places are found offline
+(core/places.py): nothing the supporter typed leaves the server.
 """
 
 import math
@@ -10,8 +11,15 @@ from dataclasses import dataclass, replace
 from django.db.models import Q
 from django.utils.translation import gettext
 
-from outcry.core.places import great_circle_km
+from outcry.core.places import (
+    AmbiguousPlace,
+    NoPlaceFound,
+    Place,
+    great_circle_km,
+    resolve_place,
+)
 from outcry.directory.models import ZIP_CODE, Target, TargetList, ZipDistrict
+from outcry.directory.naming import office_name
 
 MISSION_CATEGORIES = [Target.Category.EMBASSY, Target.Category.CONSULATE]
 
@@ -37,12 +45,16 @@ def nearest_missions(
     longitude: float | None = None,
     target_list: TargetList | None = None,
     city: str = "",
+    region: str = "",
     limit: int = 3,
 ) -> list[Target]:
     """The open missions of the state *represents* (ISO code) for a supporter in *country*.
 
     With the supporter's coordinates, the missions in their country come
-    nearest first (missions without coordinates last); without, a mission in
+    nearest first (missions without coordinates are placed in their city, if
+    the gazetteer knows it, else last); a mission whose consular district holds
+    the supporter's *region* (a US state's code) comes before any other,
+    however near. Without coordinates, a mission in
     the supporter's *city* (if given) comes first, then the embassy, then the
     consulates by city. When the supporter's country
     has none of that state's missions, the nearest ones anywhere are given if
@@ -55,6 +67,7 @@ def nearest_missions(
     missions = (
         Target.objects.open()
         .filter(represents=represents.upper(), category__in=MISSION_CATEGORIES)
+        .with_names()
         .prefetch_related("channels")
     )
     if target_list is not None:
@@ -71,13 +84,14 @@ def nearest_missions(
             target.name,
         )
 
+    wanted_region = region.strip().upper()
+
     def by_distance(target: Target) -> tuple:
-        if target.latitude is None or target.longitude is None:
-            return (math.inf, *by_rank(target))
-        return (
-            great_circle_km(latitude, longitude, target.latitude, target.longitude),
-            *by_rank(target),
-        )
+        outside = not (wanted_region and wanted_region in target.district_regions)
+        point = mission_point(target)
+        if point is None:
+            return (outside, math.inf, *by_rank(target))
+        return (outside, great_circle_km(latitude, longitude, *point), *by_rank(target))
 
     local = list(missions.filter(country=country.upper()))
     if local:
@@ -86,6 +100,110 @@ def nearest_missions(
         return []
     anywhere = missions.filter(latitude__isnull=False, longitude__isnull=False)
     return sorted(anywhere, key=by_distance)[:limit]
+
+
+def mission_point(target: Target) -> tuple[float, float] | None:
+    """A mission's coordinates: its own, else its city's from the gazetteer, else None."""
+    if target.latitude is not None and target.longitude is not None:
+        return target.latitude, target.longitude
+    try:
+        place = resolve_place(target.city, country=target.country)
+    except (NoPlaceFound, AmbiguousPlace):
+        return None
+    return place.latitude, place.longitude
+
+
+@dataclass(frozen=True)
+class MissionChoice:
+    """The missions offered to a supporter in one country, and which one is theirs.
+
+    *targets* is the country's missions, the likeliest first. *nearest* is the
+    one to preselect, or None when the supporter must choose (no place given, a
+    place we do not know, or several places of that name). *why* says which
+    (``district``, ``distance``, ``no-place``, ``unknown-place``, ``ambiguous``),
+    and *message* tells the supporter, in the active language.
+    """
+
+    targets: list[Target]
+    nearest: Target | None
+    why: str
+    message: str
+    place: Place | None = None
+
+
+def missions_for_place(
+    *,
+    represents: str,
+    country: str,
+    place: str,
+    target_list: TargetList | None = None,
+    limit: int = 12,
+) -> MissionChoice:
+    """The missions of *represents* in *country*, for a supporter who typed *place*.
+
+    *place* is a town in any language the gazetteer knows ("Evanston", "시카고",
+    "부산") or a US ZIP code. It is resolved offline within *country*; then the
+    office whose consular district holds the place's region comes first, else
+    the nearest. When it does not resolve, the country's missions come embassy
+    first and none is preselected: never a silent guess. An empty list means
+    the state has no open mission in *country*.
+    """
+    text = place.strip() if isinstance(place, str) else ""
+    found: Place | None = None
+    why, message = "no-place", ""
+    if not text:
+        message = gettext("You did not give your town, so please choose the office to write to.")
+    else:
+        try:
+            found = resolve_place(text, country=country)
+        except AmbiguousPlace as ambiguous:
+            why = "ambiguous"
+            message = gettext(
+                "Several places are called “%(place)s” (%(candidates)s), so we cannot tell "
+                "which office is nearest to you. Please choose one, or go back and add "
+                "your region to the town."
+            ) % {
+                "place": text[:120],
+                "candidates": "; ".join(c.label() for c in ambiguous.candidates[:3]),
+            }
+        except NoPlaceFound:
+            why = "unknown-place"
+            message = gettext(
+                "We could not find “%(place)s” among the towns we know in this country, "
+                "so we cannot tell which office is nearest to you. Please choose one."
+            ) % {"place": text[:120]}
+    if found is None:
+        targets = nearest_missions(
+            represents=represents, country=country, target_list=target_list, limit=limit
+        )
+        return MissionChoice(targets=targets, nearest=None, why=why, message=message)
+    targets = nearest_missions(
+        represents=represents,
+        country=country,
+        latitude=found.latitude,
+        longitude=found.longitude,
+        region=found.region,
+        target_list=target_list,
+        limit=limit,
+    )
+    local = [target for target in targets if target.country == country.upper()]
+    if not local:
+        return MissionChoice(targets=[], nearest=None, why="distance", message="", place=found)
+    nearest = local[0]
+    if found.region and found.region in nearest.district_regions:
+        why = "district"
+        message = gettext(
+            "%(place)s is in the consular district of %(office)s, so it is ticked. "
+            "You may choose others too."
+        )
+    else:
+        why = "distance"
+        message = gettext(
+            "%(office)s is the office nearest to %(place)s, so it is ticked. "
+            "You may choose others too."
+        )
+    message %= {"place": found.label(), "office": office_name(nearest)}
+    return MissionChoice(targets=local, nearest=nearest, why=why, message=message, place=found)
 
 
 # ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from outcry.directory import importers
+from outcry.directory.districts import fill_consular_districts
 from outcry.directory.importers.base import postal_channel
 from outcry.directory.importers.missions import MISSIONS as MISSIONS_IMPORT
 from outcry.directory.models import Channel, ImportRun, Target, TargetList, TargetName
@@ -407,6 +408,7 @@ def load_demo_letters(
     for target in Target.objects.filter(external_id__in=WORLD_ADDRESSES):
         if not target.channels.filter(kind=Channel.Kind.POST).exists():
             _add_post(target, WORLD_ADDRESSES[target.external_id], where=target.name)
+    fill_consular_districts()
     return action
 
 

@@ -61,6 +61,9 @@ class SenderForm(SupporterForm):
         help_text=_("Written under your name in the letter. You may leave it empty."),
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
+    # An office chosen in the public directory ("write to this office"): carried
+    # through the steps as a hidden field, and ignored unless it is a target id.
+    office = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     def __init__(self, *args, action: LetterAction, language: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -74,7 +77,13 @@ class SenderForm(SupporterForm):
             country.choices = [("", "—"), *country_choices(language)]
             if action.selection == LetterAction.Selection.NEAREST_MISSION:
                 country.required = True
-                country.help_text = _("We find the office nearest to you in this country.")
+                country.help_text = _("We offer the offices in this country.")
+                self.fields["city"].help_text = _(
+                    "Written under your name in the letter. From it we tick the office "
+                    "nearest to you (or the one whose consular district you live in), for "
+                    "towns of about 15,000 people or more, in any language, and US ZIP "
+                    "codes. Otherwise, or if you leave it empty, you choose the office."
+                )
 
     def clean_name(self) -> str:
         return _without_encoded_word(super().clean_name())
@@ -92,6 +101,12 @@ class SenderForm(SupporterForm):
                 _("A US ZIP code has five digits, like 20008. Please check it."), code="invalid"
             )
         return match["zip5"]
+
+    def clean_office(self) -> int | None:
+        value = self.cleaned_data["office"].strip()
+        if value.isascii() and value.isdigit() and len(value) <= 18:
+            return int(value)
+        return None  # not an id: the supporter simply chooses, as without the link
 
     @property
     def country_code(self) -> str:
@@ -235,6 +250,7 @@ def choose_recipients(
         city=sender.cleaned_data.get("city") or "",
         zip_code=sender.cleaned_data.get("zip_code") or "",
         district=district,
+        office=sender.cleaned_data.get("office"),
     )
     carried = sender.carried()
     if offer.districts:

@@ -24,6 +24,7 @@ from outcry.core.tasks import send_email
 from outcry.core.text import has_control_characters
 from outcry.directory import selection as selecting
 from outcry.directory.models import Channel, Target
+from outcry.directory.naming import office_name
 from outcry.letters import channels, confirmation
 from outcry.letters.channels import Sender
 from outcry.letters.models import Delivery, Letter, LetterAction, LetterTemplate, Paragraph
@@ -153,24 +154,30 @@ def offer_targets(
     city: str = "",
     zip_code: str = "",
     district: tuple[str, int] | None = None,
+    office: int | None = None,
 ) -> Offer:
     """The open targets of *action*'s list that this supporter may write to.
 
-    Closed targets are never offered. Raises UnknownZipCode or NoTargetNearby.
+    Closed targets are never offered. For a nearest-mission action the
+    supporter's town (or ZIP code) preselects their office, with a note saying
+    why, or asks them to choose. *office* (a target chosen in the public
+    directory) is offered and preselected if it is in the action's list and
+    can be written to. Raises UnknownZipCode or NoTargetNearby.
     """
     selection = action.selection
+    nearest: Target | None = None
     if selection == LetterAction.Selection.NEAREST_MISSION:
-        # No geocoding (nothing leaves the server): every mission in the country
-        # is offered, the one in the supporter's city (else the embassy) ticked.
-        found = selecting.nearest_missions(
+        # The town is found offline (core/places.py); where it is not found, or
+        # was not given, the supporter chooses: never a silent guess.
+        found = selecting.missions_for_place(
             represents=action.represents,
             country=country,
-            city=city,
+            place=zip_code or city,
             target_list=action.target_list,
-            limit=12,
         )
-        targets = _in_list(action, found)
-        note = ""
+        targets = _in_list(action, found.targets)
+        note = found.message
+        nearest = found.nearest
         if not targets:
             # None in their country: the embassies elsewhere are still worth a
             # letter, so offer them (none ticked) rather than a dead end.
@@ -184,6 +191,7 @@ def offer_targets(
                 "We know of no office in the country you chose. You can write to one "
                 "of these embassies instead, or go back and check your country."
             )
+            nearest = None
         if not targets:
             raise NoTargetNearby(
                 gettext(
@@ -211,10 +219,38 @@ def offer_targets(
     codes = channels.offered(action)
     reachable = [target.pk for target in offer.targets if reachable_codes(target, codes)]
     if selection == LetterAction.Selection.NEAREST_MISSION:
-        # The nearest one that can be written to; none when they are all far away.
-        offer.default_ids = set() if offer.note else set(reachable[:1])
+        # The supporter's own office, if it can be written to; none when we could
+        # not tell which it is, or they are all far away.
+        if nearest is not None and nearest.pk not in reachable and reachable:
+            # Their office has no address this action sends to: the next in the same
+            # order (district, then distance) that has one, and say so.
+            instead = next(t for t in offer.targets if t.pk in set(reachable))
+            offer.note = gettext(
+                "%(nearest)s is the office for %(place)s, but we have no address for it "
+                "that this letter can use, so %(office)s is ticked instead. You may choose "
+                "others too."
+            ) % {
+                "nearest": office_name(nearest),
+                "place": found.place.label() if found.place else "",
+                "office": office_name(instead),
+            }
+            nearest = instead
+        offer.default_ids = {nearest.pk} & set(reachable) if nearest else set()
     elif selection != LetterAction.Selection.CHOOSE:
         offer.default_ids = set(reachable)
+    chosen = office if office in reachable else None
+    if chosen is None and office is not None and selection != LetterAction.Selection.FIXED:
+        # Chosen in the public directory: offered first, if the action writes to it.
+        listed = _in_list(action, Target.objects.filter(pk=office).prefetch_related("channels"))
+        if listed and reachable_codes(listed[0], codes):
+            offer.targets.insert(0, listed[0])
+            chosen = office
+    if chosen is not None and selection != LetterAction.Selection.FIXED:
+        offer.default_ids = {chosen}
+        name = next(office_name(t) for t in offer.targets if t.pk == chosen)
+        offer.note = gettext(
+            "You chose %(office)s in the directory, so it is ticked. You may choose others too."
+        ) % {"office": name}
     return offer
 
 

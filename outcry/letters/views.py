@@ -115,7 +115,9 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
         # What this browser typed into the petition form within the hour (a signed
         # cookie, actions/nextstep.py), never anything from the database.
         carried = nextstep.carried(request)
-        form = SenderForm(action=action, language=language, initial=carried)
+        # "Write to this office" in the public directory names the office to preselect.
+        office = {"office": request.GET.get("office", "")[:20]}
+        form = SenderForm(action=action, language=language, initial=carried | office)
         return _render(
             request, action, "letter_form_sender", {"form": form, "is_carried": bool(carried)}
         )

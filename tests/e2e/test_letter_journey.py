@@ -107,7 +107,8 @@ def test_a_supporter_in_korea_writes_to_the_embassy_in_seoul_by_email_and_fax(
     page.get_by_label(starting(ko("City or town"))).fill("부산")
     page.get_by_role("button", name=ko("Continue")).click()
 
-    # The nearest Chinese mission in Korea, ticked: the embassy in Seoul.
+    # Busan's own consulate has no address a letter can use (the shipped data knows
+    # none), so the next office, the embassy in Seoul, is ticked, and the page says why.
     seoul = page.get_by_label(re.compile("Embassy of the People's Republic of China in the Re"))
     expect(seoul).to_be_checked()
     page.get_by_role("button", name=ko("Continue")).click()
@@ -188,7 +189,9 @@ def test_a_supporter_in_the_us_is_not_offered_houston_which_shows_as_closed(
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", name="Whom to write to")).to_be_visible()
-    expect(page.get_by_label(re.compile("China in the United States"))).to_be_checked()
+    # No town given: nothing is ticked for her, she is asked to choose.
+    expect(page.get_by_text("You did not give your town")).to_be_visible()
+    expect(page.get_by_label(re.compile("China in the United States"))).not_to_be_checked()
     expect(page.get_by_label(re.compile("China in Chicago"))).to_be_visible()
     expect(page.get_by_text("Houston")).to_have_count(0)
 

@@ -618,7 +618,9 @@ def test_nearest_mission_is_offered_in_the_supporters_country(client, embassy):
     )
     sender = {"name": "김민준", "email": "min@example.org", "country": "KR", "goto": "targets"}
     content = page(client.post(compose_url(action), sender))
-    assert f'value="{seoul.pk}" id="target-{seoul.pk}" checked' in content
+    # No town given: the supporter chooses, nothing is ticked for them.
+    assert "You did not give your town, so please choose the office to write to." in content
+    assert f'value="{seoul.pk}" id="target-{seoul.pk}">' in content
     assert f'id="target-{busan.pk}"' in content
     assert f'id="target-{embassy.pk}"' not in content
 
