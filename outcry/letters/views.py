@@ -74,6 +74,10 @@ def remember_sender(response: HttpResponse, letter: Letter) -> None:
     )
 
 
+# Where a press of a language link (goto=stay) leads from each step: to the same step.
+STAY = {"sender": "sender", "targets": "targets", "compose": "compose"}
+
+
 def action_or_404(slug: str) -> LetterAction:
     action = get_object_or_404(
         LetterAction.objects.select_related("campaign", "target_list").prefetch_related(
@@ -100,6 +104,10 @@ def _render(
         "has_target_step": action.selection != LetterAction.Selection.FIXED,
         "step": name.removeprefix("letter_form_"),
     }
+    if name.startswith("letter_form_"):
+        # The interface language links submit the composer's form (goto=stay) to
+        # the same page in the other language, keeping everything typed so far.
+        base["language_form"] = "composer"
     return render(request, f"letters/{name}.html", base | context, status=status)
 
 
@@ -131,8 +139,14 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
     goto = request.POST.get("goto", "")
+    staying = goto == "stay"
+    if staying:  # the same step again, in the page language just chosen
+        goto = STAY.get(request.POST.get("step", ""), "sender")
     sender = SenderForm(request.POST, action=action, language=language)
     if not sender.is_valid():
+        if staying:  # what was typed so far, without scolding for what is still missing
+            sender = SenderForm(initial=request.POST.dict(), action=action, language=language)
+            return _render(request, action, "letter_form_sender", {"form": sender})
         return _render(request, action, "letter_form_sender", {"form": sender}, status=400)
     if goto == "sender":
         return _render(request, action, "letter_form_sender", {"form": sender})
@@ -166,10 +180,11 @@ def _compose(
     templates = {template.language: template for template in action.templates.all()}
     if not templates:
         raise Http404  # an action without a letter is not ready for supporters
+    posted_language = request.POST.get("letter_language")
     language, switched = services.letter_language(
         action,
         switch=request.POST.get("switch_language"),
-        posted=request.POST.get("letter_language"),
+        posted=posted_language,
         page_language=get_language(),
     )
     template = templates[language]
@@ -178,7 +193,11 @@ def _compose(
         template=template,
         codes=services.codes_reaching(action, chosen),
         targets=chosen,
-        switched=switched,
+        sender=sender,
+        # Only a letter already shown in another language keeps what was typed in it.
+        switched_from=templates.get(posted_language)
+        if switched and "compose_step" in request.POST
+        else None,
     )
     valid = form.is_valid()
     notice = ""

@@ -370,12 +370,17 @@ def test_own_words_start_from_the_assembled_letter_and_unchanged_are_not_persona
     assert own_text is not None
     body = own_text.group(1)
     assert body.startswith("Please do not send the North Korean refugees")
-    assert "{target_name}" in body  # filled in for each office when sent
+    # Shown filled in for the office, never as "{target_name}"; stored with the
+    # placeholder again, so that each office reads its own name.
+    assert "{" not in body
+    assert f"Thank you, {embassy.name}, for considering" in body
 
     form = letter_form(action, targets=[embassy], mode="own", own_text=body)
     response = client.post(compose_url(action), form)
     assert response.status_code == 302
-    assert Letter.objects.get().is_personalised is False
+    letter = Letter.objects.get()
+    assert letter.is_personalised is False
+    assert "Thank you, {target_name}, for considering" in letter.body
 
 
 def test_a_forged_target_is_refused(client, action, embassy):
