@@ -9,6 +9,7 @@ import html
 import re
 
 import pytest
+
 from outcry.directory.testing import make_target
 from outcry.letters.demo import PARAGRAPHS
 from outcry.letters.models import Delivery, Letter, Paragraph
