@@ -480,7 +480,7 @@ class ComposeForm(forms.Form):
             if was.pk in included:
                 data[f"p_{now.pk}"] = "on"
         for was, now in zip(old[editable], new[editable], strict=False):
-            if not services.same_words(edits[was.pk], was.text):
+            if not before.same_as_shown(edits[was.pk], was.text):
                 data[f"e_{now.pk}"] = after.fill(edits[was.pk])
         return data
 
@@ -576,13 +576,17 @@ class ComposeForm(forms.Form):
     def is_personalised(self) -> bool:
         """True if the supporter changed an editable paragraph or wrote their own letter."""
         if self.cleaned_data.get("mode") == "own":
-            return not services.same_words(self.body(), self.template_body())
+            return not self.same_as_shown(self.body(), self.template_body())
         edits = self.edits()
         return any(
-            not services.same_words(edits[p.pk], p.text)
+            not self.same_as_shown(edits[p.pk], p.text)
             for p in self.paragraphs
             if p.kind == Paragraph.Kind.EDITABLE
         )
+
+    def same_as_shown(self, text: str, sample: str) -> bool:
+        """True if *text* reads as the *sample* the supporter was shown (filled in)."""
+        return services.same_words(self.fill(text), self.fill(sample))
 
     def paragraph_rows(self) -> list[dict]:
         """Each paragraph with its form field (None for a required one), for the page."""

@@ -21,7 +21,7 @@ from outcry.actions.services import Person, Written, take_action
 from outcry.core import ratelimit
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.tasks import send_email
-from outcry.core.text import has_control_characters
+from outcry.core.text import has_control_characters, pick_translation
 from outcry.directory import selection as selecting
 from outcry.directory.models import Channel, Target
 from outcry.letters import channels, confirmation
@@ -242,19 +242,44 @@ def codes_reaching(action: LetterAction, targets: Iterable[Target]) -> list[str]
 
 
 def letter_language(
-    action: LetterAction, *, switch: str | None, posted: str | None, page_language: str
+    action: LetterAction,
+    *,
+    templates: dict[str, LetterTemplate],
+    switch: str | None,
+    posted: str | None,
+    page_language: str,
 ) -> tuple[str, bool]:
-    """The language to write in, and whether the supporter just switched to it.
+    """The language to write in, among *templates*', and whether the supporter just switched.
 
     A switch to another language of the action's letters wins, then the
     language the form was in, then the one closest to the page's language.
     """
-    templates = {template.language for template in action.templates.all()}
     if switch in templates and switch != posted:
         return switch, True
     if posted in templates:
         return posted, False
-    return action.template_for(page_language).language, False
+    closest = pick_translation(templates.values(), page_language, action.campaign.language_codes)
+    return closest.language, False
+
+
+def empty_languages(templates: Iterable[tuple[str, int]]) -> list[str]:
+    """The languages of (language, paragraph count) pairs whose letter has no paragraph."""
+    return [language for language, count in templates if count == 0]
+
+
+def not_ready_message(action: LetterAction, languages: list[str]) -> str:
+    """Why an open letter action in a published campaign cannot be saved so (guard rail)."""
+    if not languages:
+        return gettext(
+            "An open letter action in a published campaign needs its letter: add a "
+            "template in each language, with at least one paragraph, before you open it "
+            "(untick “open” until then, or keep the campaign a draft)."
+        )
+    return gettext(
+        "An open letter action in a published campaign needs at least one paragraph in "
+        "each language of its letter; %(languages)s has none. Add the paragraphs first, "
+        "or untick “open” until they are written."
+    ) % {"languages": ", ".join(languages)}
 
 
 def preferred_language(target: Target, available: Iterable[str]) -> str | None:

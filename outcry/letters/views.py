@@ -118,6 +118,15 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
     if not (action.is_open and action.campaign.is_open):
         status = 200 if request.method == "GET" else 409
         return _render(request, action, "letter_closed", {}, status=status)
+    if not action.ready_templates():
+        # The admin refuses to open an action without paragraphs (admin_letters.py);
+        # one that slipped through says so plainly instead of an empty letter.
+        status = 200 if request.method == "GET" else 409
+        step = nextstep.after(
+            request, campaign=action.campaign, done=LetterKind.name, language=get_language()
+        )
+        context = {"next_step": step}
+        return _render(request, action, "letter_not_ready", context, status=status)
     language = get_language()
     if request.method == "GET":
         # What this browser typed into the petition form within the hour (a signed
@@ -177,12 +186,11 @@ def _compose(
 ) -> HttpResponse:
     """The letter step: show the letter (switched, reworded, fitted) or send it."""
     chosen = recipients.chosen
-    templates = {template.language: template for template in action.templates.all()}
-    if not templates:
-        raise Http404  # an action without a letter is not ready for supporters
+    templates = action.ready_templates()  # compose() answered an action without one
     posted_language = request.POST.get("letter_language")
     language, switched = services.letter_language(
         action,
+        templates=templates,
         switch=request.POST.get("switch_language"),
         posted=posted_language,
         page_language=get_language(),
@@ -387,22 +395,22 @@ class LetterKind(nextstep.ActionKind):
     name = "letter_actions"
     template = "letters/_on_campaign_page.html"
     # One query for the letters of every action (template_for reads them).
-    prefetch = ("letter_actions__templates",)
+    prefetch = ("letter_actions__templates__paragraphs",)
     share_heading = gettext_lazy("Now ask your friends to write too")
 
     def page_items(self, campaign: Campaign, *, language: str, forms: dict) -> list[dict]:
         return [
             {"action": action, "template": action.template_for(language)}
             for action in campaign.letter_actions.all()
-            if action.is_open and campaign.is_open
+            if action.is_open and campaign.is_open and action.ready_templates()
         ]
 
     def offer(
         self, request: HttpRequest, campaign: Campaign, *, language: str
     ) -> nextstep.Offer | None:
-        for action in campaign.letter_actions.prefetch_related("templates"):
+        for action in campaign.letter_actions.prefetch_related("templates__paragraphs"):
             template = action.template_for(language)
-            if not action.is_open or template is None:
+            if not action.is_open or template is None or not action.ready_templates():
                 continue
             return nextstep.Offer(
                 heading=_("Now write a letter"),
