@@ -1,7 +1,7 @@
 """Admin for the target directory.
 
-The target directory's contact details (targets and their channels) are
-shared by every organisation: another organisation's letters go wherever a
+The target directory's contact details (targets, their names per language and
+their channels) are shared by every organisation: another organisation's letters go wherever a
 target's email says. So every organiser reads them, but only superusers add,
 change, close or delete them; an organiser proposes a correction as an address
 report (``AddressReportAdmin``), which a superuser reviews and applies.
@@ -12,7 +12,7 @@ removes from a list a target that another organisation's open letter action
 writes to through it: their action would lose it silently. An organiser sees
 their own lists, the shared ones, and those their campaigns write to.
 
-Every change to a target, a channel or a list is recorded in the audit log
+Every change to a target, a name, a channel or a list is recorded in the audit log
 (``outcry.core.audit``) with the values before and after, about that target or
 list, so the organisations whose letter actions use it read it in the admin.
 
@@ -42,6 +42,7 @@ from outcry.directory.models import (
     ImportRun,
     Target,
     TargetList,
+    TargetName,
     ZipDistrict,
 )
 from outcry.directory.services import resolve_address_reports
@@ -55,6 +56,9 @@ TARGET_DELETE = "target-delete"
 CHANNEL_ADD = "channel-add"
 CHANNEL_CHANGE = "channel-change"
 CHANNEL_DELETE = "channel-delete"
+NAME_ADD = "target-name-add"
+NAME_CHANGE = "target-name-change"
+NAME_DELETE = "target-name-delete"
 LIST_ADD = "target-list-add"
 LIST_CHANGE = "target-list-change"
 
@@ -83,13 +87,11 @@ def _channel_details(channel: Channel, **extra) -> dict:
     }
 
 
-class ChannelInline(admin.TabularInline):
-    model = Channel
-    extra = 0
-    fields = ["kind", "value", "label", "char_limit", "status", "verified_on", "import_kind"]
-    readonly_fields = ["import_kind"]
+class SharedDetailsInline(admin.TabularInline):
+    """A target's details every organisation's supporters see: superusers change them."""
 
-    # Contact details are shared by every organisation: superusers change them.
+    extra = 0
+
     def has_add_permission(self, request, obj=None) -> bool:
         return _superuser(request) and super().has_add_permission(request, obj)
 
@@ -99,10 +101,21 @@ class ChannelInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None) -> bool:
         return _superuser(request) and super().has_delete_permission(request, obj)
 
+
+class ChannelInline(SharedDetailsInline):
+    model = Channel
+    fields = ["kind", "value", "label", "char_limit", "status", "verified_on", "import_kind"]
+    readonly_fields = ["import_kind"]
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "value":  # postal addresses run over several lines
             kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class TargetNameInline(SharedDetailsInline):
+    model = TargetName
+    fields = ["language", "name"]
 
 
 class ReportStateFilter(admin.SimpleListFilter):
@@ -133,7 +146,7 @@ class TargetAdmin(admin.ModelAdmin):
     ]
     list_filter = ["category", "is_closed", "represents", "country"]
     search_fields = ["name", "organisation", "city", "region", "external_id", "channels__value"]
-    inlines = [ChannelInline]
+    inlines = [TargetNameInline, ChannelInline]
     readonly_fields = ["external_id", "import_run", "is_closed_by_import", "updated_at", "reports"]
     fieldsets = [
         (None, {"fields": ["name", "role", "organisation", "category", "represents"]}),
@@ -246,6 +259,9 @@ class TargetAdmin(admin.ModelAdmin):
             )
 
     def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is TargetName:
+            self._save_names(request, formset)
+            return
         if formset.model is not Channel:
             super().save_formset(request, form, formset, change)
             return
@@ -293,6 +309,42 @@ class TargetAdmin(admin.ModelAdmin):
                 ),
             )
         formset.save_m2m()
+
+    def _save_names(self, request, formset) -> None:
+        """Save the names per language, each change in the audit log with before and after."""
+        formset.save(commit=False)
+        before = {f.instance.pk: f.initial for f in formset.initial_forms}
+        changes = [(NAME_DELETE, entry, {}) for entry in formset.deleted_objects]
+        for entry in formset.deleted_objects:
+            entry.delete()
+        for entry in formset.new_objects:
+            entry.save()
+            changes.append((NAME_ADD, entry, {}))
+        for entry, fields in formset.changed_objects:
+            entry.save()
+            old = before.get(entry.pk, {})
+            changes.append(
+                (
+                    NAME_CHANGE,
+                    entry,
+                    {name: [old.get(name), getattr(entry, name)] for name in fields},
+                )
+            )
+        for action, entry, changed in changes:
+            record_event(
+                actor=request.user,
+                action=action,
+                object_repr=str(entry.target),
+                subject_type="target",
+                subject_id=entry.target_id,
+                details={
+                    "target_id": entry.target_id,
+                    "target_external_id": entry.target.external_id,
+                    "language": entry.language,
+                    "name": entry.name,
+                    **({"changes": changed} if changed else {}),
+                },
+            )
 
     def delete_model(self, request, obj: Target) -> None:
         self._record_deletion(request, obj)

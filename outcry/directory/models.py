@@ -51,6 +51,10 @@ class TargetQuerySet(models.QuerySet):
     def open(self) -> "TargetQuerySet":
         return self.filter(is_closed=False)
 
+    def with_names(self) -> "TargetQuerySet":
+        """Fetch every target's names per language in one more query, for ``name_in``."""
+        return self.prefetch_related("names")
+
 
 class Target(models.Model):
     """A person or office who decides, with where they are and how to address them."""
@@ -132,6 +136,57 @@ class Target(models.Model):
     @property
     def language_codes(self) -> list[str]:
         return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+    def name_in(self, language: str) -> str:
+        """The target's name in *language* (“ko”, “zh-hans”, “ko-kr”), else its own name.
+
+        Reads the prefetched names where there are some (``Target.objects.with_names()``
+        or ``prefetch_names``), else asks the database once.
+        """
+        wanted = (language or "").lower()
+        if not wanted or self.pk is None:
+            return self.name
+        names = {entry.language: entry.name for entry in self.names.all()}
+        # An exact match first, then the language without its region (ko-kr → ko).
+        for code in (wanted, wanted.split("-")[0]):
+            if names.get(code):
+                return names[code]
+        return self.name
+
+
+def prefetch_names(targets) -> None:
+    """Fetch the names per language of *targets* (any iterable of Target) in one query."""
+    models.prefetch_related_objects(list(targets), "names")
+
+
+class TargetName(models.Model):
+    """What a target is called in one language (주한 중국대사관, 中华人民共和国驻大韩民国大使馆).
+
+    The source data names targets in English only; organisers add the rest.
+    """
+
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="names", verbose_name=_("target")
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.CONTENT_LANGUAGES)
+    name = models.CharField(
+        _("name in this language"),
+        max_length=200,
+        help_text=_("As a reader of this language writes it; shown instead of the name."),
+    )
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("name in another language")
+        verbose_name_plural = _("names in other languages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "language"], name="one_target_name_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.name}"
 
 
 class Channel(models.Model):

@@ -6,7 +6,7 @@ tests, the admin isolation tests, the directory's own).
 
 from itertools import count
 
-from outcry.directory.models import Channel, Target, TargetList
+from outcry.directory.models import Channel, Target, TargetList, TargetName
 
 _sequence = count(1)
 
@@ -24,12 +24,14 @@ def make_target(
     is_closed: bool = False,
     channels: dict[str, str] | None = None,
     import_kind: str = "",
+    names: dict[str, str] | None = None,
     **fields,
 ) -> Target:
     """A target; *channels* maps a kind to a value (e.g. {"email": "a@b.org"}), all active.
 
     *import_kind* marks the channels as kept by that import ("missions"), as an
-    import leaves them; other *fields* go to the Target as they are.
+    import leaves them; *names* maps a language to the name in it ({"ko": "주한 중국대사관"});
+    other *fields* go to the Target as they are.
     """
     n = next(_sequence)
     target = Target.objects.create(
@@ -46,6 +48,8 @@ def make_target(
     )
     for kind, value in (channels or {}).items():
         make_channel(target=target, kind=kind, value=value, import_kind=import_kind)
+    for language, translated in (names or {}).items():
+        TargetName.objects.create(target=target, language=language, name=translated)
     return target
 
 

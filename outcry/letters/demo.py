@@ -18,7 +18,7 @@ from django.conf import settings
 from outcry.directory import importers
 from outcry.directory.importers.base import postal_channel
 from outcry.directory.importers.missions import MISSIONS as MISSIONS_IMPORT
-from outcry.directory.models import Channel, ImportRun, Target, TargetList
+from outcry.directory.models import Channel, ImportRun, Target, TargetList, TargetName
 from outcry.directory.phones import e164
 from outcry.letters.models import LetterAction, LetterTemplate, Paragraph
 
@@ -53,6 +53,8 @@ class Mission:
     address: dict = field(default_factory=dict)
     closed_on: datetime.date | None = None
     closed_reason: str = ""
+    # The name in each other language, as that language's readers write it.
+    names: dict = field(default_factory=dict)
 
 
 def _us_address(street: str, city: str, state: str, zip_code: str) -> dict:
@@ -74,6 +76,7 @@ DEMO_MISSIONS = [
         external_id="wikidata:Q5369818",
         category=Target.Category.EMBASSY,
         name="Embassy of the People's Republic of China in the United States",
+        names={"ko": "주미 중국대사관", "zh-hans": "中华人民共和国驻美国大使馆"},
         role="Ambassador",
         country="US",
         region="DC",
@@ -88,6 +91,7 @@ DEMO_MISSIONS = [
         external_id="wikidata:Q20688008",
         category=Target.Category.CONSULATE,
         name="Consulate General of the People's Republic of China in San Francisco",
+        names={"ko": "주샌프란시스코 중국총영사관", "zh-hans": "中华人民共和国驻旧金山总领事馆"},
         role=CONSULATE_GENERAL,
         country="US",
         region="CA",
@@ -103,6 +107,7 @@ DEMO_MISSIONS = [
         external_id="wikidata:Q19854364",
         category=Target.Category.CONSULATE,
         name="Consulate General of the People's Republic of China in New York",
+        names={"ko": "주뉴욕 중국총영사관", "zh-hans": "中华人民共和国驻纽约总领事馆"},
         role=CONSULATE_GENERAL,
         country="US",
         region="NY",
@@ -115,6 +120,7 @@ DEMO_MISSIONS = [
         external_id="wikidata:Q19854368",
         category=Target.Category.CONSULATE,
         name="Consulate General of the People's Republic of China in Chicago",
+        names={"ko": "주시카고 중국총영사관", "zh-hans": "中华人民共和国驻芝加哥总领事馆"},
         role=CONSULATE_GENERAL,
         country="US",
         region="IL",
@@ -129,6 +135,7 @@ DEMO_MISSIONS = [
         external_id="wikidata:Q5100423",
         category=Target.Category.CONSULATE,
         name="Consulate General of the People's Republic of China in Los Angeles",
+        names={"ko": "주로스앤젤레스 중국총영사관", "zh-hans": "中华人民共和国驻洛杉矶总领事馆"},
         role=CONSULATE_GENERAL,
         country="US",
         region="CA",
@@ -146,6 +153,7 @@ DEMO_MISSIONS = [
         external_id="outcry-demo:prc-consulate-houston",
         category=Target.Category.CONSULATE,
         name="Consulate General of the People's Republic of China in Houston",
+        names={"ko": "주휴스턴 중국총영사관", "zh-hans": "中华人民共和国驻休斯敦总领事馆"},
         role=CONSULATE_GENERAL,
         country="US",
         region="TX",
@@ -160,6 +168,7 @@ DEMO_MISSIONS = [
         external_id="wikidata:Q17007157",
         category=Target.Category.EMBASSY,
         name="Embassy of the People's Republic of China in the Republic of Korea",
+        names={"ko": "주한 중국대사관", "zh-hans": "中华人民共和国驻大韩民国大使馆"},
         role="Ambassador",
         country="KR",
         city="Seoul",
@@ -371,6 +380,7 @@ def _mission(mission: Mission) -> Target:
             "closed_reason": mission.closed_reason,
         },
     )
+    _add_names(target, mission.names)
     if not created:
         return target  # the organisers' (or an import's) from now on
     channels = []
@@ -395,6 +405,14 @@ def _mission(mission: Mission) -> Target:
     # these and never change or close them.
     Channel.objects.bulk_create(channels)
     return target
+
+
+def _add_names(target: Target, names: dict) -> None:
+    """Add the names per language *target* lacks; names an organiser gave stay as they are."""
+    TargetName.objects.bulk_create(
+        [TargetName(target=target, language=code, name=name) for code, name in names.items()],
+        ignore_conflicts=True,
+    )
 
 
 def _action(*, campaign, target_list: TargetList) -> LetterAction:

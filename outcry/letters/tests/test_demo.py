@@ -104,6 +104,11 @@ def test_without_shared_data_the_demo_writes_to_the_seeds_missions_and_says_what
     }
     seoul = targets.get(external_id=SEOUL_EMBASSY)
     assert (seoul.latitude, seoul.longitude, seoul.languages) == (37.5622, 126.9828, "zh-hans,ko")
+    assert (seoul.name_in("ko"), seoul.name_in("zh-hans")) == (
+        "주한 중국대사관",
+        "中华人民共和国驻大韩民国大使馆",
+    )
+    assert washington.name_in("ko") == "주미 중국대사관"
     assert {(c.kind, c.value) for c in seoul.channels.all()} == {
         ("email", "chinaemb_kr@mfa.gov.cn"),
         ("phone", "+8227381038"),
