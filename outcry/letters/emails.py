@@ -39,7 +39,10 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
     template = letter.action.template_for(language)
     with translation.override(language):
         deliveries = [
-            {"target": delivery.target.name, "channel": channels.get(delivery.kind).name}
+            {
+                "target": delivery.target.name_in(language),
+                "channel": channels.get(delivery.kind).name,
+            }
             for delivery in waiting
         ]
         campaign_path = reverse("campaigns:detail", args=[letter.action.campaign.slug])

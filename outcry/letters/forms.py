@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import translation
-from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.countries import CountryField, country_choices
@@ -190,7 +190,7 @@ class TargetsForm(forms.Form):
             if target not in self.reachable
         ]
         field = self.fields["targets"]
-        field.choices = [(target.pk, target.name) for target in self.reachable]
+        field.choices = [(target.pk, target.name_in(get_language())) for target in self.reachable]
         field.initial = [pk for pk in offer.default_ids]
 
     @property
@@ -713,7 +713,8 @@ def _script_target(draft: Letter, target: Target, codes: list[str]) -> dict:
     """One office as letters.js needs it: the words around the body, each channel's limit."""
     wording = wording_for(letter=draft, target=target)
     return {
-        "name": target.name,
+        "name": target.name_in(draft.language),  # in the letter, as {target_name}
+        "label": target.name_in(get_language()),  # in the page's messages
         "salutation": wording.salutation,
         "closing": wording.closing,
         "signature": wording.signature,

@@ -14,7 +14,7 @@ from django.core import signing
 from django.db import IntegrityError
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from outcry.actions import consents as consent
 from outcry.actions.services import Person, Written, take_action
@@ -177,7 +177,7 @@ def offer_targets(
             targets = list(
                 action.target_list.targets.open()
                 .filter(represents=action.represents, category=Target.Category.EMBASSY)
-                .prefetch_related("channels")
+                .prefetch_related("channels", "names")
                 .order_by("country", "city")
             )
             note = gettext(
@@ -206,7 +206,7 @@ def offer_targets(
             targets=targets, districts=list(result.districts) if result.needs_choice else []
         )
     else:
-        targets = list(action.target_list.targets.open().prefetch_related("channels"))
+        targets = list(action.target_list.targets.open().prefetch_related("channels", "names"))
         offer = Offer(targets=targets)
     codes = channels.offered(action)
     reachable = [target.pk for target in offer.targets if reachable_codes(target, codes)]
@@ -227,7 +227,7 @@ def _in_list(action: LetterAction, targets: Iterable[Target]) -> list[Target]:
         )
     )
     targets = [target for target in targets if target.pk in allowed]
-    prefetch_related_objects(targets, "channels")
+    prefetch_related_objects(targets, "channels", "names")
     return targets
 
 
@@ -370,7 +370,7 @@ def channel_description(code: str, target: Target) -> str:
     """E.g. "web form of The White House"."""
     return gettext("%(channel)s of %(target)s") % {
         "channel": channels.get(code).name,
-        "target": target.name,
+        "target": target.name_in(get_language()),
     }
 
 
@@ -404,7 +404,7 @@ def too_long_template() -> str:
 
 def too_long_message(fit: Fit) -> str:
     return too_long_template() % {
-        "target": fit.target.name,
+        "target": fit.target.name_in(get_language()),
         "length": f"{fit.length:,}",
         "channel": channels.get(fit.code).name,
         "limit": f"{fit.limit:,}",
@@ -683,7 +683,7 @@ def _checked_targets(action: LetterAction, targets: list[Target]) -> list[Target
 
 
 def no_channel_message(targets: list[Target], codes: list[str]) -> str:
-    names = ", ".join(target.name for target in targets)
+    names = ", ".join(target.name_in(get_language()) for target in targets)
     ways = ", ".join(channels.get(code).name for code in codes)
     return ngettext(
         "%(names)s cannot receive letters by %(ways)s. Please tick another way to send, "

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -314,7 +315,7 @@ def confirmation_page(
         if waiting:
             first = waiting[0]
             context |= {
-                "first_target": first["target"].name,
+                "first_target": first["target"].name_in(get_language()),
                 "shown_subject": wording_for(letter=letter, target=first["target"]).subject,
                 "shown_text": first["text"],
             }
@@ -337,13 +338,18 @@ def _letters():
 
 def _sent_context(letter: Letter) -> dict:
     deliveries = list(
-        letter.deliveries.select_related("target", "channel").order_by("target__name", "pk")
+        letter.deliveries.select_related("target", "channel")
+        .prefetch_related("target__names")
+        .order_by("target__name", "pk")
     )
     statuses = {delivery.status for delivery in deliveries}
+    items = [_delivery_item(letter, delivery) for delivery in deliveries]
     return {
         "letter": letter,
-        "items": [_delivery_item(letter, delivery) for delivery in deliveries],
+        "items": items,
         "is_waiting": Delivery.Status.UNCONFIRMED in statuses,
+        # Something still to go out: the page says reload, letters-sent.js reloads it.
+        "is_pending": any(item["state"] in PENDING for item in items),
         "has_expired": Delivery.Status.EXPIRED in statuses,
         "days": settings.LETTER_CONFIRMATION_DAYS,
     }
@@ -371,6 +377,27 @@ def letter_pdf(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return response
 
 
+PENDING = ("waiting", "later", "retrying", "sending")
+
+
+def delivery_state(delivery: Delivery) -> str:
+    """Where one delivery stands, in the words the sent page uses for it.
+
+    "waiting" (queued, not tried yet), "later" (held back by the office's hourly
+    limit until next_attempt_at), "retrying" (an attempt failed; another is due
+    at next_attempt_at), "sending", "sent", "failed" (given up on), and the
+    letter's own "unconfirmed" and "expired".
+    """
+    status = delivery.status
+    if status == Delivery.Status.QUEUED:
+        if delivery.attempt_count and delivery.last_error:
+            return "retrying"
+        if delivery.next_attempt_at and delivery.next_attempt_at > timezone.now():
+            return "later"
+        return "waiting"
+    return str(status)
+
+
 def _delivery_item(letter: Letter, delivery: Delivery) -> dict:
     """What the sent page shows for one delivery: its channel's part, through the registry."""
     target, contact = delivery.target, delivery.channel
@@ -378,11 +405,15 @@ def _delivery_item(letter: Letter, delivery: Delivery) -> dict:
     text = services.letter_text(letter=letter, target=target)
     item = {
         "delivery": delivery,
+        "state": delivery_state(delivery),
         "target": target,
         "channel": contact,
         "text": text,
+        "subject": wording_for(letter=letter, target=target).subject,
         "kind_name": channel.name,
         "template": channel.template,
+        # Times on the page are on the campaign's clock, named (“14:02 KST”).
+        "time_zone": letter.action.campaign.time_zone,
     }
     if contact is not None:
         item |= channel.sent_page(letter=letter, delivery=delivery, contact=contact, text=text)

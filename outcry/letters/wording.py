@@ -72,7 +72,7 @@ def placeholder_values(
     """What each placeholder of a template stands for in a letter in *language* to *target*."""
     return {
         "salutation": salutation_for(target, language).rstrip(","),
-        "target_name": target.name,
+        "target_name": target.name_in(language),
         "supporter_name": sender_name,
         "supporter_city": sender_city,
     }
@@ -148,12 +148,16 @@ def sender_lines(letter: Letter) -> list[str]:
     return [plain_lines(line).strip() for line in lines if line and line.strip()]
 
 
-def recipient_lines(*, target: Target, channel: Channel | None, kind: str) -> list[str]:
-    """The recipient block: name, role, organisation, then the postal address or fax number."""
-    lines = [target.name]
-    if target.role and target.role not in target.name:
+def recipient_lines(
+    *, target: Target, channel: Channel | None, kind: str, language: str = ""
+) -> list[str]:
+    """The recipient block: name (in *language* where known), role, organisation, then the
+    postal address or fax number."""
+    name = target.name_in(language)
+    lines = [name]
+    if target.role and target.role not in name:
         lines.append(target.role)
-    if target.organisation and target.organisation != target.name:
+    if target.organisation and target.organisation not in (target.name, name):
         lines.append(target.organisation)
     if kind == Channel.Kind.POST and channel is not None:
         lines += postal_lines(channel=channel, country=target.country)

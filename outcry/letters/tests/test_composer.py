@@ -483,8 +483,8 @@ def test_the_thank_you_page_lists_every_target_and_channel(client, action, embas
     content = page(client.get(response["Location"]))
     assert content.count('class="delivery delivery-email"') == 2
     assert content.count('class="delivery delivery-fax"') == 2
-    assert "We fax your letter to +14155630494." in content
-    assert "Replies go to your own address." in content
+    assert "(+14155630494) is on its way" in content
+    assert "replies go to your own address." in content
 
 
 def test_the_thank_you_page_of_another_letter_cannot_be_guessed(client, action, embassy):
@@ -546,7 +546,9 @@ def test_phone_delivery_shows_a_call_script_and_a_tel_link(client, seed_action, 
     assert 'href="tel:+12024561111"' in content
     assert "Call +1 202-456-1111" in content
     assert "Hello, my name is Min-jun Kim and I live in Boston." in content
-    assert "I am calling The White House" in content
+    subject = seed_action.templates.get().subject
+    assert f"I am calling about “{subject}”. I have also written to The White House" in content
+    assert "I am calling The White House" not in content
 
 
 def test_the_organisers_call_script_is_used_when_there_is_one(client, seed_action, white_house):

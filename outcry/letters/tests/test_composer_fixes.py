@@ -30,6 +30,7 @@ def embassy(db):
             "post": "Märkisches Ufer 54\n10179 Berlin",
             "phone": "+493027588222",
         },
+        names={"ko": "주독일 중국대사관"},
     )
 
 

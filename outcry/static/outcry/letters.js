@@ -161,7 +161,7 @@
       tooLong.hidden = !over;
       if (over && tooLongText) {
         tooLongText.textContent = format(data.messages.tooLong, {
-          target: tightest.target.name,
+          target: tightest.target.label || tightest.target.name,
           length: number(tightest.length),
           channel: tightest.limit.channel,
           limit: number(tightest.limit.limit)
