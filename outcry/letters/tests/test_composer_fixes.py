@@ -291,3 +291,18 @@ def test_no_way_of_sending_at_all_asks_for_one(client, action):
     response = client.post(compose_url(action), letter_form(action, channels=(), email_by=""))
     assert response.status_code == 400
     assert "Please choose how to send your letter." in page(response)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"goto": "stay", "step": "../../etc"},
+        {"goto": "stay", "step": "compose", "name": "A" * 5000, "email": "\x00@x"},
+        {"goto": "stay", "step": "targets", "name": "<b>Ana</b>", "email": "ana@example.org"},
+        {"goto": "compose", "switch_language": "xx", "letter_language": "<script>"},
+    ],
+)
+def test_odd_language_switches_are_answered_without_an_error_page(client, action, data):
+    response = client.post(compose_url(action, "ko"), data)
+    assert response.status_code in (200, 400)
+    assert '<html lang="ko">' in response.content.decode()
