@@ -11,6 +11,7 @@ their paragraphs inline (the admin cannot nest inlines). Imported at the end of
 admin.py.
 """
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
 from outcry.directory.models import TargetList
-from outcry.letters import channels
+from outcry.letters import channels, services
 from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph
 
 
@@ -36,8 +37,60 @@ def usable_lists(user):
     )
 
 
+# The placeholders a paragraph, subject or call script may hold, shown to organisers
+# beside the text (wording.py fills them in for each office).
+PLACEHOLDERS = [
+    ("{salutation}", _("the office's greeting, in the letter's language (“Your Excellency”)")),
+    ("{target_name}", _("the office's name")),
+    ("{supporter_name}", _("the writer's name")),
+    ("{supporter_city}", _("the writer's city, if they gave one")),
+]
+
+
+def placeholder_help() -> str:
+    """The placeholders as one line of help text."""
+    listed = "; ".join(f"{code}: {meaning}" for code, meaning in PLACEHOLDERS)
+    return gettext("Placeholders, filled in for each office: %(list)s.") % {"list": listed}
+
+
+def _kept(formset: forms.BaseInlineFormSet, is_real) -> list:
+    """The forms of *formset* that stay after saving: valid, not deleted, and *is_real*."""
+    return [
+        form
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and is_real(form)
+    ]
+
+
+class LetterTemplateFormSet(forms.BaseInlineFormSet):
+    """An open action of a published campaign keeps a letter with paragraphs in each language.
+
+    Templates added here have no paragraphs yet (they are written on the
+    template's own page): an action that is live refuses them, and refuses to
+    lose its last template.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        action = self.instance
+        if not action.campaign_id or not action.is_live:
+            return
+        kept = _kept(self, lambda form: form.instance.pk or form.has_changed())
+        counts = [
+            (
+                form.cleaned_data.get("language") or "?",
+                form.instance.paragraphs.count() if form.instance.pk else 0,
+            )
+            for form in kept
+        ]
+        empty = services.empty_languages(counts)
+        if not kept or empty:
+            raise forms.ValidationError(services.not_ready_message(action, empty))
+
+
 class LetterTemplateInline(admin.StackedInline):
     model = LetterTemplate
+    formset = LetterTemplateFormSet
     extra = 0
     fields = ["language", "title", "subject", "introduction", "call_script"]
     show_change_link = True  # the paragraphs are edited on the template's own page
@@ -159,18 +212,63 @@ class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
         )
 
 
+class ParagraphFormSet(forms.BaseInlineFormSet):
+    """A template of a live action keeps at least one paragraph (LetterTemplateFormSet)."""
+
+    def clean(self) -> None:
+        super().clean()
+        template = self.instance
+        action = getattr(template, "action", None) if template.action_id else None
+        if action is None or not action.is_live:
+            return
+        if not _kept(self, lambda form: (form.cleaned_data.get("text") or "").strip()):
+            language = template.language or "?"
+            raise forms.ValidationError(services.not_ready_message(action, [language]))
+
+
 class ParagraphInline(admin.TabularInline):
     model = Paragraph
+    formset = ParagraphFormSet
     extra = 1
     fields = ["position", "kind", "is_included_by_default", "label", "text"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "text":
+            field.help_text = placeholder_help()
+        return field
 
 
 @admin.register(LetterTemplate)
 class LetterTemplateAdmin(LeadChangesMixin, admin.ModelAdmin):
     list_display = ["title", "language", "action"]
     list_filter = ["language", ("action", admin.RelatedOnlyFieldListFilter)]
-    fields = ["action", "language", "title", "subject", "introduction", "call_script"]
+    fields = [
+        "action",
+        "language",
+        "title",
+        "subject",
+        "introduction",
+        "call_script",
+        "placeholders",
+    ]
+    readonly_fields = ["placeholders"]
     inlines = [ParagraphInline]
+
+    @admin.display(description=_("placeholders"))
+    def placeholders(self, template: LetterTemplate | None = None) -> str:
+        """What the paragraphs, subject and call script may hold, and what each becomes."""
+        rows = format_html_join(
+            "", "<li><code>{}</code>: {}</li>", ((code, meaning) for code, meaning in PLACEHOLDERS)
+        )
+        return format_html(
+            "<p>{}</p><ul>{}</ul>",
+            gettext(
+                "The paragraphs, the subject and the call script may hold these; supporters "
+                "see them filled in for the first office they write to, never in braces."
+            ),
+            rows,
+        )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("action__campaign")

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import translation
-from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outcry.core.countries import CountryField, country_choices
@@ -20,7 +20,13 @@ from outcry.core.forms import LineField, TextField
 from outcry.directory.models import ZIP_CODE, Target
 from outcry.letters import channels, services
 from outcry.letters.models import Letter, LetterAction, LetterTemplate, Paragraph
-from outcry.letters.wording import wording_for
+from outcry.letters.wording import (
+    PER_TARGET,
+    fill_placeholders,
+    placeholder_values,
+    unfill_placeholders,
+    wording_for,
+)
 from outcry.supporters.forms import SupporterForm
 
 # ASCII digits only, as a US ZIP code is written (no full-width or Arabic-Indic digits).
@@ -199,7 +205,7 @@ class TargetsForm(forms.Form):
             if target not in self.reachable
         ]
         field = self.fields["targets"]
-        field.choices = [(target.pk, target.name) for target in self.reachable]
+        field.choices = [(target.pk, target.name_in(get_language())) for target in self.reachable]
         field.initial = [pk for pk in offer.default_ids]
 
     @property
@@ -302,32 +308,48 @@ class ComposeForm(forms.Form):
         max_length=services.MAX_LETTER_CHARS,
         required=False,
         help_text=_(
-            "The salutation, closing and your name are added for each office. "
-            "Words in braces are filled in too: {target_name} with the office's name, "
-            "{supporter_name} with your name, {supporter_city} with your city."
+            "Each office gets the letter with its own name and greeting; the closing and "
+            "your name are added at the end."
         ),
         widget=forms.Textarea(attrs={"rows": 18}),
     )
     channels = forms.MultipleChoiceField(
         label=pgettext_lazy("how to send a letter", "Send it by"),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": _("Please choose how to send your letter."),
-            "invalid_choice": _("Please choose from the ways of sending listed."),
-        },
+        required=False,
+        error_messages={"invalid_choice": _("Please choose from the ways of sending listed.")},
+    )
+    # Email goes either from this site or from the supporter's own mail program,
+    # never both (the office would get it twice): one choice, not two checkboxes.
+    email_by = forms.ChoiceField(
+        label=_("How should the email be sent?"),
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": _("Please choose from the ways of sending listed.")},
     )
 
     def __init__(
-        self, *args, template: LetterTemplate, codes: list[str], targets: list[Target], **kwargs
+        self,
+        *args,
+        template: LetterTemplate,
+        codes: list[str],
+        targets: list[Target],
+        sender: SenderForm,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.template = template
         self.paragraphs = list(template.paragraphs.all())
         self.targets = targets
+        self.sender = sender
+        self.codes = list(codes)
+        # The placeholders as the first office reads them: supporters see and edit
+        # the letter filled in, never "{salutation}" (shown_values).
+        self.shown = shown_values(template=template, targets=targets, sender=sender)
         for paragraph in self.paragraphs:
             if paragraph.kind == Paragraph.Kind.OPTIONAL:
                 self.fields[f"p_{paragraph.pk}"] = forms.BooleanField(
-                    label=paragraph.label or excerpt(paragraph.text),
+                    label=paragraph.label or excerpt(self.fill(paragraph.text)),
                     required=False,
                     initial=paragraph.is_included_by_default,
                 )
@@ -339,10 +361,32 @@ class ComposeForm(forms.Form):
                     initial=paragraph.text,
                     widget=forms.Textarea(attrs={"rows": 4}),
                 )
+        # Posted email ways are still read from "channels", as pages rendered before
+        # the email choice became one question sent them.
         self.fields["channels"].choices = [(code, self.channel_label(code)) for code in codes]
+        email_ways = [code for code in codes if code in EMAIL_WAYS]
+        if email_ways:
+            self.fields["email_by"].choices = [
+                *((code, self.channel_label(code)) for code in email_ways),
+                ("", pgettext_lazy("how to send a letter", "No email")),
+            ]
+        else:
+            del self.fields["email_by"]
+
+    def other_channels(self) -> list:
+        """The checkboxes of the ways of sending other than email (asked as email_by)."""
+        return [choice for choice in self["channels"] if choice.data["value"] not in EMAIL_WAYS]
 
     def clean_subject(self) -> str:
-        return _without_encoded_word(self.cleaned_data["subject"])
+        return self.unfill(_without_encoded_word(self.cleaned_data["subject"]))
+
+    def fill(self, text: str) -> str:
+        """*text* as the supporter sees it: placeholders filled in for the first office."""
+        return fill_placeholders(text, self.shown)
+
+    def unfill(self, text: str) -> str:
+        """Text the supporter saw filled in, each office's own words made placeholders again."""
+        return unfill_placeholders(text, self.shown)
 
     def channel_label(self, code: str) -> str:
         channel = channels.get(code)
@@ -357,18 +401,23 @@ class ComposeForm(forms.Form):
 
     @classmethod
     def initial_data(
-        cls, template: LetterTemplate, channels: list[str], *, subject: str | None = None
+        cls,
+        template: LetterTemplate,
+        channels: list[str],
+        *,
+        shown: dict[str, str],
+        subject: str | None = None,
     ) -> QueryDict:
-        """Form data as if the supporter had just accepted every default."""
+        """Form data as if the supporter had just accepted every default (filled in as *shown*)."""
         data = QueryDict(mutable=True)
-        data["subject"] = subject or template.subject
+        data["subject"] = subject or fill_placeholders(template.subject, shown)
         data["mode"] = "template"
         for paragraph in template.paragraphs.all():
             if paragraph.kind == Paragraph.Kind.OPTIONAL and paragraph.is_included_by_default:
                 data[f"p_{paragraph.pk}"] = "on"
             elif paragraph.kind == Paragraph.Kind.EDITABLE:
-                data[f"e_{paragraph.pk}"] = paragraph.text
-        data.setlist("channels", channels)
+                data[f"e_{paragraph.pk}"] = fill_placeholders(paragraph.text, shown)
+        set_channels(data, channels)
         return data
 
     @classmethod
@@ -379,34 +428,89 @@ class ComposeForm(forms.Form):
         template: LetterTemplate,
         codes: list[str],
         targets: list[Target],
-        switched: bool,
+        sender: SenderForm,
+        switched_from: LetterTemplate | None = None,
     ) -> "ComposeForm":
         """The letter step's form: as posted, or the defaults when first shown or switched.
 
-        A letter switched to another language starts again from that language's
-        template, keeping the ways of sending ticked; one shown for the first time
-        has email and fax ticked (else the first way offered).
+        A letter switched to another language (from *switched_from*) keeps what
+        the supporter did (switched_data); one shown for the first time has email
+        and fax ticked (else the first way offered).
         """
-        if switched:
-            posted = [code for code in post.getlist("channels") if code in codes]
-            data = cls.initial_data(template, posted)
+        shown = shown_values(template=template, targets=targets, sender=sender)
+        if switched_from is not None:
+            data = cls.switched_data(
+                post,
+                template=template,
+                previous=switched_from,
+                codes=codes,
+                targets=targets,
+                sender=sender,
+            )
         elif "compose_step" not in post:
             defaults = [code for code in ("email", "fax") if code in codes] or codes[:1]
-            data = cls.initial_data(template, defaults)
+            data = cls.initial_data(template, defaults, shown=shown)
         else:
             data = post
-        return cls(data, template=template, codes=codes, targets=targets)
+        return cls(data, template=template, codes=codes, targets=targets, sender=sender)
+
+    @classmethod
+    def switched_data(
+        cls,
+        post: QueryDict,
+        *,
+        template: LetterTemplate,
+        previous: LetterTemplate,
+        codes: list[str],
+        targets: list[Target],
+        sender: SenderForm,
+    ) -> QueryDict:
+        """The letter in *template*'s language, keeping what was done in *previous*'s.
+
+        The ways of sending stay ticked; a subject, own letter or paragraph the
+        supporter changed stays as they wrote it; optional paragraphs stay ticked
+        or not, matched by their order; everything they did not touch comes from
+        the new language's sample.
+        """
+        before = cls(post, template=previous, codes=codes, targets=targets, sender=sender)
+        chosen = posted_codes(post, codes)
+        data = cls.initial_data(template, chosen, shown=shown_values(template, targets, sender))
+        if not before.is_valid():
+            return data
+        after = cls(data, template=template, codes=codes, targets=targets, sender=sender)
+        own = before.cleaned_data["subject"]
+        if not services.same_words(own, previous.subject):
+            data["subject"] = after.fill(own)
+        if before.cleaned_data["mode"] == "own":
+            if before.is_personalised():
+                data["mode"] = "own"
+                data["own_text"] = after.fill(before.body())
+            return data
+        old = {kind: [p for p in before.paragraphs if p.kind == kind] for kind in Paragraph.Kind}
+        new = {kind: [p for p in after.paragraphs if p.kind == kind] for kind in Paragraph.Kind}
+        included, edits = before.included(), before.edits()
+        optional, editable = Paragraph.Kind.OPTIONAL, Paragraph.Kind.EDITABLE
+        # Matched by their order: the languages' samples need not have as many.
+        for was, now in zip(old[optional], new[optional], strict=False):
+            data.pop(f"p_{now.pk}", None)
+            if was.pk in included:
+                data[f"p_{now.pk}"] = "on"
+        for was, now in zip(old[editable], new[editable], strict=False):
+            if not before.same_as_shown(edits[was.pk], was.text):
+                data[f"e_{now.pk}"] = after.fill(edits[was.pk])
+        return data
 
     def _again(self, data: QueryDict) -> "ComposeForm":
-        codes = [code for code, _label in self.fields["channels"].choices]
-        return type(self)(data, template=self.template, codes=codes, targets=self.targets)
+        return type(self)(
+            data, template=self.template, codes=self.codes, targets=self.targets, sender=self.sender
+        )
 
     def in_mode(self, mode: str) -> "ComposeForm":
         """This form in "own" mode (the template's words to start from) or "template" mode."""
         data = self.data.copy()
         data["mode"] = mode
         if mode == "own":
-            data["own_text"] = self.template_body()
+            data["own_text"] = self.fill(self.template_body())
         return self._again(data)
 
     def fitted(self, *, sender: SenderForm) -> tuple["ComposeForm", str]:
@@ -428,22 +532,29 @@ class ComposeForm(forms.Form):
         data = self.data.copy()
         for paragraph in dropped:
             data.pop(f"p_{paragraph.pk}", None)
-        return self._again(data), _fit_notice(dropped, fit)
-
-    def clean_channels(self) -> list[str]:
-        codes = self.cleaned_data["channels"]
-        if "email" in codes and "mailto" in codes:
-            raise ValidationError(
-                _(
-                    "Choose either “sent for you from this site” or “from your own email "
-                    "program” for email, not both: the office would get your letter twice."
-                ),
-                code="twice",
-            )
-        return codes
+        return self._again(data), _fit_notice(dropped, fit, fill=self.fill)
 
     def clean(self) -> dict:
         data = super().clean()
+        if "channels" in data and data.get("email_by") is not None:
+            codes = list(dict.fromkeys([*data["channels"], *filter(None, [data.get("email_by")])]))
+            if "email" in codes and "mailto" in codes:
+                self.add_error(
+                    "email_by",
+                    ValidationError(
+                        _(
+                            "Choose either “sent for you from this site” or “from your own "
+                            "email program” for email, not both: the office would get your "
+                            "letter twice."
+                        ),
+                        code="twice",
+                    ),
+                )
+            elif not codes:
+                self.add_error("channels", _("Please choose how to send your letter."))
+            data["channels"] = codes
+        elif "channels" in data and not data["channels"]:
+            self.add_error("channels", _("Please choose how to send your letter."))
         if data.get("mode") == "own" and not (data.get("own_text") or "").strip():
             self.add_error("own_text", _("Your letter is empty. Please write something."))
         elif data.get("mode") == "template" and not self.errors and not self.body().strip():
@@ -461,7 +572,7 @@ class ComposeForm(forms.Form):
 
     def edits(self) -> dict[int, str]:
         return {
-            p.pk: self.cleaned_data.get(f"e_{p.pk}") or ""
+            p.pk: self.unfill(self.cleaned_data.get(f"e_{p.pk}") or "")
             for p in self.paragraphs
             if p.kind == Paragraph.Kind.EDITABLE
         }
@@ -475,19 +586,23 @@ class ComposeForm(forms.Form):
 
     def body(self) -> str:
         if self.cleaned_data.get("mode") == "own":
-            return self.cleaned_data.get("own_text") or ""
+            return self.unfill(self.cleaned_data.get("own_text") or "")
         return self.template_body()
 
     def is_personalised(self) -> bool:
         """True if the supporter changed an editable paragraph or wrote their own letter."""
         if self.cleaned_data.get("mode") == "own":
-            return not services.same_words(self.cleaned_data["own_text"], self.template_body())
+            return not self.same_as_shown(self.body(), self.template_body())
         edits = self.edits()
         return any(
-            not services.same_words(edits[p.pk], p.text)
+            not self.same_as_shown(edits[p.pk], p.text)
             for p in self.paragraphs
             if p.kind == Paragraph.Kind.EDITABLE
         )
+
+    def same_as_shown(self, text: str, sample: str) -> bool:
+        """True if *text* reads as the *sample* the supporter was shown (filled in)."""
+        return services.same_words(self.fill(text), self.fill(sample))
 
     def paragraph_rows(self) -> list[dict]:
         """Each paragraph with its form field (None for a required one), for the page."""
@@ -497,6 +612,7 @@ class ComposeForm(forms.Form):
             rows.append(
                 {
                     "paragraph": paragraph,
+                    "text": self.fill(paragraph.text),
                     "field": self[f"{name}{paragraph.pk}"] if name else None,
                 }
             )
@@ -537,10 +653,10 @@ class ComposeForm(forms.Form):
         )
 
 
-def _fit_notice(dropped: list[Paragraph], fit: services.Fit | None) -> str:
+def _fit_notice(dropped: list[Paragraph], fit: services.Fit | None, *, fill) -> str:
     """What ComposeForm.fitted tells the supporter it did."""
     names = ", ".join(
-        f"“{paragraph.label or excerpt(paragraph.text, 50)}”" for paragraph in dropped
+        f"“{paragraph.label or excerpt(fill(paragraph.text), 50)}”" for paragraph in dropped
     )
     if fit is not None and fit.is_over:
         notice = gettext(
@@ -580,7 +696,7 @@ def preview(form: ComposeForm, *, sender: SenderForm, templates: dict, language:
     text = services.letter_text(letter=draft, target=first)
     fit = services.tightest_fit(letter=draft, targets=chosen, codes=codes)
     suggested = services.preferred_language(first, templates)
-    offered = [code for code, _label in form.fields["channels"].choices]
+    offered = form.codes
     return {
         "preview": text,
         "preview_target": first,
@@ -597,6 +713,9 @@ def preview(form: ComposeForm, *, sender: SenderForm, templates: dict, language:
                 "city": sender.cleaned_data.get("city") or "",
             },
             "paragraphs": [{"id": p.pk, "kind": p.kind, "text": p.text} for p in form.paragraphs],
+            # What the supporter's text boxes show filled in for the first office,
+            # turned back into placeholders to count each office's letter.
+            "shown": {key: form.shown[key] for key in PER_TARGET},
             "messages": {
                 "of": gettext("%(length)s of %(limit)s characters (the limit of the %(channel)s)"),
                 "count": gettext("%(length)s characters"),
@@ -610,7 +729,8 @@ def _script_target(draft: Letter, target: Target, codes: list[str]) -> dict:
     """One office as letters.js needs it: the words around the body, each channel's limit."""
     wording = wording_for(letter=draft, target=target)
     return {
-        "name": target.name,
+        "name": target.name_in(draft.language),  # in the letter, as {target_name}
+        "label": target.name_in(get_language()),  # in the page's messages
         "salutation": wording.salutation,
         "closing": wording.closing,
         "signature": wording.signature,
@@ -629,3 +749,28 @@ def _script_target(draft: Letter, target: Target, codes: list[str]) -> dict:
 def excerpt(text: str, length: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+EMAIL_WAYS = ("email", "mailto")
+
+
+def posted_codes(post: QueryDict, codes: list[str]) -> list[str]:
+    """The ways of sending ticked in *post* (the checkboxes and the email choice), if offered."""
+    posted = [*post.getlist("channels"), post.get("email_by", "")]
+    return [code for code in dict.fromkeys(posted) if code in codes]
+
+
+def set_channels(data: QueryDict, codes: list[str]) -> None:
+    """Tick *codes* in form *data*: email as the one email choice, the others as checkboxes."""
+    data.setlist("channels", [code for code in codes if code not in EMAIL_WAYS])
+    data["email_by"] = next((code for code in codes if code in EMAIL_WAYS), "")
+
+
+def shown_values(template: LetterTemplate, targets: list[Target], sender: SenderForm) -> dict:
+    """The placeholders as the first of *targets* reads a letter in *template*'s language."""
+    return placeholder_values(
+        target=targets[0],
+        language=template.language,
+        sender_name=sender.cleaned_data.get("name") or "",
+        sender_city=sender.cleaned_data.get("city") or "",
+    )

@@ -68,6 +68,18 @@ class LetterAction(models.Model):
     def template_for(self, language: str) -> "LetterTemplate | None":
         return pick_translation(self.templates.all(), language, self.campaign.language_codes)
 
+    @property
+    def is_live(self) -> bool:
+        """Open, in a campaign no longer a draft: supporters may reach it."""
+        return self.is_open and self.campaign.status != "draft"
+
+    def ready_templates(self) -> dict[str, "LetterTemplate"]:
+        """The letters supporters can write, by language: those with at least one paragraph.
+
+        Reads ``templates.all()`` and their ``paragraphs.all()``: prefetch both for a list.
+        """
+        return {t.language: t for t in self.templates.all() if t.paragraphs.all()}
+
 
 class LetterTemplate(models.Model):
     """The sample letter in one language, made of paragraphs."""

@@ -198,7 +198,9 @@ def _address_block(pdf: _Document, *, page: Page, letter: Letter, layout: str) -
             pdf.set_font_size(size)
         pdf.set_xy(x, RECIPIENT_TOP - 5)
         pdf.cell(width, 3.5, return_line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    lines = recipient_lines(target=page.target, channel=page.channel, kind=layout)
+    lines = recipient_lines(
+        target=page.target, channel=page.channel, kind=layout, language=letter.language
+    )
     size = _fit_size(pdf, lines, width, RECIPIENT_HEIGHT)
     _text_lines(pdf, x, RECIPIENT_TOP + 1, width, lines, size)
 
@@ -243,17 +245,19 @@ def _letter_pages(pdf: _Document, *, page: Page, letter: Letter, layout: str) ->
         pdf.paragraph(line)
 
 
-def _label_pages(pdf: _Document, pages: list[Page]) -> None:
+def _label_pages(pdf: _Document, pages: list[tuple[Page, str]]) -> None:
     """Address labels for every target, 24 to a sheet, for envelopes without a window."""
     pdf.set_auto_page_break(auto=False)
     width = LABEL_WIDTH - 2 * LABEL_INSET
     height = LABEL_HEIGHT - 2 * LABEL_INSET
-    for index, page in enumerate(pages):
+    for index, (page, language) in enumerate(pages):
         slot = index % (LABEL_COLUMNS * LABEL_ROWS)
         if slot == 0:
             pdf.add_page()
         row, column = divmod(slot, LABEL_COLUMNS)
-        lines = recipient_lines(target=page.target, channel=page.channel, kind="post")
+        lines = recipient_lines(
+            target=page.target, channel=page.channel, kind="post", language=language
+        )
         size = _fit_size(pdf, lines, width, height)
         x = column * LABEL_WIDTH + LABEL_INSET
         y = row * LABEL_HEIGHT + LABEL_INSET
@@ -265,7 +269,9 @@ def _texts(letter: Letter, pages: list[Page], layout: str) -> list[str]:
     """Every string the letter's pages will show, to choose the fonts they need."""
     texts = [letter.subject, letter.body, *sender_lines(letter)]
     for page in pages:
-        texts += recipient_lines(target=page.target, channel=page.channel, kind=layout)
+        texts += recipient_lines(
+            target=page.target, channel=page.channel, kind=layout, language=letter.language
+        )
         texts.append(page.target.salutation)
     with translation.override(letter.language):
         texts += [gettext("Dear Sir or Madam"), gettext("Yours sincerely,")]
@@ -298,7 +304,7 @@ def render_letters_pdf(*, batch: list[tuple[Letter, list[Page]]], layout: str) -
     if layout == "post":
         # Labels carry addresses in any script: the Latin font first, the rest as fallback.
         pdf.use_language("en")
-        _label_pages(pdf, [page for _letter, pages in batch for page in pages])
+        _label_pages(pdf, [(page, letter.language) for letter, pages in batch for page in pages])
     return RenderedPDF(content=bytes(pdf.output()), page_count=len(pdf.pages))
 
 

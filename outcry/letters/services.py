@@ -14,14 +14,14 @@ from django.core import signing
 from django.db import IntegrityError
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from outcry.actions import consents as consent
 from outcry.actions.services import Person, Written, take_action
 from outcry.core import ratelimit
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.tasks import send_email
-from outcry.core.text import has_control_characters
+from outcry.core.text import has_control_characters, pick_translation
 from outcry.directory import selection as selecting
 from outcry.directory.models import Channel, Target
 from outcry.directory.naming import office_name
@@ -184,7 +184,7 @@ def offer_targets(
             targets = list(
                 action.target_list.targets.open()
                 .filter(represents=action.represents, category=Target.Category.EMBASSY)
-                .prefetch_related("channels")
+                .prefetch_related("channels", "names")
                 .order_by("country", "city")
             )
             note = gettext(
@@ -214,7 +214,7 @@ def offer_targets(
             targets=targets, districts=list(result.districts) if result.needs_choice else []
         )
     else:
-        targets = list(action.target_list.targets.open().prefetch_related("channels"))
+        targets = list(action.target_list.targets.open().prefetch_related("channels", "names"))
         offer = Offer(targets=targets)
     codes = channels.offered(action)
     reachable = [target.pk for target in offer.targets if reachable_codes(target, codes)]
@@ -263,7 +263,7 @@ def _in_list(action: LetterAction, targets: Iterable[Target]) -> list[Target]:
         )
     )
     targets = [target for target in targets if target.pk in allowed]
-    prefetch_related_objects(targets, "channels")
+    prefetch_related_objects(targets, "channels", "names")
     return targets
 
 
@@ -278,19 +278,44 @@ def codes_reaching(action: LetterAction, targets: Iterable[Target]) -> list[str]
 
 
 def letter_language(
-    action: LetterAction, *, switch: str | None, posted: str | None, page_language: str
+    action: LetterAction,
+    *,
+    templates: dict[str, LetterTemplate],
+    switch: str | None,
+    posted: str | None,
+    page_language: str,
 ) -> tuple[str, bool]:
-    """The language to write in, and whether the supporter just switched to it.
+    """The language to write in, among *templates*', and whether the supporter just switched.
 
     A switch to another language of the action's letters wins, then the
     language the form was in, then the one closest to the page's language.
     """
-    templates = {template.language for template in action.templates.all()}
     if switch in templates and switch != posted:
         return switch, True
     if posted in templates:
         return posted, False
-    return action.template_for(page_language).language, False
+    closest = pick_translation(templates.values(), page_language, action.campaign.language_codes)
+    return closest.language, False
+
+
+def empty_languages(templates: Iterable[tuple[str, int]]) -> list[str]:
+    """The languages of (language, paragraph count) pairs whose letter has no paragraph."""
+    return [language for language, count in templates if count == 0]
+
+
+def not_ready_message(action: LetterAction, languages: list[str]) -> str:
+    """Why an open letter action in a published campaign cannot be saved so (guard rail)."""
+    if not languages:
+        return gettext(
+            "An open letter action in a published campaign needs its letter: add a "
+            "template in each language, with at least one paragraph, before you open it "
+            "(untick “open” until then, or keep the campaign a draft)."
+        )
+    return gettext(
+        "An open letter action in a published campaign needs at least one paragraph in "
+        "each language of its letter; %(languages)s has none. Add the paragraphs first, "
+        "or untick “open” until they are written."
+    ) % {"languages": ", ".join(languages)}
 
 
 def preferred_language(target: Target, available: Iterable[str]) -> str | None:
@@ -381,7 +406,7 @@ def channel_description(code: str, target: Target) -> str:
     """E.g. "web form of The White House"."""
     return gettext("%(channel)s of %(target)s") % {
         "channel": channels.get(code).name,
-        "target": target.name,
+        "target": target.name_in(get_language()),
     }
 
 
@@ -415,7 +440,7 @@ def too_long_template() -> str:
 
 def too_long_message(fit: Fit) -> str:
     return too_long_template() % {
-        "target": fit.target.name,
+        "target": fit.target.name_in(get_language()),
         "length": f"{fit.length:,}",
         "channel": channels.get(fit.code).name,
         "limit": f"{fit.limit:,}",
@@ -694,7 +719,7 @@ def _checked_targets(action: LetterAction, targets: list[Target]) -> list[Target
 
 
 def no_channel_message(targets: list[Target], codes: list[str]) -> str:
-    names = ", ".join(target.name for target in targets)
+    names = ", ".join(target.name_in(get_language()) for target in targets)
     ways = ", ".join(channels.get(code).name for code in codes)
     return ngettext(
         "%(names)s cannot receive letters by %(ways)s. Please tick another way to send, "

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -74,6 +75,10 @@ def remember_sender(response: HttpResponse, letter: Letter) -> None:
     )
 
 
+# Where a press of a language link (goto=stay) leads from each step: to the same step.
+STAY = {"sender": "sender", "targets": "targets", "compose": "compose"}
+
+
 def action_or_404(slug: str) -> LetterAction:
     action = get_object_or_404(
         LetterAction.objects.select_related("campaign", "target_list").prefetch_related(
@@ -100,6 +105,10 @@ def _render(
         "has_target_step": action.selection != LetterAction.Selection.FIXED,
         "step": name.removeprefix("letter_form_"),
     }
+    if name.startswith("letter_form_"):
+        # The interface language links submit the composer's form (goto=stay) to
+        # the same page in the other language, keeping everything typed so far.
+        base["language_form"] = "composer"
     return render(request, f"letters/{name}.html", base | context, status=status)
 
 
@@ -110,6 +119,15 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
     if not (action.is_open and action.campaign.is_open):
         status = 200 if request.method == "GET" else 409
         return _render(request, action, "letter_closed", {}, status=status)
+    if not action.ready_templates():
+        # The admin refuses to open an action without paragraphs (admin_letters.py);
+        # one that slipped through says so plainly instead of an empty letter.
+        status = 200 if request.method == "GET" else 409
+        step = nextstep.after(
+            request, campaign=action.campaign, done=LetterKind.name, language=get_language()
+        )
+        context = {"next_step": step}
+        return _render(request, action, "letter_not_ready", context, status=status)
     language = get_language()
     if request.method == "GET":
         # What this browser typed into the petition form within the hour (a signed
@@ -133,8 +151,14 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
     goto = request.POST.get("goto", "")
+    staying = goto == "stay"
+    if staying:  # the same step again, in the page language just chosen
+        goto = STAY.get(request.POST.get("step", ""), "sender")
     sender = SenderForm(request.POST, action=action, language=language)
     if not sender.is_valid():
+        if staying:  # what was typed so far, without scolding for what is still missing
+            sender = SenderForm(initial=request.POST.dict(), action=action, language=language)
+            return _render(request, action, "letter_form_sender", {"form": sender})
         return _render(request, action, "letter_form_sender", {"form": sender}, status=400)
     if goto == "sender":
         return _render(request, action, "letter_form_sender", {"form": sender})
@@ -165,13 +189,13 @@ def _compose(
 ) -> HttpResponse:
     """The letter step: show the letter (switched, reworded, fitted) or send it."""
     chosen = recipients.chosen
-    templates = {template.language: template for template in action.templates.all()}
-    if not templates:
-        raise Http404  # an action without a letter is not ready for supporters
+    templates = action.ready_templates()  # compose() answered an action without one
+    posted_language = request.POST.get("letter_language")
     language, switched = services.letter_language(
         action,
+        templates=templates,
         switch=request.POST.get("switch_language"),
-        posted=request.POST.get("letter_language"),
+        posted=posted_language,
         page_language=get_language(),
     )
     template = templates[language]
@@ -180,7 +204,11 @@ def _compose(
         template=template,
         codes=services.codes_reaching(action, chosen),
         targets=chosen,
-        switched=switched,
+        sender=sender,
+        # Only a letter already shown in another language keeps what was typed in it.
+        switched_from=templates.get(posted_language)
+        if switched and "compose_step" in request.POST
+        else None,
     )
     valid = form.is_valid()
     notice = ""
@@ -289,7 +317,7 @@ def confirmation_page(
         if waiting:
             first = waiting[0]
             context |= {
-                "first_target": first["target"].name,
+                "first_target": first["target"].name_in(get_language()),
                 "shown_subject": wording_for(letter=letter, target=first["target"]).subject,
                 "shown_text": first["text"],
             }
@@ -312,13 +340,18 @@ def _letters():
 
 def _sent_context(letter: Letter) -> dict:
     deliveries = list(
-        letter.deliveries.select_related("target", "channel").order_by("target__name", "pk")
+        letter.deliveries.select_related("target", "channel")
+        .prefetch_related("target__names")
+        .order_by("target__name", "pk")
     )
     statuses = {delivery.status for delivery in deliveries}
+    items = [_delivery_item(letter, delivery) for delivery in deliveries]
     return {
         "letter": letter,
-        "items": [_delivery_item(letter, delivery) for delivery in deliveries],
+        "items": items,
         "is_waiting": Delivery.Status.UNCONFIRMED in statuses,
+        # Something still to go out: the page says reload, letters-sent.js reloads it.
+        "is_pending": any(item["state"] in PENDING for item in items),
         "has_expired": Delivery.Status.EXPIRED in statuses,
         "days": settings.LETTER_CONFIRMATION_DAYS,
     }
@@ -346,6 +379,27 @@ def letter_pdf(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return response
 
 
+PENDING = ("waiting", "later", "retrying", "sending")
+
+
+def delivery_state(delivery: Delivery) -> str:
+    """Where one delivery stands, in the words the sent page uses for it.
+
+    "waiting" (queued, not tried yet), "later" (held back by the office's hourly
+    limit until next_attempt_at), "retrying" (an attempt failed; another is due
+    at next_attempt_at), "sending", "sent", "failed" (given up on), and the
+    letter's own "unconfirmed" and "expired".
+    """
+    status = delivery.status
+    if status == Delivery.Status.QUEUED:
+        if delivery.attempt_count and delivery.last_error:
+            return "retrying"
+        if delivery.next_attempt_at and delivery.next_attempt_at > timezone.now():
+            return "later"
+        return "waiting"
+    return str(status)
+
+
 def _delivery_item(letter: Letter, delivery: Delivery) -> dict:
     """What the sent page shows for one delivery: its channel's part, through the registry."""
     target, contact = delivery.target, delivery.channel
@@ -353,11 +407,15 @@ def _delivery_item(letter: Letter, delivery: Delivery) -> dict:
     text = services.letter_text(letter=letter, target=target)
     item = {
         "delivery": delivery,
+        "state": delivery_state(delivery),
         "target": target,
         "channel": contact,
         "text": text,
+        "subject": wording_for(letter=letter, target=target).subject,
         "kind_name": channel.name,
         "template": channel.template,
+        # Times on the page are on the campaign's clock, named (“14:02 KST”).
+        "time_zone": letter.action.campaign.time_zone,
     }
     if contact is not None:
         item |= channel.sent_page(letter=letter, delivery=delivery, contact=contact, text=text)
@@ -370,22 +428,22 @@ class LetterKind(nextstep.ActionKind):
     name = "letter_actions"
     template = "letters/_on_campaign_page.html"
     # One query for the letters of every action (template_for reads them).
-    prefetch = ("letter_actions__templates",)
+    prefetch = ("letter_actions__templates__paragraphs",)
     share_heading = gettext_lazy("Now ask your friends to write too")
 
     def page_items(self, campaign: Campaign, *, language: str, forms: dict) -> list[dict]:
         return [
             {"action": action, "template": action.template_for(language)}
             for action in campaign.letter_actions.all()
-            if action.is_open and campaign.is_open
+            if action.is_open and campaign.is_open and action.ready_templates()
         ]
 
     def offer(
         self, request: HttpRequest, campaign: Campaign, *, language: str
     ) -> nextstep.Offer | None:
-        for action in campaign.letter_actions.prefetch_related("templates"):
+        for action in campaign.letter_actions.prefetch_related("templates__paragraphs"):
             template = action.template_for(language)
-            if not action.is_open or template is None:
+            if not action.is_open or template is None or not action.ready_templates():
                 continue
             return nextstep.Offer(
                 heading=_("Now write a letter"),

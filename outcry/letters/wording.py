@@ -53,28 +53,63 @@ def sender_name(letter: Letter) -> str:
     return plain_lines(letter.sender_name or letter.supporter.name).strip()
 
 
-def wording_for(*, letter: Letter, target: Target) -> Wording:
-    """The letter's words for *target*: salutation, subject and body, placeholders filled."""
-    language = letter.language
-    name = sender_name(letter)
+def salutation_for(target: Target, language: str) -> str:
+    """How a letter in *language* greets *target*, with its comma where the language has one."""
     with translation.override(language):
         # Salutations from the importers are stored in English and are in the
         # catalogue ("Your Excellency" → "존경하는 대사님께"); one an organiser typed
         # is not, and gettext() returns it unchanged.
         stored = plain_lines(target.salutation).strip()
         salutation = gettext(stored) if stored else gettext("Dear Sir or Madam")
-        closing = gettext("Yours sincerely,")
     if not language.startswith(_CJK_LANGUAGES) and salutation[-1] not in ",:.!":
         salutation += ","
-    values = {
-        "salutation": salutation.rstrip(","),
-        "target_name": target.name,
-        "supporter_name": name,
-        "supporter_city": letter.sender_city,
+    return salutation
+
+
+def placeholder_values(
+    *, target: Target, language: str, sender_name: str, sender_city: str
+) -> dict[str, str]:
+    """What each placeholder of a template stands for in a letter in *language* to *target*."""
+    return {
+        "salutation": salutation_for(target, language).rstrip(","),
+        "target_name": target.name_in(language),
+        "supporter_name": sender_name,
+        "supporter_city": sender_city,
     }
 
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """*text* with each placeholder replaced by its value (anything else in braces kept)."""
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], plain_lines(text))
+
+
+# The placeholders whose words change from one office to the next: text the
+# composer showed filled in for the first office gets them back before it is
+# stored, so that every office reads its own name (the writer's are the same for all).
+PER_TARGET = ("target_name", "salutation")
+
+
+def unfill_placeholders(text: str, values: dict[str, str]) -> str:
+    """*text* with the per-office values of *values* turned back into placeholders."""
+    for key in sorted(PER_TARGET, key=lambda key: -len(values.get(key) or "")):
+        if values.get(key):
+            text = text.replace(values[key], "{" + key + "}")
+    return text
+
+
+def wording_for(*, letter: Letter, target: Target) -> Wording:
+    """The letter's words for *target*: salutation, subject and body, placeholders filled."""
+    language = letter.language
+    name = sender_name(letter)
+    salutation = salutation_for(target, language)
+    with translation.override(language):
+        closing = gettext("Yours sincerely,")
+    values = placeholder_values(
+        target=target, language=language, sender_name=name, sender_city=letter.sender_city
+    )
+
     def fill(text: str) -> str:
-        return _PLACEHOLDER.sub(lambda match: values[match.group(1)], plain_lines(text)).strip()
+        return fill_placeholders(text, values).strip()
 
     body = fill(letter.body)
     # A composer that already put the salutation at the top must not get it twice.
@@ -113,12 +148,16 @@ def sender_lines(letter: Letter) -> list[str]:
     return [plain_lines(line).strip() for line in lines if line and line.strip()]
 
 
-def recipient_lines(*, target: Target, channel: Channel | None, kind: str) -> list[str]:
-    """The recipient block: name, role, organisation, then the postal address or fax number."""
-    lines = [target.name]
-    if target.role and target.role not in target.name:
+def recipient_lines(
+    *, target: Target, channel: Channel | None, kind: str, language: str = ""
+) -> list[str]:
+    """The recipient block: name (in *language* where known), role, organisation, then the
+    postal address or fax number."""
+    name = target.name_in(language)
+    lines = [name]
+    if target.role and target.role not in name:
         lines.append(target.role)
-    if target.organisation and target.organisation != target.name:
+    if target.organisation and target.organisation not in (target.name, name):
         lines.append(target.organisation)
     if kind == Channel.Kind.POST and channel is not None:
         lines += postal_lines(channel=channel, country=target.country)

@@ -34,7 +34,6 @@ from playwright.sync_api import Page, expect
 
 from outcry.directory.models import Channel, Target
 from outcry.letters.demo import ACTION_SLUG
-from outcry.letters.models import Delivery
 from outcry.letters.testing import interfax, interfax_server, mail_server  # noqa: F401 - fixtures
 from tests.e2e.conftest import browser, page  # noqa: F401 - fixtures
 
@@ -108,8 +107,9 @@ def test_a_supporter_in_korea_writes_to_the_embassy_in_seoul_by_email_and_fax(
     page.get_by_role("button", name=ko("Continue")).click()
 
     # Busan's own consulate has no address a letter can use (the shipped data knows
-    # none), so the next office, the embassy in Seoul, is ticked, and the page says why.
-    seoul = page.get_by_label(re.compile("Embassy of the People's Republic of China in the Re"))
+    # none), so the next office, the embassy in Seoul, is ticked (named in Korean), and
+    # the page says why.
+    seoul = page.get_by_label(re.compile("주한 중국대사관"))
     expect(seoul).to_be_checked()
     page.get_by_role("button", name=ko("Continue")).click()
 
@@ -122,12 +122,14 @@ def test_a_supporter_in_korea_writes_to_the_embassy_in_seoul_by_email_and_fax(
     expect(preview).to_contain_text(REFORM)  # letters.js, at once
     assert letter_number(page) > before + len(REFORM)
 
-    email = page.get_by_label(
-        ko("Email, sent for you from this site (replies come to your address)")
+    # One choice for email (a radio button), fax a checkbox of its own.
+    email = page.get_by_role(
+        "radio", name=ko("Email, sent for you from this site (replies come to your address)")
     )
     fax = page.get_by_label(ko("Fax, sent for you from this site"))
     expect(email).to_be_checked()
     expect(fax).to_be_checked()
+    expect(page.locator("#letter-preview")).not_to_contain_text("{")
     page.get_by_role("button", name=ko("Send my letter")).click()
 
     # Nothing goes out in her name until she opens the link emailed to her.
@@ -152,10 +154,12 @@ def test_a_supporter_in_korea_writes_to_the_embassy_in_seoul_by_email_and_fax(
     expect(page.locator(".your-letter")).to_contain_text(REFORM)
     page.get_by_role("button", name=ko("Send my letter")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ko("Thank you for writing"))
-    with translation.override("ko"):
-        sent = str(Delivery.Status.SENT.label)
-    expect(page.locator(".delivery-email")).to_contain_text(sent)
-    expect(page.locator(".delivery-fax")).to_contain_text(sent)
+    # In plain words, the office named in Korean: sent, at what time.
+    expect(page.locator(".delivery-email")).to_contain_text(
+        re.compile(r"주한 중국대사관에 보내는 이메일이 \d\d:\d\d .*에 발송되었습니다")
+    )
+    expect(page.locator(".delivery-fax")).to_contain_text("주한 중국대사관(")
+    expect(page.locator("body")).not_to_contain_text("Embassy of the People's Republic")
 
     [_confirmation, message] = mail_server.inbox.messages()
     assert message["To"] == "chinaemb_kr@mfa.gov.cn"
@@ -200,3 +204,31 @@ def test_a_supporter_in_the_us_is_not_offered_houston_which_shows_as_closed(
     expect(page.locator("p.status")).to_have_text(
         "This office is marked as closed: no letters are sent to it."
     )
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A phone-sized browser (iPhone SE's viewport), in English."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 667})
+    yield context.new_page()
+    context.close()
+
+
+def test_on_a_phone_send_stays_in_reach_and_optional_paragraphs_are_folded(demo, phone_page):
+    page = phone_page
+    page.goto(demo.url + f"/en/letters/{ACTION_SLUG}/")
+    page.get_by_label(starting("Your name")).fill("Ana")
+    page.get_by_label(starting("Email address")).fill("ana@example.org")
+    page.get_by_label(starting("Country")).select_option("US")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue").click()
+    send = page.get_by_role("button", name="Send my letter")
+    expect(send).to_be_visible()
+    # At the top of the letter step, Send is already on the screen (sticky at the bottom).
+    page.evaluate("window.scrollTo(0, 0)")
+    box = send.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 667
+    # Optional paragraphs show their titles; their text opens on demand.
+    folded = page.locator("details.fold").first
+    expect(folded).not_to_have_attribute("open", "")
+    expect(folded.locator("summary")).to_be_visible()

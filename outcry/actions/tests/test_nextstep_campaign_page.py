@@ -39,13 +39,14 @@ def test_the_page_costs_the_same_queries_and_none_once_cached(
     client, campaign, settings, django_assert_num_queries
 ):
     """Campaign (1), its texts, partners and their names, lead's names (4), petitions and
-    their texts (2), letter actions and their letters (2), the petition's counter (1),
+    their texts (2), letter actions, their letters and the letters' paragraphs (3: an action
+    without any is not offered), the petition's counter (1),
     pledges (1; their texts and each one's counter once there are any), upcoming events
     and days of action (2; their texts one more each once there are any), the latest
     updates (1; their texts one more once there are any), the published cases (1; their
     texts and changes one more each once there are any)."""
     settings.PAGE_CACHE_SECONDS = 5
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         first = client.get(f"/en/c/{campaign.slug}/")
     with django_assert_num_queries(0):
         again = client.get(f"/en/c/{campaign.slug}/")

@@ -1,7 +1,7 @@
 """A phone call to the office, with a short script to say."""
 
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.directory.models import Channel, Target
@@ -43,18 +43,38 @@ def call_script(*, letter: Letter, target: Target) -> str:
         return wording_for(letter=script_letter, target=target).body
     name = letter.sender_name or letter.supporter.name
     with translation.override(letter.language):
+        values = {
+            "name": name,
+            "city": letter.sender_city,
+            "office": office_on_the_phone(target, letter.language),
+            "subject": wording_for(letter=letter, target=target).subject,
+        }
         if letter.sender_city:
-            return gettext(
-                "Hello, my name is %(name)s and I live in %(city)s. I am calling %(target)s "
-                "about this: %(subject)s. I have also written to you. Please pass my message "
-                "on. Thank you."
-            ) % {
-                "name": name,
-                "city": letter.sender_city,
-                "target": target.name,
-                "subject": letter.subject,
-            }
-        return gettext(
-            "Hello, my name is %(name)s. I am calling %(target)s about this: %(subject)s. "
-            "I have also written to you. Please pass my message on. Thank you."
-        ) % {"name": name, "target": target.name, "subject": letter.subject}
+            return (
+                gettext(
+                    "Hello, my name is %(name)s and I live in %(city)s. I am calling about "
+                    "“%(subject)s”. I have also written to %(office)s about it. Please pass my "
+                    "message on. Thank you."
+                )
+                % values
+            )
+        return (
+            gettext(
+                "Hello, my name is %(name)s. I am calling about “%(subject)s”. I have also "
+                "written to %(office)s about it. Please pass my message on. Thank you."
+            )
+            % values
+        )
+
+
+def office_on_the_phone(target: Target, language: str) -> str:
+    """The office as the person answering its phone hears it named: "your embassy".
+
+    Called inside translation.override(the letter's language). Offices other
+    than embassies and consulates are named, in that language where known.
+    """
+    if target.category == Target.Category.EMBASSY:
+        return pgettext("said on the phone to the office", "your embassy")
+    if target.category == Target.Category.CONSULATE:
+        return pgettext("said on the phone to the office", "your consulate")
+    return target.name_in(language)

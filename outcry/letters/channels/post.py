@@ -15,6 +15,7 @@ from outcry.directory.models import Channel
 from outcry.letters import pdf
 from outcry.letters.channels.base import DeliveryChannel
 from outcry.letters.models import Delivery, Letter
+from outcry.letters.wording import recipient_lines
 
 SUPPORTER_PRINT = "printed-by-supporter"
 ORGANISER_PRINT = "printed-by-organiser"
@@ -35,7 +36,14 @@ class Post(DeliveryChannel):
         return Delivery.Status.QUEUED
 
     def sent_page(self, *, letter: Letter, delivery: Delivery, contact: Channel, text: str) -> dict:
-        return {"pdf_url": reverse("letters:letter_pdf", args=[letter.action.slug, letter.nonce])}
+        return {
+            "pdf_url": reverse("letters:letter_pdf", args=[letter.action.slug, letter.nonce]),
+            # The whole envelope: the office by name, in the letter's language, then the address.
+            "address_lines": recipient_lines(
+                target=delivery.target, channel=contact, kind=self.code, language=letter.language
+            ),
+            "printed_by_organisers": delivery.provider_reference.startswith(ORGANISER_PRINT),
+        }
 
 
 def _print(rows: list[Delivery], *, reference: str, keep: list[Delivery] = ()) -> bytes:

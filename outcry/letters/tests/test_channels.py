@@ -24,8 +24,8 @@ WEB_FORM = "https://www.example.gov/contact"
 # What the sent page shows under each channel's heading, for a letter the
 # supporter finished writing (site-sent ones already sent).
 SENT_PAGE = {
-    "email": "We send your letter by email from this site.",
-    "fax": f"We fax your letter to {FAX}.",
+    "email": "Your email to Office",
+    "fax": f"({FAX}) was handed to the fax service",
     "post": "Print your letter, sign it, and post it to:",
     "mailto": 'href="mailto:embassy@example.gov?subject=',
     "webform": f'<a href="{WEB_FORM}" rel="noopener noreferrer" target="_blank">',

@@ -150,8 +150,9 @@ def test_the_campaign_page_reads_letter_actions_without_a_query_per_action(
         make_letter_action(campaign=campaign)
     client.get(f"/en/c/{campaign.slug}/")  # warm up anything cached per process
     # 8, 2 for the events section (upcoming events, days of action), 1 for the pledges and
-    # 1 for the cases section (published cases), none per action.
-    with django_assert_max_num_queries(12):
+    # 1 for the cases section (published cases), 1 for the letters' paragraphs (an action
+    # without any is not offered), none per action.
+    with django_assert_max_num_queries(13):
         client.get(f"/en/c/{campaign.slug}/")
 
 
@@ -370,12 +371,17 @@ def test_own_words_start_from_the_assembled_letter_and_unchanged_are_not_persona
     assert own_text is not None
     body = own_text.group(1)
     assert body.startswith("Please do not send the North Korean refugees")
-    assert "{target_name}" in body  # filled in for each office when sent
+    # Shown filled in for the office, never as "{target_name}"; stored with the
+    # placeholder again, so that each office reads its own name.
+    assert "{" not in body
+    assert f"Thank you, {embassy.name}, for considering" in body
 
     form = letter_form(action, targets=[embassy], mode="own", own_text=body)
     response = client.post(compose_url(action), form)
     assert response.status_code == 302
-    assert Letter.objects.get().is_personalised is False
+    letter = Letter.objects.get()
+    assert letter.is_personalised is False
+    assert "Thank you, {target_name}, for considering" in letter.body
 
 
 def test_a_forged_target_is_refused(client, action, embassy):
@@ -477,8 +483,8 @@ def test_the_thank_you_page_lists_every_target_and_channel(client, action, embas
     content = page(client.get(response["Location"]))
     assert content.count('class="delivery delivery-email"') == 2
     assert content.count('class="delivery delivery-fax"') == 2
-    assert "We fax your letter to +14155630494." in content
-    assert "Replies go to your own address." in content
+    assert "(+14155630494) is on its way" in content
+    assert "replies go to your own address." in content
 
 
 def test_the_thank_you_page_of_another_letter_cannot_be_guessed(client, action, embassy):
@@ -540,7 +546,9 @@ def test_phone_delivery_shows_a_call_script_and_a_tel_link(client, seed_action, 
     assert 'href="tel:+12024561111"' in content
     assert "Call +1 202-456-1111" in content
     assert "Hello, my name is Min-jun Kim and I live in Boston." in content
-    assert "I am calling The White House" in content
+    subject = seed_action.templates.get().subject
+    assert f"I am calling about “{subject}”. I have also written to The White House" in content
+    assert "I am calling The White House" not in content
 
 
 def test_the_organisers_call_script_is_used_when_there_is_one(client, seed_action, white_house):

@@ -3,6 +3,12 @@
 // convenience: the page works without it, and the server checks every letter again.
 (function () {
   "use strict";
+  // Optional paragraphs are folded to their titles for small screens; wide ones show them.
+  if (window.matchMedia && window.matchMedia("(min-width: 40.01rem)").matches) {
+    document.querySelectorAll("details.fold").forEach(function (details) {
+      details.open = true;
+    });
+  }
   var form = document.querySelector("form.composer");
   var dataNode = document.getElementById("letter-data");
   var preview = document.getElementById("letter-preview");
@@ -46,10 +52,24 @@
     return form.elements.namedItem(name);
   }
 
+  // Text boxes show the letter filled in for the first office: its name and
+  // greeting become placeholders again, so that each office's length is counted
+  // (as ComposeForm.unfill does on the server).
+  function unfill(text) {
+    var shown = data.shown || {};
+    Object.keys(shown)
+      .filter(function (key) { return shown[key]; })
+      .sort(function (a, b) { return shown[b].length - shown[a].length; })
+      .forEach(function (key) {
+        text = text.split(shown[key]).join("{" + key + "}");
+      });
+    return text;
+  }
+
   // The body between salutation and closing, as services.assemble_body builds it.
   function body() {
     var own = field("own_text");
-    if (own && own.tagName === "TEXTAREA") return own.value.replace(/\r\n?/g, "\n").trim();
+    if (own && own.tagName === "TEXTAREA") return unfill(own.value.replace(/\r\n?/g, "\n").trim());
     var parts = [];
     data.paragraphs.forEach(function (paragraph) {
       var text = paragraph.text;
@@ -58,7 +78,7 @@
         if (!box || !box.checked) return;
       } else if (paragraph.kind === "editable") {
         var area = field("e_" + paragraph.id);
-        if (area && area.tagName === "TEXTAREA") text = area.value;
+        if (area && area.tagName === "TEXTAREA") text = unfill(area.value);
       }
       text = text.replace(/\r\n?/g, "\n").trim();
       if (text) parts.push(text);
@@ -87,7 +107,7 @@
 
   function chosenChannels() {
     return Array.prototype.filter
-      .call(form.querySelectorAll('input[name="channels"]'), function (box) {
+      .call(form.querySelectorAll('input[name="channels"], input[name="email_by"]'), function (box) {
         return box.checked;
       })
       .map(function (box) {
@@ -141,7 +161,7 @@
       tooLong.hidden = !over;
       if (over && tooLongText) {
         tooLongText.textContent = format(data.messages.tooLong, {
-          target: tightest.target.name,
+          target: tightest.target.label || tightest.target.name,
           length: number(tightest.length),
           channel: tightest.limit.channel,
           limit: number(tightest.limit.limit)
