@@ -220,6 +220,7 @@ def test_on_a_phone_send_stays_in_reach_and_optional_paragraphs_are_folded(demo,
     page.get_by_label(starting("Your name")).fill("Ana")
     page.get_by_label(starting("Email address")).fill("ana@example.org")
     page.get_by_label(starting("Country")).select_option("US")
+    page.get_by_label(starting("City or town")).fill("Evanston")
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Continue").click()
     send = page.get_by_role("button", name="Send my letter")
