@@ -71,9 +71,8 @@ class TargetQuerySet(models.QuerySet):
 
     def public_missions(self) -> "TargetQuerySet":
         """Embassies and consulates anyone may see in the public directory (``public``)."""
-        return self.public().filter(
-            category__in=[Target.Category.EMBASSY, Target.Category.CONSULATE],
-        ).exclude(represents="")
+        missions = [Target.Category.EMBASSY, Target.Category.CONSULATE]
+        return self.public().filter(category__in=missions).exclude(represents="")
 
     def with_names(self) -> "TargetQuerySet":
         """Fetch every target's names per language in one more query, for ``name_in``."""

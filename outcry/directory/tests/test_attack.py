@@ -1,8 +1,13 @@
 """Attacks on issue 14's public directory: what a stranger can read by guessing ids."""
 
+import io
+import lzma
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from outcry.directory.models import Target
 from outcry.directory.testing import make_target, make_target_list
 from outcry.testing import make_campaign, make_letter_action, make_organisation
 
@@ -48,3 +53,19 @@ def test_the_report_page_still_takes_reports_for_public_targets(client):
 
 def test_the_report_page_takes_an_id_too_large_for_a_column(client):
     assert client.get(report(2**70)).status_code == 404
+
+
+def test_import_missions_refuses_a_compressed_file_that_expands_without_end(tmp_path):
+    """A 100 KB .xz that holds more than 64 MiB of rows is not read into memory."""
+    bomb = tmp_path / "database_of_embassies.csv.xz"
+    compressor = lzma.LZMACompressor(preset=0)
+    row = ("CN;DE;Berlin;embassy;Q1;" + "x" * 1000 + "\n").encode()
+    with bomb.open("wb") as out:
+        out.write(compressor.compress(b"operator;country;city;type;QID;note\n"))
+        for _ in range(66 * 1024):  # 66 MiB
+            out.write(compressor.compress(row))
+        out.write(compressor.flush())
+    assert bomb.stat().st_size < 1024 * 1024
+    with pytest.raises(CommandError, match="larger than 64 MiB once decompressed"):
+        call_command("import_missions", str(bomb), stdout=io.StringIO(), stderr=io.StringIO())
+    assert not Target.objects.exists()
