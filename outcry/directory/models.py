@@ -53,10 +53,10 @@ class TargetQuerySet(models.QuerySet):
     def open(self) -> "TargetQuerySet":
         return self.filter(is_closed=False)
 
-    def public_missions(self) -> "TargetQuerySet":
-        """Embassies and consulates anyone may see in the public directory, open or closed.
+    def public(self) -> "TargetQuerySet":
+        """Targets anyone may see, open or closed.
 
-        A mission is public when a list shared by the whole site holds it, or the
+        A target is public when a list shared by the whole site holds it, or the
         list of a letter action of a published campaign (the action's own page names
         it anyway). One that only an organisation's own list holds is theirs to
         publish: it stays out until a live action writes to it.
@@ -67,10 +67,12 @@ class TargetQuerySet(models.QuerySet):
             ]
         )
         ids = self.filter(Q(lists__organisation__isnull=True) | live).values("pk")
-        return self.filter(
-            pk__in=ids,
-            category__in=[Target.Category.EMBASSY, Target.Category.CONSULATE],
-        ).exclude(represents="")
+        return self.filter(pk__in=ids)
+
+    def public_missions(self) -> "TargetQuerySet":
+        """Embassies and consulates anyone may see in the public directory (``public``)."""
+        missions = [Target.Category.EMBASSY, Target.Category.CONSULATE]
+        return self.public().filter(category__in=missions).exclude(represents="")
 
     def with_names(self) -> "TargetQuerySet":
         """Fetch every target's names per language in one more query, for ``name_in``."""

@@ -192,7 +192,10 @@ def report_address(request: HttpRequest, pk: int) -> HttpResponse:
     """
     if request.method not in {"GET", "POST"}:
         return HttpResponseNotAllowed(["GET", "POST"])
-    target = get_object_or_404(Target, pk=pk)
+    if pk > MAX_PK:
+        raise Http404
+    # Only a target the public may see: one only in an organisation's own list is theirs.
+    target = get_object_or_404(Target.objects.public(), pk=pk)
     status = 200
     if request.method == "GET":
         form = AddressReportForm(target=target)

@@ -239,9 +239,20 @@ def offer_targets(
     elif selection != LetterAction.Selection.CHOOSE:
         offer.default_ids = set(reachable)
     chosen = office if office in reachable else None
-    if chosen is None and office is not None and selection != LetterAction.Selection.FIXED:
+    if (
+        chosen is None
+        and office is not None
+        and selection == LetterAction.Selection.NEAREST_MISSION
+    ):
         # Chosen in the public directory: offered first, if the action writes to it.
-        listed = _in_list(action, Target.objects.filter(pk=office).prefetch_related("channels"))
+        # Only a mission of the action's state, as its directory lists: never a
+        # legislator outside the supporter's district, nor another state's office.
+        missions = Target.objects.filter(
+            pk=office,
+            represents=action.represents,
+            category__in=[Target.Category.EMBASSY, Target.Category.CONSULATE],
+        )
+        listed = _in_list(action, missions.prefetch_related("channels"))
         if listed and reachable_codes(listed[0], codes):
             offer.targets.insert(0, listed[0])
             chosen = office

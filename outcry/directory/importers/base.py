@@ -5,6 +5,7 @@ See the package docstring for the rules every import follows.
 
 import functools
 import gzip
+import io
 import lzma
 import math
 import re
@@ -34,6 +35,9 @@ REMOVAL_GUARD = 1 / 3
 
 DOWNLOAD_TIMEOUT_SECONDS = 60
 DOWNLOAD_MAX_BYTES = 200 * 1024 * 1024
+# The most text an import reads from one file, once decompressed: a small .xz
+# can hold gigabytes (the shipped sources are a few MiB).
+TEXT_MAX_BYTES = 64 * 1024 * 1024
 
 # The open data that ships with outcry (see SOURCES.md there): what the import
 # commands read when no source is given.
@@ -105,11 +109,40 @@ def open_text(path: Path, *, encoding: str = "utf-8", newline: str | None = None
 
     A damaged compressed file raises ImportFailed when it is read, like broken text.
     """
+    capped = io.BufferedReader(_Capped(_open_bytes(path), name=path.name))
+    return io.TextIOWrapper(capped, encoding=encoding, newline=newline)
+
+
+def _open_bytes(path: Path) -> IO[bytes]:
     if path.suffix == ".xz":
-        return lzma.open(path, "rt", encoding=encoding, newline=newline)
+        return lzma.open(path, "rb")
     if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding=encoding, newline=newline)
-    return path.open(encoding=encoding, newline=newline)
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+class _Capped(io.RawIOBase):
+    """A binary file that refuses to give more than TEXT_MAX_BYTES (ImportFailed)."""
+
+    def __init__(self, raw: IO[bytes], *, name: str) -> None:
+        self._raw, self._name, self._count = raw, name, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self._raw.readinto(buffer)
+        self._count += count
+        if self._count > TEXT_MAX_BYTES:
+            raise ImportFailed(
+                f"{self._name} is larger than {TEXT_MAX_BYTES // (1024 * 1024)} MiB "
+                "once decompressed: not read."
+            )
+        return count
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 # What reading a damaged .xz or .gz file raises.
