@@ -76,10 +76,20 @@ def local_copy(
         yield path
 
 
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) only: urllib would also follow one to ftp://."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urlsplit(newurl).scheme not in {"http", "https"}:
+            raise ImportFailed(f"Could not download {req.full_url}: redirected to {newurl}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _download(url: str, path: Path, *, timeout: float, stream: TextIO | None) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "outcry-import"})  # noqa: S310 (scheme checked)
+    opener = urllib.request.build_opener(_HttpOnlyRedirects)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response, path.open("wb") as out:  # noqa: S310
+        with opener.open(request, timeout=timeout) as response, path.open("wb") as out:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             with Progress(total=total, label=f"download {path.name} (bytes)", stream=stream) as bar:

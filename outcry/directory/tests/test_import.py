@@ -331,6 +331,30 @@ def test_a_url_is_downloaded_and_recorded_as_the_source(db, missions_csv):
     assert ImportRun.objects.filter(finished_at__isnull=False).get().source == url
 
 
+def test_a_download_redirected_away_from_http_is_refused(db):
+    """urllib follows a redirect to ftp:// on its own; the import must not."""
+
+    class Redirect(SimpleHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Location", "ftp://127.0.0.1/missions.csv")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/missions.csv"
+        with pytest.raises(CommandError, match=re.escape("redirected to ftp://127.0.0.1/")):
+            import_missions(url, "--timeout", "5")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not Target.objects.exists()
+
+
 def test_a_compressed_file_is_read_from_a_url_and_a_broken_one_refused(db, tmp_path):
     broken = tmp_path / "database_of_embassies.csv.xz"
     broken.write_bytes(MISSIONS_CSV.read_bytes()[:5000])
