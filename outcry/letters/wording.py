@@ -155,8 +155,9 @@ def recipient_lines(
     postal address or fax number."""
     name = target.name_in(language)
     lines = [name]
-    if target.role and target.role not in name:
-        lines.append(target.role)
+    role = target.role_in(language)
+    if role and role not in name:
+        lines.append(role)
     if target.organisation and target.organisation not in (target.name, name):
         lines.append(target.organisation)
     if kind == Channel.Kind.POST and channel is not None:

@@ -107,8 +107,10 @@ def test_a_supporter_in_germany_finds_the_embassy_in_the_directory_and_writes_to
     page.get_by_role("button", name=ko("Continue")).click()
 
     # She lives in Hamburg, but chose the embassy in the directory: it is ticked, and
-    # the page says why, naming it in Korean.
+    # the page says why, naming it in Korean; its head's role is in Korean too.
     expect(page.get_by_label(re.compile(KOREAN_NAME))).to_be_checked()
+    expect(page.get_by_label(re.compile(f"^{KOREAN_NAME}, 대사"))).to_be_checked()
+    expect(page.locator("main")).not_to_contain_text("Ambassador")
     expect(page.locator("p.note")).to_contain_text(KOREAN_NAME)
     named_in_korean(page)
     page.get_by_role("button", name=ko("Continue")).click()
