@@ -155,7 +155,9 @@ def recipient_lines(
     postal address or fax number."""
     name = target.name_in(language)
     lines = [name]
-    role = target.role_in(language)
+    # The role in the same language as the name: an office known only by its own
+    # name keeps its role as stored, so the block reads in one language.
+    role = target.role_in(language) if name != target.name else target.role
     if role and role not in name:
         lines.append(role)
     if target.organisation and target.organisation not in (target.name, name):

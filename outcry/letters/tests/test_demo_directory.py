@@ -122,5 +122,7 @@ def test_the_roles_of_the_offices_are_in_the_page_language(client, demo_action):
     content = html.unescape(nearest(client, demo_action, "US", "Evanston"))
     assert ", Consul General" in content
     chicago = Target.objects.get(external_id=CHICAGO)
+    content = get(client, "directory:report", chicago.pk, language="ko")
+    assert "<br>총영사<br>" in content and "Consul General" not in content
     chicago.role = "Consul General (acting)"  # typed by an organiser: shown as typed
     assert chicago.role_in("ko") == "Consul General (acting)"
