@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from outcry.campaigns.models import Campaign
 from outcry.directory.phones import e164
@@ -198,6 +198,17 @@ class Target(models.Model):
             if names.get(code):
                 return names[code]
         return self.name
+
+    def role_in(self, language: str) -> str:
+        """The role (“Ambassador”) in *language* where the catalogue has it, else as typed.
+
+        The importers store the roles they know as English msgids (gettext_noop);
+        a role an organiser typed in another wording is shown as it is.
+        """
+        if not self.role or not language:
+            return self.role
+        with translation.override(language):
+            return gettext(self.role)
 
 
 def prefetch_names(targets) -> None:

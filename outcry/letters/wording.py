@@ -155,8 +155,11 @@ def recipient_lines(
     postal address or fax number."""
     name = target.name_in(language)
     lines = [name]
-    if target.role and target.role not in name:
-        lines.append(target.role)
+    # The role in the same language as the name: an office known only by its own
+    # name keeps its role as stored, so the block reads in one language.
+    role = target.role_in(language) if name != target.name else target.role
+    if role and role not in name:
+        lines.append(role)
     if target.organisation and target.organisation not in (target.name, name):
         lines.append(target.organisation)
     if kind == Channel.Kind.POST and channel is not None:

@@ -1,8 +1,11 @@
 """Browser fixtures for the journeys in tests/e2e/: Debian's Chromium, driven by Playwright."""
 
+import re
 from pathlib import Path
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,3 +61,19 @@ def page_without_javascript(browser):
     context = browser.new_context(locale="en-GB", java_script_enabled=False)
     yield context.new_page()
     context.close()
+
+
+def ko(message: str) -> str:
+    """*message* as the Korean interface shows it (English until the catalogue has it)."""
+    with translation.override("ko"):
+        return gettext(message)
+
+
+def starting(text: str) -> re.Pattern:
+    """An accessible name that starts with *text* (labels may add "(required)")."""
+    return re.compile(rf"^{re.escape(text)}")
+
+
+def squeezed(text: str) -> str:
+    """*text* without any whitespace: PDF text extraction breaks lines where it likes."""
+    return "".join(text.split())

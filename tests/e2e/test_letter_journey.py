@@ -28,14 +28,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
-from django.utils import translation
-from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from outcry.directory.models import Channel, Target
 from outcry.letters.demo import ACTION_SLUG
 from outcry.letters.testing import interfax, interfax_server, mail_server  # noqa: F401 - fixtures
-from tests.e2e.conftest import browser, page  # noqa: F401 - fixtures
+from tests.e2e.conftest import browser, ko, page, squeezed, starting  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -46,22 +44,6 @@ HOUSTON = "outcry-demo:prc-consulate-houston"
 TEST_FAX = "+82220000000"
 REFORM = "강제 송환을 멈추는 것은 중국에도 이익이 됩니다."
 OPENING = "중화인민공화국 주석께 이 편지를 드립니다."
-
-
-def ko(message: str) -> str:
-    """*message* as the Korean interface shows it (English until the catalogue has it)."""
-    with translation.override("ko"):
-        return gettext(message)
-
-
-def starting(text: str) -> re.Pattern:
-    """An accessible name that starts with *text* (labels may add "(required)")."""
-    return re.compile(rf"^{re.escape(text)}")
-
-
-def squeezed(text: str) -> str:
-    """*text* without any whitespace: PDF text extraction breaks lines where it likes."""
-    return "".join(text.split())
 
 
 def load_demo() -> None:
@@ -220,8 +202,10 @@ def test_on_a_phone_send_stays_in_reach_and_optional_paragraphs_are_folded(demo,
     page.get_by_label(starting("Your name")).fill("Ana")
     page.get_by_label(starting("Email address")).fill("ana@example.org")
     page.get_by_label(starting("Country")).select_option("US")
+    # Her town ticks her office (without one she would be asked to choose).
     page.get_by_label(starting("City or town")).fill("Evanston")
     page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label(re.compile("China in Chicago"))).to_be_checked()
     page.get_by_role("button", name="Continue").click()
     send = page.get_by_role("button", name="Send my letter")
     expect(send).to_be_visible()

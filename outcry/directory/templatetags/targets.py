@@ -18,3 +18,10 @@ def name_in(target: Target | None, language: str) -> str:
     if target is None or target == "":
         return ""
     return target.name_in(language)
+
+
+@register.filter
+def role_in(target: Target | None, language: str) -> str:
+    if target is None or target == "":
+        return ""
+    return target.role_in(language)

@@ -111,3 +111,18 @@ def test_the_shipped_missions_are_in_the_directory_in_korean(client, demo_action
     offices = [json.loads(block) for block in blocks]
     assert offices and all(office["@type"] == "GovernmentOffice" for office in offices)
     assert all(office["address"]["addressCountry"] == "DE" for office in offices)
+
+
+def test_the_roles_of_the_offices_are_in_the_page_language(client, demo_action):
+    # The importers store the roles they know as English msgids; a Korean page
+    # shows them in Korean, next to the Korean names.
+    content = html.unescape(nearest(client, demo_action, "US", "시카고", language="ko"))
+    assert "주시카고 중국총영사관</strong>, 총영사" in content
+    assert "Consul General" not in content and "Ambassador" not in content
+    content = html.unescape(nearest(client, demo_action, "US", "Evanston"))
+    assert ", Consul General" in content
+    chicago = Target.objects.get(external_id=CHICAGO)
+    content = get(client, "directory:report", chicago.pk, language="ko")
+    assert "<br>총영사<br>" in content and "Consul General" not in content
+    chicago.role = "Consul General (acting)"  # typed by an organiser: shown as typed
+    assert chicago.role_in("ko") == "Consul General (acting)"
