@@ -196,3 +196,22 @@ def body_is_unreadable(request: HttpRequest) -> bool:
     except UnicodeDecodeError:
         return True
     return False
+
+
+def screen_form(request: HttpRequest, form: forms.Form) -> tuple[bool, str | None]:
+    """Whether an action's form, bound to this POST, may go on; else the message to add.
+
+    (False, message): the body was not readable text (body_is_unreadable); the
+    page shows the form again with that message. (False, None): the form's own
+    errors say what to fix. (True, None): cleaned_data is ready.
+    """
+    if body_is_unreadable(request):
+        return False, str(
+            _(
+                "Your form arrived with characters we could not read. "
+                "Please type your details again."
+            )
+        )
+    if not form.is_valid():
+        return False, None
+    return True, None

@@ -24,7 +24,7 @@ from outcry.actions.services import Person
 from outcry.campaigns.models import Campaign
 from outcry.core import challenge, ratelimit
 from outcry.core.countries import country_name
-from outcry.core.forms import body_is_unreadable
+from outcry.core.forms import screen_form
 from outcry.core.middleware import allow_geolocation
 from outcry.events import finding, ics, rsvp_views, rsvps
 from outcry.events.models import DayOfAction, Event
@@ -331,15 +331,9 @@ def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.add_error(None, message)
         return event_page(request, campaign, event, form=form, status=status)
 
-    if body_is_unreadable(request):
-        return again(
-            _(
-                "Your form arrived with characters we could not read. "
-                "Please type your details again."
-            )
-        )
-    if not form.is_valid():
-        return again()
+    valid, message = screen_form(request, form)
+    if not valid:
+        return again(message)
     network = ratelimit.network_key(request)
     gate = challenge.count_and_check(request, form="rsvp", network=network)
     if not gate.passed:

@@ -21,7 +21,7 @@ from outcry.actions.share import share_context
 from outcry.campaigns.models import Campaign
 from outcry.core import challenge, ratelimit
 from outcry.core.countries import country_name
-from outcry.core.forms import body_is_unreadable
+from outcry.core.forms import screen_form
 from outcry.core.ratelimit import network_key
 from outcry.petitions import services
 from outcry.petitions.forms import ConfirmForm, SignForm
@@ -105,15 +105,9 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             form.fields[first].widget.attrs["autofocus"] = True
         return render_campaign_page(request, campaign, forms={petition: form}, status=status)
 
-    if body_is_unreadable(request):
-        return again(
-            _(
-                "Your form arrived with characters we could not read. "
-                "Please type your details again."
-            )
-        )
-    if not form.is_valid():
-        return again()
+    valid, message = screen_form(request, form)
+    if not valid:
+        return again(message)
     data = form.cleaned_data
     email = data["email"]  # SignForm.clean_email returns it normalised
     network = network_key(request)

@@ -22,7 +22,7 @@ from outcry.actions.services import Person
 from outcry.actions.share import share_context
 from outcry.campaigns.models import Campaign
 from outcry.core import challenge, ratelimit
-from outcry.core.forms import body_is_unreadable
+from outcry.core.forms import screen_form
 from outcry.core.views import private
 from outcry.pledges import services
 from outcry.pledges.forms import PledgeForm, earliest_today
@@ -83,15 +83,9 @@ def take(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.add_error(None, message)
         return render_campaign_page(request, campaign, forms={pledge: form}, status=status)
 
-    if body_is_unreadable(request):
-        return again(
-            _(
-                "Your form arrived with characters we could not read. "
-                "Please type your details again."
-            )
-        )
-    if not form.is_valid():
-        return again()
+    valid, message = screen_form(request, form)
+    if not valid:
+        return again(message)
     network = ratelimit.network_key(request)
     gate = challenge.count_and_check(request, form="pledge", network=network)
     if not gate.passed:

@@ -16,7 +16,7 @@ from outcry.actions import nextstep
 from outcry.actions.campaign_page import render_campaign_page
 from outcry.campaigns.models import Campaign
 from outcry.core import ratelimit
-from outcry.core.forms import body_is_unreadable
+from outcry.core.forms import screen_form
 from outcry.core.ratelimit import network_key
 from outcry.core.text import render_markdown, without_control_characters
 from outcry.supporters.personal_data import title
@@ -164,15 +164,9 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
             request, campaign, forms={UpdatesKind.name: form}, status=status
         )
 
-    if body_is_unreadable(request):
-        return again(
-            _(
-                "Your form arrived with characters we could not read. "
-                "Please type your details again."
-            )
-        )
-    if not form.is_valid():
-        return again()
+    valid, message = screen_form(request, form)
+    if not valid:
+        return again(message)
     data = form.cleaned_data
     try:
         services.subscribe(
