@@ -142,7 +142,8 @@ def missions_for_place(
     """The missions of *represents* in *country*, for a supporter who typed *place*.
 
     *place* is a town in any language the gazetteer knows ("Evanston", "시카고",
-    "부산") or a US ZIP code. It is resolved offline within *country*; then the
+    "부산"), a US ZIP code or a postcode of *country* (core/postcodes.py). It is
+    resolved offline within *country*; then the
     office whose consular district holds the place's region comes first, else
     the nearest. When it does not resolve, the country's missions come embassy
     first and none is preselected: never a silent guess. An empty list means
