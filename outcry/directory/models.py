@@ -19,6 +19,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.models import Campaign
+from outcry.directory.hours import validate_opening_hours
 from outcry.directory.phones import e164
 
 
@@ -137,6 +138,17 @@ class Target(models.Model):
         ),
     )
     website = models.URLField(_("website"), max_length=300, blank=True)
+    opening_hours = models.CharField(
+        _("opening hours"),
+        max_length=200,
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text=_(
+            "When the office is open to the public, as schema.org writes it: the days, "
+            "then the times, e.g. “Mo-Fr 09:00-12:00 14:00-16:00; Sa 10:00-12:00”. "
+            "Empty: not known."
+        ),
+    )
     languages = models.CharField(
         _("languages for correspondence"), max_length=60, blank=True, default="en"
     )
