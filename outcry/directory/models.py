@@ -50,6 +50,11 @@ class ImportRun(models.Model):
         return f"{self.kind} from {self.source} ({self.started_at:%Y-%m-%d})"
 
 
+# The language of a target's own name (`Target.name`): the open data names offices in
+# English, and docs/organisers.md asks organisers to (other languages go in TargetName).
+NAME_LANGUAGE = "en"
+
+
 class TargetQuerySet(models.QuerySet):
     def open(self) -> "TargetQuerySet":
         return self.filter(is_closed=False)
@@ -201,15 +206,19 @@ class Target(models.Model):
         Reads the prefetched names where there are some (``Target.objects.with_names()``
         or ``prefetch_names``), else asks the database once.
         """
+        return self.own_name_in(language) or self.name
+
+    def own_name_in(self, language: str) -> str:
+        """The name an organiser gave for *language* (or its language without region), else ""."""
         wanted = (language or "").lower()
         if not wanted or self.pk is None:
-            return self.name
+            return ""
         names = {entry.language: entry.name for entry in self.names.all()}
         # An exact match first, then the language without its region (ko-kr → ko).
         for code in (wanted, wanted.split("-")[0]):
             if names.get(code):
                 return names[code]
-        return self.name
+        return ""
 
     def role_in(self, language: str) -> str:
         """The role (“Ambassador”) in *language* where the catalogue has it, else as typed.
