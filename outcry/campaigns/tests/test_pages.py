@@ -53,7 +53,7 @@ def test_the_deadline_is_shown_on_the_campaigns_own_clock(client, db):
     assert '<time datetime="2026-12-10T23:59:00+09:00">Dec. 10, 2026, 11:59 p.m. KST</time>' in (
         english
     )
-    assert "2026년 12월 10일 11:59 오후 KST</time>" in korean
+    assert "2026년 12월 10일 오후 11:59 KST</time>" in korean
     assert 'data-deadline="2026-12-10T14:59:00+00:00"' in english  # the same instant, for JS
 
 
