@@ -40,6 +40,11 @@ def language_links(path_name: str, args: list) -> list[dict]:
     return links
 
 
+def absolute(url: str) -> str:
+    """*url* with the site's address in front when it is a path (og:image needs a full URL)."""
+    return f"{settings.BASE_URL}{url}" if url.startswith("/") else url
+
+
 def shortcuts(sections: list[dict], *, is_open: bool) -> list[dict]:
     """The row of links at the top of the campaign page: each open action one tap away.
 
@@ -85,6 +90,7 @@ def campaign_context(campaign: Campaign, *, forms: dict | None = None) -> dict:
     path = reverse("campaigns:detail", args=[campaign.slug])
     sections = nextstep.page_sections(campaign, language=language, forms=forms)
     petitions = next((s["items"] for s in sections if s["name"] == "petitions"), [])
+    image = campaign.image_for(language)
     return {
         "campaign": campaign,
         "text": text,
@@ -97,6 +103,8 @@ def campaign_context(campaign: Campaign, *, forms: dict | None = None) -> dict:
         "lead_petition": petitions[0] if petitions else None,
         "language_links": language_links("campaigns:detail", [campaign.slug]),
         "page_url": f"{settings.BASE_URL}{path}",
+        "image": image,
+        "og_image": absolute(image["og"]) if image else "",
         "csrf_value": CSRF_PLACEHOLDER,
     }
 

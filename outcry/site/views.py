@@ -8,13 +8,15 @@ goes; each request only swaps in its own token.
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
 from outcry.actions import nextstep
 from outcry.actions.campaign_page import page_html, with_token
+from outcry.campaigns import images
 from outcry.campaigns.models import Campaign
 
 HOME_PAGE_SIZE = 20
@@ -62,3 +64,28 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if settings.PAGE_CACHE_SECONDS:
             caches["local"].set(key, html, timeout=settings.PAGE_CACHE_SECONDS)
     return with_token(request, html)
+
+
+MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg"}
+
+
+def media(request: HttpRequest, name: str) -> FileResponse:
+    """Serve a campaign picture outcry wrote (campaigns.images), and nothing else.
+
+    Only names of the shape images.store gives (``campaigns/<16 hex>-800.webp``),
+    of a picture a campaign still shows: no other file of the storage, no path
+    traversal, no upload served as it came. The names are random and never
+    reused, so browsers and proxies may keep them for a year.
+    """
+    if not images.NAME_PATTERN.fullmatch(name):
+        raise Http404
+    base = name.rsplit("-", 1)[0] if name.endswith(".webp") else name.removesuffix(".jpg")
+    if not Campaign.objects.filter(image_name=base).exists():
+        raise Http404
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=MEDIA_TYPES[name[name.rindex(".") :]])
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -131,3 +131,11 @@ def test_past_100_the_bar_runs_to_the_next_power_of_ten(client, db):
     assert '<progress max="10000" value="2341"' in html
     assert "2,341</strong> signatures. Help us reach 10,000." in html
     assert "Our goal: 175,000 signatures." in html
+
+
+def test_the_first_signer_awaiting_confirmation_is_not_told_0_have_signed(client, db):
+    petition = make_petition(goal=175000)
+    response = post_signature(client, petition, email="first@example.org")
+    html = client.get(response["Location"]).content.decode()
+    assert "You are among the first people to sign" in html
+    assert "have signed" not in html and "has signed" not in html
