@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "outcry.core.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that reads or writes the body; anonymous visitors' text only (BREACH).
+    "outcry.site.middleware.SafeGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "outcry.core.middleware.RefuseNulMiddleware",
