@@ -102,9 +102,7 @@ def store(image: Image.Image, *, storage=None) -> StoredImage:
         _save(storage, f"{name}-{width}.webp", _resized(image, width), "WEBP", quality=80)
     flat = Image.new("RGB", image.size, "white")
     flat.paste(image, mask=image.getchannel("A") if has_alpha else None)
-    _save(
-        storage, f"{name}.jpg", _resized(flat, min(flat.width, OG_WIDTH)), "JPEG", quality=85
-    )
+    _save(storage, f"{name}.jpg", _resized(flat, min(flat.width, OG_WIDTH)), "JPEG", quality=85)
     height = round(image.height * full_width / image.width)
     return StoredImage(name=name, width=full_width, height=height, widths=widths)
 

@@ -28,4 +28,6 @@ class SiteConfig(AppConfig):
 
         for model in (Campaign, CampaignText, Organisation, OrganisationName, Petition):
             post_save.connect(content_changed, sender=model, dispatch_uid=f"home-{model.__name__}")
-            post_delete.connect(content_changed, sender=model, dispatch_uid=f"home-{model.__name__}-d")
+            post_delete.connect(
+                content_changed, sender=model, dispatch_uid=f"home-{model.__name__}-d"
+            )

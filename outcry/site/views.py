@@ -19,6 +19,7 @@ from outcry.campaigns import images
 from outcry.campaigns.models import Campaign
 from outcry.site import home as home_list
 
+
 def home(request: HttpRequest) -> HttpResponse:
     """List the public campaigns, home.PAGE_SIZE to a page (``?page=N``), with their counts.
 

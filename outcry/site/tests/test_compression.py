@@ -32,5 +32,3 @@ def test_a_page_that_fills_in_what_this_browser_typed_is_not_compressed(client, 
     client.cookies[CARRY_COOKIE] = "anything"
     response = client.get(f"/en/c/{petition.campaign.slug}/", headers=GZIP)
     assert not response.has_header("Content-Encoding")
-
-
