@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "outcry.core.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that reads or writes the body; anonymous visitors' text only (BREACH).
+    "outcry.site.middleware.SafeGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "outcry.core.middleware.RefuseNulMiddleware",
@@ -253,12 +255,22 @@ LOCALE_PATHS = [BASE_DIR / "outcry" / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+# Where Django's date and time formats are not what readers expect (Korean: 오후 11:59).
+FORMAT_MODULE_PATH = ["outcry.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "outcry" / "static"]
+# Public files the site writes itself (campaign images, re-encoded): var/media by default,
+# any Django storage backend (e.g. S3 through django-storages) by OUTCRY_MEDIA_STORAGE.
+# /media/ (site.views.media) serves only the names outcry gives them; with a backend that
+# serves files itself, OUTCRY_MEDIA_URL points at it.
+MEDIA_ROOT = Path(env_str("OUTCRY_MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
+MEDIA_URL = env_str("OUTCRY_MEDIA_URL", "/media/")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env_str("OUTCRY_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 3600

@@ -3,11 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from outcry.core import views as core_views
+from outcry.site import views as site_views
 from outcry.supporters.webhooks import mail_events
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    # Campaign pictures (site.views.media serves only the files outcry wrote).
+    path("media/<path:name>", site_views.media, name="media"),
     path("mail/events/<slug:provider>/", mail_events, name="mail_events"),
 ]
 urlpatterns += i18n_patterns(

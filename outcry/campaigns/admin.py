@@ -27,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from outcry.campaigns import images
 from outcry.campaigns.models import (
     Campaign,
     CampaignText,
@@ -185,9 +186,41 @@ class PartnerInvitationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("organisation")
 
 
+class CampaignImageForm(forms.ModelForm):
+    """The campaign form with its picture: decoded and checked here, stored on save."""
+
+    image = forms.FileField(
+        label=_("picture"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_(
+            "A JPEG, PNG or WebP photo, at most 20 MB, ideally 1200 pixels wide or more. "
+            "It is re-encoded for phones and link previews, without its metadata (camera, "
+            "place). Describe it for people who cannot see it in each language's text."
+        ),
+    )
+    remove_image = forms.BooleanField(label=_("remove the picture"), required=False)
+
+    class Meta:
+        model = Campaign
+        fields: list[str] = []  # the admin names them (CampaignAdmin.fields)
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        self.decoded_image = None
+        if upload:
+            try:
+                self.decoded_image = images.decode(upload)
+            except images.ImageRefused as refusal:
+                raise forms.ValidationError(str(refusal)) from None
+        return upload
+
+
 @admin.register(Campaign)
 class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
     """Campaigns of the organiser's organisations; partners see theirs read-only."""
+
+    form = CampaignImageForm
 
     list_display = ["__str__", "status", "lead_organisation", "local_deadline", "created_at"]
     list_filter = ["status", ("lead_organisation", admin.RelatedOnlyFieldListFilter)]
@@ -202,8 +235,31 @@ class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
         "partners",
         "sender_name",
         "sender_email",
+        "image",
+        "remove_image",
     ]
     inlines = [CampaignTextInline, PartnerInvitationInline]
+
+    def save_model(self, request, obj: Campaign, form, change: bool) -> None:
+        """Save the campaign; store a new picture (or remove it) and delete the old files."""
+        super().save_model(request, obj, form, change)
+        decoded = getattr(form, "decoded_image", None)
+        if decoded is None and not form.cleaned_data.get("remove_image"):
+            return
+        old = (obj.image_name, obj.image_width_list)
+        if decoded is not None:
+            stored = images.store(decoded)
+            obj.image_name, obj.image_width, obj.image_height = (
+                stored.name,
+                stored.width,
+                stored.height,
+            )
+            obj.image_widths = ",".join(str(width) for width in stored.widths)
+        else:
+            obj.image_name, obj.image_width, obj.image_height, obj.image_widths = "", None, None, ""
+        obj.save(update_fields=["image_name", "image_width", "image_height", "image_widths"])
+        if old[0]:
+            images.delete(*old)
 
     def get_queryset(self, request):
         return (

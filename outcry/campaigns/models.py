@@ -7,6 +7,7 @@ from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -198,6 +199,12 @@ class Campaign(models.Model):
             " to send from (SPF, DKIM) are accepted."
         ),
     )
+    # The picture at the top of the page, re-encoded by campaigns.images: the base of
+    # its files' names, its size, and the widths written ("480,800,1200").
+    image_name = models.CharField(_("image"), max_length=100, blank=True, editable=False)
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_widths = models.CharField(max_length=30, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -278,6 +285,33 @@ class Campaign(models.Model):
     def text_for(self, language: str) -> "CampaignText | None":
         return pick_translation(self.texts.all(), language, self.language_codes)
 
+    @property
+    def image_width_list(self) -> tuple[int, ...]:
+        return tuple(int(w) for w in self.image_widths.split(",") if w.isdigit())
+
+    def image_for(self, language: str) -> dict | None:
+        """The picture as the page shows it: src, srcset, size, og:image and alt in *language*.
+
+        None without a picture. The alt text is the campaign text's in *language*
+        (falling back like the text itself).
+        """
+        if not self.image_name:
+            return None
+        widths = self.image_width_list
+        text = self.text_for(language)
+        return {
+            "src": default_storage.url(f"{self.image_name}-{widths[-1]}.webp"),
+            "srcset": ", ".join(
+                f"{default_storage.url(f'{self.image_name}-{width}.webp')} {width}w"
+                for width in widths
+            ),
+            "og": default_storage.url(f"{self.image_name}.jpg"),
+            "thumbnail": default_storage.url(f"{self.image_name}-{widths[0]}.webp"),
+            "width": self.image_width,
+            "height": self.image_height,
+            "alt": text.image_alt if text else "",
+        }
+
     def coalition(self) -> list[Organisation]:
         """The lead organisation first, then the partners by name."""
         partners = [org for org in self.partners.all() if org.pk != self.lead_organisation_id]
@@ -296,6 +330,15 @@ class CampaignText(models.Model):
         _("summary"), max_length=300, blank=True, help_text=_("One or two sentences for sharing.")
     )
     story = models.TextField(_("story"), help_text=_("Markdown. Links and emphasis are kept."))
+    image_alt = models.CharField(
+        _("image description"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "What the campaign's picture shows, for people who cannot see it, e.g. "
+            "“Families of the detained hold their photos in front of the embassy”."
+        ),
+    )
 
     class Meta:
         verbose_name = _("campaign text")

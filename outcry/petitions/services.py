@@ -474,18 +474,19 @@ def recount_signatures(*, petition: Petition) -> tuple[int, int]:
     )
 
 
-MILESTONE_STEPS = (1, 2.5, 5)
+FIRST_MILESTONE = 100
 
 
 def next_milestone(count: int, goal: int) -> int:
-    """The next round number above *count* (100, 250, 500, 1,000, …), or the goal if nearer."""
-    scale = 100
-    while True:
-        for step in MILESTONE_STEPS:
-            milestone = int(step * scale)
-            if milestone > count:
-                return goal if count < goal < milestone else milestone
-        scale *= 10
+    """The next power of ten from 100 above *count* (100, 1,000, 10,000, …), or the goal if nearer.
+
+    A bar toward 175,000 stays empty for the first thousands of signatures; one
+    toward the next milestone moves from the first signature.
+    """
+    milestone = FIRST_MILESTONE
+    while milestone <= count:
+        milestone *= 10
+    return goal if count < goal < milestone else milestone
 
 
 def recount_all_signatures() -> int:

@@ -55,11 +55,19 @@ class PledgeForm(ConsentFields, SupporterForm):
         self.pledge = pledge
         self.add_consent_fields(campaign)
         now = timezone.now()
+        initial_zone = zones.default_zone(language, campaign.time_zone)
+        sent_zone = self.data.get(self.add_prefix("time_zone"), "") if self.is_bound else ""
+        today = now.astimezone(UTC).date()
+        if sent_zone == zones.OTHER_ZONE:
+            # Asked for another zone (without JavaScript): the form comes back with them all.
+            choices = zones.zone_choices(today)
+        else:
+            also = (initial_zone, campaign.time_zone, sent_zone)
+            choices = zones.short_zone_choices(today, also=also)
         self.fields["time_zone"].widget = forms.Select(
-            choices=zones.zone_choices(now.astimezone(UTC).date()),
-            attrs={"class": "time-zone", "autocomplete": "off"},
+            choices=choices, attrs={"class": "time-zone", "autocomplete": "off"}
         )
-        self.fields["time_zone"].initial = zones.default_zone(language, campaign.time_zone)
+        self.fields["time_zone"].initial = initial_zone
         if pledge.kind == Pledge.Kind.FAST:
             offered = pledge.days_offered(earliest_today(now))
             self.fields["day"].widget = forms.Select(
@@ -109,6 +117,10 @@ class PledgeForm(ConsentFields, SupporterForm):
 
     def clean_time_zone(self) -> str:
         value = self.cleaned_data["time_zone"].strip()
+        if value == zones.OTHER_ZONE:
+            raise forms.ValidationError(
+                _("Choose your time zone: the list now has every time zone."), code="other"
+            )
         if zones.zone_or_none(value) is None:
             raise forms.ValidationError(NOT_A_ZONE, code="invalid")
         return value

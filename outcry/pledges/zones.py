@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
+from django.utils.translation import gettext
+
 # A zone for the people reading each interface language, before their browser says
 # better (pledges.js picks the browser's zone where JavaScript runs).
 LANGUAGE_ZONES = {"ko": "Asia/Seoul", "zh-hans": "Asia/Shanghai"}
@@ -67,6 +69,56 @@ def zone_choices(day: date) -> list:
         label = f"{place.replace('_', ' ').replace('/', ' / ')} (UTC{offset})"
         regions.setdefault(region, []).append((name, label))
     return [("UTC", "UTC"), *regions.items()]
+
+
+# The zones the campaign page's pledge forms list at first: where most supporters are.
+# The full list (about 450 zones, some 30 KB of HTML per form) comes on asking for it:
+# the choice OTHER_ZONE, which without JavaScript returns the form with every zone; with
+# JavaScript, pledges.js adds the browser's own zone and selects it.
+COMMON_ZONES = (
+    "Asia/Seoul",
+    "Asia/Tokyo",
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Manila",
+    "Asia/Singapore",
+    "Asia/Bangkok",
+    "Asia/Jakarta",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/Moscow",
+    "Europe/Istanbul",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/London",
+    "Africa/Lagos",
+    "Africa/Johannesburg",
+    "America/Sao_Paulo",
+    "America/New_York",
+    "America/Toronto",
+    "America/Chicago",
+    "America/Mexico_City",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Pacific/Honolulu",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
+OTHER_ZONE = "other"
+
+
+def short_zone_choices(day: date, *, also: tuple[str, ...] = ()) -> list:
+    """COMMON_ZONES and *also* (the form's zone, the campaign's), grouped as zone_choices
+    groups them, then "Another time zone…" (OTHER_ZONE).
+    """
+    wanted = set(COMMON_ZONES) | set(also)
+    short = [("UTC", "UTC")]
+    for region, zones in zone_choices(day)[1:]:
+        kept = [(name, label) for name, label in zones if name in wanted]
+        if kept:
+            short.append((region, kept))
+    return [*short, (OTHER_ZONE, gettext("Another time zone…"))]
 
 
 @dataclass(frozen=True)

@@ -8,39 +8,31 @@ goes; each request only swaps in its own token.
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
 from outcry.actions import nextstep
 from outcry.actions.campaign_page import page_html, with_token
+from outcry.campaigns import images
 from outcry.campaigns.models import Campaign
-
-HOME_PAGE_SIZE = 20
+from outcry.site import home as home_list
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """List the public campaigns, HOME_PAGE_SIZE to a page (``?page=N``).
+    """List the public campaigns, home.PAGE_SIZE to a page (``?page=N``), with their counts.
 
     A page that is not a whole number shows the first page, one out of range the last:
-    never an error. Not cached, unlike the campaign page: shared links lead to campaign
-    pages, so a surge does not land here.
+    never an error. The list is cached until a campaign changes (site.home); the
+    counts are read on each request.
     """
-    language = get_language()
-    campaigns = (
-        Campaign.objects.public()
-        .select_related("lead_organisation")
-        .prefetch_related("texts", "lead_organisation__names")
-        # The pk makes the order total, so no campaign is on two pages or on none.
-        .order_by("status", "deadline_at", "pk")
+    found = home_list.listing(get_language(), request.GET.get("page"))
+    return render(
+        request,
+        "campaigns/home.html",
+        {"rows": home_list.with_counts(found["rows"]), "page": found["page"]},
     )
-    page = Paginator(campaigns, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        (campaign, campaign.text_for(language), campaign.lead_organisation.name_in(language))
-        for campaign in page
-    ]
-    return render(request, "campaigns/home.html", {"rows": rows, "page": page})
 
 
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -62,3 +54,28 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if settings.PAGE_CACHE_SECONDS:
             caches["local"].set(key, html, timeout=settings.PAGE_CACHE_SECONDS)
     return with_token(request, html)
+
+
+MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg"}
+
+
+def media(request: HttpRequest, name: str) -> FileResponse:
+    """Serve a campaign picture outcry wrote (campaigns.images), and nothing else.
+
+    Only names of the shape images.store gives (``campaigns/<16 hex>-800.webp``),
+    of a picture a campaign still shows: no other file of the storage, no path
+    traversal, no upload served as it came. The names are random and never
+    reused, so browsers and proxies may keep them for a year.
+    """
+    if not images.NAME_PATTERN.fullmatch(name):
+        raise Http404
+    base = name.rsplit("-", 1)[0] if name.endswith(".webp") else name.removesuffix(".jpg")
+    if not Campaign.objects.filter(image_name=base).exists():
+        raise Http404
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=MEDIA_TYPES[name[name.rindex(".") :]])
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -1,8 +1,10 @@
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
+from outcry.actions import counters
 from outcry.actions.models import CounterShard
 from outcry.petitions.models import Petition, Signature
 from outcry.petitions.services import (
@@ -65,7 +67,7 @@ def test_petition_without_confirmation_counts_at_once_for_its_organisers_only(cl
     response = post_signature(client, petition, email="now@example.org")
     assert response["Location"] == f"/en/petitions/{petition.slug}/thanks/"
     assert count_signatures(petition) == 0
-    assert 'data-count="0"' in campaign_page(client, petition)
+    assert "Be among the first 100 to sign." in campaign_page(client, petition)
     organiser = logged_in_client(make_organiser(organisation=petition.campaign.lead_organisation))
     petitions = organiser.get(admin_url(Petition, "changelist")).content.decode()
     assert '<td class="field-confirmed_signatures">1</td>' in petitions
@@ -88,11 +90,13 @@ def test_recount_of_unknown_slug_is_refused(db):
     [
         (0, 1000, 100),
         (99, 1000, 100),
-        (100, 1000, 250),
+        (100, 1000, 1000),
+        (100, 500, 500),
         (900, 1000, 1000),
-        (23412, 175000, 25000),
-        (174000, 175000, 175000),
-        (175000, 175000, 250000),
+        (2341, 175000, 10000),
+        (23412, 175000, 100000),
+        (123412, 175000, 175000),
+        (175000, 175000, 1000000),
     ],
 )
 def test_next_milestone_is_a_round_number_or_the_goal(count, goal, expected):
@@ -106,6 +110,32 @@ def test_campaign_page_shows_progress_and_next_milestone(client, db):
     for signature in petition.signatures.all()[:3]:
         confirm_signature(code=confirmation_code(signature))
     html = campaign_page(client, petition)
-    assert '<progress max="500" value="3"' in html
-    assert "Next milestone: 100 signatures" in html
-    assert "goal 500" in html
+    assert '<progress max="100" value="3"' in html
+    assert 'data-count="3">3</strong> people have signed. Be among the first 100.' in html
+    assert "Our goal: 500 signatures." in html
+
+
+def test_the_first_signers_are_asked_to_be_among_the_first_100_not_told_0(client, db):
+    petition = make_petition(goal=175000)
+    html = campaign_page(client, petition)
+    assert "Be among the first 100 to sign." in html
+    assert not re.search(r"\b0 (signatures|people)", html)
+    korean = campaign_page(client, petition, "ko")
+    assert "처음 서명하는 100명이 되어 주세요." in korean
+
+
+def test_past_100_the_bar_runs_to_the_next_power_of_ten(client, db):
+    petition = make_petition(goal=175000)
+    counters.add(petition.counter_key, 2341)
+    html = campaign_page(client, petition)
+    assert '<progress max="10000" value="2341"' in html
+    assert "2,341</strong> signatures. Help us reach 10,000." in html
+    assert "Our goal: 175,000 signatures." in html
+
+
+def test_the_first_signer_awaiting_confirmation_is_not_told_0_have_signed(client, db):
+    petition = make_petition(goal=175000)
+    response = post_signature(client, petition, email="first@example.org")
+    html = client.get(response["Location"]).content.decode()
+    assert "You are among the first people to sign" in html
+    assert "have signed" not in html and "has signed" not in html

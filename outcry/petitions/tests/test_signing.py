@@ -27,7 +27,7 @@ def test_campaign_page_shows_story_counter_and_sign_form(client, petition):
     assert 'name="csrfmiddlewaretoken"' in html
     assert "__outcry_csrf_token__" not in html
     assert "Sign the petition" in html
-    assert '<progress max="1000" value="0"' in html
+    assert '<progress max="100" value="0"' in html
 
 
 def test_signing_sends_confirmation_and_confirming_counts_once(client, petition, run_on_commit):

@@ -20,6 +20,11 @@
           return;
         }
       }
+      // The form lists the common zones only: add the browser's own (the server checks it).
+      var option = new Option(zone.replace(/_/g, " "), zone);
+      var other = select.querySelector('option[value="other"]');
+      select.insertBefore(option, other);
+      select.value = zone;
     });
   }
 

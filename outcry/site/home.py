@@ -1,0 +1,106 @@
+"""The home page's list of campaigns, cached until a campaign's content changes.
+
+What a page of the list shows (titles, summaries, leads, deadlines, pictures)
+is read from the database once per language and page, and kept in the default
+cache under a version number that any save or delete of a campaign, its texts,
+its petitions or an organisation's names moves on (apps.SiteConfig.ready): the
+next visitor reads it afresh. The signature counts are not part of it: they are
+read on every request from the petitions' counters, which are themselves cached
+for a few seconds (actions.counters), so a count on the home page is as fresh as
+on the campaign page.
+"""
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.utils import timezone
+
+from outcry.campaigns.models import Campaign
+from outcry.petitions import services as petitions
+
+PAGE_SIZE = 20
+VERSION_KEY = "home-page:version"
+CACHE_SECONDS = 3600
+
+
+def version() -> int:
+    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+
+
+def content_changed(**_kwargs) -> None:
+    """Forget every cached page of the list (a signal receiver: any campaign content saved)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not cached yet (or evicted): the next reader starts a version
+        cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def listing(language: str, page_param: str | None) -> dict:
+    """One page of the public campaigns in *language*: plain rows and page links, cached."""
+    key = f"home-page:{version()}:{language}:{page_param or ''}"[:200]
+    found = cache.get(key)
+    if found is None:
+        found = _read(language, page_param)
+        cache.set(key, found, timeout=CACHE_SECONDS)
+    return found
+
+
+def with_counts(rows: list[dict]) -> list[dict]:
+    """*rows* with what changes without a save: the signature count and whether it is open.
+
+    The count is read now from the petition's counter; a deadline may have passed
+    since the row was cached.
+    """
+    now = timezone.now()
+    return [
+        row
+        | {
+            "count": petitions.count_signatures(row["petition"]) if row["petition"] else None,
+            "is_open": row["status"] == Campaign.Status.ACTIVE
+            and (row["deadline_at"] is None or row["deadline_at"] > now),
+        }
+        for row in rows
+    ]
+
+
+def _read(language: str, page_param: str | None) -> dict:
+    campaigns = (
+        Campaign.objects.public()
+        .select_related("lead_organisation")
+        .prefetch_related("texts", "lead_organisation__names", "petitions")
+        # The pk makes the order total, so no campaign is on two pages or on none.
+        .order_by("status", "deadline_at", "pk")
+    )
+    page = Paginator(campaigns, PAGE_SIZE).get_page(page_param)
+    rows = []
+    for campaign in page:
+        text = campaign.text_for(language)
+        petition = next(iter(campaign.petitions.all()), None)
+        rows.append(
+            {
+                "slug": campaign.slug,
+                "title": text.title if text else campaign.slug,
+                "summary": text.summary if text else "",
+                "language": text.language if text else language,
+                "lead_name": campaign.lead_organisation.name_in(language),
+                "status": campaign.status,
+                "status_label": campaign.get_status_display(),
+                "deadline_at": campaign.deadline_at,
+                "time_zone": campaign.time_zone,
+                "deadline_zone": campaign.deadline_zone,
+                "image": campaign.image_for(language),
+                # The petition itself is pickled into the cache: its counter key and goal.
+                "petition": petition,
+                "goal": petition.goal if petition else None,
+            }
+        )
+    return {
+        "rows": rows,
+        "page": {
+            "number": page.number,
+            "paginator": {"num_pages": page.paginator.num_pages},
+            "has_previous": page.has_previous(),
+            "has_next": page.has_next(),
+            "previous_page_number": page.number - 1,
+            "next_page_number": page.number + 1,
+        },
+    }

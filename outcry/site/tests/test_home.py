@@ -1,0 +1,64 @@
+"""The home page: each campaign's count, deadline, picture and a call to action."""
+
+from datetime import UTC, datetime
+
+import time_machine
+
+from outcry.actions import counters
+from outcry.campaigns.models import Campaign
+from outcry.testing import make_campaign, make_petition
+
+
+def home(client, language="en") -> str:
+    return client.get(f"/{language}/").content.decode()
+
+
+def test_each_campaign_shows_its_count_deadline_and_a_call_to_action(client, db):
+    with time_machine.travel(datetime(2026, 12, 1, tzinfo=UTC), tick=False):
+        campaign = make_campaign(deadline_at=datetime(2026, 12, 10, 14, 59, tzinfo=UTC))
+        campaign.time_zone = "Asia/Seoul"
+        campaign.save()
+        petition = make_petition(campaign=campaign, goal=175000)
+        counters.add(petition.counter_key, 2341)
+        english, korean = home(client), home(client, "ko")
+    assert "<strong>2,341</strong> signatures" in english
+    assert "1\xa0week, 2\xa0days left" in english
+    assert "Dec. 10, 2026, 11:59 p.m. KST" in english
+    assert (
+        f'<a class="button" href="/en/c/{campaign.slug}/"' in english and ">Act now</a>" in english
+    )
+    assert "active" not in english.split("<main", 1)[1].lower()
+    assert "2026년 12월 10일 오후 11:59 KST" in korean
+    assert "지금 행동하기" in korean
+
+
+def test_a_campaign_without_signatures_asks_for_the_first(client, db):
+    make_petition()
+    assert "Be among the first to sign" in home(client)
+
+
+def test_a_won_campaign_says_so_and_asks_nothing(client, db):
+    make_petition(campaign=make_campaign(status=Campaign.Status.WON))
+    html = home(client)
+    assert "Won — thank you to everyone who acted." in html
+    assert "Act now" not in html
+
+
+def test_the_list_is_cached_and_read_afresh_when_a_campaign_or_count_changes(
+    client, db, django_assert_num_queries
+):
+    petition = make_petition()
+    home(client)
+    with django_assert_num_queries(1):  # the count, from its counter (not cached in tests)
+        html = home(client)
+    assert "Stop the forced return" in html
+    counters.add(petition.counter_key, 5)
+    counters.forget(petition.counter_key)  # as the counter's own cache expiring does
+    assert "<strong>5</strong> signatures" in home(client)
+    text = petition.campaign.texts.get(language="en")
+    text.title = "Free them now"
+    text.save()
+    assert "Free them now" in home(client)
+    petition.campaign.status = Campaign.Status.CLOSED
+    petition.campaign.save()
+    assert "This campaign is closed." in home(client)
