@@ -2,7 +2,8 @@
 
 Registered from EventsConfig.ready (core.ledger.register_email). None carries
 what was typed into the form beyond a short greeting (none in the confirmation
-email, whose address nobody has confirmed yet) and the day of action's own title: anyone may have typed this address, and the site must not mail a
+email, whose address nobody has confirmed yet) and the day of action's own
+title: anyone may have typed this address, and the site must not mail a
 stranger's words to it. The page behind each link shows the proposal.
 """
 

@@ -20,8 +20,9 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
     sending, but carries nothing typed into the form, not even the name (it
     greets with a plain "Hello,"): whoever typed this address may have typed
     the name, the subject and the letter, and the site must not mail their
-    words to a stranger. The page the link opens shows the letter. None once the letter is gone, confirmed, or has no
-    delivery waiting for the link (expired).
+    words to a stranger. The page the link opens shows the letter. None once
+    the letter is gone, confirmed, or has no delivery waiting for the link
+    (expired).
     """
     letter = (
         Letter.objects.select_related("supporter", "action__campaign").filter(pk=subject_id).first()

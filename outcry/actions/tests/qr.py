@@ -104,7 +104,9 @@ def decode(grid: list[list[bool]]) -> str:
     """The text a QR code of byte mode (UTF-8) holds."""
     size = len(grid)
     version = (size - 17) // 4
-    bits = [grid[8][j] for j in (0, 1, 2, 3, 4, 5, 7, 8)] + [grid[i][8] for i in (7, 5, 4, 3, 2, 1, 0)]
+    bits = [grid[8][j] for j in (0, 1, 2, 3, 4, 5, 7, 8)] + [
+        grid[i][8] for i in (7, 5, 4, 3, 2, 1, 0)
+    ]
     word = int("".join("1" if bit else "0" for bit in bits), 2)
     level, mask = min(_format_codes().items(), key=lambda item: bin(item[0] ^ word).count("1"))[1]
     stream = []

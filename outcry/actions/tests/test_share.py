@@ -55,7 +55,9 @@ def test_the_share_text_is_the_campaign_title_in_the_pages_language(client, peti
 
 
 def qr_code_of(page: str) -> str:
-    match = re.search(r'<span class="qr" role="img" aria-label="([^"]+)">(<svg.*?</svg>)</span>', page)
+    match = re.search(
+        r'<span class="qr" role="img" aria-label="([^"]+)">(<svg.*?</svg>)</span>', page
+    )
     assert match, "no QR code in the share block"
     return match.group(2)
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures are imported from test_confirmation
 """The writer gets a copy of their letter once, and only once they proved their address.
 
 Through HTTP, with the real SMTP server on loopback (aiosmtpd) receiving the
@@ -41,9 +42,9 @@ def plain(message) -> str:
 
 def test_confirming_the_address_sends_one_copy_with_the_text_and_where_it_went(
     post,
-    open_link,  # noqa: F811 - the fixture imported above
+    open_link,
     mail_server,
-    embassy,  # noqa: F811
+    embassy,
 ):
     post(email=WRITER, channels=("email", "fax"))
     assert receipts(mail_server) == []  # nothing before the address is proven
@@ -66,7 +67,7 @@ def test_confirming_the_address_sends_one_copy_with_the_text_and_where_it_went(
     assert key == f"letter-receipt:{Letter.objects.get().pk}:0"
 
 
-def test_an_unconfirmed_address_gets_no_copy(post, mail_server, embassy):  # noqa: F811
+def test_an_unconfirmed_address_gets_no_copy(post, mail_server, embassy):
     # A stranger types someone's address: the owner gets the link, never the text.
     post(email="victim@example.org", channels=("email", "fax"), address="203.0.113.9")
     assert len(confirmations(mail_server, "victim@example.org")) == 1
@@ -77,7 +78,7 @@ def test_an_unconfirmed_address_gets_no_copy(post, mail_server, embassy):  # noq
 def test_confirming_twice_sends_one_copy(
     client,
     post,
-    open_link,  # noqa: F811
+    open_link,
     mail_server,
 ):
     post(email=WRITER)
@@ -92,7 +93,7 @@ def test_confirming_twice_sends_one_copy(
 def test_an_erased_writer_gets_no_copy(
     settings,
     post,
-    open_link,  # noqa: F811
+    open_link,
     mail_server,
 ):
     settings.MAIL_SEND_ON_COMMIT = False  # as in production: the senders send
@@ -108,7 +109,7 @@ def test_an_erased_writer_gets_no_copy(
 
 def test_an_address_that_bounced_or_complained_gets_no_copy(
     post,
-    open_link,  # noqa: F811
+    open_link,
     mail_server,
 ):
     for address, report in (
@@ -125,9 +126,9 @@ def test_an_address_that_bounced_or_complained_gets_no_copy(
 
 def test_a_korean_writer_gets_a_korean_copy(
     post,
-    open_link,  # noqa: F811
+    open_link,
     mail_server,
-    embassy,  # noqa: F811
+    embassy,
 ):
     embassy.names.create(language="ko", name="주미 중국대사관")
     post(email=WRITER, language="ko")
@@ -144,7 +145,7 @@ def test_a_korean_writer_gets_a_korean_copy(
 
 def test_a_browser_that_proved_the_address_gets_a_copy_of_each_later_letter(
     post,
-    open_link,  # noqa: F811
+    open_link,
     mail_server,
 ):
     post(email=WRITER)
@@ -160,9 +161,9 @@ def test_a_browser_that_proved_the_address_gets_a_copy_of_each_later_letter(
 
 def test_a_letter_by_post_gets_a_copy_only_when_the_address_was_proven(
     post,
-    open_link,  # noqa: F811
+    open_link,
     mail_server,
-    embassy,  # noqa: F811
+    embassy,
 ):
     make_channel(target=embassy, kind="post", value="3505 International Place, N.W.")
     post(email=WRITER, channels=("post",))
@@ -178,9 +179,9 @@ def test_a_letter_by_post_gets_a_copy_only_when_the_address_was_proven(
 
 def test_letters_by_mailto_web_form_or_phone_get_no_copy(
     post,
-    open_link,  # noqa: F811
+    open_link,
     mail_server,
-    embassy,  # noqa: F811
+    embassy,
 ):
     make_channel(target=embassy, kind="phone", value="+12024952266")
     post(email=WRITER)
