@@ -37,8 +37,7 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
     )
     if not waiting:
         return None
-    language = letter.writer_language or settings.LANGUAGE_CODE
-    template = letter.action.template_for(language)
+    language = _language(letter)
     with translation.override(language):
         deliveries = [
             {
@@ -47,18 +46,41 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
             }
             for delivery in waiting
         ]
-        campaign_path = reverse("campaigns:detail", args=[letter.action.campaign.slug])
-    message = render_message(
-        template="letters/emails/confirm",
-        context={
+    return _email(
+        letter,
+        "letters/emails/confirm",
+        {
             "letter": letter,
-            "language": language,
-            "title": template.title if template else letter.action.slug,
             "deliveries": deliveries,
             "confirm_url": confirmation_url(letter),
             "days": settings.LETTER_CONFIRMATION_DAYS,
-            "campaign_url": f"{settings.BASE_URL}{campaign_path}",
         },
+    )
+
+
+def _language(letter: Letter) -> str:
+    """The language of the writer's pages, which their emails are written in."""
+    return letter.writer_language or settings.LANGUAGE_CODE
+
+
+def _email(letter: Letter, template: str, context: dict) -> Email:
+    """The email *template* to *letter*'s writer, in their language, in the campaign's name.
+
+    The context has the language, the letter action's title and the campaign
+    page's address; *context* adds to it.
+    """
+    language = _language(letter)
+    letter_template = letter.action.template_for(language)
+    with translation.override(language):
+        campaign_path = reverse("campaigns:detail", args=[letter.action.campaign.slug])
+    message = render_message(
+        template=template,
+        context={
+            "language": language,
+            "title": letter_template.title if letter_template else letter.action.slug,
+            "campaign_url": f"{settings.BASE_URL}{campaign_path}",
+        }
+        | context,
         to=letter.supporter.email,
         language=language,
     )
@@ -91,8 +113,7 @@ def receipt_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> 
     copied = [delivery for delivery in deliveries if delivery.kind in RECEIPT_KINDS]
     if not copied:
         return None
-    language = letter.writer_language or settings.LANGUAGE_CODE
-    template = letter.action.template_for(language)
+    language = _language(letter)
     first = copied[0].target
     with translation.override(language):
         ways = [
@@ -107,24 +128,17 @@ def receipt_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> 
             }
             for delivery in deliveries
         ]
-        campaign_path = reverse("campaigns:detail", args=[letter.action.campaign.slug])
-    message = render_message(
-        template="letters/emails/receipt",
-        context={
-            "language": language,
+    return _email(
+        letter,
+        "letters/emails/receipt",
+        {
             # The writer proved the address, so the name typed with the letter is theirs.
             "name": greeting_name(sender_name(letter)),
-            "title": template.title if template else letter.action.slug,
             "subject": wording_for(letter=letter, target=first).subject,
             "text": letter_text(letter=letter, target=first),
             "first_target": first.name_in(language),
             "several": len({delivery.target_id for delivery in deliveries}) > 1,
             "deliveries": ways,
             "has_post": any(way["is_post"] for way in ways),
-            "campaign_url": f"{settings.BASE_URL}{campaign_path}",
         },
-        to=supporter.email,
-        language=language,
     )
-    message.from_email = letter.action.campaign.sender(language)
-    return Email(to=supporter.email, message=message)
