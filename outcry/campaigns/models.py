@@ -8,6 +8,7 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -153,7 +154,10 @@ class Campaign(models.Model):
         max_length=100,
         default="en",
         validators=[validate_language_list],
-        help_text=_("Language codes, first one is the fallback, e.g. “en,ko”."),
+        help_text=_(
+            "The languages the campaign is written in. Its page, petition and letter need a"
+            " text in each; the first is shown where a reader's language has none."
+        ),
     )
     deadline_at = models.DateTimeField(
         _("deadline"),
@@ -211,6 +215,10 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         text = self.text_for(self.language_codes[0])
         return text.title if text else self.slug
+
+    def get_absolute_url(self) -> str:
+        """The public campaign page, in the active language (a draft's is a 404 to the public)."""
+        return reverse("campaigns:detail", args=[self.slug])
 
     @property
     def language_codes(self) -> list[str]:

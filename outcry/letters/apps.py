@@ -10,8 +10,9 @@ class LettersConfig(AppConfig):
     def ready(self) -> None:
         # Deliveries and letters have their own admin module beside admin.py.
         # (Imported here: these modules import models, which need the app registry.)
+        from outcry.campaigns import checklist
         from outcry.core.ledger import register_email
-        from outcry.letters import admin_delivery, emails, personal_data, tasks  # noqa: F401
+        from outcry.letters import admin_delivery, emails, personal_data, services, tasks  # noqa: F401
         from outcry.supporters.personal_data import register_personal_data
 
         # The ledger's one email task renders a letter's confirmation here.
@@ -19,6 +20,8 @@ class LettersConfig(AppConfig):
         # A writer's copy of their data, its erasure and the retention period cover letters.
         register_personal_data(personal_data.LETTERS)
         register_confirmation()
+        # Publishing a campaign checks its letters: paragraphs, targets, channels.
+        checklist.register("letters", services.publish_problems)
 
 
 def register_confirmation() -> None:

@@ -18,6 +18,8 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from outcry.actions import consents as consent
 from outcry.actions.services import Person, Written, take_action
+from outcry.campaigns.checklist import missing_languages
+from outcry.campaigns.models import Campaign
 from outcry.core import ratelimit
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.tasks import send_email
@@ -771,3 +773,27 @@ def _record_deliveries(
         )
         if way.sent_by == Sender.SITE and not waits:
             enqueue_with_transaction(deliver_letter, delivery_id=delivery.pk)
+
+
+def publish_problems(campaign: Campaign) -> list[str]:
+    """What the campaign's letter actions lack before it is published (campaigns.checklist).
+
+    Each action needs a letter with at least one paragraph in every language of the
+    campaign, a target list that is not empty, and at least one channel.
+    """
+    found = []
+    actions = campaign.letter_actions.select_related("target_list").prefetch_related(
+        "templates__paragraphs"
+    )
+    for action in actions:
+        missing = missing_languages(campaign, set(action.ready_templates()))
+        if missing:
+            found.append(
+                gettext("The letter needs at least one paragraph in %(languages)s.")
+                % {"languages": ", ".join(missing)}
+            )
+        if not action.target_list.targets.exists():
+            found.append(gettext("The letter's target list is empty: choose one with offices."))
+        if not channels.offered(action):
+            found.append(gettext("The letter needs at least one way of sending it (channel)."))
+    return found
