@@ -78,7 +78,7 @@ class LanguageGroups:
             for name in names:
                 key = f"{code}-{name}"
                 if key in self.fields and not self.cleaned_data.get(key) and key not in self.errors:
-                    label = self.fields[key].label
+                    label = str(self.fields[key].label).lower()
                     self.add_error(key, message % {"field": label, "language": language_name(code)})
 
 

@@ -275,7 +275,7 @@ class SignatureAdmin(LeadChangesMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def consent_note(self, request: HttpRequest) -> str:
-        """"Showing 1 of 3 signatures: only supporters who agreed to hear from <org>", or ""."""
+        """The note "Showing 1 of 3 signatures: only supporters who agreed to …", or ""."""
         every = Signature.objects.filter(
             petition__campaign__in=Campaign.objects.for_user(request.user)
         )

@@ -70,7 +70,7 @@ def test_missing_texts_and_a_past_deadline_are_explained_in_english_and_korean(o
     refused = client.post(reverse("organise:new"), data)
     assert refused.status_code == 400
     page = refused.content.decode()
-    assert "Write the Title in 한국어, or untick it." in page
+    assert "Write the title in 한국어, or untick it." in page
     assert "Choose a deadline in the future." in page
     refused = client.post("/ko" + reverse("organise:new")[3:], data)
     page = refused.content.decode()
