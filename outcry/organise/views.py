@@ -12,6 +12,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -119,6 +120,12 @@ def _saved_or_errors(form: forms.Form, save) -> bool:
         return False
     except PartnershipRefused as refusal:
         form.add_error(None, str(refusal))
+        return False
+    except IntegrityError:
+        # Two saves raced for one slug or one text per language; nothing was written.
+        form.add_error(
+            None, gettext("This was saved at the same moment elsewhere. Please try again.")
+        )
         return False
     return True
 
