@@ -36,6 +36,7 @@ from outcry.campaigns.models import (
     Organisation,
     OrganisationName,
     PartnerInvitation,
+    ordered_languages,
 )
 from outcry.campaigns.services import (
     PartnershipRefused,
@@ -169,22 +170,6 @@ class LanguagesField(forms.MultipleChoiceField):
         return value
 
 
-def ordered_languages(chosen: list[str], before: str = "") -> str:
-    """*chosen* as stored: the languages kept in their earlier order, new ones after them."""
-    earlier = [code.strip() for code in before.split(",") if code.strip()]
-    kept = [code for code in earlier if code in chosen]
-    return ",".join(
-        [
-            *kept,
-            *(
-                code
-                for code, _name in settings.CONTENT_LANGUAGES
-                if code in chosen and code not in kept
-            ),
-        ]
-    )
-
-
 class CampaignForm(forms.ModelForm):
     """The campaign's settings; setting it "active" first runs the publishing checklist."""
 
@@ -195,7 +180,9 @@ class CampaignForm(forms.ModelForm):
         fields = ["status", "languages", "deadline_at", "sender_email"]  # the admin adds the rest
 
     def clean_languages(self) -> str:
-        return ordered_languages(self.cleaned_data["languages"], self.initial.get("languages", ""))
+        return ",".join(
+            ordered_languages(self.cleaned_data["languages"], self.initial.get("languages", ""))
+        )
 
     def _post_clean(self) -> None:
         super()._post_clean()

@@ -28,6 +28,17 @@ def validate_language_list(value: str) -> None:
         )
 
 
+def ordered_languages(chosen: list[str], before: str = "") -> list[str]:
+    """The content languages *chosen*: those of *before* ("en,ko") in its order, new ones after.
+
+    The first is the campaign's fallback, so ticking boxes never reorders what was there.
+    """
+    earlier = [code.strip() for code in before.split(",") if code.strip()]
+    kept = [code for code in earlier if code in chosen]
+    new = [code for code, _n in settings.CONTENT_LANGUAGES if code in chosen and code not in kept]
+    return [*kept, *new]
+
+
 @cache
 def time_zone_choices() -> list[tuple[str, str]]:
     """Every IANA time zone this system knows, as (name, name with "_" as spaces)."""

@@ -23,7 +23,7 @@ from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
 from outcry.core.countries import current_country_choices
 from outcry.directory.models import TargetList
-from outcry.letters import channels, services
+from outcry.letters import channels, services, wording
 from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph
 
 
@@ -31,26 +31,9 @@ def _campaigns_of(user):
     return Campaign.objects.for_user(user)
 
 
-def usable_lists(user):
-    """Lists an organiser may point a letter action at: their organisations' and shared ones."""
-    return TargetList.objects.filter(
-        Q(organisation__in=user.organisations.all()) | Q(organisation__isnull=True)
-    )
-
-
-# The placeholders a paragraph, subject or call script may hold, shown to organisers
-# beside the text (wording.py fills them in for each office).
-PLACEHOLDERS = [
-    ("{salutation}", _("the office's greeting, in the letter's language (“Your Excellency”)")),
-    ("{target_name}", _("the office's name")),
-    ("{supporter_name}", _("the writer's name")),
-    ("{supporter_city}", _("the writer's city, if they gave one")),
-]
-
-
 def placeholder_help() -> str:
     """The placeholders as one line of help text."""
-    listed = "; ".join(f"{code}: {meaning}" for code, meaning in PLACEHOLDERS)
+    listed = "; ".join(f"{code}: {meaning}" for code, meaning in wording.PLACEHOLDERS)
     return gettext("Placeholders, filled in for each office: %(list)s.") % {"list": listed}
 
 
@@ -181,7 +164,7 @@ class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
         if db_field.name == "target_list" and not request.user.is_superuser:
             # Another organisation's list could change under the action: only the
             # organiser's own lists and the shared ones, which superusers keep.
-            kwargs["queryset"] = usable_lists(request.user)
+            kwargs["queryset"] = services.usable_lists(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -306,7 +289,9 @@ class LetterTemplateAdmin(LeadChangesMixin, admin.ModelAdmin):
     def placeholders(self, template: LetterTemplate | None = None) -> str:
         """What the paragraphs, subject and call script may hold, and what each becomes."""
         rows = format_html_join(
-            "", "<li><code>{}</code>: {}</li>", ((code, meaning) for code, meaning in PLACEHOLDERS)
+            "",
+            "<li><code>{}</code>: {}</li>",
+            ((code, meaning) for code, meaning in wording.PLACEHOLDERS),
         )
         return format_html(
             "<p>{}</p><ul>{}</ul>",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from django.core import signing
 from django.db import IntegrityError
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 
@@ -25,7 +25,7 @@ from outcry.core.queue import enqueue_with_transaction
 from outcry.core.tasks import send_email
 from outcry.core.text import has_control_characters, pick_translation
 from outcry.directory import selection as selecting
-from outcry.directory.models import Channel, Target
+from outcry.directory.models import Channel, Target, TargetList
 from outcry.directory.naming import office_name
 from outcry.letters import channels, confirmation
 from outcry.letters.channels import Sender
@@ -773,6 +773,17 @@ def _record_deliveries(
         )
         if way.sent_by == Sender.SITE and not waits:
             enqueue_with_transaction(deliver_letter, delivery_id=delivery.pk)
+
+
+def usable_lists(user) -> QuerySet[TargetList]:
+    """Lists an organiser may point a letter action at: their organisations' and shared ones.
+
+    Another organisation's list could change under the action; shared lists are kept by
+    superusers.
+    """
+    return TargetList.objects.filter(
+        Q(organisation__in=user.organisations.all()) | Q(organisation__isnull=True)
+    )
 
 
 def publish_problems(campaign: Campaign) -> list[str]:

@@ -12,29 +12,27 @@ from email.utils import parseaddr
 
 from django import forms
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.checklist import language_name
-from outcry.campaigns.models import Campaign, Organisation, time_zone_choices
+from outcry.campaigns.models import (
+    Campaign,
+    Organisation,
+    ordered_languages,
+    time_zone_choices,
+)
 from outcry.core.countries import current_country_choices
 from outcry.core.forms import EmailAddressField, LineField, TextField
 from outcry.directory.models import TargetList
-from outcry.letters import channels
+from outcry.letters import channels, wording
 from outcry.letters.models import LetterAction
+from outcry.letters.services import usable_lists
 
 DEADLINE_FORMAT = "%Y-%m-%dT%H:%M"
-
-# What a letter's paragraphs, subject and title may hold, and what each becomes.
-PLACEHOLDERS = [
-    ("{salutation}", _("the office's greeting, in the letter's language (“Your Excellency”)")),
-    ("{target_name}", _("the office's name")),
-    ("{supporter_name}", _("the writer's name")),
-    ("{supporter_city}", _("the writer's city, if they gave one")),
-]
 
 
 class LanguageGroups:
@@ -182,18 +180,9 @@ class StoryForm(LanguageGroups, forms.Form):
         return cleaned
 
     def ordered_languages(self) -> list[str]:
-        """The ticked languages, those of the campaign first in their order, then the rest."""
-        chosen = self.cleaned_data["languages"]
-        earlier = self.campaign.language_codes if self.campaign else []
-        kept = [code for code in earlier if code in chosen]
-        return [
-            *kept,
-            *(
-                code
-                for code, _n in settings.CONTENT_LANGUAGES
-                if code in chosen and code not in kept
-            ),
-        ]
+        """The ticked languages, the campaign's first in their order, then the rest."""
+        before = self.campaign.languages if self.campaign else ""
+        return ordered_languages(self.cleaned_data["languages"], before)
 
 
 class PetitionForm(LanguageGroups, forms.Form):
@@ -240,13 +229,6 @@ class TargetListChoice(forms.ModelChoiceField):
             "name": obj.name,
             "count": obj.target_count,
         }
-
-
-def usable_lists(user):
-    """Lists an organiser may write to: their organisations' own and the shared ones."""
-    return TargetList.objects.filter(
-        Q(organisation__in=user.organisations.all()) | Q(organisation__isnull=True)
-    ).annotate(target_count=Count("targets"))
 
 
 def channel_choices() -> list[tuple[str, str]]:
@@ -303,7 +285,9 @@ class LetterForm(LanguageGroups, forms.Form):
     def __init__(self, *args, campaign: Campaign, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        self.fields["target_list"].queryset = usable_lists(user)
+        self.fields["target_list"].queryset = usable_lists(user).annotate(
+            target_count=Count("targets")
+        )
         action = campaign.letter_actions.first()
         initial: dict[str, dict] = {}
         if action is not None:
@@ -338,7 +322,7 @@ class LetterForm(LanguageGroups, forms.Form):
         }
 
     def placeholders(self) -> list[tuple[str, str]]:
-        return PLACEHOLDERS
+        return wording.PLACEHOLDERS
 
     def clean(self) -> dict:
         cleaned = super().clean()
