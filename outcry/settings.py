@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "outcry.pledges",
     "outcry.mailings",
     "outcry.cases",
+    "outcry.organise",
     "outcry.site",
 ]
 

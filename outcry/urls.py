@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     path("", include("outcry.cases.urls")),
     path("", include("outcry.directory.urls")),
     path("", include("outcry.supporters.urls")),
+    path("", include("outcry.organise.urls")),
 )
 
 handler400 = "outcry.core.views.bad_request"

@@ -19,21 +19,24 @@ applies that rule to every admin of a campaign's rows.
 import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from outcry.campaigns import images
+from outcry.campaigns import checklist, images
 from outcry.campaigns.models import (
     Campaign,
     CampaignText,
     Organisation,
     OrganisationName,
     PartnerInvitation,
+    ordered_languages,
 )
 from outcry.campaigns.services import (
     PartnershipRefused,
@@ -138,6 +141,66 @@ class CampaignLanguagesFormSet(forms.BaseInlineFormSet):
                 )
 
 
+class LanguagesField(forms.MultipleChoiceField):
+    """The campaign's languages as checkboxes with their names, stored as "en,ko"."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("choices", settings.CONTENT_LANGUAGES)
+        kwargs.setdefault("label", _("languages"))
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "The campaign's page, petition and letter need a text in each language"
+                " ticked; readers of another language see the first one."
+            ),
+        )
+        kwargs.setdefault("error_messages", {"required": _("Tick at least one language.")})
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[str]:
+        # A form posted as before ("en,ko" in one value) means the same languages.
+        values = super().to_python(value)
+        return [code.strip() for item in values for code in item.split(",") if code.strip()]
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            return [code.strip() for code in value.split(",") if code.strip()]
+        return value
+
+
+class CampaignForm(forms.ModelForm):
+    """The campaign's settings; setting it "active" first runs the publishing checklist."""
+
+    languages = LanguagesField()
+
+    class Meta:
+        model = Campaign
+        fields = ["status", "languages", "deadline_at", "sender_email"]  # the admin adds the rest
+
+    def clean_languages(self) -> str:
+        return ",".join(
+            ordered_languages(self.cleaned_data["languages"], self.initial.get("languages", ""))
+        )
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        was_active = self.instance.pk and self.initial.get("status") == Campaign.Status.ACTIVE
+        if self.instance.status == Campaign.Status.ACTIVE and not was_active:
+            if self.instance.pk is None:
+                self.add_error(
+                    "status", gettext("Save the campaign as a draft first, then publish it.")
+                )
+                return
+            found = checklist.problems(self.instance)
+            if found:
+                self.add_error(
+                    "status",
+                    [gettext("Not ready to publish:"), *found],
+                )
+
+
 class CampaignTextInline(admin.StackedInline):
     model = CampaignText
     extra = 0
@@ -186,8 +249,8 @@ class PartnerInvitationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("organisation")
 
 
-class CampaignImageForm(forms.ModelForm):
-    """The campaign form with its picture: decoded and checked here, stored on save."""
+class CampaignImageForm(CampaignForm):
+    """The campaign form (CampaignForm) with its picture: decoded and checked here, stored on save."""
 
     image = forms.FileField(
         label=_("picture"),
@@ -200,10 +263,6 @@ class CampaignImageForm(forms.ModelForm):
         ),
     )
     remove_image = forms.BooleanField(label=_("remove the picture"), required=False)
-
-    class Meta:
-        model = Campaign
-        fields: list[str] = []  # the admin names them (CampaignAdmin.fields)
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")
@@ -272,6 +331,12 @@ class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
 
     def campaign_of(self, obj: Campaign) -> Campaign:
         return obj
+
+    def view_on_site(self, obj: Campaign) -> str:
+        """The public page; for a draft, its preview (organise app), which only organisers see."""
+        if obj.status == Campaign.Status.DRAFT:
+            return reverse("organise:preview", args=[obj.pk])
+        return obj.get_absolute_url()
 
     def get_readonly_fields(self, request, obj=None):
         # A partner joins only by accepting an invitation, never by being ticked here.

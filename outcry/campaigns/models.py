@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,17 @@ def validate_language_list(value: str) -> None:
         raise ValidationError(
             _("Unknown language code(s): %(codes)s."), params={"codes": ", ".join(unknown)}
         )
+
+
+def ordered_languages(chosen: list[str], before: str = "") -> list[str]:
+    """The content languages *chosen*: those of *before* ("en,ko") in its order, new ones after.
+
+    The first is the campaign's fallback, so ticking boxes never reorders what was there.
+    """
+    earlier = [code.strip() for code in before.split(",") if code.strip()]
+    kept = [code for code in earlier if code in chosen]
+    new = [code for code, _n in settings.CONTENT_LANGUAGES if code in chosen and code not in kept]
+    return [*kept, *new]
 
 
 @cache
@@ -154,7 +166,10 @@ class Campaign(models.Model):
         max_length=100,
         default="en",
         validators=[validate_language_list],
-        help_text=_("Language codes, first one is the fallback, e.g. “en,ko”."),
+        help_text=_(
+            "The languages the campaign is written in. Its page, petition and letter need a"
+            " text in each; the first is shown where a reader's language has none."
+        ),
     )
     deadline_at = models.DateTimeField(
         _("deadline"),
@@ -218,6 +233,10 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         text = self.text_for(self.language_codes[0])
         return text.title if text else self.slug
+
+    def get_absolute_url(self) -> str:
+        """The public campaign page, in the active language (a draft's is a 404 to the public)."""
+        return reverse("campaigns:detail", args=[self.slug])
 
     @property
     def language_codes(self) -> list[str]:

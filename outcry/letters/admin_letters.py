@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.admin import LeadChangesMixin
 from outcry.campaigns.models import Campaign
+from outcry.core.countries import current_country_choices
 from outcry.directory.models import TargetList
-from outcry.letters import channels, services
+from outcry.letters import channels, services, wording
 from outcry.letters.models import Delivery, LetterAction, LetterTemplate, Paragraph
 
 
@@ -30,26 +31,9 @@ def _campaigns_of(user):
     return Campaign.objects.for_user(user)
 
 
-def usable_lists(user):
-    """Lists an organiser may point a letter action at: their organisations' and shared ones."""
-    return TargetList.objects.filter(
-        Q(organisation__in=user.organisations.all()) | Q(organisation__isnull=True)
-    )
-
-
-# The placeholders a paragraph, subject or call script may hold, shown to organisers
-# beside the text (wording.py fills them in for each office).
-PLACEHOLDERS = [
-    ("{salutation}", _("the office's greeting, in the letter's language (“Your Excellency”)")),
-    ("{target_name}", _("the office's name")),
-    ("{supporter_name}", _("the writer's name")),
-    ("{supporter_city}", _("the writer's city, if they gave one")),
-]
-
-
 def placeholder_help() -> str:
     """The placeholders as one line of help text."""
-    listed = "; ".join(f"{code}: {meaning}" for code, meaning in PLACEHOLDERS)
+    listed = "; ".join(f"{code}: {meaning}" for code, meaning in wording.PLACEHOLDERS)
     return gettext("Placeholders, filled in for each office: %(list)s.") % {"list": listed}
 
 
@@ -88,6 +72,40 @@ class LetterTemplateFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(services.not_ready_message(action, empty))
 
 
+class LetterActionForm(forms.ModelForm):
+    """Channels as labelled checkboxes, the sending state from the list of countries."""
+
+    channels = forms.MultipleChoiceField(
+        label=_("channels offered"),
+        choices=channels.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one way of sending the letter.")},
+    )
+    represents = forms.ChoiceField(
+        label=_("sending state: missions of"),
+        choices=current_country_choices,
+        required=False,
+        help_text=_(
+            "For “the mission nearest to the supporter”: the country whose embassies and"
+            " consulates are written to."
+        ),
+    )
+
+    class Meta:
+        model = LetterAction
+        fields = ["channels", "represents"]  # the admin adds the rest
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        stored = self.initial.get("channels")
+        if isinstance(stored, str):
+            self.initial["channels"] = [code.strip() for code in stored.split(",") if code]
+
+    def clean_channels(self) -> str:
+        chosen = self.cleaned_data["channels"]
+        return ",".join(code for code, _label in channels.choices() if code in chosen)
+
+
 class LetterTemplateInline(admin.StackedInline):
     model = LetterTemplate
     formset = LetterTemplateFormSet
@@ -98,8 +116,9 @@ class LetterTemplateInline(admin.StackedInline):
 
 @admin.register(LetterAction)
 class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
+    form = LetterActionForm
     list_display = [
-        "slug",
+        "title",
         "campaign",
         "selection",
         "is_open",
@@ -126,6 +145,7 @@ class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("campaign")
+            .prefetch_related("templates")
             .annotate(
                 letter_count=Count("letters", distinct=True),
                 personalised_count=Count(
@@ -144,7 +164,7 @@ class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
         if db_field.name == "target_list" and not request.user.is_superuser:
             # Another organisation's list could change under the action: only the
             # organiser's own lists and the shared ones, which superusers keep.
-            kwargs["queryset"] = usable_lists(request.user)
+            kwargs["queryset"] = services.usable_lists(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -156,6 +176,10 @@ class LetterActionAdmin(LeadChangesMixin, admin.ModelAdmin):
                 field.queryset | TargetList.objects.filter(pk=obj.target_list_id)
             ).distinct()
         return form
+
+    @admin.display(description=_("title"), ordering="slug")
+    def title(self, action: LetterAction) -> str:
+        return str(action)
 
     @admin.display(description=_("letters"), ordering="letter_count")
     def letters_written(self, action: LetterAction) -> int:
@@ -226,16 +250,22 @@ class ParagraphFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(services.not_ready_message(action, [language]))
 
 
-class ParagraphInline(admin.TabularInline):
+class ParagraphInline(admin.StackedInline):
+    """One paragraph a block: its whole text in a wide box, the placeholders listed under it.
+
+    (A table squeezed the text into a narrow column and hid the help in its header.)
+    """
+
     model = Paragraph
     formset = ParagraphFormSet
     extra = 1
-    fields = ["position", "kind", "is_included_by_default", "label", "text"]
+    fields = [("position", "kind", "is_included_by_default"), "label", "text"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "text":
             field.help_text = placeholder_help()
+            field.widget = forms.Textarea(attrs={"rows": 5, "cols": 90, "class": "vLargeTextField"})
         return field
 
 
@@ -259,7 +289,9 @@ class LetterTemplateAdmin(LeadChangesMixin, admin.ModelAdmin):
     def placeholders(self, template: LetterTemplate | None = None) -> str:
         """What the paragraphs, subject and call script may hold, and what each becomes."""
         rows = format_html_join(
-            "", "<li><code>{}</code>: {}</li>", ((code, meaning) for code, meaning in PLACEHOLDERS)
+            "",
+            "<li><code>{}</code>: {}</li>",
+            ((code, meaning) for code, meaning in wording.PLACEHOLDERS),
         )
         return format_html(
             "<p>{}</p><ul>{}</ul>",
@@ -271,7 +303,12 @@ class LetterTemplateAdmin(LeadChangesMixin, admin.ModelAdmin):
         )
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("action__campaign")
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("action__campaign")
+            .prefetch_related("action__templates")
+        )
         if request.user.is_superuser:
             return queryset
         return queryset.filter(action__campaign__in=_campaigns_of(request.user))

@@ -10,12 +10,14 @@ class LettersConfig(AppConfig):
     def ready(self) -> None:
         # Deliveries and letters have their own admin module beside admin.py.
         # (Imported here: these modules import models, which need the app registry.)
+        from outcry.campaigns import checklist
         from outcry.core.ledger import register_email
         from outcry.letters import (  # noqa: F401
             admin_delivery,
             confirmation,
             emails,
             personal_data,
+            services,
             tasks,
         )
         from outcry.supporters.personal_data import register_personal_data
@@ -27,6 +29,8 @@ class LettersConfig(AppConfig):
         # A writer's copy of their data, its erasure and the retention period cover letters.
         register_personal_data(personal_data.LETTERS)
         register_confirmation()
+        # Publishing a campaign checks its letters: paragraphs, targets, channels.
+        checklist.register("letters", services.publish_problems)
 
 
 def register_confirmation() -> None:

@@ -63,7 +63,9 @@ class LetterAction(models.Model):
         verbose_name_plural = _("letter actions")
 
     def __str__(self) -> str:
-        return self.slug
+        """The letter's title in the campaign's first language, else the slug."""
+        template = self.template_for(self.campaign.language_codes[0])
+        return template.title if template else self.slug
 
     def template_for(self, language: str) -> "LetterTemplate | None":
         return pick_translation(self.templates.all(), language, self.campaign.language_codes)

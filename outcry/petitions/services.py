@@ -18,7 +18,8 @@ from django.utils.crypto import salted_hmac
 from outcry.actions import confirmation, counters
 from outcry.actions import consents as consent
 from outcry.actions.services import Person, Written, take_action
-from outcry.campaigns.models import Organisation
+from outcry.campaigns.checklist import missing_languages
+from outcry.campaigns.models import Campaign, Organisation
 from outcry.core import ratelimit, rows
 from outcry.core.audit import record_event
 from outcry.core.disposable import is_disposable
@@ -533,3 +534,26 @@ def requeue_stale_confirmations(*, now=None) -> int:
         send_email.enqueue(purpose=CONFIRMATION_PURPOSE, subject_id=signature_id)
         requeued += 1
     return requeued
+
+
+def publish_problems(campaign: Campaign) -> list[str]:
+    """What the campaign's petitions lack before it is published (campaigns.checklist).
+
+    Each petition needs a title, an addressee and a text in every language of the campaign.
+    """
+    found = []
+    for petition in campaign.petitions.prefetch_related("texts"):
+        written = {
+            text.language
+            for text in petition.texts.all()
+            if text.title.strip() and text.addressee.strip() and text.text.strip()
+        }
+        missing = missing_languages(campaign, written)
+        if missing:
+            found.append(
+                translation.gettext(
+                    "The petition needs a title, an addressee and a text in %(languages)s."
+                )
+                % {"languages": ", ".join(missing)}
+            )
+    return found
