@@ -250,7 +250,7 @@ class PartnerInvitationInline(admin.TabularInline):
 
 
 class CampaignImageForm(CampaignForm):
-    """The campaign form (CampaignForm) with its picture: decoded and checked here, stored on save."""
+    """The campaign form (CampaignForm) with its picture: decoded, checked, stored on save."""
 
     image = forms.FileField(
         label=_("picture"),
