@@ -8,23 +8,14 @@ them through today's models and pages; then back, as a rollback does.
 """
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from outcry.directory.models import Target
 from outcry.directory.selection import nearest_missions
+from outcry.directory.tests.helpers import migrate
 
 BEFORE = [("directory", "0002_content_types_moved")]
 LATEST = [("directory", "0006_target_opening_hours")]
-
-
-def migrate(targets):
-    """Migrate the test database to *targets* (None: every leaf); return its apps then."""
-    executor = MigrationExecutor(connection)
-    targets = targets or executor.loader.graph.leaf_nodes()
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
 @pytest.fixture
