@@ -27,7 +27,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Protocol
 
@@ -239,7 +239,7 @@ def _postcode_place(text: str, country: str) -> list[Place]:
     if found is None:
         return []
     _key, latitude, longitude = found
-    city = _gazetteer().nearest(latitude, longitude, country=country)
+    city = _city_of_postcode(latitude, longitude, country)
     return [
         Place(
             name=city.name if city else "",
@@ -250,6 +250,13 @@ def _postcode_place(text: str, country: str) -> list[Place]:
             time_zone=city.time_zone if city else "",
         )
     ]
+
+
+@lru_cache(maxsize=4096)
+def _city_of_postcode(latitude: float, longitude: float, country: str) -> Place | None:
+    # Postcodes' points are rounded to 0.01°, so a busy office's town repeats: the
+    # search of the grid (about a millisecond) is done once per point.
+    return _gazetteer().nearest(latitude, longitude, country=country)
 
 
 def _near(latitude: float, longitude: float, wanted_country: str) -> list[Place]:
