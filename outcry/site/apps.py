@@ -14,17 +14,18 @@ class SiteConfig(AppConfig):
     def ready(self) -> None:
         # The home page's cached list (site.home) is read afresh after any change to
         # what it shows. A signal, not a call in each admin: the campaigns,
-        # petitions and organisations do not know the home page exists.
-        from django.db.models.signals import post_delete, post_save  # noqa: PLC0415 (apps load first)
+        # petitions and organisations do not know the home page exists. Imported
+        # here because models can be imported only once the app registry is ready.
+        from django.db.models.signals import post_delete, post_save
 
-        from outcry.campaigns.models import (  # noqa: PLC0415
+        from outcry.campaigns.models import (
             Campaign,
             CampaignText,
             Organisation,
             OrganisationName,
         )
-        from outcry.petitions.models import Petition  # noqa: PLC0415
-        from outcry.site.home import content_changed  # noqa: PLC0415
+        from outcry.petitions.models import Petition
+        from outcry.site.home import content_changed
 
         for model in (Campaign, CampaignText, Organisation, OrganisationName, Petition):
             post_save.connect(content_changed, sender=model, dispatch_uid=f"home-{model.__name__}")

@@ -38,7 +38,7 @@ def photo(width=2000, height=1000, kind="JPEG", *, gps=True) -> bytes:
 
 
 def png_header(width: int, height: int) -> bytes:
-    """A PNG that says it is *width* × *height* but holds almost nothing: a decompression bomb."""
+    """A PNG that says it is *width* by *height* but holds almost nothing (a bomb)."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return (

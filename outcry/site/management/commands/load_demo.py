@@ -14,7 +14,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
+from outcry.campaigns import images
 from outcry.campaigns.models import (
     Campaign,
     CampaignText,
@@ -151,13 +153,22 @@ class Command(BaseCommand):
                     status=PartnerInvitation.Status.ACCEPTED,
                     answered_at=timezone.now(),
                 )
-        for language, title, summary, story in [
+        if not campaign.image_name:
+            stored = images.store(demo_picture())
+            campaign.image_name, campaign.image_width = stored.name, stored.width
+            campaign.image_height = stored.height
+            campaign.image_widths = ",".join(str(width) for width in stored.widths)
+            campaign.save(
+                update_fields=["image_name", "image_width", "image_height", "image_widths"]
+            )
+        for language, title, summary, story, alt in [
             (
                 "en",
                 "Stop the forced return of 31 North Korean refugees",
                 "Arrested in China in February 2012 and days from being sent back. "
                 "Ask the UN to act before it is too late.",
                 STORY_EN,
+                "Thirty-one candles burning in the dark, one for each person detained.",
             ),
             (
                 "ko",
@@ -165,13 +176,17 @@ class Command(BaseCommand):
                 "2012년 2월 중국에서 체포되어 곧 북송될 위기에 있습니다. "
                 "늦기 전에 유엔이 나서도록 목소리를 내 주세요.",
                 STORY_KO,
+                "어둠 속에 타오르는 촛불 서른한 개. 구금된 한 사람에 하나씩.",
             ),
         ]:
-            CampaignText.objects.get_or_create(
+            text, _created = CampaignText.objects.get_or_create(
                 campaign=campaign,
                 language=language,
                 defaults={"title": title, "summary": summary, "story": story},
             )
+            if not text.image_alt:
+                text.image_alt = alt
+                text.save(update_fields=["image_alt"])
         petition, _created = Petition.objects.get_or_create(
             slug="unhcr-save-my-friend",
             defaults={"campaign": campaign, "goal": 175000, "needs_confirmation": True},
@@ -235,3 +250,33 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demo organiser login: {user.get_username()} / {password_file.read_text().strip()}"
             )
+
+
+def demo_picture() -> Image.Image:
+    """The demo campaign's picture, drawn here: 31 candles in the dark, one per person.
+
+    Drawn rather than a photograph: the demo shows no real person's face.
+    """
+    width, height = 1600, 800
+    picture = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(picture)
+    for y in range(height):  # night sky, darker at the top
+        shade = 12 + y * 30 // height
+        draw.line([(0, y), (width, y)], fill=(shade, shade, shade + 28))
+    rows = [(11, 470), (10, 590), (10, 710)]
+    for count, base in rows:
+        step = width // (count + 1)
+        for n in range(count):
+            x = (
+                step * (n + 1)
+                + (step // 2 if count == 10 else 0)
+                - (step // 4 if count == 10 else 0)
+            )
+            for radius, colour in [(46, (60, 40, 20)), (30, (120, 80, 30)), (18, (200, 140, 50))]:
+                draw.ellipse(
+                    [x - radius, base - 95 - radius, x + radius, base - 95 + radius], fill=colour
+                )
+            draw.ellipse([x - 9, base - 120, x + 9, base - 80], fill=(255, 214, 120))
+            draw.ellipse([x - 4, base - 108, x + 4, base - 88], fill=(255, 250, 230))
+            draw.rectangle([x - 16, base - 75, x + 16, base], fill=(236, 228, 210))
+    return picture
