@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from outcry.campaigns.services import create_organiser
 from outcry.directory.testing import make_target, make_target_list
-from outcry.testing import make_organisation
+from outcry.testing import make_organisation, send_from_a_real_domain
 from tests.e2e.conftest import starting
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +31,7 @@ SCREENSHOTS = os.environ.get("OUTCRY_SCREENSHOTS", "")
 @pytest.fixture
 def newcomer(live_server, settings):
     """A new organiser of one organisation, a partner to invite, and a shared list of missions."""
-    settings.DEFAULT_FROM_EMAIL = '"Outcry" <noreply@outcry.example>'
-    settings.SENDER_DOMAINS = {"outcry.example": frozenset()}
+    send_from_a_real_domain(settings)
     organisation = make_organisation(name="Justice for North Korea")
     make_organisation(name="Beta Watch")
     create_organiser(
