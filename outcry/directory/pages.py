@@ -8,8 +8,10 @@ import json
 from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from outcry.core.countries import country_name
+from outcry.directory.hours import described, schema_values
 from outcry.directory.models import Channel, Target
 from outcry.directory.naming import office_name
 
@@ -30,6 +32,11 @@ class Office:
     emails: list[Channel] = field(default_factory=list)
     webforms: list[Channel] = field(default_factory=list)
     write_url: str = ""
+
+    @property
+    def hours(self) -> list[str]:
+        """The opening hours in the active language, a line per rule (empty if unknown)."""
+        return described(self.target.opening_hours, get_language() or "en")
 
     @property
     def json_ld(self) -> SafeString:
@@ -61,6 +68,8 @@ class Office:
             data["faxNumber"] = self.faxes[0].value
         if self.emails:
             data["email"] = self.emails[0].value
+        if hours := schema_values(target.opening_hours):
+            data["openingHours"] = hours[0] if len(hours) == 1 else hours
         if target.latitude is not None and target.longitude is not None:
             data["geo"] = {
                 "@type": "GeoCoordinates",

@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from outcry.core.countries import country_codes, country_name
+from outcry.core.countries import continent, continent_name, country_codes, country_name
 from outcry.core.forms import body_is_unreadable
 from outcry.core.ratelimit import is_limited, network_key
 from outcry.directory import pages, services
@@ -132,7 +132,24 @@ def state(request: HttpRequest, state: str, scope: Scope = PUBLIC) -> HttpRespon
     )
     if not countries:
         raise Http404
-    context = {"state": code, "state_name": country_name(code, language), "countries": countries}
+    # A hundred countries read better by continent: the continents by name, then their
+    # countries by name, in the page's language; a country GeoNames places on none last.
+    by_continent: dict[str, list[dict]] = {}
+    for row in countries:
+        by_continent.setdefault(continent(row["code"]), []).append(row)
+    continents = sorted(
+        (
+            {"name": continent_name(region, language) if region else "", "countries": rows}
+            for region, rows in by_continent.items()
+        ),
+        key=lambda group: (not group["name"], group["name"]),
+    )
+    context = {
+        "state": code,
+        "state_name": country_name(code, language),
+        "countries": countries,
+        "continents": continents,
+    }
     return _render(request, scope, "directory_state", context)
 
 

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import get_language, gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from outcry.core import postcodes
 from outcry.core.countries import CountryField, country_choices
 from outcry.core.forms import LineField, TextField
 from outcry.directory.models import ZIP_CODE, Target
@@ -84,12 +85,15 @@ class SenderForm(SupporterForm):
             if action.selection == LetterAction.Selection.NEAREST_MISSION:
                 country.required = True
                 country.help_text = _("We offer the offices in this country.")
-                self.fields["city"].help_text = _(
+                # The count is the shipped postcodes' (core/postcodes.py) and the US ZIP codes.
+                self.fields["city"].help_text = gettext(
                     "Written under your name in the letter. From it we tick the office "
                     "nearest to you (or the one whose consular district you live in), for "
-                    "towns of about 15,000 people or more, in any language, and US ZIP "
-                    "codes. Otherwise, or if you leave it empty, you choose the office."
-                )
+                    "towns of about 15,000 people or more, in any language, and for the "
+                    "postcodes of %(count)s countries, such as 10117 in Germany or SW1A 1AA "
+                    "in the United Kingdom. Otherwise, or if you leave it empty, you choose "
+                    "the office."
+                ) % {"count": len(postcodes.countries()) + 1}
 
     def clean_name(self) -> str:
         return _without_encoded_word(super().clean_name())

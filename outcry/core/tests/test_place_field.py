@@ -117,3 +117,34 @@ def test_the_near_me_button_is_hidden_without_javascript_and_names_its_field():
     assert '<button type="button" class="secondary" data-near-me="id_place" hidden>' in html
     assert "내 위치 사용" in html
     assert 'data-failed="브라우저가 위치를 알려 주지 않았습니다.' in html
+
+
+class GermanPlaceForm(forms.Form):
+    place = PlaceField(country="DE")
+
+
+class IsraeliPlaceForm(forms.Form):
+    place = PlaceField(country="IL")
+
+
+def test_a_field_for_one_country_takes_its_postcodes():
+    form = GermanPlaceForm({"place": "10117"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["place"].label("en") == "10117 Mitte, Germany"
+
+
+@pytest.mark.parametrize(
+    ("form_class", "typed", "english", "korean"),
+    [
+        (GermanPlaceForm, "00000", "We know no postcode “00000” in this country.", "“00000”"),
+        (IsraeliPlaceForm, "9414201", "We cannot look up this country's postcodes.", "우편번호"),
+    ],
+)
+def test_a_postcode_we_do_not_know_is_explained(form_class, typed, english, korean):
+    for language, words in [("en", english), ("ko", korean)]:
+        with translation.override(language):
+            form = form_class({"place": typed})
+            assert not form.is_valid()
+            [message] = form.errors["place"]
+        assert words in message
+        assert "ZIP" not in message

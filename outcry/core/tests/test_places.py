@@ -1,5 +1,7 @@
 """Places typed as supporters type them, found offline (core/places.py)."""
 
+import time
+
 import pytest
 
 from outcry.core.places import (
@@ -12,6 +14,7 @@ from outcry.core.places import (
     nearest_city,
     resolve_place,
 )
+from outcry.core.postcodes import postcode_key
 
 
 @pytest.mark.parametrize(
@@ -104,9 +107,95 @@ def test_a_us_zip_code_is_its_town():
     assert resolve_place("60201-1234").postcode == "60201"
 
 
-@pytest.mark.parametrize(("typed", "country"), [("99999", ""), ("48058", "KR"), ("10117", "DE")])
-def test_other_postcodes_and_unknown_zip_codes_find_nothing(typed, country):
+@pytest.mark.parametrize(
+    ("typed", "country"),
+    [
+        ("99999", ""),
+        ("48058", ""),
+        ("00000", "DE"),
+        ("75007", "CA"),
+        ("12345", "AQ"),
+        ("SW1A", "DE"),
+    ],
+)
+def test_unknown_postcodes_and_zip_codes_find_nothing(typed, country):
     assert find_places(typed, country=country) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "country", "near", "label"),
+    [
+        ("10117", "DE", "Berlin", "10117 Mitte, Germany"),
+        ("D-10117", "Germany", "Berlin", "D-10117 Mitte, Germany"),
+        ("SW1A 1AA", "GB", "London", "SW1A 1AA City of Westminster, United Kingdom"),
+        ("sw1a1aa", "GB", "London", "SW1A1AA City of Westminster, United Kingdom"),
+        ("SW1A", "GB", "London", "SW1A City of Westminster, United Kingdom"),
+        ("K1A 0B1", "CA", "Ottawa", "K1A 0B1 Centretown, Canada"),
+        ("1012 AB", "NL", "Amsterdam", "1012 AB Amsterdam, Netherlands"),
+        ("D02 X285", "IE", "Dublin", "D02 X285 Dublin, Ireland"),
+        ("48058", "KR", "Busan", "48058 Gijang, South Korea"),
+        ("100-0001", "JP", "Tokyo", "100-0001 Chiyoda, Japan"),
+        (
+            "〒\uff11\uff10\uff10\uff0d\uff10\uff10\uff10\uff11",
+            "JP",
+            "Tokyo",
+            "〒100-0001 Chiyoda, Japan",
+        ),
+        ("75007", "FR", "Paris", "75007 Paris 06 Luxembourg, France"),
+        ("2600", "AU", "Canberra", "2600 Canberra, Australia"),
+        ("1100-148", "PT", "Lisbon", "1100-148 São Jorge de Arroios, Portugal"),
+    ],
+)
+def test_a_postcode_of_the_chosen_country_is_its_area(typed, country, near, label):
+    place = resolve_place(typed, country=country)
+    assert distance_km(place, resolve_place(near)) < 15
+    assert place.label("en") == label
+    assert place.population == 0
+
+
+def test_a_postcode_is_named_after_a_city_of_its_own_country():
+    # Kerkrade's 6461 lies by Aachen; the Dutch postcode is named after a Dutch town.
+    place = resolve_place("6461", country="NL")
+    assert place.country == "NL"
+    assert place.name != "Aachen"
+
+
+def test_a_postcode_read_twice_is_read_from_memory():
+    resolve_place("80331", country="DE")
+    started = time.perf_counter()
+    for _ in range(100):
+        resolve_place("80331", country="DE")
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    ("country", "typed", "key"),
+    [
+        ("GB", "SW1A 1AA", "SW1A"),
+        ("GB", "e1 6an", "E1"),
+        ("GB", "EC1A1BB", "EC1A"),
+        ("GB", "1AA", ""),
+        ("CA", "K1A 0B1", "K1A"),
+        ("CA", "K1A", "K1A"),
+        ("NL", "1012 AB", "1012"),
+        ("NL", "1012", "1012"),
+        ("IE", "D02 X285", "D02"),
+        ("IE", "D6W", "D6W"),
+        ("KR", "48058", "48058"),
+        ("KR", "480-58", "48058"),
+        ("KR", "4805", ""),
+        ("JP", "123-4567", "1234567"),
+        ("JP", "〒123-4567", "1234567"),
+        ("DE", "D-10117", "10117"),
+        ("CH", "CH-3003", "3003"),
+        ("PT", "1100-148", "1100"),
+        ("DE", "<script>", ""),
+        ("DE", "1" * 30, ""),
+        ("DE", None, ""),
+    ],
+)
+def test_postcodes_are_read_as_the_country_writes_them(country, typed, key):
+    assert postcode_key(country, typed) == key
 
 
 def test_coordinates_are_kept_and_named_after_the_nearest_city():

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from outcry.directory import importers
 
@@ -88,3 +90,13 @@ def loaded_for_module(django_db_blocker, *loaders) -> Iterator[list[Output]]:
         outputs = [loader() for loader in loaders]
         yield outputs
         transaction.set_rollback(True)
+
+
+def migrate(targets):
+    """Migrate the test database to *targets* (None: every leaf, today's schema); return
+    the historical apps at that point, to write rows as they were then."""
+    executor = MigrationExecutor(connection)
+    targets = targets or executor.loader.graph.leaf_nodes()
+    executor.migrate(targets)
+    ContentType.objects.clear_cache()
+    return MigrationExecutor(connection).loader.project_state(targets).apps

@@ -183,8 +183,13 @@ def test_a_changed_email_in_the_source_updates_the_target(db, missions_csv, tmp_
     emails = {c.value: c.status for c in seoul.channels.filter(kind="email")}
     assert emails == {"seoul@example.cn": "active", "chinaemb_kr@mfa.gov.cn": "closed"}
     assert seoul.import_run == ImportRun.objects.latest("started_at")
-    # Imports are on record as ImportRuns; the audit log is for changes made by people.
-    assert not AuditEvent.objects.exists()
+    # One audit entry per run, pointing at its ImportRun; none per row it changed.
+    event = AuditEvent.objects.order_by("pk").last()
+    assert AuditEvent.objects.count() == 2
+    assert (event.action, event.actor_username) == ("directory-import", "")
+    assert (event.subject_type, event.subject_id) == ("importrun", seoul.import_run.pk)
+    assert (event.details["updated"], event.details["unchanged"]) == (1, 146)
+    assert not AuditEvent.objects.filter(subject_type="target").exists()
 
     assert "1 updated" in summary(import_missions())  # and back
     assert {c.value: c.status for c in seoul.channels.filter(kind="email")} == {

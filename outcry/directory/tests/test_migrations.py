@@ -9,24 +9,14 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from outcry.directory.models import AddressReport, Channel, Target, TargetList
+from outcry.directory.tests.helpers import migrate
 from outcry.letters.models import LetterAction
 from outcry.testing import make_campaign
 
 BEFORE = [("letters", "0008_merge_confirmation_and_list_owners")]
 MOVED = ["importrun", "target", "channel", "targetlist", "zipdistrict", "addressreport"]
-
-
-def migrate(targets):
-    """Migrate the test database to *targets* (all leaves: today's schema); return its apps."""
-    executor = MigrationExecutor(connection)
-    targets = targets or executor.loader.graph.leaf_nodes()
-    executor.migrate(targets)
-    ContentType.objects.clear_cache()
-    return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from outcry.directory.models import Target
 from outcry.directory.testing import make_channel, make_target, make_target_list
+from outcry.directory.tests.helpers import import_missions
 from outcry.testing import make_campaign, make_letter_action, make_organisation
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +269,39 @@ def test_markup_in_a_name_cannot_leave_the_json_ld(client, missions):
     assert "<script>alert(1)" not in content
     [data] = json_ld(content)
     assert data["name"] == "</script><script>alert(1)</script> & <!--"
+
+
+def continents_of(content: str) -> dict[str, list[str]]:
+    """Each continent's heading → the country names listed under it, in page order."""
+    sections = re.findall(
+        r'<h2 id="continent-\d+">(.*?) <span.*?</h2>(.*?)</section>', content, re.S
+    )
+    return {
+        heading: re.findall(r'<li><a href="[^"]+">([^<]+)</a>', body) for heading, body in sections
+    }
+
+
+def test_the_countries_are_grouped_by_continent_in_the_pages_language(client, missions):
+    content = client.get(url("directory:state", "cn")).content.decode()
+    assert continents_of(content) == {"Europe": ["Germany"], "North America": ["United States"]}
+    assert '<a href="#continent-1">Europe</a>' in content
+    content = client.get(url("directory:state", "cn", language="ko")).content.decode()
+    assert continents_of(content) == {"북아메리카": ["미국"], "유럽": ["독일"]}
+
+
+def test_the_shipped_missions_read_by_continent(client):
+    import_missions()
+    make_target_list(targets=list(Target.objects.all()))
+    content = client.get(url("directory:state", "cn")).content.decode()
+    groups = continents_of(content)
+    assert list(groups) == [
+        "Africa",
+        "Asia",
+        "Europe",
+        "North America",
+        "Oceania",
+        "South America",
+    ]
+    assert sum(len(countries) for countries in groups.values()) == 109
+    assert "Japan" in groups["Asia"] and "Germany" in groups["Europe"]
+    assert groups["Europe"] == sorted(groups["Europe"])

@@ -1,8 +1,8 @@
 """The composer ticks the supporter's office from the town they typed, found offline.
 
 Through the composer's "whom you write to" step, as a supporter sees it: a town in
-any language the gazetteer knows, or a US ZIP code; the consular district before
-distance; and a plain request to choose when we cannot tell.
+any language the gazetteer knows, a US ZIP code or another country's postcode; the
+consular district before distance; and a plain request to choose when we cannot tell.
 """
 
 import html
@@ -210,3 +210,95 @@ def test_an_office_without_a_usable_address_gives_way_to_the_next(client, korean
         "Embassy of the People's Republic of China in the Republic of Korea is ticked instead."
         in content
     )
+
+
+@pytest.fixture
+def german_missions():
+    return {
+        "berlin": mission(
+            "Embassy of the People's Republic of China in Germany",
+            "DE",
+            "Berlin",
+            latitude=52.5125,
+            longitude=13.4188,
+            fax="+493027588221",
+        ),
+        "munich": mission(
+            "Consulate General of the People's Republic of China in Munich",
+            "DE",
+            "Munich",
+            latitude=48.1459,
+            longitude=11.5736,
+            fax="+498917301619",
+        ),
+        "hamburg": mission(
+            "Consulate General of the People's Republic of China in Hamburg",
+            "DE",
+            "Hamburg",
+            latitude=53.5586,
+            longitude=10.0134,
+            fax="+494082276021",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("postcode", "office"),
+    [("10117", "berlin"), ("80331", "munich"), ("D-20095", "hamburg"), ("01067", "berlin")],
+)
+def test_a_german_postcode_ticks_the_nearest_office(client, german_missions, postcode, office):
+    content = targets_step(client, german_missions, country="DE", city=postcode)
+    assert ticked(content, german_missions) == [office]
+    assert "is the office nearest to" in content
+
+
+def test_a_uk_postcode_is_read_by_its_outward_code(client):
+    missions = {
+        "london": mission(
+            "Embassy of the People's Republic of China in the United Kingdom",
+            "GB",
+            "London",
+            latitude=51.5225,
+            longitude=-0.1463,
+        ),
+        "manchester": mission(
+            "Consulate General of the People's Republic of China in Manchester",
+            "GB",
+            "Manchester",
+            latitude=53.4587,
+            longitude=-2.2280,
+        ),
+    }
+    content = targets_step(client, missions, country="GB", city="SW1A 1AA")
+    assert ticked(content, missions) == ["london"]
+    assert "the office nearest to SW1A 1AA City of Westminster, United Kingdom" in content
+    content = targets_step(client, missions, country="GB", city="m1 1ae")
+    assert ticked(content, missions) == ["manchester"]
+
+
+def test_a_korean_postcode_in_busan_ticks_the_busan_consulate(client, korean_missions):
+    content = targets_step(client, korean_missions, country="KR", city="48058", language="ko")
+    assert ticked(content, korean_missions) == ["busan"]
+    content = targets_step(client, korean_missions, country="KR", city="03044", language="ko")
+    assert ticked(content, korean_missions) == ["seoul"]
+
+
+def test_an_unknown_postcode_asks_the_supporter_to_choose(client, german_missions):
+    content = targets_step(client, german_missions, country="DE", city="00000")
+    assert ticked(content, german_missions) == []
+    assert "We could not find the postcode “00000” in this country" in content
+    content = targets_step(client, german_missions, country="DE", city="00000", language="ko")
+    assert "이 나라에서 우편번호 “00000”을(를) 찾지 못해" in content
+
+
+def test_the_help_text_names_the_postcodes_we_know(client, german_missions):
+    action = make_letter_action(
+        selection="nearest_mission", represents="CN", targets=list(german_missions.values())
+    )
+    for language, words in [
+        ("en", "for the postcodes of 59 countries, such as 10117 in Germany"),
+        ("ko", "59개 나라의 우편번호(예: 독일의 10117"),
+    ]:
+        with translation.override(language):
+            response = client.get(reverse("letters:compose", args=[action.slug]))
+        assert words in html.unescape(response.content.decode())
