@@ -1,8 +1,9 @@
 """The emails a host of a proposed local event receives, rendered for the ledger.
 
 Registered from EventsConfig.ready (core.ledger.register_email). None carries
-what was typed into the form beyond a short greeting and the day of action's
-own title: anyone may have typed this address, and the site must not mail a
+what was typed into the form beyond a short greeting (none in the confirmation
+email, whose address nobody has confirmed yet) and the day of action's own
+title: anyone may have typed this address, and the site must not mail a
 stranger's words to it. The page behind each link shows the proposal.
 """
 
@@ -51,13 +52,17 @@ def _email(host: EventHost, template: str, **context) -> Email:
 
 
 def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False) -> Email | None:
-    """The link that confirms the host's address; None once confirmed or gone."""
+    """The link that confirms the host's address; None once confirmed or gone.
+
+    It greets with a plain "Hello,": whoever typed this address typed the name too.
+    """
     host = _host(subject_id)
     if host is None or host.confirmed_at is not None:
         return None
     return _email(
         host,
         "host_confirm",
+        name="",
         confirm_url=confirmation_url(host),
         days=settings.CONFIRMATION_MAX_AGE_DAYS,
     )

@@ -1,8 +1,8 @@
 """The emails an RSVP's owner gets, rendered for the ledger (core.ledger.send_email).
 
 Each carries the link that changes or cancels the RSVP (rsvps.manage_url), and
-nothing typed into the form but a short greeting: whoever typed the address may
-not be its owner.
+nothing typed into the form but a short greeting, and that only once the address
+is confirmed: whoever typed the address may not be its owner.
 """
 
 from datetime import datetime
@@ -86,6 +86,9 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
         rsvp,
         "events/emails/rsvp_confirm",
         {
+            # A name only to an address that confirmed it: until then, whoever typed
+            # the address typed the name too, and it greets with a plain "Hello,".
+            "name": greeting_name(rsvp.name) if rsvp.is_confirmed else "",
             "confirmed": rsvp.is_confirmed,
             "confirm_url": "" if rsvp.is_confirmed else rsvps.confirmation_url(rsvp),
             "going": rsvp.status == Rsvp.Status.GOING,

@@ -11,11 +11,19 @@ class LettersConfig(AppConfig):
         # Deliveries and letters have their own admin module beside admin.py.
         # (Imported here: these modules import models, which need the app registry.)
         from outcry.core.ledger import register_email
-        from outcry.letters import admin_delivery, emails, personal_data, tasks  # noqa: F401
+        from outcry.letters import (  # noqa: F401
+            admin_delivery,
+            confirmation,
+            emails,
+            personal_data,
+            tasks,
+        )
         from outcry.supporters.personal_data import register_personal_data
 
         # The ledger's one email task renders a letter's confirmation here.
         register_email(tasks.CONFIRMATION_PURPOSE, emails.confirmation_email)
+        # The writer's copy of a letter, once their address is proven.
+        register_email(confirmation.RECEIPT_PURPOSE, emails.receipt_email)
         # A writer's copy of their data, its erasure and the retention period cover letters.
         register_personal_data(personal_data.LETTERS)
         register_confirmation()

@@ -13,7 +13,13 @@ UNCONFIRMED (no task) and the writer is emailed a link that shows the letter:
   delivery tasks, once: a mail scanner opening the link first or a second click
   change nothing more;
 - ``expire_unconfirmed_letters`` (run_periodic) marks the rows of letters not
-  confirmed in time EXPIRED: they are never sent.
+  confirmed in time EXPIRED: they are never sent;
+- ``queue_receipt``, in the same transaction that proves the writer's address
+  (the press on the link's page, or the remember-me cookie when the letter is
+  written), queues a copy of the letter for its writer (key
+  ``letter-receipt:<letter>:0``); ``letters.emails.receipt_email`` renders it.
+  Never before: a copy mailed to an address nobody proved would let anyone
+  mail any text to anyone.
 
 Post, mailto, web form and phone are the writer's own doing and never wait.
 A browser that pressed "Send" behind a live link keeps a signed cookie naming the
@@ -34,15 +40,23 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from outcry.actions import confirmation as actions_confirmation
+from outcry.core.mail import engine
 from outcry.core.queue import enqueue_with_transaction
 from outcry.core.ratelimit import email_key
+from outcry.directory.models import Channel
 from outcry.letters.models import Delivery, Letter
 from outcry.letters.tasks import deliver_letter
-from outcry.supporters.models import normalise_email
+from outcry.supporters.models import MailProblem, normalise_email
 
 logger = logging.getLogger("outcry.letters")
 
 CONFIRM_SALT = "outcry.letters.confirm"
+# The ledger's purpose for the copy of a letter its writer gets (queue_receipt).
+RECEIPT_PURPOSE = "letter-receipt"
+# The ways of sending whose letters the writer gets a copy of: the ones the site
+# sends in their name, and post (printed from the site). By mailto, a web form
+# or the phone the writer sent or said it themselves, with the text before them.
+RECEIPT_KINDS = (Channel.Kind.EMAIL, Channel.Kind.FAX, Channel.Kind.POST)
 
 
 # The confirmation link's refusal, shared by every kind of action.
@@ -137,8 +151,31 @@ def confirm_letter(*, code: str) -> tuple[Letter, bool]:
                 status=Delivery.Status.QUEUED
             ):
                 enqueue_with_transaction(deliver_letter, delivery_id=delivery_id)
+        queue_receipt(letter)
     logger.info("Letter %s confirmed by its writer", letter.pk)
     return letter, True
+
+
+def queue_receipt(letter: Letter) -> bool:
+    """Queue the copy of *letter* for its writer; return True if this call queued it.
+
+    Call it inside the transaction that proves the writer's address (the letter
+    has ``confirmed_at``): the ledger row commits with it. Nothing for a letter
+    whose address nobody proved (anyone can type anyone's address, and the copy
+    carries the text they typed), for an erased writer, for an address that
+    bounced or complained (the copy is not mail they asked for), or for a letter
+    with no email, fax or post delivery. Idempotent: the key
+    ``letter-receipt:<letter>:0`` is queued once, however often this is called.
+    """
+    supporter = letter.supporter
+    if (
+        letter.confirmed_at is None
+        or supporter.is_erased
+        or supporter.mail_problem != MailProblem.NONE
+        or not letter.deliveries.filter(kind__in=RECEIPT_KINDS).exists()
+    ):
+        return False
+    return engine.queue(purpose=RECEIPT_PURPOSE, subject_id=letter.pk, to=supporter.email)
 
 
 def expire_unconfirmed_letters(*, now: datetime | None = None) -> int:

@@ -689,6 +689,9 @@ def _write(
             letter.confirmed_at = timezone.now()
         letter.save()
         _record_deliveries(letter, plan, waits=confirming.waits)
+        # A browser that proved this address confirms the letter as it is written:
+        # its writer's copy is queued now, in this transaction, as the link's would be.
+        confirmation.queue_receipt(letter)
         return Written(
             row=letter,
             is_new=True,

@@ -31,7 +31,8 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
     carries the link if it is still needed; it is sent only if neither the
     signature nor an earlier email about it is less than an hour old (one
     email an hour, however often the address signs). No email carries what was
-    typed beyond a short greeting (not the listed name, not the comment):
+    typed (not the listed name, not the comment; the greeting names the signer
+    only once the address is confirmed, else it is a plain "Hello,"):
     anyone may have typed it, and the site must not mail a stranger's words to
     this address; the page behind the link shows it.
     Those checks decide whether to write a ledger row: once one is *queued*,

@@ -2,7 +2,8 @@
 
 Each carries, when reminders were asked for, the link that stops them (also as
 List-Unsubscribe with one-click, RFC 8058); and nothing typed into the form but
-a short greeting: whoever typed the address may not be its owner.
+a short greeting, and that only once the address is confirmed: whoever typed the
+address may not be its owner.
 """
 
 from django.conf import settings
@@ -78,6 +79,9 @@ def confirmation_email(*, subject_id: int, round_: int = 0, queued: bool = False
         commitment,
         "pledges/emails/confirm",
         {
+            # A name only to an address that confirmed it: until then, whoever typed
+            # the address typed the name too, and it greets with a plain "Hello,".
+            "name": greeting_name(commitment.name) if commitment.is_confirmed else "",
             "confirmed": commitment.is_confirmed,
             "confirm_url": "" if commitment.is_confirmed else services.confirmation_url(commitment),
         },

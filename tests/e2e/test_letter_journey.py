@@ -143,13 +143,20 @@ def test_a_supporter_in_korea_writes_to_the_embassy_in_seoul_by_email_and_fax(
     expect(page.locator(".delivery-fax")).to_contain_text("주한 중국대사관(")
     expect(page.locator("body")).not_to_contain_text("Embassy of the People's Republic")
 
-    [_confirmation, message] = mail_server.inbox.messages()
-    assert message["To"] == "chinaemb_kr@mfa.gov.cn"
+    inbox = mail_server.inbox.messages()
+    [message] = [m for m in inbox if m["To"] == "chinaemb_kr@mfa.gov.cn"]
     assert "minji@example.org" in message["Reply-To"]
     assert message["Subject"] == "탈북 난민들을 북한으로 돌려보내지 말아 주십시오"
     assert message["Content-Language"] == "ko"
     body = message.get_body(("plain",)).get_content()
     assert OPENING in body and REFORM in body and "저는 김민지입니다." in body
+    # Her address is proven now: she gets a copy of what went, in Korean.
+    [_confirmation, copy] = [m for m in inbox if m["To"] == "minji@example.org"]
+    assert copy["Content-Language"] == "ko"
+    assert copy["Subject"].startswith("보내신 편지:")
+    copied = copy.get_body(("plain",)).get_content()
+    assert OPENING in copied and REFORM in copied
+    assert "주한 중국대사관 (이메일): chinaemb_kr@mfa.gov.cn" in copied
 
     [received] = interfax.faxes
     assert received.number == TEST_FAX

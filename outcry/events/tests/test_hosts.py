@@ -155,6 +155,8 @@ def test_a_proposal_is_confirmed_by_email_approved_in_the_admin_and_reaches_its_
     assert message["To"] == "mina@example.org"
     assert "Worldwide day" in message["Subject"] or "공동 행동의 날" in message["Subject"]
     assert message["Content-Language"] == "ko"
+    # A plain greeting: whoever typed this address typed the name too.
+    assert message.get_body(("plain",)).get_content().startswith("안녕하세요.")
     [confirm] = links_in(mail_server, "mina@example.org", "/confirm/")
     page = client.get(confirm)
     assert "Chicago vigil for the refugees" in page.content.decode()

@@ -69,6 +69,8 @@ def test_a_reply_is_confirmed_from_the_email_and_counts_on_the_page(
     assert message["To"] == "minji@example.org"
     assert message["Subject"] == "Confirm your reply: Vigil at the embassy"
     assert "a place is kept for you for 3 hours until you confirm" in text_of(message)
+    # A plain greeting: whoever typed this address typed the name too.
+    assert text_of(message).splitlines()[0] == "Hello," and "Min-ji" not in text_of(message)
     links = links_in(message)
     assert set(links) == {"confirm", "manage"}
 
@@ -238,6 +240,8 @@ def test_a_second_reply_with_the_same_address_gets_the_same_page_and_changes_not
     again = mail_server.inbox.messages()[-1]
     assert again["Subject"] == "You already replied: Vigil at the embassy"
     assert "nothing changed" in text_of(again)
+    # The address is confirmed: greeted by the name it confirmed, not the stranger's.
+    assert text_of(again).startswith("Hello Min-ji,")
     assert set(links_in(again)) == {"manage"}
 
 

@@ -79,11 +79,12 @@ def test_the_email_carries_neither_the_subject_nor_the_letter_a_stranger_typed(
     assert embassy.name in page and "Send my letter" in page
 
 
-def test_the_greeting_is_the_typed_name_on_one_short_line(write, mail_server):
+def test_the_greeting_is_a_plain_hello_never_the_typed_name(write, mail_server):
     write(email="victim@example.org", name="Visit-pills.example.com-for-cheap-pills-today")
     [message] = to(mail_server, "victim@example.org")
     first_line = message.get_body(("plain",)).get_content().splitlines()[0]
-    assert first_line == "Hello Visit-pills.example.com-for-c…,"
+    assert first_line == "Hello,"
+    assert "pills" not in both_parts(message)
 
 
 def test_a_strangers_later_letter_does_not_change_what_the_owners_link_sends(write, mail_server):

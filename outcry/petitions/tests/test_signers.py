@@ -91,7 +91,7 @@ def test_thank_you_page_offers_plain_share_links(client, db):
     assert f"/en/c/{petition.campaign.slug}/" in html
     assert "One more step" in html
     assert 'class="share-button"' in html  # the phone's share sheet (KakaoTalk), with JS
-    assert "KakaoTalk: copy the link above and paste it into a chat" in html  # without JS
+    assert "copy the link above and paste it into a chat" in html  # without JS, for KakaoTalk
 
 
 def test_broken_or_forged_confirmation_link_explains_itself(client, db):

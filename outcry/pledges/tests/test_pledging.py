@@ -49,6 +49,8 @@ def test_a_seoul_supporter_pledges_to_fast_confirms_and_stops_the_reminders(
     assert email["Content-Language"] == "ko"
     body = email.get_body(("plain",)).get_content()
     assert "2027년 3월 5일" in body and "오후 7:30" in body and "Asia/Seoul" in body
+    # A plain greeting to an address not yet confirmed: not the name typed with it.
+    assert body.startswith("안녕하세요.") and "김민지" not in body
 
     confirmed = press_confirm(client, confirm_link(email))
     assert confirmed.status_code == 200

@@ -1,25 +1,52 @@
 // Small optional enhancements; every page works without this file.
 (function () {
   "use strict";
-  // "Copy link" buttons: shown only when the Clipboard API is there.
+  // Say *key*'s message (a data- attribute of the role=status element) so that
+  // screen readers announce it, even when it is the same as last time.
+  function say(status, key) {
+    if (!status) return;
+    var text = status.dataset[key] || status.dataset.copied || "";
+    status.hidden = false;
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = text; }, 50);
+  }
+  // "Copy" buttons (the share block's link, a letter to paste): the Clipboard API,
+  // else the older execCommand("copy"), else the text is left selected and the
+  // status says how to copy it. Without JavaScript the text is there to select.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
-    if (!navigator.clipboard) return;
+    var field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    var status = button.parentElement.querySelector("[role=status]");
     button.hidden = false;
+    function select() {
+      field.focus();
+      field.select();
+      if (field.setSelectionRange) field.setSelectionRange(0, field.value.length);
+    }
+    function fallback() {
+      select();
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      say(status, copied ? "copied" : "select");
+    }
     button.addEventListener("click", function () {
-      var input = document.getElementById(button.dataset.copy);
-      navigator.clipboard.writeText(input.value).then(function () {
-        var note = button.parentElement.querySelector(".copied");
-        if (note) note.hidden = false;
-      });
+      if (navigator.clipboard && navigator.clipboard.writeText && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(function () {
+          say(status, "copied");
+        }, fallback);
+      } else {
+        fallback();
+      }
     });
   });
   // "Share…": the phone's own share sheet (KakaoTalk, LINE, Signal, …), where there is one.
   document.querySelectorAll("[data-share-url]").forEach(function (button) {
     if (!navigator.share) return;
+    var status = button.parentElement.querySelector("[role=status]");
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.share({ title: button.dataset.shareTitle, url: button.dataset.shareUrl })
-        .catch(function () { /* closed by the user */ });
+        .then(function () { say(status, "shared"); }, function () { /* closed by the user */ });
     });
   });
   // "Near me" (core/_near_me.html): fills a place field with this device's position,
