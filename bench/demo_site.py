@@ -45,9 +45,15 @@ def healthy(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def demo_site() -> Iterator[str]:
-    """Start the demo site; yield its base URL ("http://127.0.0.1:PORT"); stop it."""
-    run_dir = ROOT / "var" / "bench" / f"site-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+def demo_site(
+    *, root: Path = ROOT, name: str = "site", env: dict | None = None, serve: tuple = ()
+) -> Iterator[str]:
+    """Start the demo site; yield its base URL ("http://127.0.0.1:PORT"); stop it.
+
+    *root* is the outcry checkout to serve (another one for a before/after comparison),
+    *env* more environment variables, *serve* more options of ``manage.py serve``.
+    """
+    run_dir = ROOT / "var" / "bench" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     run_dir.mkdir(parents=True)
     port = free_port()
     env = {
@@ -56,10 +62,11 @@ def demo_site() -> Iterator[str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "OUTCRY_BASE_URL": f"http://127.0.0.1:{port}",
         "PORT": str(port),
+        **(env or {}),
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    manage = [sys.executable, str(ROOT / "manage.py")]
+    manage = [sys.executable, str(root / "manage.py")]
     server = None
     try:
         for command in (
@@ -69,11 +76,16 @@ def demo_site() -> Iterator[str]:
             ["collectstatic", "--no-input", "-v", "0"],
         ):
             subprocess.run(
-                manage + command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+                manage + command,
+                cwd=root,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                timeout=300,
             )
         server = subprocess.Popen(
-            [*manage, "serve", "--port", str(port), "--task-workers", "0"],
-            cwd=ROOT,
+            [*manage, "serve", "--port", str(port), "--task-workers", "0", *serve],
+            cwd=root,
             env=env,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
