@@ -113,6 +113,8 @@ def _test_directories(tmp_path_factory):
         MAIL_JOURNAL_DIR=var_dir / "mail",
         # The demo's cases keep a protected photo there (cases.models.PrivateStorage).
         PRIVATE_MEDIA_ROOT=var_dir / "private",
+        # The demo campaign's picture (campaigns.images), and any a test uploads.
+        MEDIA_ROOT=var_dir / "media",
         STATIC_ROOT=None,
         STORAGES={
             **settings.STORAGES,

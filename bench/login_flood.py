@@ -3,8 +3,8 @@
 
 All on 127.0.0.1, every phase bounded in time:
 
-1. A throwaway SQLite site under ``var/bench/login-<time>/`` (``migrate``,
-   ``load_demo``, ``collectstatic``), served by ``manage.py serve`` (granian, one
+1. A throwaway SQLite site under ``var/bench/login-<time>/`` (bench/demo_site.py:
+   ``migrate``, ``load_demo``, ``collectstatic``), served by ``manage.py serve`` (granian, one
    worker per core, no task worker) with ``OUTCRY_TRUSTED_PROXIES=1`` so each
    attacker can claim its own network in ``X-Forwarded-For``.
 2. Phases of ``--seconds`` each. In every phase one visitor GETs the campaign page
@@ -30,24 +30,17 @@ import http.client
 import os
 import re
 import secrets
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_site import demo_site  # bench/ is not a package: by path
+
 HERE = Path(__file__).resolve().parent.parent
 PAGE = "/en/c/save-my-friend/"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def request(port, method, path, body=None, headers=None, timeout=30.0):
@@ -140,54 +133,14 @@ def main() -> int:
     parser.add_argument("--threads", type=int, help="serve --threads (default: serve's own)")
     args = parser.parse_args()
 
-    run_dir = HERE / "var" / "bench" / f"login-{time.strftime('%Y%m%d-%H%M%S')}"
-    run_dir.mkdir(parents=True)
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("OUTCRY_")},
-        "OUTCRY_VAR_DIR": str(run_dir),
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "OUTCRY_TRUSTED_PROXIES": "1",
-        "PORT": str(port),
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    manage = [sys.executable, str(args.root / "manage.py")]
-    server = None
-    try:
-        for command in (
-            ["compile_catalogues"],
-            ["migrate", "-v", "0"],
-            ["load_demo"],
-            ["collectstatic", "--no-input", "-v", "0"],
-        ):
-            subprocess.run(
-                manage + command,
-                cwd=args.root,
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-                timeout=300,
-            )
-        server = subprocess.Popen(
-            [*manage, "serve", "--port", str(port), "--task-workers", "0"]
-            + (["--threads", str(args.threads)] if args.threads else []),
-            cwd=args.root,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if request(port, "GET", "/healthz", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not start within 180 s")
-            time.sleep(0.3)
+    site = demo_site(
+        root=args.root,
+        name="login",
+        env={"OUTCRY_TRUSTED_PROXIES": "1"},
+        serve=("--threads", str(args.threads)) if args.threads else (),
+    )
+    with site as base_url:
+        port = int(base_url.rsplit(":", 1)[1])
         for _ in range(20):  # warm up: every worker has rendered the page once
             request(port, "GET", PAGE)
         print(
@@ -203,15 +156,6 @@ def main() -> int:
                 flush=True,
             )
             time.sleep(2)
-    finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
-        shutil.rmtree(run_dir, ignore_errors=True)
     return 0
 
 

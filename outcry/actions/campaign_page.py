@@ -13,7 +13,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 
 from outcry.actions import nextstep
 from outcry.campaigns.models import Campaign
@@ -45,37 +45,17 @@ def absolute(url: str) -> str:
     return f"{settings.BASE_URL}{url}" if url.startswith("/") else url
 
 
-def shortcuts(sections: list[dict], *, is_open: bool) -> list[dict]:
-    """The row of links at the top of the campaign page: each open action one tap away.
+def shortcuts(sections: list[dict]) -> list[dict]:
+    """The row of links at the top of the campaign page: each kind's first action, one tap away.
 
-    Built from the page's sections (nextstep.page_sections): the first petition
-    that takes signatures is the main action (its form, further down the page),
-    then the letter (straight to the composer), a pledge, the vigils, the people
-    at risk and the updates sign-up. Plain links, so they work without JavaScript.
+    In the order of the sections (the petition's sign form first, then the letter's
+    composer, a pledge, the vigils), as each kind words it (ActionKind.shortcut); links
+    that are no action (the people at risk, updates: ``"is_action": False``) come last.
+    Plain links, so they work without JavaScript.
     """
-    by_name = {section["name"]: section["items"] for section in sections}
-    links = []
-    if is_open:
-        for item in by_name.get("petitions", []):
-            if item["petition"].accepts_signatures:
-                slug = item["petition"].slug
-                links.append({"url": f"#sign-{slug}", "text": gettext("Sign the petition")})
-                break
-        for item in by_name.get("letter_actions", [])[:1]:
-            url = reverse("letters:compose", args=[item["action"].slug])
-            links.append({"url": url, "text": gettext("Write a letter")})
-        for item in by_name.get("pledges", []):
-            if item["is_open"]:
-                url = f"#pledge-{item['pledge'].pk}"
-                links.append({"url": url, "text": gettext("Make a pledge")})
-                break
-        if by_name.get("events"):
-            links.append({"url": "#events", "text": gettext("Join a vigil")})
-    if by_name.get("cases"):
-        links.append({"url": "#cases", "text": gettext("The people at risk")})
-    if by_name.get("updates"):
-        links.append({"url": "#get-updates", "text": gettext("Get updates")})
-    return links
+    links = [section["shortcut"] for section in sections if section["shortcut"]]
+    # Actions first (sign, write, pledge, join), then what to read or follow.
+    return sorted(links, key=lambda link: not link.get("is_action", True))
 
 
 def campaign_context(campaign: Campaign, *, forms: dict | None = None) -> dict:
@@ -98,7 +78,7 @@ def campaign_context(campaign: Campaign, *, forms: dict | None = None) -> dict:
         "text_language": text.language if text else language,
         "coalition": [(org, org.name_in(language)) for org in campaign.coalition()],
         "actions": sections,
-        "shortcuts": shortcuts(sections, is_open=campaign.is_open),
+        "shortcuts": shortcuts(sections),
         # The first petition's progress, shown beside the summary on the first screen.
         "lead_petition": petitions[0] if petitions else None,
         "language_links": language_links("campaigns:detail", [campaign.slug]),

@@ -104,6 +104,15 @@ class ActionKind:
         """
         raise NotImplementedError
 
+    def shortcut(self, items: list[dict], *, campaign: Campaign) -> dict | None:
+        """The link to this kind's first action in the campaign page's row of shortcuts.
+
+        {"url": ..., "text": ...} (a "#fragment" of the page or another page), with
+        ``"is_action": False`` for a link to read rather than act (shown last), or None
+        for none; *items* are what ``page_items`` returned. None by default.
+        """
+        return None
+
     def offer(self, request: HttpRequest, campaign: Campaign, *, language: str) -> Offer | None:
         """The first action of this kind that *campaign* offers this browser now, or None.
 
@@ -126,15 +135,19 @@ def campaign_prefetch() -> list[str]:
 
 
 def page_sections(campaign: Campaign, *, language: str, forms: dict | None = None) -> list[dict]:
-    """The campaign page's section of each kind: its name, template and items."""
-    return [
-        {
-            "name": kind.name,
-            "template": kind.template,
-            "items": kind.page_items(campaign, language=language, forms=forms or {}),
-        }
-        for kind in action_kinds()
-    ]
+    """The campaign page's section of each kind: its name, template, items and shortcut."""
+    sections = []
+    for kind in action_kinds():
+        items = kind.page_items(campaign, language=language, forms=forms or {})
+        sections.append(
+            {
+                "name": kind.name,
+                "template": kind.template,
+                "items": items,
+                "shortcut": kind.shortcut(items, campaign=campaign) if items else None,
+            }
+        )
+    return sections
 
 
 def after(request: HttpRequest, *, campaign: Campaign, done: str, language: str) -> NextStep:

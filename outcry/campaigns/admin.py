@@ -299,6 +299,13 @@ class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
     ]
     inlines = [CampaignTextInline, PartnerInvitationInline]
 
+    def get_fields(self, request, obj=None):
+        # A partner's read-only page has no upload: "image" is a form field, not the model's.
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = [name for name in fields if name not in ("image", "remove_image")]
+        return fields
+
     def save_model(self, request, obj: Campaign, form, change: bool) -> None:
         """Save the campaign; store a new picture (or remove it) and delete the old files."""
         super().save_model(request, obj, form, change)

@@ -150,6 +150,9 @@ class CasesKind(nextstep.ActionKind):
     template = "cases/_on_campaign_page.html"
     share_heading = gettext_lazy("Now ask your friends to follow these cases")
 
+    def shortcut(self, items: list[dict], *, campaign: Campaign) -> dict | None:
+        return {"url": "#cases", "text": _("The people at risk"), "is_action": False}
+
     @property
     def prefetch(self) -> tuple:
         cases = Case.objects.filter(is_published=True).prefetch_related("texts", "changes")

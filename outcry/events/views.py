@@ -422,6 +422,9 @@ class EventsKind(nextstep.ActionKind):
     template = "events/_on_campaign_page.html"
     share_heading = gettext_lazy("Now ask your friends to join you there")
 
+    def shortcut(self, items: list[dict], *, campaign: Campaign) -> dict | None:
+        return {"url": "#events", "text": _("Join a vigil")} if campaign.is_open else None
+
     @property
     def prefetch(self) -> tuple:
         # Built on each use: "upcoming" means not over by now.

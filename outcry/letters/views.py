@@ -431,6 +431,12 @@ class LetterKind(nextstep.ActionKind):
     prefetch = ("letter_actions__templates__paragraphs",)
     share_heading = gettext_lazy("Now ask your friends to write too")
 
+    def shortcut(self, items: list[dict], *, campaign: Campaign) -> dict | None:
+        if not campaign.is_open:
+            return None
+        url = reverse("letters:compose", args=[items[0]["action"].slug])
+        return {"url": url, "text": _("Write a letter")}
+
     def page_items(self, campaign: Campaign, *, language: str, forms: dict) -> list[dict]:
         return [
             {"action": action, "template": action.template_for(language)}

@@ -308,6 +308,12 @@ class PetitionKind(nextstep.ActionKind):
     prefetch = ("petitions__texts",)
     share_heading = gettext_lazy("Now ask your friends to sign")
 
+    def shortcut(self, items: list[dict], *, campaign: Campaign) -> dict | None:
+        for item in items:
+            if campaign.is_open and item["petition"].accepts_signatures:
+                return {"url": f"#sign-{item['petition'].slug}", "text": _("Sign the petition")}
+        return None
+
     def page_items(self, campaign: Campaign, *, language: str, forms: dict) -> list[dict]:
         items = []
         for petition in campaign.petitions.all():

@@ -224,6 +224,12 @@ class PledgesKind(nextstep.ActionKind):
     prefetch = ("pledges__texts",)
     share_heading = gettext_lazy("Now ask your friends to stand with you")
 
+    def shortcut(self, items: list[dict], *, campaign: Campaign) -> dict | None:
+        for item in items:
+            if item["is_open"]:
+                return {"url": f"#pledge-{item['pledge'].pk}", "text": _("Make a pledge")}
+        return None
+
     def page_items(self, campaign: Campaign, *, language: str, forms: dict) -> list[dict]:
         items = []
         for pledge in campaign.pledges.all():

@@ -232,6 +232,9 @@ class UpdatesKind(nextstep.ActionKind):
     template = "updates/_on_campaign_page.html"
     share_heading = gettext_lazy("Now ask your friends to follow the campaign")
 
+    def shortcut(self, items: list[dict], *, campaign: Campaign) -> dict | None:
+        return {"url": "#get-updates", "text": _("Get updates"), "is_action": False}
+
     @property
     def prefetch(self) -> tuple:
         # Built on each use: "published" means published by now.

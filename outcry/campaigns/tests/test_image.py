@@ -159,3 +159,12 @@ def test_media_serves_only_files_the_site_wrote(client, campaign, media_root, pa
     (media_root / "campaigns").mkdir(parents=True, exist_ok=True)
     (media_root / "campaigns" / "upload.jpg").write_bytes(b"not ours")
     assert client.get(path).status_code == 404
+
+
+def test_a_partner_sees_the_campaign_read_only_without_the_upload(campaign):
+    partner = make_organisation()
+    campaign.partners.add(partner)
+    client = logged_in_client(make_organiser(organisation=partner))
+    response = client.get(admin_url(campaign))
+    assert response.status_code == 200
+    assert 'name="image"' not in response.content.decode()

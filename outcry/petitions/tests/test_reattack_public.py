@@ -18,7 +18,7 @@ VICTIM = "victim@example.org"
 
 def shown_count(client: Client, petition) -> int:
     page = client.get(f"/en/c/{petition.campaign.slug}/").content.decode()
-    return int(re.search(r'class="count" data-count="(\d+)"', page).group(1))
+    return int(re.search(r'<progress max="\d+" value="(\d+)"', page).group(1))
 
 
 def link_in(message) -> str:

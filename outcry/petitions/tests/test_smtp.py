@@ -106,7 +106,7 @@ def link_in(message: EmailMessage) -> str:
 
 def shown_count(client, petition, language: str = "en") -> int:
     page = client.get(f"/{language}/c/{petition.campaign.slug}/").content.decode()
-    return int(re.search(r'class="count" data-count="(\d+)"', page).group(1))
+    return int(re.search(r'<progress max="\d+" value="(\d+)"', page).group(1))
 
 
 def test_confirmation_arrives_over_smtp_in_korean_and_its_link_counts_the_signature(

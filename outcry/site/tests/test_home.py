@@ -22,13 +22,14 @@ def test_each_campaign_shows_its_count_deadline_and_a_call_to_action(client, db)
         counters.add(petition.counter_key, 2341)
         english, korean = home(client), home(client, "ko")
     assert "<strong>2,341</strong> signatures" in english
-    assert "1\xa0week, 2\xa0days left" in english
+    assert "9 days 14 hours left" in english
     assert "Dec. 10, 2026, 11:59 p.m. KST" in english
     assert (
         f'<a class="button" href="/en/c/{campaign.slug}/"' in english and ">Act now</a>" in english
     )
     assert "active" not in english.split("<main", 1)[1].lower()
     assert "2026년 12월 10일 오후 11:59 KST" in korean
+    assert "9일 14시간 남음" in korean
     assert "지금 행동하기" in korean
 
 

@@ -85,7 +85,8 @@
       var parts = d > 0 ? [unit(d, "day"), unit(h, "hour")] : [unit(h, "hour"), unit(m, "minute")];
       el.textContent = format.replace("%(left)s", parts.join(" "));
     }
-    tick();
+    // The page came with the same words (campaigns' time_left filter): the first
+    // update waits, which keeps the Intl set-up out of the page's loading.
     setInterval(tick, 30000);
   });
 })();
