@@ -201,8 +201,40 @@ class CampaignForm(forms.ModelForm):
                 )
 
 
+class CampaignTextFormSet(forms.BaseInlineFormSet):
+    """The campaign's texts: a save that publishes must leave a title and story in each language.
+
+    The checklist (CampaignForm) reads the texts as they are before this save; a text
+    deleted, or moved to another language, in the same save would otherwise go
+    live missing.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        campaign = self.instance
+        if campaign.pk is None or campaign.status != Campaign.Status.ACTIVE:
+            return
+        if Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.ACTIVE).exists():
+            return  # published before: texts are changed like any other field
+        kept = {
+            form.cleaned_data.get("language")
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and (form.cleaned_data.get("title") or "").strip()
+            and (form.cleaned_data.get("story") or "").strip()
+        }
+        missing = checklist.missing_languages(campaign, kept)
+        if missing:
+            raise forms.ValidationError(
+                gettext("The campaign needs a title and a story in %(languages)s.")
+                % {"languages": ", ".join(missing)}
+            )
+
+
 class CampaignTextInline(admin.StackedInline):
     model = CampaignText
+    formset = CampaignTextFormSet
     extra = 0
     min_num = 1
 

@@ -174,3 +174,22 @@ def test_the_signature_list_says_why_it_shows_fewer_than_the_petition(client, al
     assert (
         "Showing 1 of 3 signatures: only supporters who agreed to hear from Alpha Rights." in page
     )
+
+
+def test_a_text_deleted_in_the_save_that_publishes_keeps_the_campaign_a_draft(client, alpha):
+    campaign = ready_draft(alpha)
+    data = campaign_change_data(
+        campaign,
+        status="active",
+        deadline_at_0=campaign.deadline_at.strftime("%Y-%m-%d"),
+        deadline_at_1=campaign.deadline_at.strftime("%H:%M:%S"),
+        sender_email=campaign.sender_email,
+    )
+    korean = [key for key, value in data.items() if key.endswith("-language") and value == "ko"]
+    data[korean[0].replace("-language", "-DELETE")] = "on"
+    refused = client.post(change_url(campaign), data)
+    assert refused.status_code == 200
+    assert "The campaign needs a title and a story in 한국어." in text_of(refused)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT
+    assert set(campaign.texts.values_list("language", flat=True)) == {"en", "ko"}
