@@ -159,3 +159,23 @@ def test_media_serves_only_files_the_site_wrote(client, campaign, media_root, pa
     (media_root / "campaigns").mkdir(parents=True, exist_ok=True)
     (media_root / "campaigns" / "upload.jpg").write_bytes(b"not ours")
     assert client.get(path).status_code == 404
+
+
+def test_a_drafts_picture_is_shown_only_to_its_organisers_and_never_kept_by_caches(client, campaign):
+    from outcry.campaigns.models import Campaign
+
+    save_with_image(campaign, photo())
+    campaign.refresh_from_db()
+    url = f"/media/{campaign.image_name}-480.webp"
+    assert client.get(url).status_code == 200  # published: public, kept a year
+
+    # Withdrawn to a draft (say, to protect someone): the picture is no longer public.
+    campaign.status = Campaign.Status.DRAFT
+    campaign.save()
+    assert client.get(url).status_code == 404
+    stranger = logged_in_client(make_organiser(organisation=make_organisation(name="Beta")))
+    assert stranger.get(url).status_code == 404
+    own = logged_in_client(make_organiser(organisation=campaign.lead_organisation))
+    shown = own.get(url)
+    assert shown.status_code == 200
+    assert shown["Cache-Control"] == "private, no-store"
