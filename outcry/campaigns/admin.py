@@ -17,6 +17,7 @@ applies that rule to every admin of a campaign's rows.
 """
 
 import zoneinfo
+from datetime import UTC
 
 from django import forms
 from django.conf import settings
@@ -183,6 +184,17 @@ class CampaignForm(forms.ModelForm):
         return ",".join(
             ordered_languages(self.cleaned_data["languages"], self.initial.get("languages", ""))
         )
+
+    def clean_deadline_at(self):
+        deadline = self.cleaned_data.get("deadline_at")
+        if deadline is not None:
+            try:
+                deadline.astimezone(UTC)
+            except OverflowError:  # 9999-12-31 23:59 west of Greenwich is year 10000 in UTC
+                raise forms.ValidationError(
+                    forms.DateTimeField.default_error_messages["invalid"], code="invalid"
+                ) from None
+        return deadline
 
     def _post_clean(self) -> None:
         super()._post_clean()

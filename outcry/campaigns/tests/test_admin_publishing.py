@@ -193,3 +193,18 @@ def test_a_text_deleted_in_the_save_that_publishes_keeps_the_campaign_a_draft(cl
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.DRAFT
     assert set(campaign.texts.values_list("language", flat=True)) == {"en", "ko"}
+
+
+def test_a_deadline_past_the_year_9999_in_utc_is_refused_not_a_500(client, alpha):
+    campaign = make_campaign(lead=alpha, status=Campaign.Status.DRAFT)
+    data = campaign_change_data(
+        campaign,
+        time_zone="America/New_York",
+        deadline_at_0="9999-12-31",
+        deadline_at_1="23:59:00",
+    )
+    refused = client.post(change_url(campaign), data)
+    assert refused.status_code == 200
+    assert "Enter a valid date/time." in text_of(refused)
+    campaign.refresh_from_db()
+    assert campaign.deadline_at is None or campaign.deadline_at.year < 9999
