@@ -208,3 +208,13 @@ def test_a_deadline_past_the_year_9999_in_utc_is_refused_not_a_500(client, alpha
     assert "Enter a valid date/time." in text_of(refused)
     campaign.refresh_from_db()
     assert campaign.deadline_at is None or campaign.deadline_at.year < 9999
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "9" * 30, "9" * 12, "1 ", "-1"])
+def test_an_odd_petition_filter_on_the_signature_list_is_not_a_500(client, alpha, odd):
+    petition = make_petition(campaign=make_campaign(lead=alpha))
+    make_signature(petition=petition)
+    listing = client.get(
+        reverse("admin:petitions_signature_changelist"), {"petition__id__exact": odd}
+    )
+    assert listing.status_code in (200, 302)
