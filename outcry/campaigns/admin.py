@@ -171,6 +171,19 @@ class LanguagesField(forms.MultipleChoiceField):
         return value
 
 
+def publishes(before: str | None, after: str) -> bool:
+    """Whether a status change from *before* (None: a new campaign) to *after* makes it public.
+
+    Leaving the draft for any public status (won, lost and closed campaigns are shown
+    too), or (re)opening it as active: the publishing checklist applies.
+    """
+    if after == Campaign.Status.DRAFT:
+        return False
+    return before in (None, Campaign.Status.DRAFT) or (
+        after == Campaign.Status.ACTIVE and before != Campaign.Status.ACTIVE
+    )
+
+
 class CampaignForm(forms.ModelForm):
     """The campaign's settings; setting it "active" first runs the publishing checklist."""
 
@@ -198,8 +211,8 @@ class CampaignForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         super()._post_clean()
-        was_active = self.instance.pk and self.initial.get("status") == Campaign.Status.ACTIVE
-        if self.instance.status == Campaign.Status.ACTIVE and not was_active:
+        before = self.initial.get("status") if self.instance.pk else None
+        if publishes(before, self.instance.status):
             if self.instance.pk is None:
                 self.add_error(
                     "status", gettext("Save the campaign as a draft first, then publish it.")
@@ -224,10 +237,11 @@ class CampaignTextFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         campaign = self.instance
-        if campaign.pk is None or campaign.status != Campaign.Status.ACTIVE:
+        if campaign.pk is None:
             return
-        if Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.ACTIVE).exists():
-            return  # published before: texts are changed like any other field
+        before = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).first()
+        if not publishes(before, campaign.status):
+            return  # public before, or still a draft: texts are changed like any other field
         kept = {
             form.cleaned_data.get("language")
             for form in self.forms

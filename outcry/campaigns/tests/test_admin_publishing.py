@@ -218,3 +218,17 @@ def test_an_odd_petition_filter_on_the_signature_list_is_not_a_500(client, alpha
         reverse("admin:petitions_signature_changelist"), {"petition__id__exact": odd}
     )
     assert listing.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("status", ["won", "lost", "closed"])
+def test_a_draft_cannot_go_public_as_won_lost_or_closed_without_the_checklist(
+    client, alpha, status
+):
+    campaign = make_campaign(lead=alpha, status=Campaign.Status.DRAFT)
+    make_letter_action(campaign=campaign, channels="email", languages=("en",))
+    refused = client.post(change_url(campaign), campaign_change_data(campaign, status=status))
+    assert refused.status_code == 200
+    assert "Not ready to publish:" in text_of(refused)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT
+    assert client.get(campaign.get_absolute_url()).status_code == 404
