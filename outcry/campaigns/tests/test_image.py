@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from outcry.campaigns.models import Campaign
 from outcry.campaigns.tests.test_admin import campaign_change_data
 from outcry.testing import (
     admin_url,
@@ -161,9 +162,9 @@ def test_media_serves_only_files_the_site_wrote(client, campaign, media_root, pa
     assert client.get(path).status_code == 404
 
 
-def test_a_drafts_picture_is_shown_only_to_its_organisers_and_never_kept_by_caches(client, campaign):
-    from outcry.campaigns.models import Campaign
-
+def test_a_drafts_picture_is_shown_only_to_its_organisers_and_never_kept_by_caches(
+    client, campaign
+):
     save_with_image(campaign, photo())
     campaign.refresh_from_db()
     url = f"/media/{campaign.image_name}-480.webp"

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import time_machine
+from django.core.cache import cache
 
 from outcry.actions import counters
 from outcry.campaigns.models import Campaign
@@ -67,8 +68,6 @@ def test_the_list_is_cached_and_read_afresh_when_a_campaign_or_count_changes(
 def test_a_page_number_typed_any_way_is_cached_once_under_the_page_shown(
     client, db, django_assert_num_queries
 ):
-    from django.core.cache import cache
-
     make_petition()
     home(client)
     before = len(cache._cache)
