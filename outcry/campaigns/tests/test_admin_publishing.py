@@ -62,6 +62,17 @@ def ready_draft(lead):
     return campaign
 
 
+def publishing_data(campaign) -> dict:
+    """What the change form posts to publish *campaign* as it is."""
+    return campaign_change_data(
+        campaign,
+        status="active",
+        deadline_at_0=campaign.deadline_at.strftime("%Y-%m-%d"),
+        deadline_at_1=campaign.deadline_at.strftime("%H:%M:%S"),
+        sender_email=campaign.sender_email,
+    )
+
+
 def test_setting_active_in_the_admin_refuses_with_the_checklist(client, alpha):
     campaign = make_campaign(lead=alpha, status=Campaign.Status.DRAFT)
     make_letter_action(campaign=campaign, channels="email", languages=("en",))
@@ -81,13 +92,7 @@ def test_a_ready_draft_is_published_and_the_admin_links_to_its_page(client, alph
     campaign = ready_draft(alpha)
     form = text_of(client.get(change_url(campaign)))
     assert reverse("organise:preview", args=[campaign.pk]) in form  # "View on site" of a draft
-    data = campaign_change_data(
-        campaign,
-        status="active",
-        deadline_at_0=campaign.deadline_at.strftime("%Y-%m-%d"),
-        deadline_at_1=campaign.deadline_at.strftime("%H:%M:%S"),
-        sender_email=campaign.sender_email,
-    )
+    data = publishing_data(campaign)
     accepted = client.post(change_url(campaign), data)
     assert accepted.status_code == 302, text_of(accepted)[-3000:]
     campaign.refresh_from_db()
@@ -178,13 +183,7 @@ def test_the_signature_list_says_why_it_shows_fewer_than_the_petition(client, al
 
 def test_a_text_deleted_in_the_save_that_publishes_keeps_the_campaign_a_draft(client, alpha):
     campaign = ready_draft(alpha)
-    data = campaign_change_data(
-        campaign,
-        status="active",
-        deadline_at_0=campaign.deadline_at.strftime("%Y-%m-%d"),
-        deadline_at_1=campaign.deadline_at.strftime("%H:%M:%S"),
-        sender_email=campaign.sender_email,
-    )
+    data = publishing_data(campaign)
     korean = [key for key, value in data.items() if key.endswith("-language") and value == "ko"]
     data[korean[0].replace("-language", "-DELETE")] = "on"
     refused = client.post(change_url(campaign), data)
