@@ -249,6 +249,13 @@ def make_press_item(*, campaign: Campaign, title: str = "Refugees face return", 
     return PressItem.objects.create(campaign=campaign, title=title, **(defaults | fields))
 
 
+def send_from_a_real_domain(settings) -> None:
+    """Make the site send from outcry.example (the tests' default host is an IP address,
+    which no sender address may use), as a campaign's sender address needs."""
+    settings.DEFAULT_FROM_EMAIL = '"Outcry" <noreply@outcry.example>'
+    settings.SENDER_DOMAINS = {"outcry.example": frozenset()}
+
+
 def make_organiser(*, organisation: Organisation, username: str | None = None):
     """A staff user in the Organisers group, member of *organisation*, made as the command does."""
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from django.db.models import Q
 from django.utils.translation import gettext
 
+from outcry.core import postcodes
 from outcry.core.places import (
     AmbiguousPlace,
     NoPlaceFound,
@@ -169,10 +170,17 @@ def missions_for_place(
             }
         except NoPlaceFound:
             why = "unknown-place"
-            message = gettext(
-                "We could not find “%(place)s” among the towns we know in this country, "
-                "so we cannot tell which office is nearest to you. Please choose one."
-            ) % {"place": text[:120]}
+            if postcodes.postcode_key(country, text) and country.upper() in postcodes.countries():
+                message = gettext(
+                    "We could not find the postcode “%(place)s” in this country, so we "
+                    "cannot tell which office is nearest to you. Please choose one."
+                )
+            else:
+                message = gettext(
+                    "We could not find “%(place)s” among the towns we know in this country, "
+                    "so we cannot tell which office is nearest to you. Please choose one."
+                )
+            message %= {"place": text[:120]}
     if found is None:
         targets = nearest_missions(
             represents=represents, country=country, target_list=target_list, limit=limit

@@ -73,7 +73,12 @@ class LetterAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [DeliveryInline]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("action")
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("action__campaign")
+            .prefetch_related("action__templates")
+        )
         return _for_user(queryset, request.user, "action__campaign")
 
 

@@ -296,6 +296,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         status=status,
         problems=problems,
         previews=previews,
+        text=campaign.text_for(translation.get_language()),
         admin_url=reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
         is_draft=campaign.status == Campaign.Status.DRAFT,
     )

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from outcry.campaigns.services import create_organiser
 from outcry.directory.testing import make_target, make_target_list
-from outcry.testing import make_organisation
+from outcry.testing import make_organisation, send_from_a_real_domain
 from tests.e2e.conftest import starting
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +31,7 @@ SCREENSHOTS = os.environ.get("OUTCRY_SCREENSHOTS", "")
 @pytest.fixture
 def newcomer(live_server, settings):
     """A new organiser of one organisation, a partner to invite, and a shared list of missions."""
-    settings.DEFAULT_FROM_EMAIL = '"Outcry" <noreply@outcry.example>'
-    settings.SENDER_DOMAINS = {"outcry.example": frozenset()}
+    send_from_a_real_domain(settings)
     organisation = make_organisation(name="Justice for North Korea")
     make_organisation(name="Beta Watch")
     create_organiser(
@@ -183,7 +182,9 @@ def test_a_new_organiser_launches_a_bilingual_campaign_and_a_supporter_signs(
         "Stop the forced return of 60 refugees"
     )  # a draft is not public
     page.go_back()
-    page.locator(".preview-banner").get_by_role("link", name=re.compile("review")).click()
+    page.locator(".preview-banner").get_by_role(
+        "link", name=re.compile("Back to review and publish|검토 및 공개로 돌아가기")
+    ).click()
     page.get_by_role("button", name=re.compile("캠페인 공개|Publish the campaign")).click()
     expect(page.get_by_role("status")).to_be_visible()
     done.screen("8-published")
@@ -191,7 +192,7 @@ def test_a_new_organiser_launches_a_bilingual_campaign_and_a_supporter_signs(
 
     # A supporter signs the published campaign.
     page.context.clear_cookies()
-    page.get_by_role("link", name=re.compile(r"View on site \(English\)")).click()
+    page.get_by_role("link", name=re.compile(r"(View on site|사이트에서 보기) \(English\)")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Stop the forced return of 60 refugees"
     )

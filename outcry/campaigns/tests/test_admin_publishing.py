@@ -23,13 +23,13 @@ from outcry.testing import (
     make_petition,
     make_signature,
     make_supporter,
+    send_from_a_real_domain,
 )
 
 
 @pytest.fixture(autouse=True)
 def sending_domain(settings):
-    settings.DEFAULT_FROM_EMAIL = '"Outcry" <noreply@outcry.example>'
-    settings.SENDER_DOMAINS = {"outcry.example": frozenset()}
+    send_from_a_real_domain(settings)
 
 
 @pytest.fixture

@@ -286,7 +286,9 @@ def test_a_korean_postcode_in_busan_ticks_the_busan_consulate(client, korean_mis
 def test_an_unknown_postcode_asks_the_supporter_to_choose(client, german_missions):
     content = targets_step(client, german_missions, country="DE", city="00000")
     assert ticked(content, german_missions) == []
-    assert "We could not find “00000”" in content
+    assert "We could not find the postcode “00000” in this country" in content
+    content = targets_step(client, german_missions, country="DE", city="00000", language="ko")
+    assert "이 나라에서 우편번호 “00000”을(를) 찾지 못해" in content
 
 
 def test_the_help_text_names_the_postcodes_we_know(client, german_missions):

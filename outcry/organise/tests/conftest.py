@@ -5,14 +5,12 @@ from django.utils import timezone
 
 from outcry.directory.testing import make_target, make_target_list
 from outcry.organise.forms import site_address
-from outcry.testing import make_organisation, make_organiser
+from outcry.testing import make_organisation, make_organiser, send_from_a_real_domain
 
 
 @pytest.fixture(autouse=True)
 def sending_domain(settings):
-    """A site that sends from a real domain (the tests' default is an IP address)."""
-    settings.DEFAULT_FROM_EMAIL = '"Outcry" <noreply@outcry.example>'
-    settings.SENDER_DOMAINS = {"outcry.example": frozenset()}
+    send_from_a_real_domain(settings)
 
 
 @pytest.fixture
