@@ -180,3 +180,22 @@ def test_a_drafts_picture_is_shown_only_to_its_organisers_and_never_kept_by_cach
     shown = own.get(url)
     assert shown.status_code == 200
     assert shown["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("size", [(1, 20000), (1080, 20000)])
+def test_a_picture_too_tall_to_store_is_refused_not_a_500(campaign, media_root, size):
+    response = save_with_image(campaign, photo(*size, kind="PNG", gps=False), name="long.png")
+    assert response.status_code == 200
+    assert "The image is too tall for its width" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.image_name == ""
+    assert not (media_root / "campaigns").exists() or not any((media_root / "campaigns").iterdir())
+
+
+def test_a_wide_strip_is_stored(campaign):
+    assert (
+        save_with_image(
+            campaign, photo(20000, 10, kind="PNG", gps=False), name="strip.png"
+        ).status_code
+        == 302
+    )
