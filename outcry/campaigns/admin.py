@@ -17,6 +17,7 @@ applies that rule to every admin of a campaign's rows.
 """
 
 import zoneinfo
+from datetime import UTC
 
 from django import forms
 from django.conf import settings
@@ -170,6 +171,19 @@ class LanguagesField(forms.MultipleChoiceField):
         return value
 
 
+def publishes(before: str | None, after: str) -> bool:
+    """Whether a status change from *before* (None: a new campaign) to *after* makes it public.
+
+    Leaving the draft for any public status (won, lost and closed campaigns are shown
+    too), or (re)opening it as active: the publishing checklist applies.
+    """
+    if after == Campaign.Status.DRAFT:
+        return False
+    return before in (None, Campaign.Status.DRAFT) or (
+        after == Campaign.Status.ACTIVE and before != Campaign.Status.ACTIVE
+    )
+
+
 class CampaignForm(forms.ModelForm):
     """The campaign's settings; setting it "active" first runs the publishing checklist."""
 
@@ -184,10 +198,21 @@ class CampaignForm(forms.ModelForm):
             ordered_languages(self.cleaned_data["languages"], self.initial.get("languages", ""))
         )
 
+    def clean_deadline_at(self):
+        deadline = self.cleaned_data.get("deadline_at")
+        if deadline is not None:
+            try:
+                deadline.astimezone(UTC)
+            except OverflowError:  # 9999-12-31 23:59 west of Greenwich is year 10000 in UTC
+                raise forms.ValidationError(
+                    forms.DateTimeField.default_error_messages["invalid"], code="invalid"
+                ) from None
+        return deadline
+
     def _post_clean(self) -> None:
         super()._post_clean()
-        was_active = self.instance.pk and self.initial.get("status") == Campaign.Status.ACTIVE
-        if self.instance.status == Campaign.Status.ACTIVE and not was_active:
+        before = self.initial.get("status") if self.instance.pk else None
+        if publishes(before, self.instance.status):
             if self.instance.pk is None:
                 self.add_error(
                     "status", gettext("Save the campaign as a draft first, then publish it.")
@@ -201,8 +226,41 @@ class CampaignForm(forms.ModelForm):
                 )
 
 
+class CampaignTextFormSet(forms.BaseInlineFormSet):
+    """The campaign's texts: a save that publishes must leave a title and story in each language.
+
+    The checklist (CampaignForm) reads the texts as they are before this save; a text
+    deleted, or moved to another language, in the same save would otherwise go
+    live missing.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        campaign = self.instance
+        if campaign.pk is None:
+            return
+        before = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).first()
+        if not publishes(before, campaign.status):
+            return  # public before, or still a draft: texts are changed like any other field
+        kept = {
+            form.cleaned_data.get("language")
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and (form.cleaned_data.get("title") or "").strip()
+            and (form.cleaned_data.get("story") or "").strip()
+        }
+        missing = checklist.missing_languages(campaign, kept)
+        if missing:
+            raise forms.ValidationError(
+                gettext("The campaign needs a title and a story in %(languages)s.")
+                % {"languages": ", ".join(missing)}
+            )
+
+
 class CampaignTextInline(admin.StackedInline):
     model = CampaignText
+    formset = CampaignTextFormSet
     extra = 0
     min_num = 1
 

@@ -5,7 +5,8 @@ texts in every language of the campaign, a deadline in the future, an address it
 emails come from, and what each kind of action registers for its own rows (a
 petition's texts, a letter's paragraphs, targets and channels). An empty list means
 the campaign may go live. The organise app refuses to publish otherwise, and the
-admin refuses to set the status to "active" with the same messages.
+admin refuses to make it public (active, or won, lost or closed straight from a
+draft) with the same messages, the campaign's texts as that same save leaves them.
 
 The kinds of action live in apps above this one (petitions, letters), which this
 module may not import: each registers a check from its ``AppConfig.ready``

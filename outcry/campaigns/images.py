@@ -27,6 +27,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
+# WebP's largest side: a picture taller than this at the width it is stored in cannot be written.
+MAX_HEIGHT = 16383
 WIDTHS = (480, 800, 1200)
 OG_WIDTH = 1200
 DECODERS = ("JPEG", "PNG", "WEBP")
@@ -84,7 +86,15 @@ def decode(upload) -> Image.Image:
         raise ImageRefused(not_an_image) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ImageRefused(gettext("This image is damaged and cannot be read.")) from None
-    return ImageOps.exif_transpose(image)
+    upright = ImageOps.exif_transpose(image)
+    if upright.height * min(upright.width, WIDTHS[-1]) / upright.width > MAX_HEIGHT:
+        raise ImageRefused(
+            gettext(
+                "The image is too tall for its width to be shown on a page. Please crop it"
+                " or upload another."
+            )
+        )
+    return upright
 
 
 def store(image: Image.Image, *, storage=None) -> StoredImage:

@@ -8,6 +8,7 @@ the errors; the services write.
 """
 
 import zoneinfo
+from datetime import UTC
 from email.utils import parseaddr
 
 from django import forms
@@ -174,6 +175,11 @@ class StoryForm(LanguageGroups, forms.Form):
         if deadline and zone:
             # The form read the time on the server's clock; it was typed on the campaign's.
             local = deadline.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone))
+            try:
+                local.astimezone(UTC)
+            except OverflowError:  # 9999-12-31 23:59 west of Greenwich is year 10000 in UTC
+                self.add_error("deadline", self.fields["deadline"].error_messages["invalid"])
+                return cleaned
             if local <= timezone.now():
                 self.add_error("deadline", gettext("Choose a deadline in the future."))
             cleaned["deadline_at"] = local

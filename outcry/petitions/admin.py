@@ -280,7 +280,9 @@ class SignatureAdmin(LeadChangesMixin, admin.ModelAdmin):
             petition__campaign__in=Campaign.objects.for_user(request.user)
         )
         petition = request.GET.get("petition__id__exact", "")
-        if petition.isdigit():
+        # ASCII digits only ("²" is a digit to str.isdigit, not to int), and few enough
+        # to fit a database integer: anything else filters nothing here.
+        if petition.isascii() and petition.isdigit() and len(petition) <= 9:
             every = every.filter(petition_id=int(petition))
         total = every.count()
         shown = exports.visible_signatures(request.user, every).count()

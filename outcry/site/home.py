@@ -36,12 +36,29 @@ def content_changed(**_kwargs) -> None:
 
 def listing(language: str, page_param: str | None) -> dict:
     """One page of the public campaigns in *language*: plain rows and page links, cached."""
-    key = f"home-page:{version()}:{language}:{page_param or ''}"[:200]
-    found = cache.get(key)
+    prefix = f"home-page:{version()}:{language}"
+    requested = _page_number(page_param)
+    found = cache.get(f"{prefix}:{requested}") if requested else None
     if found is None:
         found = _read(language, page_param)
-        cache.set(key, found, timeout=CACHE_SECONDS)
+        # Kept under the page shown, never under what was typed: one entry per real
+        # page, however many different ?page= values a visitor sends.
+        cache.set(f"{prefix}:{found['page']['number']}", found, timeout=CACHE_SECONDS)
     return found
+
+
+def _page_number(page_param: str | None) -> int | None:
+    """The page *page_param* asks for as Paginator.get_page reads it: 1 if it is no number.
+
+    None for a number that is not a page (0, negative, too many digits): read afresh.
+    """
+    if page_param is None:
+        return 1
+    try:
+        number = int(page_param)
+    except ValueError:
+        return 1
+    return number if number >= 1 else None
 
 
 def with_counts(rows: list[dict]) -> list[dict]:

@@ -7,6 +7,7 @@ goes; each request only swaps in its own token.
 """
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.cache import caches
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -65,17 +66,33 @@ def media(request: HttpRequest, name: str) -> FileResponse:
     Only names of the shape images.store gives (``campaigns/<16 hex>-800.webp``),
     of a picture a campaign still shows: no other file of the storage, no path
     traversal, no upload served as it came. The names are random and never
-    reused, so browsers and proxies may keep them for a year.
+    reused, so browsers and proxies may keep a public campaign's for a year; a
+    draft's (not yet public, or withdrawn) only its organisers see, never cached.
     """
     if not images.NAME_PATTERN.fullmatch(name):
         raise Http404
     base = name.rsplit("-", 1)[0] if name.endswith(".webp") else name.removesuffix(".jpg")
-    if not Campaign.objects.filter(image_name=base).exists():
+    campaign = Campaign.objects.filter(image_name=base).first()
+    if campaign is None:
+        raise Http404
+    is_public = campaign.status != Campaign.Status.DRAFT
+    if not is_public and not _organises(request, campaign):
+        # A draft's picture (not yet public, or withdrawn): for its preview only.
         raise Http404
     try:
         handle = default_storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, content_type=MEDIA_TYPES[name[name.rindex(".") :]])
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["Cache-Control"] = (
+        "public, max-age=31536000, immutable" if is_public else "private, no-store"
+    )
     return response
+
+
+def _organises(request: HttpRequest, campaign: Campaign) -> bool:
+    """Whether the signed-in organiser may preview *campaign* (its lead's or a partner's)."""
+    return (
+        admin.site.has_permission(request)
+        and Campaign.objects.for_user(request.user).filter(pk=campaign.pk).exists()
+    )

@@ -62,6 +62,17 @@ def ready_draft(lead):
     return campaign
 
 
+def publishing_data(campaign) -> dict:
+    """What the change form posts to publish *campaign* as it is."""
+    return campaign_change_data(
+        campaign,
+        status="active",
+        deadline_at_0=campaign.deadline_at.strftime("%Y-%m-%d"),
+        deadline_at_1=campaign.deadline_at.strftime("%H:%M:%S"),
+        sender_email=campaign.sender_email,
+    )
+
+
 def test_setting_active_in_the_admin_refuses_with_the_checklist(client, alpha):
     campaign = make_campaign(lead=alpha, status=Campaign.Status.DRAFT)
     make_letter_action(campaign=campaign, channels="email", languages=("en",))
@@ -81,13 +92,7 @@ def test_a_ready_draft_is_published_and_the_admin_links_to_its_page(client, alph
     campaign = ready_draft(alpha)
     form = text_of(client.get(change_url(campaign)))
     assert reverse("organise:preview", args=[campaign.pk]) in form  # "View on site" of a draft
-    data = campaign_change_data(
-        campaign,
-        status="active",
-        deadline_at_0=campaign.deadline_at.strftime("%Y-%m-%d"),
-        deadline_at_1=campaign.deadline_at.strftime("%H:%M:%S"),
-        sender_email=campaign.sender_email,
-    )
+    data = publishing_data(campaign)
     accepted = client.post(change_url(campaign), data)
     assert accepted.status_code == 302, text_of(accepted)[-3000:]
     campaign.refresh_from_db()
@@ -174,3 +179,55 @@ def test_the_signature_list_says_why_it_shows_fewer_than_the_petition(client, al
     assert (
         "Showing 1 of 3 signatures: only supporters who agreed to hear from Alpha Rights." in page
     )
+
+
+def test_a_text_deleted_in_the_save_that_publishes_keeps_the_campaign_a_draft(client, alpha):
+    campaign = ready_draft(alpha)
+    data = publishing_data(campaign)
+    korean = [key for key, value in data.items() if key.endswith("-language") and value == "ko"]
+    data[korean[0].replace("-language", "-DELETE")] = "on"
+    refused = client.post(change_url(campaign), data)
+    assert refused.status_code == 200
+    assert "The campaign needs a title and a story in 한국어." in text_of(refused)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT
+    assert set(campaign.texts.values_list("language", flat=True)) == {"en", "ko"}
+
+
+def test_a_deadline_past_the_year_9999_in_utc_is_refused_not_a_500(client, alpha):
+    campaign = make_campaign(lead=alpha, status=Campaign.Status.DRAFT)
+    data = campaign_change_data(
+        campaign,
+        time_zone="America/New_York",
+        deadline_at_0="9999-12-31",
+        deadline_at_1="23:59:00",
+    )
+    refused = client.post(change_url(campaign), data)
+    assert refused.status_code == 200
+    assert "Enter a valid date/time." in text_of(refused)
+    campaign.refresh_from_db()
+    assert campaign.deadline_at is None or campaign.deadline_at.year < 9999
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "9" * 30, "9" * 12, "1 ", "-1"])
+def test_an_odd_petition_filter_on_the_signature_list_is_not_a_500(client, alpha, odd):
+    petition = make_petition(campaign=make_campaign(lead=alpha))
+    make_signature(petition=petition)
+    listing = client.get(
+        reverse("admin:petitions_signature_changelist"), {"petition__id__exact": odd}
+    )
+    assert listing.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("status", ["won", "lost", "closed"])
+def test_a_draft_cannot_go_public_as_won_lost_or_closed_without_the_checklist(
+    client, alpha, status
+):
+    campaign = make_campaign(lead=alpha, status=Campaign.Status.DRAFT)
+    make_letter_action(campaign=campaign, channels="email", languages=("en",))
+    refused = client.post(change_url(campaign), campaign_change_data(campaign, status=status))
+    assert refused.status_code == 200
+    assert "Not ready to publish:" in text_of(refused)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT
+    assert client.get(campaign.get_absolute_url()).status_code == 404

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from outcry.campaigns.models import Campaign
 from outcry.campaigns.tests.test_admin import campaign_change_data
 from outcry.testing import (
     admin_url,
@@ -168,3 +169,42 @@ def test_a_partner_sees_the_campaign_read_only_without_the_upload(campaign):
     response = client.get(admin_url(campaign))
     assert response.status_code == 200
     assert 'name="image"' not in response.content.decode()
+
+
+def test_a_drafts_picture_is_shown_only_to_its_organisers_and_never_kept_by_caches(
+    client, campaign
+):
+    save_with_image(campaign, photo())
+    campaign.refresh_from_db()
+    url = f"/media/{campaign.image_name}-480.webp"
+    assert client.get(url).status_code == 200  # published: public, kept a year
+
+    # Withdrawn to a draft (say, to protect someone): the picture is no longer public.
+    campaign.status = Campaign.Status.DRAFT
+    campaign.save()
+    assert client.get(url).status_code == 404
+    stranger = logged_in_client(make_organiser(organisation=make_organisation(name="Beta")))
+    assert stranger.get(url).status_code == 404
+    own = logged_in_client(make_organiser(organisation=campaign.lead_organisation))
+    shown = own.get(url)
+    assert shown.status_code == 200
+    assert shown["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("size", [(1, 20000), (1080, 20000)])
+def test_a_picture_too_tall_to_store_is_refused_not_a_500(campaign, media_root, size):
+    response = save_with_image(campaign, photo(*size, kind="PNG", gps=False), name="long.png")
+    assert response.status_code == 200
+    assert "The image is too tall for its width" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.image_name == ""
+    assert not (media_root / "campaigns").exists() or not any((media_root / "campaigns").iterdir())
+
+
+def test_a_wide_strip_is_stored(campaign):
+    assert (
+        save_with_image(
+            campaign, photo(20000, 10, kind="PNG", gps=False), name="strip.png"
+        ).status_code
+        == 302
+    )

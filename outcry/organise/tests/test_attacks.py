@@ -104,3 +104,17 @@ def test_a_bad_id_or_mangled_input_never_gives_a_500(organiser_a):
     )
     assert odd.status_code == 400
     assert not Campaign.objects.exists()
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Seoul"])
+def test_a_deadline_at_the_end_of_the_calendar_is_refused_not_a_500(organiser_a, zone):
+    client = logged_in_client(organiser_a)
+    refused = client.post(
+        reverse("organise:new"), story_data(deadline="9999-12-31T23:59", time_zone=zone)
+    )
+    if zone == "America/New_York":  # past the year 9999 in UTC: no database keeps it
+        assert refused.status_code == 400
+        assert "Give the deadline as a date and a time" in refused.content.decode()
+        assert not Campaign.objects.exists()
+    else:
+        assert refused.status_code == 302

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import time_machine
+from django.core.cache import cache
 
 from outcry.actions import counters
 from outcry.campaigns.models import Campaign
@@ -63,3 +64,17 @@ def test_the_list_is_cached_and_read_afresh_when_a_campaign_or_count_changes(
     petition.campaign.status = Campaign.Status.CLOSED
     petition.campaign.save()
     assert "This campaign is closed." in home(client)
+
+
+def test_a_page_number_typed_any_way_is_cached_once_under_the_page_shown(
+    client, db, django_assert_num_queries
+):
+    make_petition()
+    home(client)
+    before = len(cache._cache)
+    for junk in ["abc", "1x", "٣", "0", "-4", "99999", "9" * 5000, "1\x00"]:
+        client.get("/en/", {"page": junk})
+    # Every one of those shows the first (and only) page: no new entry per value typed.
+    assert len(cache._cache) == before
+    with django_assert_num_queries(1):  # "abc" reads as page 1: from the cache
+        assert "Stop the forced return" in client.get("/en/?page=abc").content.decode()
