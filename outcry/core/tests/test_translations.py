@@ -204,9 +204,9 @@ def test_signing_in_korean_sends_a_korean_confirmation_and_thanks_page(
     assert "서명 확인하기" in html and 'lang="ko"' in html
 
     thanks = client.get(response["Location"]).content.decode()
-    assert '“난민을 보호하라”</span> 청원에 <strong class="count">0</strong>명이 서명했습니다.' in (
-        thanks
-    )
+    # The first signer, still unconfirmed, is not told "0 people have signed".
+    assert '“난민을 보호하라”</span> 청원에 가장 먼저 서명한 분들 중 한 분입니다.' in thanks
+    assert '<strong class="count">0</strong>' not in thanks
 
 
 def test_signing_in_english_sends_an_english_confirmation(
