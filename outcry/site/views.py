@@ -37,6 +37,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if len(slug) > Campaign._meta.get_field("slug").max_length:
+        # No campaign has it; and the cache keys below stay short whatever the address says.
+        raise Http404
     key = f"campaign-page:{slug}:{get_language()}"
     html = caches["local"].get(key)
     if html is None:
