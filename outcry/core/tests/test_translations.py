@@ -205,7 +205,7 @@ def test_signing_in_korean_sends_a_korean_confirmation_and_thanks_page(
 
     thanks = client.get(response["Location"]).content.decode()
     # The first signer, still unconfirmed, is not told "0 people have signed".
-    assert '“난민을 보호하라”</span> 청원에 가장 먼저 서명한 분들 중 한 분입니다.' in thanks
+    assert "“난민을 보호하라”</span> 청원에 가장 먼저 서명한 분들 중 한 분입니다." in thanks
     assert '<strong class="count">0</strong>' not in thanks
 
 
