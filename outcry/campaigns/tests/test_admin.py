@@ -14,32 +14,11 @@ from outcry.core.models import AuditEvent, OutgoingEmail
 from outcry.testing import (
     give_consent,
     make_campaign,
-    make_organisation,
     make_organiser,
     make_petition,
     make_signature,
     make_supporter,
 )
-
-
-@pytest.fixture
-def org_a(db):
-    return make_organisation(name="Alpha Rights")
-
-
-@pytest.fixture
-def org_b(db):
-    return make_organisation(name="Beta Watch")
-
-
-@pytest.fixture
-def organiser_a(org_a):
-    return make_organiser(organisation=org_a, username="alpha-organiser")
-
-
-@pytest.fixture
-def organiser_b(org_b):
-    return make_organiser(organisation=org_b, username="beta-organiser")
 
 
 @pytest.fixture

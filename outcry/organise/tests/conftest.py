@@ -5,32 +5,12 @@ from django.utils import timezone
 
 from outcry.directory.testing import make_target, make_target_list
 from outcry.organise.forms import site_address
-from outcry.testing import make_organisation, make_organiser, send_from_a_real_domain
+from outcry.testing import send_from_a_real_domain
 
 
 @pytest.fixture(autouse=True)
 def sending_domain(settings):
     send_from_a_real_domain(settings)
-
-
-@pytest.fixture
-def org_a(db):
-    return make_organisation(name="Alpha Rights")
-
-
-@pytest.fixture
-def org_b(db):
-    return make_organisation(name="Beta Watch")
-
-
-@pytest.fixture
-def organiser_a(org_a):
-    return make_organiser(organisation=org_a, username="alpha-organiser")
-
-
-@pytest.fixture
-def organiser_b(org_b):
-    return make_organiser(organisation=org_b, username="beta-organiser")
 
 
 @pytest.fixture

@@ -20,16 +20,6 @@ INJECTIONS = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1:A2)"]
 
 
 @pytest.fixture
-def org_a(db):
-    return make_organisation(name="Alpha Rights")
-
-
-@pytest.fixture
-def org_b(db):
-    return make_organisation(name="Beta Watch")
-
-
-@pytest.fixture
 def petition(org_a, org_b):
     """A petition of a campaign led by A with partner B, signed by people with various consent."""
     petition = make_petition(campaign=make_campaign(lead=org_a, partners=[org_b]))
