@@ -32,7 +32,10 @@ def main(url: str) -> int:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
                 print(f"Created database {name}.")
     except psycopg.OperationalError as error:
-        print(f"Cannot reach PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}".strip(), file=sys.stderr)
+        print(
+            f"Cannot reach PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}".strip(),
+            file=sys.stderr,
+        )
         return 1
     return 0
 
