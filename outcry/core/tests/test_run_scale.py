@@ -13,8 +13,8 @@ import http.client
 import os
 import signal
 import subprocess
-import threading
 import sys
+import threading
 import time
 import uuid
 from types import SimpleNamespace
@@ -100,7 +100,7 @@ def test_make_run_scale_serves_signs_on_postgres_and_redis_and_stops_on_ctrl_c(t
     log_path = tmp_path / "run-scale.log"
     seen: set[int] = set()
     with log_path.open("w") as log:
-        make = subprocess.Popen(  # noqa: S603 - our own Makefile
+        make = subprocess.Popen(
             ["make", "--no-print-directory", "run-scale"],  # noqa: S607 - make from PATH
             cwd=ROOT,
             env=env,
