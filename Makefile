@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts vendor-altcha vendor-disposable-domains vendor-world-atlas vendor-postcodes bench bench-postgres bench-mail clean messages
+.PHONY: run run-scale dev test test-sqlite test-postgres lint format install install-run vendor vendor-fonts vendor-altcha vendor-disposable-domains vendor-world-atlas vendor-postcodes bench bench-postgres bench-mail clean messages
 
 UV := $(BIN)/uv
 
@@ -38,6 +38,21 @@ install: $(DEV_STAMP)
 	$(PY) manage.py compile_catalogues
 
 run: install-run
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py load_demo
+	$(PY) manage.py serve --port $(PORT)
+
+# The scale-out layout on this machine (docs/deploy.md): the same `serve` as `make run`,
+# on the machine's PostgreSQL and Redis, each a database of its own, files in var/scale/.
+# Counts from the environment: make run-scale OUTCRY_WEB_WORKERS=4 OUTCRY_TASK_WORKERS=2
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/outcry_scale
+SCALE_REDIS_URL ?= redis://127.0.0.1:6379/5
+run-scale: export DATABASE_URL = $(SCALE_DATABASE_URL)
+run-scale: export REDIS_URL = $(SCALE_REDIS_URL)
+run-scale: export OUTCRY_VAR_DIR ?= $(CURDIR)/var/scale
+run-scale: install-run
+	$(PY) scripts/create_database.py $(SCALE_DATABASE_URL)
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py load_demo
