@@ -247,10 +247,12 @@ def run_an_outage(serve, stop_service, start_service) -> tuple[list[Supporter], 
     return supporters, stopped_at, restarted_at
 
 
-def check_the_answers(supporters, stopped_at: float, restarted_at: float, stored: set) -> str:
+def check_the_answers(
+    supporters, stopped_at: float, restarted_at: float, stored: set, log: str
+) -> str:
     """Assert 503 pages in the right language during the outage, none of them a 500 or a
-    traceback, signing again after it, and every acknowledged signature among *stored*;
-    return the figures for the test's output."""
+    traceback, signing again after it, every acknowledged signature among *stored*, and
+    the outage in serve's *log* once per web worker; return the figures for the test's output."""
     statuses: Counter = Counter()
     first_503 = recovered = None
     for supporter in supporters:
@@ -268,6 +270,9 @@ def check_the_answers(supporters, stopped_at: float, restarted_at: float, stored
     assert recovered is not None, statuses
     emails = {email for supporter in supporters for email in supporter.acknowledged}
     assert emails <= stored, sorted(emails - stored)[:5]
+    # One line per web worker for the whole outage, not one per request refused.
+    logged = log.count("Database or Redis unreachable, answering 503")
+    assert 1 <= logged <= 2, logged
     return (
         f"first 503 after {first_503 - stopped_at:.2f} s, recovered "
         f"{recovered - restarted_at:.2f} s after the service came back; "
@@ -297,7 +302,10 @@ def test_a_redis_outage_gives_503_pages_in_the_users_language_and_the_site_recov
     serve.start()
     supporters, stopped_at, restarted_at = run_an_outage(serve, own_redis.stop, own_redis.start)
     stored = {email for (email,) in serve.query(STORED_EMAILS)}
-    print("Redis outage:", check_the_answers(supporters, stopped_at, restarted_at, stored))
+    print(
+        "Redis outage:",
+        check_the_answers(supporters, stopped_at, restarted_at, stored, serve.log()),
+    )
 
 
 def test_a_postgresql_outage_gives_503_pages_loses_nothing_acknowledged_and_recovers(
@@ -328,4 +336,7 @@ def test_a_postgresql_outage_gives_503_pages_loses_nothing_acknowledged_and_reco
     )
     with psycopg.connect(own_postgres.url.replace("postgres://", "postgresql://")) as db:
         stored = {email for (email,) in db.execute(STORED_EMAILS)}
-    print("PostgreSQL outage:", check_the_answers(supporters, stopped_at, restarted_at, stored))
+    print(
+        "PostgreSQL outage:",
+        check_the_answers(supporters, stopped_at, restarted_at, stored, serve.log()),
+    )
