@@ -123,6 +123,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "outcry.core.middleware.PermissionsPolicyMiddleware",
+    # A database or Redis that cannot be reached gives a 503 page, not a traceback.
+    "outcry.core.middleware.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that reads or writes the body; anonymous visitors' text only (BREACH).
@@ -172,6 +174,13 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("OUTCRY_CACHE_PREFIX", "outcry"),
+            # Fail fast when Redis is down or stuck: the request gets the 503 page in
+            # seconds (core.views.service_unavailable) instead of holding a web worker
+            # until the proxy gives up. redis-py reconnects by itself once it is back.
+            "OPTIONS": {
+                "socket_connect_timeout": env_int("OUTCRY_REDIS_TIMEOUT", default=2, minimum=1),
+                "socket_timeout": env_int("OUTCRY_REDIS_TIMEOUT", default=2, minimum=1),
+            },
         }
     }
 else:

@@ -118,6 +118,11 @@ def env_database(name: str, *, default: str) -> dict:
         # statements (PgBouncer in transaction mode before 1.21), add
         # ?server_side_binding=false to the URL.
         options.setdefault("server_side_binding", True)
+        # Give up connecting after a few seconds (libpq waits for ever by default): while
+        # PostgreSQL is down a request gets the 503 page quickly rather than a hung worker.
+        options.setdefault(
+            "connect_timeout", env_int("OUTCRY_DB_CONNECT_TIMEOUT", default=3, minimum=2)
+        )
         if options["server_side_binding"] is True:
             options.setdefault("prepare_threshold", 5)
     return config

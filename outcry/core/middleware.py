@@ -5,6 +5,8 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import BadRequest
 
+from outcry.core.views import OUTAGE_ERRORS, service_unavailable
+
 
 class PermissionsPolicyMiddleware:
     """Add PERMISSIONS_POLICY: no page of outcry needs a camera, location, payment, …
@@ -20,6 +22,25 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class ServiceUnavailableMiddleware:
+    """Turn "the database or Redis is unreachable" in a view into a 503 page, not a 500.
+
+    Errors raised outside views (a middleware saving the session) reach
+    `core.views.server_error`, which answers the same 503.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OUTAGE_ERRORS):
+            return service_unavailable(request, exception)
+        return None
 
 
 def allow_geolocation(view):

@@ -149,6 +149,29 @@ def test_postgresql_prepares_its_statements_unless_the_url_says_not_to(monkeypat
     assert "prepare_threshold" not in options
 
 
+def test_postgresql_and_redis_give_up_connecting_after_a_few_seconds(monkeypatch, tmp_path):
+    url = "postgres://outcry@127.0.0.1:5432/outcry"
+    loaded = load_settings(monkeypatch, tmp_path, DATABASE_URL=url, REDIS_URL="redis://r:6379/0")
+    assert loaded["DATABASES"]["default"]["OPTIONS"]["connect_timeout"] == 3
+    assert loaded["DATABASES"]["default"]["CONN_HEALTH_CHECKS"] is True
+    assert loaded["CACHES"]["default"]["OPTIONS"] == {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 2,
+    }
+    loaded = load_settings(
+        monkeypatch,
+        tmp_path,
+        DATABASE_URL=url,
+        REDIS_URL="redis://r:6379/0",
+        OUTCRY_DB_CONNECT_TIMEOUT="5",
+        OUTCRY_REDIS_TIMEOUT="1",
+    )
+    assert loaded["DATABASES"]["default"]["OPTIONS"]["connect_timeout"] == 5
+    assert loaded["CACHES"]["default"]["OPTIONS"]["socket_timeout"] == 1
+    with pytest.raises(ImproperlyConfigured, match="OUTCRY_DB_CONNECT_TIMEOUT"):
+        load_settings(monkeypatch, tmp_path, DATABASE_URL=url, OUTCRY_DB_CONNECT_TIMEOUT="1")
+
+
 def test_serve_refuses_an_unmigrated_database(tmp_path):
     """`manage.py serve` says what to do instead of starting workers that fail."""
     env = {**os.environ, "OUTCRY_VAR_DIR": str(tmp_path), "PORT": "8297"}
