@@ -18,10 +18,12 @@ applies that rule to every admin of a campaign's rows.
 
 import zoneinfo
 from datetime import UTC
+from functools import partial
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
@@ -384,6 +386,19 @@ class CampaignAdmin(LeadChangesMixin, admin.ModelAdmin):
         obj.save(update_fields=["image_name", "image_width", "image_height", "image_widths"])
         if old[0]:
             images.delete(*old)
+
+    def delete_model(self, request, obj: Campaign) -> None:
+        """Delete the campaign, and its picture's files once the deletion is committed."""
+        picture = (obj.image_name, obj.image_width_list)
+        super().delete_model(request, obj)
+        if picture[0]:
+            transaction.on_commit(partial(images.delete, *picture))
+
+    def delete_queryset(self, request, queryset) -> None:
+        pictures = [(c.image_name, c.image_width_list) for c in queryset if c.image_name]
+        super().delete_queryset(request, queryset)
+        for picture in pictures:
+            transaction.on_commit(partial(images.delete, *picture))
 
     def get_queryset(self, request):
         return (

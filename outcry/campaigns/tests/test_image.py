@@ -208,3 +208,26 @@ def test_a_wide_strip_is_stored(campaign):
         ).status_code
         == 302
     )
+
+
+@pytest.mark.parametrize("how", ["delete page", "list action"])
+def test_deleting_a_campaign_deletes_its_pictures_files(
+    campaign, media_root, django_user_model, django_capture_on_commit_callbacks, how
+):
+    save_with_image(campaign, photo())
+    campaign.refresh_from_db()
+    assert any((media_root / "campaigns").iterdir())
+    campaign.petitions.all().delete()
+    superuser = django_user_model.objects.create_superuser("root", "root@example.org", "x" * 12)
+    client = logged_in_client(superuser)
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "delete page":
+            response = client.post(admin_url(campaign, "delete"), {"post": "yes"})
+        else:
+            response = client.post(
+                admin_url(Campaign, "changelist"),
+                {"action": "delete_selected", "_selected_action": [campaign.pk], "post": "yes"},
+            )
+    assert response.status_code == 302
+    assert not Campaign.objects.filter(pk=campaign.pk).exists()
+    assert not any((media_root / "campaigns").iterdir())
