@@ -61,7 +61,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import fcntl
-import http.client
 import itertools
 import json
 import os
@@ -78,6 +77,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from demo_site import healthy  # bench/ is not a package: by path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -551,17 +552,6 @@ def manage(env: dict, *command: str, log: Path) -> None:
             check=True,
             timeout=300,
         )
-
-
-def healthy(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/healthz")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
 
 
 def port_is_free(port: int) -> bool:
