@@ -61,7 +61,7 @@ run-scale: install-run
 dev: install
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_demo
-	OUTCRY_DEBUG=on $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	OUTCRY_DEBUG=on OUTCRY_INTAKE_INLINE=on $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # PYTEST_ARGS passes options through, e.g. `make test PYTEST_ARGS="-m e2e"`.
 # -rfEs: the summary lists failures, errors, and skips with their reason (no Chromium, …).

@@ -134,6 +134,7 @@ def _test_settings(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     # No sender runs in tests: an email is sent when its transaction commits.
     settings.MAIL_SEND_ON_COMMIT = True
+    settings.INTAKE_INLINE = True  # no intake worker runs in tests (see actions/intake.py)
     settings.PAGE_CACHE_SECONDS = 0
     # Tests sign many times from one client address; the tests of the challenge
     # (petitions/tests/test_challenge.py) set the flood thresholds they need.

@@ -450,6 +450,14 @@ MAIL_JOURNAL_DIR = VAR_DIR / "mail"
 # Send each email in the process that queued it, once its transaction commits, and let
 # run_periodic send retries: for development and tests, where no sender runs.
 MAIL_SEND_ON_COMMIT = env_bool("OUTCRY_MAIL_SEND_ON_COMMIT", default=False)
+# The intake (actions/intake.py): a signature is acknowledged once one row holding what
+# was typed is committed; workers (`manage.py process_intake`, OUTCRY_INTAKE_WORKERS of
+# them started by `serve`; 0: run them elsewhere) write the rest, OUTCRY_INTAKE_BATCH
+# actions a transaction. OUTCRY_INTAKE_INLINE processes each in the request that took it
+# instead: for development and tests, where no worker runs.
+INTAKE_WORKERS = env_int("OUTCRY_INTAKE_WORKERS", default=1, minimum=0)
+INTAKE_BATCH = env_int("OUTCRY_INTAKE_BATCH", default=500, minimum=1)
+INTAKE_INLINE = env_bool("OUTCRY_INTAKE_INLINE", default=False)
 
 # How many rows the public signature counter is spread over (see petitions/services.py).
 COUNTER_SHARDS = env_int("OUTCRY_COUNTER_SHARDS", default=16, minimum=1)

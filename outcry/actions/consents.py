@@ -78,6 +78,12 @@ def record(
     )
 
 
+def record_new(given: list[tuple[int, int, str, str, str]]) -> None:
+    """Record, unconfirmed, the consents of supporters created in this transaction:
+    (supporter id, organisation id, words shown, language, source) each, at once."""
+    supporters.record_new_consents(given)
+
+
 def drop(*, supporter_id: int, source: str, organisations: Iterable[int] | None = None) -> int:
     """Delete the unconfirmed consents given with *source* (to *organisations* only,
     if given); return how many. Confirmed ones stay: only their owner withdraws them."""

@@ -1,6 +1,7 @@
 """Rows any kind of action can use: the shards of its public counters."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,3 +28,30 @@ class CounterShard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}#{self.shard}: {self.count}"
+
+
+class Intake(models.Model):
+    """An action a supporter was told we have, not yet turned into its rows.
+
+    Signing in a surge writes this one row and answers (actions.intake.submit);
+    a worker (``manage.py process_intake``) takes rows in batches and writes
+    the supporters, signatures, consents and confirmation emails for all of
+    them at once, deleting the rows in that same transaction. So a row is
+    either here or fully done, never both, whatever process dies when.
+    *payload* is what the form gave, as JSON (ids, not objects), read by the
+    processor registered for *kind*. A row its processor refuses even alone is
+    kept with *failed_at* and *error* for an operator, never dropped.
+    """
+
+    kind = models.CharField(_("kind"), max_length=40)
+    payload = models.JSONField(_("what was typed"))
+    created_at = models.DateTimeField(_("acknowledged"), default=timezone.now)
+    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("action waiting to be processed")
+        verbose_name_plural = _("actions waiting to be processed")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

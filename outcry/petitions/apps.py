@@ -10,6 +10,7 @@ class PetitionsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: emails.py, personal_data, services and views import models,
         # which need the app registry ready.
+        from outcry.actions import intake
         from outcry.actions.confirmation import Kind, register
         from outcry.campaigns import checklist
         from outcry.core.ledger import register_email
@@ -34,6 +35,8 @@ class PetitionsConfig(AppConfig):
                 details=lambda signature: {"country": signature.country},
             )
         )
+        # Signatures taken by the form are written in batches (actions/intake.py).
+        intake.register(services.SIGNATURE_INTAKE, services.write_signatures)
         # A signer's copy of their data, its erasure and the retention period cover signatures.
         register_personal_data(personal_data.SIGNATURES)
         # Publishing a campaign checks its petitions' texts.

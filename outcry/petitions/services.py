@@ -4,7 +4,7 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -15,19 +15,21 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from outcry.actions import confirmation, counters
+from outcry.actions import confirmation, counters, intake
 from outcry.actions import consents as consent
 from outcry.actions.services import Person, Written, take_action
 from outcry.campaigns.checklist import missing_languages
 from outcry.campaigns.models import Campaign, Organisation
-from outcry.core import ratelimit, rows
+from outcry.core import ratelimit
 from outcry.core.audit import record_event
 from outcry.core.disposable import is_disposable
+from outcry.core.mail import engine
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction, uses_database_queue
 from outcry.core.tasks import send_email
 from outcry.petitions.models import Petition, Signature, counter_key
 from outcry.petitions.tasks import CONFIRMATION_PURPOSE
+from outcry.supporters import services as supporters
 from outcry.supporters.models import Supporter, normalise_email
 
 logger = logging.getLogger("outcry.petitions")
@@ -66,6 +68,7 @@ def sign(
     consents: list[tuple[Organisation, str]] = (),
     cluster: str = "",
     counted: ratelimit.Counted | None = None,
+    later: bool = False,
 ) -> tuple[Signature | None, bool]:
     """Sign *petition* for the person behind *email*; return the signature and whether it is new.
 
@@ -78,10 +81,12 @@ def sign(
     answers as for a signature taken, since a refusal or an email would tell
     whoever typed the address that it had signed.
 
-    Otherwise one transaction either way (actions.take_action), ending with
-    one queued email task, so that signing with a known address costs about
-    what signing with a new one does (the answer, and its timing, must not
-    tell whether an address signed):
+    With *later* (the form) the signature is only kept as one intake row
+    (actions.intake), committed before this returns (None, False), and a
+    worker writes it with others in a batch (write_signatures); the request's
+    work, and so its timing, is the same whether the address signed before or
+    not. Without it (an API, a command) it is written now. Either way the
+    same rows, in one transaction, ending with one queued email:
 
     - someone new: the supporter (if new), the signature with the name, country
       and public choice typed now, the consents and the confirmation email
@@ -115,9 +120,128 @@ def sign(
     if counted.address_over:
         return None, False
     flag, flag_detail = _suspicion(email=email, cluster=cluster)
+    typed = {
+        "petition": petition.pk,
+        "email": normalise_email(email),
+        "name": name,
+        "country": country,
+        "postcode": postcode,
+        "comment": comment,
+        "public_name": public_name,
+        "language": language,
+        "consents": [[organisation.pk, wording] for organisation, wording in consents],
+        "flag": flag,
+        "flag_detail": flag_detail,
+        "signed_at": timezone.now().isoformat(),
+    }
+    if later:
+        intake.submit(SIGNATURE_INTAKE, typed)
+        return None, False
+    [(signature, is_new)] = write_signatures([typed])
+    return signature, is_new
+
+
+# The intake kind of a signature taken by the form (actions.intake; apps.py registers it).
+SIGNATURE_INTAKE = "petitions.signature"
+
+
+def write_signatures(typed: list[dict]) -> list[tuple[Signature | None, bool]]:
+    """Write what each of *typed* (sign's payloads, oldest first) asks; return each one's
+    signature and whether it is new, in order (None for a petition deleted since).
+
+    One transaction (the caller's, if any). New addresses (the bulk of a surge)
+    are written together: their supporters, signatures, consents and
+    confirmation emails one INSERT each for the whole batch. An address that
+    is already a supporter, or comes twice in the batch, is taken after them,
+    one at a time in order (_sign_one), so a later form finds the earlier one
+    and gets the "you had already signed" email, or replaces it while it waits
+    for its link. If an address became a supporter meanwhile (another worker,
+    a letter), the new ones are taken one at a time too.
+    """
+    petitions = Petition.objects.in_bulk({each["petition"] for each in typed})
+    organisations = Organisation.objects.in_bulk(
+        {pk for each in typed for pk, _wording in each["consents"]}
+    )
+    results: list[tuple[Signature | None, bool]] = [(None, False)] * len(typed)
+    with transaction.atomic():
+        known = set(
+            Supporter.objects.filter(email__in={each["email"] for each in typed}).values_list(
+                "email", flat=True
+            )
+        )
+        new, one_by_one, seen = [], [], set()
+        for index, each in enumerate(typed):
+            if each["petition"] not in petitions:
+                logger.info(
+                    "A signature for petition %s, deleted since, was dropped.", each["petition"]
+                )
+            elif each["email"] in known or each["email"] in seen:
+                one_by_one.append(index)
+            else:
+                new.append(index)
+                seen.add(each["email"])
+        if new:
+            try:
+                with transaction.atomic():
+                    written = _sign_new([typed[index] for index in new], petitions, organisations)
+            except IntegrityError:
+                one_by_one = sorted(new + one_by_one)
+            else:
+                for index, signature in zip(new, written, strict=True):
+                    results[index] = (signature, True)
+        for index in one_by_one:
+            each = typed[index]
+            results[index] = _sign_one(each, petitions[each["petition"]], organisations)
+    return results
+
+
+def _sign_new(typed: list[dict], petitions: dict, organisations: dict) -> list[Signature]:
+    """Write the signatures of addresses nobody has used yet, one INSERT per table."""
+    supporters_made = supporters.create_supporters(typed)
+    signatures = []
+    for each, supporter in zip(typed, supporters_made, strict=True):
+        petition = petitions[each["petition"]]
+        signed_at = datetime.fromisoformat(each["signed_at"])
+        signatures.append(
+            Signature(
+                petition=petition,
+                supporter=supporter,
+                name=each["name"],
+                country=each["country"],
+                comment=each["comment"],
+                public_name=each["public_name"],
+                language=each["language"],
+                created_at=signed_at,
+                # Counted publicly only once its address is confirmed (confirm_signature),
+                # so the link always goes out, even where the petition counts at once.
+                confirmed_at=None if petition.needs_confirmation else signed_at,
+                flag=each["flag"],
+                flag_detail=each["flag_detail"],
+            )
+        )
+    Signature.objects.bulk_create(signatures)
+    consent.record_new(
+        [
+            (signature.supporter_id, organisation, wording, each["language"], source_for(signature))
+            for each, signature in zip(typed, signatures, strict=True)
+            for organisation, wording in each["consents"]
+            if organisation in organisations
+        ]
+    )
+    engine.queue_many(
+        purpose=CONFIRMATION_PURPOSE,
+        recipients=[(signature.pk, signature.supporter.email) for signature in signatures],
+        priority=engine.TRANSACTIONAL,
+    )
+    return signatures
+
+
+def _sign_one(each: dict, petition: Petition, organisations: dict) -> tuple[Signature, bool]:
+    """Write one signature of *each* (a payload of sign) whose address may be known."""
+    language = each["language"]
 
     def write(supporter: Supporter, created: bool) -> Written:
-        # Someone new cannot have signed yet: one query fewer on the common path.
+        # Someone new cannot have signed yet: one query fewer.
         existing = (
             None
             if created
@@ -126,10 +250,10 @@ def sign(
         if existing is not None:
             renewed = not existing.is_email_confirmed and _renew(
                 existing,
-                name=name,
-                country=country,
-                comment=comment,
-                public_name=public_name,
+                name=each["name"],
+                country=each["country"],
+                comment=each["comment"],
+                public_name=each["public_name"],
                 language=language,
             )
             return Written(
@@ -139,22 +263,20 @@ def sign(
                 source=source_for(existing),
                 confirmation=_signed_again(existing),
             )
-        confirmed = not petition.needs_confirmation
-        signature = Signature(
+        signed_at = datetime.fromisoformat(each["signed_at"])
+        signature = Signature.objects.create(
             petition=petition,
             supporter=supporter,
-            name=name,
-            country=country,
-            comment=comment,
-            public_name=public_name,
+            name=each["name"],
+            country=each["country"],
+            comment=each["comment"],
+            public_name=each["public_name"],
             language=language,
-            confirmed_at=timezone.now() if confirmed else None,
-            flag=flag,
-            flag_detail=flag_detail,
+            created_at=signed_at,
+            confirmed_at=None if petition.needs_confirmation else signed_at,
+            flag=each["flag"],
+            flag_detail=each["flag_detail"],
         )
-        rows.insert(signature)
-        # Counted publicly only once its address is confirmed (confirm_signature),
-        # so the link always goes out, even where the petition counts at once.
         return Written(
             row=signature,
             is_new=True,
@@ -165,7 +287,16 @@ def sign(
             ),
         )
 
-    person = Person(email=email, name=name, language=language, country=country, postcode=postcode)
+    person = Person(
+        email=each["email"],
+        name=each["name"],
+        language=language,
+        country=each["country"],
+        postcode=each["postcode"],
+    )
+    consents = [
+        (organisations[pk], wording) for pk, wording in each["consents"] if pk in organisations
+    ]
     for _attempt in range(3):
         try:
             written = take_action(person=person, write=write, consents=consents)
@@ -175,7 +306,7 @@ def sign(
             # read and our write; the next attempt finds their row.
             logger.info("Concurrent signature for one address on petition %s", petition.pk)
     with transaction.atomic():
-        existing = Signature.objects.get(petition=petition, supporter__email=normalise_email(email))
+        existing = Signature.objects.get(petition=petition, supporter__email=each["email"])
         queue_signed_again_email(signature=existing)
     return existing, False
 

@@ -139,6 +139,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             else "",
             network=network,
             counted=counted,
+            later=True,
         )
     except services.PetitionClosed:
         return again(_("This petition is no longer taking signatures."), status=409)

@@ -15,13 +15,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from outcry.campaigns.models import Organisation
-from outcry.core import ratelimit, rows
+from outcry.core import ratelimit
 from outcry.core.audit import record_event
 from outcry.core.models import OutgoingEmail
 from outcry.core.queue import enqueue_with_transaction
@@ -40,23 +40,67 @@ def get_or_create_supporter(
 
     An existing supporter's details are never changed from an unconfirmed
     form (anyone can type anyone's address): their empty fields are filled in
-    once the action is confirmed (fill_in).
-    One statement for someone new (an INSERT that does nothing if the address
-    is there), so a surge of new signers costs no SELECT. Safe against a
-    concurrent insert of the same address without a savepoint: the database
-    makes the second INSERT wait for the first and then do nothing, and the
-    row is read instead.
+    once the action is confirmed (fill_in). Safe against a concurrent insert of
+    the same address: the second INSERT waits for the first, fails in its
+    savepoint, and the row is read instead. (New signers in a surge are
+    created in bulk by create_supporters.)
     """
+    email = normalise_email(email)
+    existing = Supporter.objects.filter(email=email).first()
+    if existing is not None:
+        return existing, False
     supporter = Supporter(
-        email=normalise_email(email),
-        name=name,
-        country=country,
-        postcode=postcode,
-        language=language,
+        email=email, name=name, country=country, postcode=postcode, language=language
     )
-    if rows.insert(supporter, unless_exists=("email",)):
-        return supporter, True
-    return Supporter.objects.get(email=supporter.email), False
+    try:
+        with transaction.atomic():
+            supporter.save(force_insert=True)
+    except IntegrityError:
+        return Supporter.objects.get(email=email), False
+    return supporter, True
+
+
+def create_supporters(people: list[dict]) -> list[Supporter]:
+    """Create a supporter for each of *people* (email, name, country, postcode, language).
+
+    One INSERT for all of them, inside the caller's transaction, for a batch
+    of new signers (actions.intake). The caller knows none of the addresses is
+    a supporter yet; if one became one meanwhile, this raises IntegrityError
+    and writes nothing (the caller then takes them one at a time, through
+    get_or_create_supporter).
+    """
+    supporters = [
+        Supporter(
+            email=normalise_email(person["email"]),
+            name=person["name"],
+            country=person.get("country", ""),
+            postcode=person.get("postcode", ""),
+            language=person["language"],
+        )
+        for person in people
+    ]
+    return Supporter.objects.bulk_create(supporters)
+
+
+def record_new_consents(given: list[tuple[int, int, str, str, str]]) -> None:
+    """Record unconfirmed consents of new supporters: (supporter id, organisation id,
+    words shown, language, source) each, with one INSERT.
+
+    Inside the caller's transaction. Only for supporters created in it, who can
+    have no consent yet (record_consents looks first).
+    """
+    now = timezone.now()
+    Consent.objects.bulk_create(
+        Consent(
+            supporter_id=supporter_id,
+            organisation_id=organisation_id,
+            wording=wording,
+            language=language,
+            given_at=now,
+            source=source,
+        )
+        for supporter_id, organisation_id, wording, language, source in given
+    )
 
 
 def fill_in(supporter: Supporter, *, country: str = "", postcode: str = "") -> None:
@@ -113,10 +157,7 @@ def record_consents(
         consent.source = source
         consent.withdrawn_at = None
         consent.confirmed_at = now if confirmed else None
-        if consent.pk is None:
-            rows.insert(consent)
-        else:
-            consent.save()
+        consent.save()
 
 
 def confirm_consents(*, supporter_id: int, source: str) -> int:

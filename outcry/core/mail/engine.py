@@ -58,7 +58,7 @@ from django.db.models import Count, F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from outcry.core import ledger, rows
+from outcry.core import ledger
 from outcry.core.models import OutgoingEmail
 
 logger = logging.getLogger("outcry.mail")
@@ -80,11 +80,15 @@ def queue(
     """Queue the email *purpose* about *subject_id* (round *round_*) to *to*; True if new.
 
     Call it inside the transaction that decides to send: the row commits with
-    it. One prepared INSERT … ON CONFLICT DO NOTHING, so queueing the same key
-    again writes nothing. The sender renders the email when its turn comes.
+    it. An INSERT … ON CONFLICT DO NOTHING after a look for the key, so queueing
+    the same key again writes nothing. The sender renders the email when its turn comes.
     """
     entry = _entry(purpose, subject_id, round_, to, priority, timezone.now())
-    created = rows.insert(entry, unless_exists=("idempotency_key",))
+    # Queued before (a retry, a second press): nothing to write. Two requests
+    # queueing one key at once both write "nothing on conflict": one row.
+    created = not OutgoingEmail.objects.filter(idempotency_key=entry.idempotency_key).exists()
+    if created:
+        OutgoingEmail.objects.bulk_create([entry], ignore_conflicts=True)
     if created and settings.MAIL_SEND_ON_COMMIT:
         transaction.on_commit(partial(send_now, [entry.idempotency_key]))
     return created

@@ -302,6 +302,15 @@ class Command(BaseCommand):
             )
             for number in range(1, task_workers + 1)
         ]
+        # Signatures acknowledged by the form are written by these, in batches
+        # (actions/intake.py); 0 when they run on other machines.
+        programs += [
+            Program(
+                f"intake worker {number} (process_intake)",
+                [python, "manage.py", "process_intake"],
+            )
+            for number in range(1, settings.INTAKE_WORKERS + 1)
+        ]
         # Each sender keeps one slot (its journal in var/mail/): one that dies is
         # started again on the same slot and first settles the batch it left. They
         # share OUTCRY_MAIL_RATE (--of: however many were asked for, here or by option).
