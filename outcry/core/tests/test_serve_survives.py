@@ -190,13 +190,14 @@ class Site:
 
     def processes(self) -> dict[str, list[int]]:
         """serve's processes by kind: web (granian's main), web workers, task workers, mail
-        senders, periodic."""
+        senders, periodic, intake workers."""
         kinds: dict[str, list[int]] = {
             "web": [],
             "web workers": [],
             "task": [],
             "sender": [],
             "periodic": [],
+            "intake": [],
         }
         for pid in children_of(self.process.pid):
             command = command_of(pid)
@@ -209,6 +210,8 @@ class Site:
                 kinds["sender"].append(pid)
             elif "run_periodic" in command:
                 kinds["periodic"].append(pid)
+            elif "process_intake" in command:
+                kinds["intake"].append(pid)
         self.seen.update(pid for pids in kinds.values() for pid in pids)
         return kinds
 
