@@ -26,11 +26,23 @@ class Command(BaseCommand):
             action="store_true",
             help="Print how many actions wait and how many failed, and exit.",
         )
+        parser.add_argument(
+            "--retry-failed",
+            action="store_true",
+            help="Put the failed actions back in the queue (once what failed them is fixed), "
+            "then exit.",
+        )
 
-    def handle(self, *args, once: bool, report: bool, **options):
+    def handle(self, *args, once: bool, report: bool, retry_failed: bool, **options):
+        failed = Intake.objects.filter(failed_at__isnull=False)
         if report:
-            failed = Intake.objects.filter(failed_at__isnull=False).count()
-            self.stdout.write(f"waiting: {intake.waiting()}\nfailed: {failed}")
+            self.stdout.write(f"waiting: {intake.waiting()}\nfailed: {failed.count()}")
+            for row in failed.order_by("pk")[:20]:
+                self.stdout.write(f"  {row} at {row.failed_at:%Y-%m-%d %H:%M:%S}: {row.error}")
+            return
+        if retry_failed:
+            again = failed.update(failed_at=None, error="")
+            self.stdout.write(f"{again} failed actions queued again.")
             return
         if once:
             processed = 0

@@ -1,0 +1,88 @@
+"""The intake's own rules: a batch that fails is taken row by row, a row that fails
+alone is kept for an operator, and the command says so."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from outcry.actions import intake
+from outcry.actions.models import Intake
+from outcry.petitions import services
+from outcry.petitions.models import Signature
+from outcry.testing import make_petition
+
+
+def payload(petition, email: str) -> dict:
+    return {
+        "petition": petition.pk,
+        "email": email,
+        "name": "Min",
+        "country": "KR",
+        "postcode": "",
+        "comment": "",
+        "public_name": Signature.PublicName.HIDDEN,
+        "language": "en",
+        "consents": [],
+        "flag": "",
+        "flag_detail": "",
+        "signed_at": "2026-12-07T12:00:00+00:00",
+    }
+
+
+def run(*arguments: str) -> str:
+    out = io.StringIO()
+    call_command("process_intake", *arguments, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def worker_mode(settings):
+    settings.INTAKE_INLINE = False
+
+
+def test_a_row_that_fails_alone_is_kept_and_the_rest_of_its_batch_is_written(db, worker_mode):
+    petition = make_petition()
+    intake.submit(services.SIGNATURE_INTAKE, payload(petition, "first@example.org"))
+    broken = payload(petition, "broken@example.org")
+    del broken["signed_at"]  # as if written by a release that named it otherwise
+    Intake.objects.create(kind=services.SIGNATURE_INTAKE, payload=broken)
+    intake.submit(services.SIGNATURE_INTAKE, payload(petition, "last@example.org"))
+
+    assert "Processed 2 actions." in run("--once")
+    assert sorted(Signature.objects.values_list("supporter__email", flat=True)) == [
+        "first@example.org",
+        "last@example.org",
+    ]
+    [kept] = Intake.objects.all()
+    assert kept.payload["email"] == "broken@example.org"
+    assert kept.failed_at is not None
+    assert "KeyError" in kept.error
+    report = run("--report")
+    assert "waiting: 0\nfailed: 1\n" in report
+    assert "KeyError: 'signed_at'" in report
+
+    # Fixed (here: the field put back), it is queued again and written.
+    Intake.objects.filter(pk=kept.pk).update(payload=payload(petition, "broken@example.org"))
+    assert "1 failed actions queued again." in run("--retry-failed")
+    run("--once")
+    assert Signature.objects.count() == 3
+    assert not Intake.objects.exists()
+
+
+def test_an_unknown_kind_is_refused_when_submitted_and_kept_when_found(db, worker_mode):
+    with pytest.raises(LookupError):
+        intake.submit("nobody.registered", {})
+    Intake.objects.create(kind="nobody.registered", payload={})
+    run("--once")
+    [kept] = Intake.objects.all()
+    assert "No intake processor for 'nobody.registered'" in kept.error
+
+
+def test_a_signature_for_a_petition_deleted_meanwhile_is_dropped_quietly(db, worker_mode):
+    petition = make_petition()
+    intake.submit(services.SIGNATURE_INTAKE, payload(petition, "min@example.org"))
+    petition.delete()
+    assert "Processed 1 actions." in run("--once")
+    assert not Intake.objects.exists()
+    assert not Signature.objects.exists()
