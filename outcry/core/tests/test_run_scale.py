@@ -140,6 +140,12 @@ def test_make_run_scale_serves_signs_on_postgres_and_redis_and_stops_on_ctrl_c(t
         signer.run()
         assert signer.acknowledged == ["s1-1@example.org"], signer.errors
 
+        # The intake worker writes the signature and its email (actions/intake.py).
+        wait_for(
+            lambda: any("s1-1@example.org" in e.rcpt_tos for e in mail.inbox.envelopes),
+            timeout=60,
+            what="the confirmation email",
+        )
         with psycopg.connect(f"{POSTGRES}/{database}") as conn:
             [(count,)] = conn.execute(
                 "SELECT COUNT(*) FROM petitions_signature s JOIN supporters_supporter p "
@@ -147,11 +153,6 @@ def test_make_run_scale_serves_signs_on_postgres_and_redis_and_stops_on_ctrl_c(t
                 ["s1-1@example.org"],
             ).fetchall()
         assert count == 1
-        wait_for(
-            lambda: any("s1-1@example.org" in e.rcpt_tos for e in mail.inbox.envelopes),
-            timeout=60,
-            what="the confirmation email",
-        )
         assert redis.Redis.from_url(REDIS).keys(f"{prefix}:*")  # the cache is in Redis
 
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in the terminal
