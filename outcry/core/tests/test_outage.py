@@ -301,6 +301,12 @@ def test_a_redis_outage_gives_503_pages_in_the_users_language_and_the_site_recov
     )
     serve.start()
     supporters, stopped_at, restarted_at = run_an_outage(serve, own_redis.stop, own_redis.start)
+    # What was acknowledged waits in the intake until the worker has written it.
+    wait_for(
+        lambda: serve.query("SELECT COUNT(*) FROM actions_intake") == [(0,)],
+        timeout=60,
+        what="the intake to empty",
+    )
     stored = {email for (email,) in serve.query(STORED_EMAILS)}
     print(
         "Redis outage:",
@@ -334,7 +340,15 @@ def test_a_postgresql_outage_gives_503_pages_loses_nothing_acknowledged_and_reco
     supporters, stopped_at, restarted_at = run_an_outage(
         serve, own_postgres.stop, own_postgres.start
     )
-    with psycopg.connect(own_postgres.url.replace("postgres://", "postgresql://")) as db:
+    with psycopg.connect(
+        own_postgres.url.replace("postgres://", "postgresql://"), autocommit=True
+    ) as db:
+        # The intake worker, which waited out the outage, writes what was acknowledged.
+        wait_for(
+            lambda: db.execute("SELECT COUNT(*) FROM actions_intake").fetchall() == [(0,)],
+            timeout=60,
+            what="the intake to empty",
+        )
         stored = {email for (email,) in db.execute(STORED_EMAILS)}
     print(
         "PostgreSQL outage:",
