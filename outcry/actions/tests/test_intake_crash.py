@@ -4,8 +4,8 @@ acknowledged is lost and nothing is written twice.
 ``manage.py serve`` runs for real (the ``Site`` of core/tests/test_serve_survives: a
 SQLite database in a tmp dir, mail to aiosmtpd on loopback). Supporters sign through
 the real form while the test kills a granian web worker and, three times, the
-intake worker (``process_intake``) a moment after handing it a backlog of hundreds
-of signatures, so that it dies in the middle of writing a batch. serve starts it
+intake worker (``process_intake``) once it holds the database's write lock for a
+backlog of hundreds of signatures: it dies in the middle of writing a batch. serve starts it
 again; the backlog must then be written exactly once: one supporter and one
 signature per acknowledged address, one confirmation email each, and not a single
 "you had already signed" email (which a batch written twice would send). Then some
@@ -126,18 +126,21 @@ def test_killing_the_intake_worker_mid_batch_and_a_web_worker_loses_nothing_and_
     victim = serve.processes()["web workers"][0]
     os.kill(victim, signal.SIGKILL)
 
-    # The intake worker dies while writing a batch, three times: it is stopped while a
-    # backlog builds, woken, and killed a moment later, in the middle of its batch.
+    # The intake worker dies while writing a batch, three times: it is paused (between
+    # batches) while a backlog builds, woken, and killed once it holds the database's
+    # write lock (core/sqlite3: its batch's transaction), a moment later or at once.
+    lock = f"{serve.database}-writelock"
     kills = []
-    for delay in (0.02, 0.1, 0.25):
+    for delay in (0.0, 0.02, 0.1):
         [worker] = wait_for_one(serve, "intake")
-        os.kill(worker, signal.SIGSTOP)
+        pause_between_batches(worker, lock)
         backlog_from = acknowledged()
         wait_for(
-            lambda start=backlog_from: acknowledged() >= start + 200, timeout=60, what="a backlog"
+            lambda start=backlog_from: acknowledged() >= start + 200, timeout=90, what="a backlog"
         )
         before = waiting()
         os.kill(worker, signal.SIGCONT)
+        wait_for(lambda w=worker: holds_lock(w, lock), timeout=30, what="the batch to begin")
         time.sleep(delay)
         os.kill(worker, signal.SIGKILL)
         kills.append((delay, before, waiting()))
@@ -177,8 +180,8 @@ def test_killing_the_intake_worker_mid_batch_and_a_web_worker_loses_nothing_and_
     assert rounds["0"] == len(stored)
     twice = [address for address, times in recipients(mail_server.inbox).items() if times > 1]
     assert twice == []
-    # Some of the kills landed mid-batch: the rows were all still waiting after it.
-    assert any(after == before for _delay, before, after in kills), kills
+    # Each kill landed mid-batch: every row was still waiting after it.
+    assert all(after >= before for _delay, before, after in kills), kills
     assert "Intake worker 1 (process_intake)" in serve.log()
 
     # Supporters confirm through their emailed links while a web worker dies.
@@ -218,6 +221,29 @@ def test_killing_the_intake_worker_mid_batch_and_a_web_worker_loses_nothing_and_
     )
     serve.process.send_signal(signal.SIGTERM)
     serve.process.wait(timeout=30)
+
+
+def holds_lock(pid: int, path: str) -> bool:
+    """Whether process *pid* holds the flock() on file *path* (read from /proc/locks)."""
+    inode = os.stat(path).st_ino
+    with open("/proc/locks") as locks:
+        for line in locks:
+            words = line.split()
+            if "FLOCK" in words and words[4] == str(pid) and words[5].endswith(f":{inode}"):
+                return True
+    return False
+
+
+def pause_between_batches(pid: int, lock: str) -> None:
+    """SIGSTOP *pid* at a moment it is not writing (a stopped writer would hold every
+    other writer up)."""
+    for _attempt in range(1000):
+        os.kill(pid, signal.SIGSTOP)
+        if not holds_lock(pid, lock):
+            return
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.005)
+    raise AssertionError("the intake worker never rested between batches")
 
 
 def wait_for_one(serve, kind: str) -> list[int]:
