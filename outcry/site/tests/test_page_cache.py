@@ -119,9 +119,7 @@ def test_with_redis_every_process_shows_an_edit_on_its_next_request(client, sett
 
 
 @pytest.mark.skipif("pagecache.is_shared()", reason="the bound without Redis")
-def test_without_redis_another_process_shows_an_edit_within_page_cache_seconds(
-    client, settings
-):
+def test_without_redis_another_process_shows_an_edit_within_page_cache_seconds(client, settings):
     campaign = make_campaign()
     with time_machine.travel(NOW, tick=False) as clock:
         with in_process(settings, "b"):
@@ -170,9 +168,7 @@ def test_a_signed_in_organiser_neither_gets_nor_leaves_the_public_copy(client, o
 
 
 def test_a_draft_is_not_public_and_its_preview_is_never_kept(client, organiser_a):
-    campaign = make_campaign(
-        lead=organiser_a.organisations.first(), status=Campaign.Status.DRAFT
-    )
+    campaign = make_campaign(lead=organiser_a.organisations.first(), status=Campaign.Status.DRAFT)
     path = f"/en/c/{campaign.slug}/"
     assert client.get(path).status_code == 404
     preview = logged_in_client(organiser_a).get(f"/en/organise/{campaign.pk}/preview/")
