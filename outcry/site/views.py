@@ -24,8 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """List the public campaigns, home.PAGE_SIZE to a page (``?page=N``), with their counts.
 
     A page that is not a whole number shows the first page, one out of range the last:
-    never an error. The list is cached until a campaign changes (site.home); the
-    counts are read on each request.
+    never an error. The page is kept a few seconds like the campaign page
+    (core.pagecache); the list behind it until a campaign changes (site.home), the
+    counts as long as their counters.
     """
     found = home_list.listing(get_language(), request.GET.get("page"))
     return render(
