@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from outcry.actions import counters
 from outcry.campaigns.models import Campaign
+from outcry.cases.testing import add_change, make_case
 from outcry.core import pagecache
 from outcry.events.testing import at, make_event
 from outcry.petitions import services as petitions
@@ -100,6 +101,35 @@ def test_the_process_that_saved_an_edit_shows_it_on_the_next_request(client, adm
     assert admin.post(admin_url(update, "delete"), {"post": "yes"}).status_code == 302
     assert "Held in Changchun" not in page(client, campaign)
     assert "Held in Changchun" not in page(client, campaign, suffix="updates/")
+
+
+def test_a_case_its_timeline_and_an_event_show_their_edits_on_the_next_request(client):
+    campaign = make_campaign()
+    case = make_case(campaign=campaign, summary="Boy of 16")
+    with time_machine.travel(NOW, tick=False):
+        event = make_event(campaign=campaign, starts=at(NOW.date() + timedelta(days=1), 14))
+        pages = {
+            "cases/": "Boy of 16",
+            f"cases/{case.pk}/": "Boy of 16",
+            "events/": "Vigil at the embassy",
+            f"events/{event.pk}/": "Vigil at the embassy",
+        }
+        for suffix, text in pages.items():
+            assert text in page(client, campaign, suffix=suffix)
+        case.texts.filter(language="en").update(summary="ignored")  # no signal: not shown yet
+        assert "Boy of 16" in page(client, campaign, suffix="cases/")
+        text = case.texts.get(language="en")
+        text.summary = "Boy of 17"
+        text.save()
+        event_text = event.texts.get(language="en")
+        event_text.title = "Candlelight vigil"
+        event_text.save()
+        assert "Boy of 17" in page(client, campaign, suffix="cases/")
+        assert "Boy of 17" in page(client, campaign, suffix=f"cases/{case.pk}/")
+        assert "Candlelight vigil" in page(client, campaign, suffix="events/")
+        assert "Candlelight vigil" in page(client, campaign, suffix=f"events/{event.pk}/")
+        add_change(case, on=NOW.date(), outlet="Radio Free Asia")
+        assert "Radio Free Asia" in page(client, campaign, suffix=f"cases/{case.pk}/")
 
 
 @pytest.mark.skipif("not pagecache.is_shared()", reason="needs Redis as the shared cache")
