@@ -24,8 +24,9 @@ class SiteConfig(AppConfig):
 
         for label in CONTENT_MODELS:
             model = apps.get_model(label)
-            post_save.connect(content_changed, sender=model, dispatch_uid=f"page-{label}")
-            post_delete.connect(content_changed, sender=model, dispatch_uid=f"page-{label}-d")
+            receiver = _unless_proposed if label in PROPOSED_BY_SUPPORTERS else content_changed
+            post_save.connect(receiver, sender=model, dispatch_uid=f"page-{label}")
+            post_delete.connect(receiver, sender=model, dispatch_uid=f"page-{label}-d")
         for label, field in CONTENT_RELATIONS:
             through = apps.get_model(label)._meta.get_field(field).remote_field.through
             m2m_changed.connect(
@@ -69,3 +70,21 @@ CONTENT_MODELS = [
     "cases.Source",
 ]
 CONTENT_RELATIONS = [("campaigns.Campaign", "partners"), ("directory.TargetList", "targets")]
+# Rows a supporter writes when proposing a local event (events.hosting): the public
+# sees the event only once an organiser approves it, so a flood of proposals must not
+# empty every process's page cache.
+PROPOSED_BY_SUPPORTERS = {"events.Event", "events.EventText"}
+
+
+def _unless_proposed(*, instance, **kwargs) -> None:
+    """content_changed, but not for an event still waiting for an organiser (or its text)."""
+    # Imported here: apps.py is read before the app registry is ready.
+    from outcry.core.pagecache import content_changed
+    from outcry.events.models import Event
+
+    try:
+        event = instance if isinstance(instance, Event) else instance.event
+    except Event.DoesNotExist:  # a text deleted with its event: nothing to tell apart
+        event = None
+    if event is None or event.approval != Event.Approval.PROPOSED:
+        content_changed(instance=instance, **kwargs)

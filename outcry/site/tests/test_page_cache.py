@@ -16,6 +16,7 @@ from outcry.actions import counters
 from outcry.campaigns.models import Campaign
 from outcry.cases.testing import add_change, make_case
 from outcry.core import pagecache
+from outcry.events.models import Event
 from outcry.events.testing import at, make_event
 from outcry.petitions import services as petitions
 from outcry.testing import (
@@ -130,6 +131,24 @@ def test_a_case_its_timeline_and_an_event_show_their_edits_on_the_next_request(c
         assert "Candlelight vigil" in page(client, campaign, suffix=f"events/{event.pk}/")
         add_change(case, on=NOW.date(), outlet="Radio Free Asia")
         assert "Radio Free Asia" in page(client, campaign, suffix=f"cases/{case.pk}/")
+
+
+def test_a_proposed_local_event_leaves_the_cache_alone_until_approved(client):
+    campaign = make_campaign()
+    with time_machine.travel(NOW, tick=False):
+        event = make_event(campaign=campaign, starts=at(NOW.date() + timedelta(days=1), 14))
+        event.approval = Event.Approval.PROPOSED
+        event.save()
+        before = pagecache.version()
+        text = event.texts.get(language="en")
+        text.title = "A supporter's vigil"
+        text.save()
+        event.save()
+        assert pagecache.version() == before
+        event.approval = Event.Approval.APPROVED
+        event.save()
+        assert pagecache.version() != before
+        assert "A supporter&#x27;s vigil" in page(client, campaign, suffix="events/")
 
 
 @pytest.mark.skipif("not pagecache.is_shared()", reason="needs Redis as the shared cache")
