@@ -3,13 +3,13 @@
 Rendered here, next to ACTION_KINDS (nextstep.py), because both sides need it:
 site's view serves the page, and an action's view shows it again with that
 action's form and its errors (petitions.views.sign). The page a surge hits is
-rendered once per language every few seconds and kept in memory (site.views)
-with a placeholder where the CSRF token goes; each request swaps in its own.
+rendered once per language every few seconds and kept in memory (site.views,
+core.pagecache) with a placeholder where the CSRF token goes; each request swaps
+in its own.
 """
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -17,9 +17,9 @@ from django.utils.translation import get_language
 
 from outcry.actions import nextstep
 from outcry.campaigns.models import Campaign
+from outcry.core.pagecache import CSRF_PLACEHOLDER, with_token
 from outcry.core.text import render_markdown
 
-CSRF_PLACEHOLDER = "__outcry_csrf_token__"
 TEMPLATE = "campaigns/campaign_detail.html"
 
 
@@ -98,12 +98,4 @@ def render_campaign_page(
     request: HttpRequest, campaign: Campaign, *, forms: dict | None = None, status: int = 200
 ) -> HttpResponse:
     """Render the page fresh (used when a form comes back with errors)."""
-    return with_token(request, page_html(campaign, forms=forms), status=status)
-
-
-def with_token(request: HttpRequest, html: str, *, status: int = 200) -> HttpResponse:
-    """The page for this visitor: *html* with their CSRF token in place of the placeholder."""
-    response = HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)), status=status)
-    # The page carries this visitor's CSRF token: shared caches must not keep it.
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return with_token(request, HttpResponse(page_html(campaign, forms=forms), status=status))

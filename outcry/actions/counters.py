@@ -7,6 +7,7 @@ the thing counted, ``<kind>:<id>`` (``petition:12``).
 """
 
 import random
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from outcry.actions.models import CounterShard
+from outcry.core import pagecache
 
 
 def add(key: str, amount: int = 1) -> None:
@@ -35,12 +37,21 @@ def total(key: str) -> int:
 
 
 def cached_total(key: str) -> int:
-    """The public count, cached for PAGE_CACHE_SECONDS so a surge reads it cheaply."""
-    count = cache.get(_cache_key(key))
-    if count is None:
-        count = total(key)
+    """The public count, cached for PAGE_CACHE_SECONDS so a surge reads it cheaply.
+
+    Kept with the time it was read, which a cached page showing it is told
+    (core.pagecache): the page expires when the count would have, so the count a
+    visitor sees is never more than PAGE_CACHE_SECONDS old.
+    """
+    kept = cache.get(_cache_key(key))
+    # Checked against the clock too: Redis expires keys in whole seconds.
+    if isinstance(kept, tuple) and time.time() - kept[1] < settings.PAGE_CACHE_SECONDS:
+        count, read_at = kept
+    else:  # not cached, too old, or an int a version before this one kept
+        count, read_at = total(key), time.time()
         if settings.PAGE_CACHE_SECONDS:
-            cache.set(_cache_key(key), count, timeout=settings.PAGE_CACHE_SECONDS)
+            cache.set(_cache_key(key), (count, read_at), timeout=settings.PAGE_CACHE_SECONDS)
+    pagecache.shows_value_read_at(read_at)
     return count
 
 

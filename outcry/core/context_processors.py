@@ -6,6 +6,8 @@ from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.translation import get_language, get_language_info
 
+from outcry.core import pagecache
+
 
 def is_local_path(url: str) -> bool:
     """True if *url* is a path on this site: not absolute, not scheme-relative ("//host/")."""
@@ -35,9 +37,18 @@ def language_url(request: HttpRequest, code: str) -> str:
 
 
 def site(request: HttpRequest) -> dict:
-    """Links to this page in each interface language, for the switcher in base.html."""
+    """Links to this page in each interface language, for the switcher in base.html.
+
+    A page rendered for the public page cache (core.pagecache) gets a placeholder
+    for ``{% csrf_token %}``, swapped for each visitor's own token as it is served.
+    """
     current = get_language()
-    return {
+    placeholder = (
+        {"csrf_token": pagecache.CSRF_PLACEHOLDER}
+        if getattr(request, pagecache.RENDERING_FOR_CACHE, False)
+        else {}
+    )
+    return placeholder | {
         "language_links": [
             {
                 "code": code,

@@ -2,9 +2,12 @@
 
 What a page of the list shows (titles, summaries, leads, deadlines, pictures)
 is read from the database once per language and page, and kept in the default
-cache under a version number that any save or delete of a campaign, its texts,
-its petitions or an organisation's names moves on (apps.SiteConfig.ready): the
-next visitor reads it afresh. The signature counts are not part of it: they are
+cache under the content version (core.pagecache) that any save or delete of a
+campaign, its texts, its petitions or an organisation's names moves on
+(apps.SiteConfig.ready): the next visitor reads it afresh. With Redis that holds
+for every process; with the local-memory cache only for the process that saved,
+so there the list is kept for PAGE_CACHE_SECONDS only (pagecache.shared_seconds).
+The signature counts are not part of it: they are
 read on every request from the petitions' counters, which are themselves cached
 for a few seconds (actions.counters), so a count on the home page is as fresh as
 on the campaign page.
@@ -15,35 +18,27 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 
 from outcry.campaigns.models import Campaign
+from outcry.core import pagecache
 from outcry.petitions import services as petitions
 
 PAGE_SIZE = 20
-VERSION_KEY = "home-page:version"
 CACHE_SECONDS = 3600
-
-
-def version() -> int:
-    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
-
-
-def content_changed(**_kwargs) -> None:
-    """Forget every cached page of the list (a signal receiver: any campaign content saved)."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not cached yet (or evicted): the next reader starts a version
-        cache.set(VERSION_KEY, 2, timeout=None)
 
 
 def listing(language: str, page_param: str | None) -> dict:
     """One page of the public campaigns in *language*: plain rows and page links, cached."""
-    prefix = f"home-page:{version()}:{language}"
+    prefix = f"home-page:{pagecache.version()}:{language}"
     requested = _page_number(page_param)
     found = cache.get(f"{prefix}:{requested}") if requested else None
     if found is None:
         found = _read(language, page_param)
         # Kept under the page shown, never under what was typed: one entry per real
         # page, however many different ?page= values a visitor sends.
-        cache.set(f"{prefix}:{found['page']['number']}", found, timeout=CACHE_SECONDS)
+        cache.set(
+            f"{prefix}:{found['page']['number']}",
+            found,
+            timeout=pagecache.shared_seconds(CACHE_SECONDS),
+        )
     return found
 
 

@@ -2,20 +2,19 @@
 
 The campaign page is the page a surge hits. Its HTML (actions.campaign_page) is
 rendered once per language every few seconds and kept in this process's memory
-(the "local" cache, also with Redis) with a placeholder where the CSRF token
-goes; each request only swaps in its own token.
+(core.pagecache: until the content changes, and no longer than its counters may
+be stale) with a placeholder where the CSRF token goes; each request only swaps
+in its own token.
 """
 
-from django.conf import settings
 from django.contrib import admin
-from django.core.cache import caches
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
 from outcry.actions import nextstep
-from outcry.actions.campaign_page import page_html, with_token
+from outcry.actions.campaign_page import page_html
 from outcry.campaigns import images
 from outcry.campaigns.models import Campaign
 from outcry.site import home as home_list
@@ -25,8 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """List the public campaigns, home.PAGE_SIZE to a page (``?page=N``), with their counts.
 
     A page that is not a whole number shows the first page, one out of range the last:
-    never an error. The list is cached until a campaign changes (site.home); the
-    counts are read on each request.
+    never an error. The page is kept a few seconds like the campaign page
+    (core.pagecache); the list behind it until a campaign changes (site.home), the
+    counts as long as their counters.
     """
     found = home_list.listing(get_language(), request.GET.get("page"))
     return render(
@@ -37,27 +37,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public campaign page (a draft is a 404: organisers preview it in organise/)."""
     if len(slug) > Campaign._meta.get_field("slug").max_length:
-        # No campaign has it; and the cache keys below stay short whatever the address says.
-        raise Http404
-    key = f"campaign-page:{slug}:{get_language()}"
-    html = caches["local"].get(key)
-    if html is None:
-        campaign = get_object_or_404(
-            Campaign.objects.public()
-            .select_related("lead_organisation")
-            .prefetch_related(
-                "texts",
-                "partners__names",
-                "lead_organisation__names",
-                *nextstep.campaign_prefetch(),
-            ),
-            slug=slug,
-        )
-        html = page_html(campaign)
-        if settings.PAGE_CACHE_SECONDS:
-            caches["local"].set(key, html, timeout=settings.PAGE_CACHE_SECONDS)
-    return with_token(request, html)
+        raise Http404  # no campaign has it
+    campaign = get_object_or_404(
+        Campaign.objects.public()
+        .select_related("lead_organisation")
+        .prefetch_related(
+            "texts",
+            "partners__names",
+            "lead_organisation__names",
+            *nextstep.campaign_prefetch(),
+        ),
+        slug=slug,
+    )
+    return HttpResponse(page_html(campaign))
 
 
 MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg"}

@@ -1,0 +1,205 @@
+"""Public pages kept for a few seconds in each process, per language, until content changes.
+
+A surge reads the same few pages over and over. ``public_page`` keeps a page's
+rendered answer in this process's memory (the "local" cache, also with Redis:
+reading a page from Redis costs more than rendering it every few seconds) under
+a key made of the content version, the language and the path. The rules, so that
+no visitor ever gets what was rendered for another:
+
+- Only GET and HEAD, without a query string or with only ``?page=N``: a search
+  (``?place=``, ``?country=``) is rendered for whoever asked.
+- Never for a browser with a session cookie (a signed-in organiser, who may see
+  more than the public) or a messages cookie: such requests are rendered afresh
+  and never stored.
+- Only a 200 answer that sets no cookie, varies on no header and does not say
+  ``private`` or ``no-store``; only its body and headers are kept, never cookies.
+- The CSRF token: rendered for the cache, ``{% csrf_token %}`` (and the campaign
+  page's ``csrf_value``) writes CSRF_PLACEHOLDER, and each answer swaps in the
+  visitor's own token. A view that asks for a real token itself (get_token) is
+  not stored.
+
+How stale a page can be (docs/architecture.md, "Caching"):
+
+- Content: every save or delete of what a public page shows moves the content
+  version on (site.apps, content_changed). The version is kept in the default
+  cache: with Redis, shared, so every process reads the new version within
+  VERSION_CHECK_SECONDS; with the local-memory cache only in the process that
+  saved, and the others' copies expire within PAGE_CACHE_SECONDS. The process
+  that saved serves the edit on its next request either way.
+- Counters: a page is kept at most PAGE_CACHE_SECONDS after the oldest counter
+  it shows was read (actions.counters reports it through shows_value_read_at), so
+  a count on a cached page is never older than PAGE_CACHE_SECONDS.
+
+PAGE_CACHE_SECONDS = 0 turns the page cache off (the tests' default).
+"""
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+# Random per process (the pages that hold it stay in this process): no text a
+# visitor or an organiser writes onto a page can ask for the reader's token.
+CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
+VERSION_KEY = "content-version"
+# How long a process goes on with the content version it read from Redis: with Redis,
+# how long at most another process keeps serving a page from before an edit.
+VERSION_CHECK_SECONDS = 0.25
+# The request attribute the context processor reads (core.context_processors.site).
+RENDERING_FOR_CACHE = "outcry_for_page_cache"
+# A query string a cached page may have: a page number of a list, nothing else.
+PAGE_QUERY = re.compile(r"page=[0-9]{1,4}")
+LONGEST_PATH = 300
+
+# The oldest time (time.time()) at which a value shown on the page being rendered was read.
+_oldest_value: ContextVar[list[float] | None] = ContextVar("outcry_oldest_value", default=None)
+
+
+def is_shared() -> bool:
+    """Whether the default cache is one every process sees (Redis), not this process's memory."""
+    return not isinstance(caches["default"], LocMemCache)
+
+
+def version() -> int:
+    """The content version, read from the default cache (Redis when configured).
+
+    This process reads it again at most every VERSION_CHECK_SECONDS: a read from
+    Redis on every request cost the cached campaign page 0.28 ms of CPU, 40% more
+    (docs/architecture.md, "Caching public pages"). The process that moves it on
+    knows at once. It starts from the clock, not from 1: a version lost with
+    Redis (evicted, flushed) never comes back as one that keys were made with.
+    """
+    local = caches["local"]
+    known = local.get(VERSION_KEY)
+    if known is None:
+        known = caches["default"].get_or_set(VERSION_KEY, time.time_ns, timeout=None)
+        local.set(VERSION_KEY, known, timeout=VERSION_CHECK_SECONDS)
+    return known
+
+
+def content_changed(*, using: str = "default", **_kwargs) -> None:
+    """Move the content version on: every cached public page is read afresh.
+
+    A signal receiver (post_save, post_delete of content; site.apps). Moved on at
+    once, and again when the transaction commits: a request that rendered the old
+    content between the save and the commit cannot keep it under the new version.
+    """
+    _next_version()
+    transaction.on_commit(_next_version, using=using)
+
+
+def _next_version() -> None:
+    cache = caches["default"]
+    try:
+        moved = cache.incr(VERSION_KEY)
+    except ValueError:  # not there (never read, evicted): any new number will do
+        moved = time.time_ns()
+        cache.set(VERSION_KEY, moved, timeout=None)
+    caches["local"].set(VERSION_KEY, moved, timeout=VERSION_CHECK_SECONDS)
+
+
+def shared_seconds(seconds: int) -> int:
+    """*seconds* when the default cache is shared, else PAGE_CACHE_SECONDS.
+
+    For data kept in the default cache under the content version: with the
+    local-memory cache, another process's save does not move this process's
+    version on, so only a short expiry bounds how stale it gets.
+    """
+    return seconds if is_shared() else settings.PAGE_CACHE_SECONDS
+
+
+def shows_value_read_at(read_at: float) -> None:
+    """Tell the page being rendered (if any) that it shows a value read at *read_at*.
+
+    The page is then kept at most PAGE_CACHE_SECONDS after *read_at*.
+    """
+    oldest = _oldest_value.get()
+    if oldest is not None and read_at < oldest[0]:
+        oldest[0] = read_at
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve *view*'s page from this process's cache when the rules above allow it."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        key = _key(request)
+        if key is None:
+            return with_token(request, view(request, *args, **kwargs))
+        local = caches["local"]
+        kept = local.get(key)
+        if kept is not None:
+            content, headers = kept
+            return with_token(request, HttpResponse(content, headers=headers))
+        setattr(request, RENDERING_FOR_CACHE, True)
+        asked_for_token = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+        oldest = [time.time()]
+        reset = _oldest_value.set(oldest)
+        try:
+            response = view(request, *args, **kwargs)
+        finally:
+            _oldest_value.reset(reset)
+        seconds = settings.PAGE_CACHE_SECONDS - (time.time() - oldest[0])
+        if (
+            seconds > 0
+            and _may_keep(response)
+            # The view put a real token somewhere: that page is this visitor's only.
+            and request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) == asked_for_token
+        ):
+            local.set(key, (response.content, dict(response.headers)), timeout=seconds)
+        return with_token(request, response)
+
+    return wrapped
+
+
+def _key(request: HttpRequest) -> str | None:
+    """The cache key of this request's page, or None when it must not come from the cache."""
+    if (
+        not settings.PAGE_CACHE_SECONDS
+        or request.method not in {"GET", "HEAD"}
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or CookieStorage.cookie_name in request.COOKIES
+    ):
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    if query and not PAGE_QUERY.fullmatch(query):
+        return None
+    path = request.get_full_path()
+    if len(path) > LONGEST_PATH:
+        return None
+    return f"page:{version()}:{get_language()}:{path}"
+
+
+def _may_keep(response: HttpResponse) -> bool:
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Vary")
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+    )
+
+
+def with_token(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """*response* with this visitor's CSRF token in place of CSRF_PLACEHOLDER, if it has one."""
+    if response.streaming or CSRF_PLACEHOLDER.encode() not in response.content:
+        return response
+    response.content = response.content.replace(
+        CSRF_PLACEHOLDER.encode(), get_token(request).encode()
+    )
+    # The page now carries this visitor's CSRF token: shared caches must not keep it.
+    response["Cache-Control"] = "private, no-cache"
+    return response
