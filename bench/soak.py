@@ -37,7 +37,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mail as mailbench  # bench/ is not a package: by path
-import seed as seeder
 import sign as signbench
 import suite
 
@@ -184,18 +183,8 @@ def soak(args: argparse.Namespace) -> int:
     var_dir = ROOT / "var" / "bench" / f"soak-{stamp}"
     var_dir.mkdir(parents=True, exist_ok=True)
     log, sink_log = var_dir / "server.log", var_dir / "sink.log"
-    options = argparse.Namespace(
-        database="sqlite",
-        redis="",
-        port=args.port,
-        limits=args.limits,
-        workers=None,
-        threads=None,
-        task_worker=None,
-        mail_senders=None,
-    )
+    options = suite.site_options(args, database="sqlite", redis="", limits=args.limits)
     env, _kind, _admin = signbench.bench_env(options, var_dir, run)
-    env["EMAIL_URL"] = f"smtp://127.0.0.1:{args.smtp_port}"
     print(
         f"outcry soak: {args.minutes:g} min on SQLite at {args.rate:g} signatures/s and"
         f" {args.page_rate:g} page views/s; RSS every {args.sample_seconds:g} s;"
@@ -203,29 +192,18 @@ def soak(args: argparse.Namespace) -> int:
         flush=True,
     )
     result = {"started_at": started.isoformat(timespec="seconds"), "settings": vars(args)}
-    sink = server = None
-    ok = False
-    signbench.manage(env, "migrate", "--no-input", "-v", "0", log=log)
-    signbench.manage(env, "load_demo", "--quiet-login", log=log)
-    signbench.manage(env, "collectstatic", "--no-input", "-v", "0", log=log)
-    result["seed"] = seeder.seed(env["DATABASE_URL"], args.stored)
+    result["revision"] = suite.revision()
+    result["seed"] = suite.prepare(env, log, args.stored)
     intake = suite.intake_exists(env)
     result["signing_path"] = "intake" if intake else "direct"
-    try:
-        sink = mailbench.start_sink(args.smtp_port, sink_log)
-        server = signbench.start_server(options, env, log)
+    with suite.serving(options, env, log, args.smtp_port, sink_log) as server:
         figures, series, signing = asyncio.run(soak_load(args, server.pid, run))
         load_end = time.time()
         print(f"  waiting for the queue to drain (at most {args.drain_seconds:g} s) …")
-        drain = suite.wait_drained(env, intake, len(signing.acknowledged), args.drain_seconds)
-    finally:
-        if server is not None:
-            signbench.stop_server(server)
-        if sink is not None:
-            mailbench.stop_sink(sink)
+        acknowledged = len(signing.acknowledged)
+        drain = suite.wait_drained(env, intake, run, acknowledged, args.drain_seconds)
     lines = mailbench.sink_lines(sink_log)
-    integrity = suite.check_integrity(env, run, signing, lines)
-    integrity["ok"] = integrity["ok"] and drain["drained"]
+    integrity = suite.check_integrity(env, run, signing, lines, drain)
     grew = growth(series, args.warmup_minutes * 60)
     memory_ok = (
         grew["total_mib"] is not None
@@ -234,7 +212,6 @@ def soak(args: argparse.Namespace) -> int:
     )
     ok = memory_ok and integrity["ok"]
     result |= {
-        "revision": suite.revision(),
         "machine": suite.machine(),
         **figures,
         "mail": mailbench.check_surge(figures["sign"], signing, load_end, lines, env),
@@ -252,7 +229,7 @@ def soak(args: argparse.Namespace) -> int:
         f"{signbench.cpu_line(sign)}\n"
         f"yes → email: p50 {delay['p50']} s, p99 {delay['p99']} s, max {delay['max']} s\n"
         f"memory: {grew.get('start_mib')} MiB at {grew.get('from_seconds')} s →"
-        f" {grew.get('end_mib')} MiB at {grew.get('to_seconds')} s: {grew['total_mib']:+} MiB"
+        f" {grew.get('end_mib')} MiB at {grew.get('to_seconds')} s: {grew['total_mib']} MiB"
         f" ({grew.get('total_percent')}%), by process {grew.get('by_process_mib')};"
         f" processes replaced {grew.get('replaced_processes')}\n"
         f"memory: {result['memory_verdict']}"
