@@ -557,6 +557,8 @@ def run_suite(args: argparse.Namespace) -> int:
                 limits=limits,
             )
         )
+    with contextlib.suppress(OSError):  # empty unless a run was kept
+        (ROOT / "var" / "bench" / f"suite-{args.stamp}").rmdir()
     finished = dt.datetime.now(dt.UTC)
     name = f"bench-{args.stamp}.json"
     result = {
