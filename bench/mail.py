@@ -131,19 +131,26 @@ def sink_lines(log: Path) -> list[tuple[float, str]]:
     return lines
 
 
-def count_status(env: dict, purpose: str) -> Counter:
-    """Ledger rows of *purpose* by status, read with sqlite3/psycopg directly (no Django here)."""
+def query(env: dict, sql: str, parameters: tuple = ()) -> list[tuple]:
+    """Rows of *sql* (``%s`` placeholders) in the bench database, read with sqlite3 or
+    psycopg directly: no Django here, which reads its settings once per process, and a
+    bench may go through several databases (bench/suite.py)."""
     url = env["DATABASE_URL"]
-    sql = "SELECT status, COUNT(*) FROM core_outgoingemail WHERE purpose = %s GROUP BY status"
     if url.startswith("sqlite:///"):
         import sqlite3
 
         with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"), timeout=60)) as db:
-            return Counter(dict(db.execute(sql.replace("%s", "?"), (purpose,)).fetchall()))
+            return db.execute(sql.replace("%s", "?"), parameters).fetchall()
     import psycopg
 
     with psycopg.connect(url) as db:
-        return Counter(dict(db.execute(sql, (purpose,)).fetchall()))
+        return db.execute(sql, parameters).fetchall()
+
+
+def count_status(env: dict, purpose: str) -> Counter:
+    """Ledger rows of *purpose* by status."""
+    sql = "SELECT status, COUNT(*) FROM core_outgoingemail WHERE purpose = %s GROUP BY status"
+    return Counter(dict(query(env, sql, (purpose,))))
 
 
 # ---------------------------------------------------------------- phases
@@ -311,8 +318,8 @@ def check_surge(sign: dict, signing, surge_end: float, lines, env: dict) -> dict
         "missing": len(missing),
         "ledger": dict(statuses),
         "delay_seconds": {
-            "p50": round(signbench.percentile(delays, 0.50), 2) if delays else None,
-            "p99": round(signbench.percentile(delays, 0.99), 2) if delays else None,
+            "p50": round(signbench.percentile(delays, 50), 2) if delays else None,
+            "p99": round(signbench.percentile(delays, 99), 2) if delays else None,
             "max": round(delays[-1], 2) if delays else None,
         },
         "last_after_surge_end_seconds": round(last - surge_end, 2) if delays else None,

@@ -71,6 +71,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -87,6 +88,7 @@ PETITION_SLUG = "unhcr-save-my-friend"
 SIGN_PATH = f"/en/petitions/{PETITION_SLUG}/sign/"
 THANKS = f"/en/petitions/{PETITION_SLUG}/thanks/"
 BENCH_DB = "outcry_bench"
+MACHINE_LOCK = Path(tempfile.gettempdir()) / "outcry-bench.lock"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -187,6 +189,7 @@ class Phase:
     server_cpu: float = 0.0
     machine_cpu: float = 0.0
     services_cpu: dict = field(default_factory=dict)
+    server_cpu_by_kind: dict = field(default_factory=dict)
 
     def count(self, outcome: str) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
@@ -214,6 +217,12 @@ class Phase:
                 "database_and_redis": round(services_cpu / seconds, 2),
                 "client": round(self.client_cpu / seconds, 2),
                 "other": round(max(0.0, other) / seconds, 2),
+            },
+            # The server's share by process: web workers, task worker, mail senders…
+            "server_cpu_cores_by_process": {
+                kind: round(cpu / seconds, 2)
+                for kind, cpu in sorted(self.server_cpu_by_kind.items())
+                if seconds
             },
             # CPU per answered request: comparable between runs on a busy machine.
             "cpu_ms_per_ok": {
@@ -258,16 +267,30 @@ def process_group(pgid: int) -> list[int]:
     return sorted(pids)
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU of every live process in the group (children included once reaped)."""
-    total = 0
+def process_kind(pid: int) -> str:
+    """What a server process is, for the CPU and memory split: ``web`` (granian), or the
+    manage.py command it runs (``send_mail``, ``db_worker``, ``process_intake``…)."""
+    words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    if "granian" in words:
+        return "web"
+    for before, word in itertools.pairwise(words):
+        if before.endswith("manage.py"):
+            return word
+    return "other"
+
+
+def group_cpu_by_kind(pgid: int) -> dict[str, float]:
+    """CPU seconds (user + system) of the group's live processes, summed by process_kind."""
+    seconds: dict[str, float] = {}
     for pid in process_group(pgid):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            kind = process_kind(pid)
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLK_TCK
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        seconds[kind] = seconds.get(kind, 0.0) + ticks / CLK_TCK
+    return seconds
 
 
 def services_cpu_seconds(database: str, redis: bool) -> dict[int, float]:
@@ -292,6 +315,24 @@ def services_cpu_seconds(database: str, redis: bool) -> dict[int, float]:
             continue
         seconds[int(entry)] = (int(fields[11]) + int(fields[12])) / CLK_TCK
     return seconds
+
+
+def client_cpu_seconds(server_pgid: int) -> float:
+    """CPU of this load generator and of its other children than the server: the SMTP
+    sink bench/mail.py starts, which stands in for a mail server on another machine."""
+    total = time.process_time()
+    server = set(process_group(server_pgid))
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in server:
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:  # fields[1] is the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return total
 
 
 def machine_cpu_seconds() -> float:
@@ -360,12 +401,32 @@ class MemoryWatch:
 # ---------------------------------------------------------------- the two phases
 
 
-async def page_client(phase: Phase, host: str, port: int, deadline: float) -> None:
+async def pace(interval: float, due: float) -> float:
+    """Wait for the next request's turn, *interval* after the previous one was *due*.
+
+    A client that fell behind (slow answers) sends at once, without catching up in a
+    burst: bench/soak.py's steady rate is a ceiling the server may fall short of.
+    """
+    due = max(due + interval, time.perf_counter())
+    await asyncio.sleep(due - time.perf_counter())
+    return due
+
+
+async def page_client(
+    phase: Phase, host: str, port: int, deadline: float, interval: float = 0.0
+) -> None:
+    """GET the campaign page until *deadline*: back to back, or one every *interval* s."""
     connection = Connection(host, port)
     hostname = f"{host}:{port}"
     request = get_request(hostname, CAMPAIGN_PATH, None)
+    due = time.perf_counter()
     try:
         while (started := time.perf_counter()) < deadline:
+            if interval:
+                due = await pace(interval, due)
+                if due >= deadline:
+                    break
+                started = time.perf_counter()
             try:
                 status, head, _body = await connection.send(request)
             except ConnectionLost as error:
@@ -402,9 +463,12 @@ async def sign_client(
     host: str,
     port: int,
     deadline: float,
+    interval: float = 0.0,
 ) -> None:
+    """Sign until *deadline*, a new address each time: back to back, or every *interval* s."""
     connection = Connection(host, port)
     hostname = f"{host}:{port}"
+    due = time.perf_counter()
     try:
         status, head, body = await connection.send(get_request(hostname, CAMPAIGN_PATH, None))
         cookie, token = COOKIE_RE.search(head), TOKEN_RE.search(body)
@@ -414,6 +478,10 @@ async def sign_client(
         cookie_value, token_value = cookie.group(1).decode(), token.group(1).decode()
         n = 0
         while time.perf_counter() < deadline and signing.budget > 0:
+            if interval:
+                due = await pace(interval, due)
+                if due >= deadline:
+                    break
             signing.budget -= 1
             n += 1
             email = f"b{run}-{number}-{n}@example.org"
@@ -461,7 +529,7 @@ async def run_phase(
 ) -> None:
     """Run *clients* together, never longer than *seconds* plus a 30 s grace."""
     print(f"  {phase.name}: {len(clients)} clients for {seconds:g} s", flush=True)
-    cpu_start, server_start = time.process_time(), group_cpu_seconds(pgid)
+    cpu_start, server_start = client_cpu_seconds(pgid), group_cpu_by_kind(pgid)
     machine_start, services_start = machine_cpu_seconds(), services_cpu_seconds(*services)
     phase.started = time.perf_counter()
     tasks = [asyncio.ensure_future(client) for client in clients]
@@ -475,8 +543,12 @@ async def run_phase(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     phase.ended = time.perf_counter()
-    phase.client_cpu = time.process_time() - cpu_start
-    phase.server_cpu = group_cpu_seconds(pgid) - server_start
+    phase.client_cpu = client_cpu_seconds(pgid) - cpu_start
+    server_end = group_cpu_by_kind(pgid)
+    phase.server_cpu_by_kind = {
+        kind: cpu - server_start.get(kind, 0.0) for kind, cpu in server_end.items()
+    }
+    phase.server_cpu = sum(phase.server_cpu_by_kind.values())
     phase.machine_cpu = machine_cpu_seconds() - machine_start
     phase.services_cpu = {
         pid: cpu - services_start.get(pid, 0.0)
@@ -536,6 +608,13 @@ def recreate_postgres(admin_url: str, *, create: bool) -> None:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
+        if create:
+            # A bench of an older checkout (without the machine's lock) may be using it.
+            (others,) = conn.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = %s", (BENCH_DB,)
+            ).fetchone()
+            if others:
+                raise SystemExit(f"{others} connection(s) use {BENCH_DB}: another bench runs.")
         conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         if create:
             conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
@@ -569,21 +648,17 @@ def start_server(args: argparse.Namespace, env: dict, log: Path) -> subprocess.P
     if not port_is_free(args.port):
         # Otherwise /healthz could answer from someone else's server.
         raise SystemExit(f"Port {args.port} is in use; choose another with --port.")
-    command = [
-        sys.executable,
-        "manage.py",
-        "serve",
-        "--port",
-        str(args.port),
-        "--workers",
-        str(args.workers),
-        "--task-workers",
-        "1" if args.task_worker else "0",
-        "--mail-senders",
-        str(getattr(args, "mail_senders", 0)),
-    ]
-    if args.threads:
-        command += ["--threads", str(args.threads)]
+    # An option left None is serve's own default, as `make run` has it (bench/suite.py).
+    options = {
+        "--workers": args.workers,
+        "--threads": args.threads,
+        "--task-workers": {True: 1, False: 0}.get(args.task_worker, args.task_worker),
+        "--mail-senders": getattr(args, "mail_senders", 0),
+    }
+    command = [sys.executable, "manage.py", "serve", "--port", str(args.port)]
+    for option, value in options.items():
+        if value is not None:
+            command += [option, str(value)]
     with log.open("a") as out:
         server = subprocess.Popen(
             command,
@@ -857,10 +932,11 @@ def one_bench_at_a_time():
     """Hold the machine's bench lock (bench/sign.py and bench/mail.py share it).
 
     Two runs would share its cores (and the outcry_bench database), and both
-    sets of figures would be wrong.
+    sets of figures would be wrong. The lock is the machine's (in /tmp), not the
+    checkout's: runs from two worktrees collided on a port and a database.
     """
     (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
-    lock = os.open(ROOT / "var" / "bench" / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    lock = os.open(MACHINE_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -878,14 +954,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_bench(args)
 
 
-def run_bench(args: argparse.Namespace) -> int:
-    now = dt.datetime.now(dt.UTC)
-    stamp = now.strftime("%Y%m%d-%H%M%S")
-    run = uuid.uuid4().hex[:8]
-    var_dir = ROOT / "var" / "bench" / stamp
-    var_dir.mkdir(parents=True, exist_ok=True)
-    log = var_dir / "server.log"
+def bench_env(args: argparse.Namespace, var_dir: Path, run: str) -> tuple[dict, str, str]:
+    """The server's environment for a run; return (env, database kind, PostgreSQL admin URL).
 
+    *args* names the database (``sqlite`` or a postgres:// URL), ``redis``, ``port``
+    and ``limits``; sets ``args.postgres_name`` (whose backends' CPU is counted).
+    bench/suite.py and bench/soak.py build theirs here too.
+    """
     env = {k: v for k, v in os.environ.items() if k not in {"EMAIL_URL", "REDIS_URL"}}
     env |= {
         "DJANGO_SETTINGS_MODULE": "outcry.settings",
@@ -916,6 +991,18 @@ def run_bench(args: argparse.Namespace) -> int:
         args.postgres_name = BENCH_DB
     else:
         raise SystemExit("--database must be 'sqlite' or a postgres:// URL")
+    return env, database, postgres_admin
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    now = dt.datetime.now(dt.UTC)
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    run = uuid.uuid4().hex[:8]
+    var_dir = ROOT / "var" / "bench" / stamp
+    var_dir.mkdir(parents=True, exist_ok=True)
+    log = var_dir / "server.log"
+
+    env, database, postgres_admin = bench_env(args, var_dir, run)
     os.environ.clear()
     os.environ.update(env)  # the integrity check reads the same settings
 
