@@ -158,6 +158,8 @@ def write_signatures(typed: list[dict]) -> list[tuple[Signature | None, bool]]:
     for its link. If an address became a supporter meanwhile (another worker,
     a letter), the new ones are taken one at a time too.
     """
+    # sign() stores the address normalised; a row from elsewhere is made so here.
+    typed = [each | {"email": normalise_email(each["email"])} for each in typed]
     petitions = Petition.objects.in_bulk({each["petition"] for each in typed})
     organisations = Organisation.objects.in_bulk(
         {pk for each in typed for pk, _wording in each["consents"]}

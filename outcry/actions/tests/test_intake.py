@@ -2,12 +2,15 @@
 alone is kept for an operator, and the command says so."""
 
 import io
+import threading
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from outcry.actions import intake
 from outcry.actions.models import Intake
+from outcry.core.models import OutgoingEmail
 from outcry.petitions import services
 from outcry.petitions.models import Signature
 from outcry.testing import make_petition
@@ -86,3 +89,39 @@ def test_a_signature_for_a_petition_deleted_meanwhile_is_dropped_quietly(db, wor
     assert "Processed 1 actions." in run("--once")
     assert not Intake.objects.exists()
     assert not Signature.objects.exists()
+
+
+def test_two_workers_at_once_write_each_signature_once(transactional_db, settings):
+    # Several workers may run (OUTCRY_INTAKE_WORKERS, or machines of their own): on
+    # PostgreSQL each claims rows the others have not locked (SKIP LOCKED); on SQLite
+    # they take turns on the write lock. Either way each row is written once.
+    settings.INTAKE_INLINE = False
+    petition = make_petition()
+    for n in range(600):
+        intake.submit(services.SIGNATURE_INTAKE, payload(petition, f"s{n}@example.org"))
+    # Some addresses again, so that the one-at-a-time path runs in both workers too.
+    for n in range(0, 600, 50):
+        intake.submit(services.SIGNATURE_INTAKE, payload(petition, f"S{n}@Example.org"))
+    done: list[int] = []
+
+    def worker() -> None:
+        try:
+            while written := intake.process_batch(limit=40):
+                done.append(written)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sum(done) == 612
+    assert not Intake.objects.exists()
+    assert Signature.objects.count() == 600
+    keys = list(OutgoingEmail.objects.values_list("idempotency_key", flat=True))
+    assert len(keys) == len(set(keys))
+    first_emails = [key for key in keys if key.endswith(":0")]
+    assert len(first_emails) == 600
+    # Each address given twice got one "you had already signed" email (this hour's round).
+    assert len(keys) - len(first_emails) == 12
