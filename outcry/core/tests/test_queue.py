@@ -1,10 +1,11 @@
 """enqueue_with_transaction: a task exists exactly when the caller's transaction commits."""
 
+import pytest
 from django.db import transaction
 from django.tasks import task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from outcry.core.queue import enqueue_with_transaction
+from outcry.core.queue import enqueue_with_transaction, worker_command
 
 RAN: list[int] = []
 
@@ -35,17 +36,32 @@ def test_with_another_backend_the_task_waits_for_the_commit(db, django_capture_o
     assert RAN == [3]
 
 
-def test_a_task_queued_inside_a_transaction_is_the_row_django_tasks_db_writes(db, settings):
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
+def test_a_task_queued_inside_a_transaction_is_django_tasks_dbs_own_row(db, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with transaction.atomic():
         enqueue_with_transaction(remember, number=7)
-    ours = DBTaskResult.objects.get()
-    theirs = remember.enqueue(number=7).db_result
-    theirs.refresh_from_db()
-    for field in ("status", "args_kwargs", "priority", "task_path", "queue_name", "backend_name"):
-        assert getattr(ours, field) == getattr(theirs, field), field
+    row = DBTaskResult.objects.get()
+    assert row.task_path == "outcry.core.tests.test_queue.remember"
+    assert row.task_result.kwargs == {"number": 7}
     # django-tasks-db's own pre_save handler filled "run at any time".
-    assert ours.run_after == theirs.run_after == get_date_max()
-    assert ours.task_result.kwargs == {"number": 7}
+    assert row.run_after == get_date_max()
+
+
+RQ = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+
+
+@pytest.mark.parametrize(
+    ("tasks", "command"),
+    [
+        (
+            {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
+            ["db_worker", "--queue-name", "default"],
+        ),
+        (RQ, ["rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", "default"]),
+        ({"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}, None),
+    ],
+)
+def test_the_worker_serve_starts_is_the_one_of_the_task_backend(settings, tasks, command):
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:6379/0"}}
+    settings.TASKS = tasks
+    assert worker_command() == command
