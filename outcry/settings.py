@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks_db",
+    "django_rq",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -197,9 +198,8 @@ CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "
 # Background tasks (docs/configuration.md, "Task queue"). With Redis, an RQ queue on it
 # (django-tasks-rq), run by `manage.py rqworker`; else rows in the database
 # (django-tasks-db), run by `manage.py db_worker`. `manage.py serve` starts the right one.
-# django_tasks_db stays installed either way: its table is part of the schema.
+# Both apps are installed either way, so the schema (their migrations) is the same.
 if REDIS_URL:
-    INSTALLED_APPS.append("django_rq")
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     # django-rq reads only the URL of a queue (not CONNECTION_KWARGS), so the timeouts
     # go in its query string: enqueueing fails fast, like the cache, when Redis is down.
@@ -210,10 +210,10 @@ if REDIS_URL:
         "socket_timeout": str(REDIS_TIMEOUT),
     } | dict(parse_qsl(_redis.query))
     RQ_QUEUES = {"default": {"URL": _redis._replace(query=urlencode(_query)).geturl()}}
-    # No queue dashboard in the admin: `manage.py rqstats` shows the queue to operators.
-    RQ_SHOW_ADMIN_LINK = False
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# No queue dashboard in the admin: `manage.py rqstats` shows the queue to operators.
+RQ_SHOW_ADMIN_LINK = False
 
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
