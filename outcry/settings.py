@@ -210,6 +210,8 @@ if REDIS_URL:
         "socket_timeout": str(REDIS_TIMEOUT),
     } | dict(parse_qsl(_redis.query))
     RQ_QUEUES = {"default": {"URL": _redis._replace(query=urlencode(_query)).geturl()}}
+    # Django tasks need django-tasks-rq's job class: the default for every rq command.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # No queue dashboard in the admin: `manage.py rqstats` shows the queue to operators.
