@@ -27,15 +27,18 @@ def enqueue_with_transaction(task: Task, *, using: str = "default", **kwargs) ->
     could between a commit and an ``on_commit`` callback).
 
     Any other backend (RQ on Redis, or the immediate backend in tests) is queued
-    by ``transaction.on_commit``, so nothing is queued for a rolled-back action;
-    a Redis that fails between the commit and the callback loses the task, and
-    the sweeps that read the rows (settings.PERIODIC_JOBS) queue the work again.
-    Outside a transaction both paths queue at once.
+    by ``transaction.on_commit``, so nothing is queued for a rolled-back action.
+    On RQ, a Redis that fails between the commit and the callback loses the task:
+    the error is logged, not raised, so the caller's committed action is not
+    answered with an error page, and the sweeps that read the rows
+    (settings.PERIODIC_JOBS) queue the work again. Outside a transaction both
+    paths queue at once.
     """
     if uses_database_queue(task) and router.db_for_write(DBTaskResult) == using:
         task.enqueue(**kwargs)
     else:
-        transaction.on_commit(partial(task.enqueue, **kwargs), using=using)
+        robust = isinstance(task.get_backend(), RQBackend)
+        transaction.on_commit(partial(task.enqueue, **kwargs), using=using, robust=robust)
 
 
 def worker_command() -> list[str] | None:

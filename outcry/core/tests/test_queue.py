@@ -6,6 +6,7 @@ from django.tasks import task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from outcry.core.queue import enqueue_with_transaction, worker_command
+from outcry.testing import free_port
 
 RAN: list[int] = []
 
@@ -48,6 +49,19 @@ def test_a_task_queued_inside_a_transaction_is_django_tasks_dbs_own_row(db, sett
 
 
 RQ = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+
+
+def test_on_redis_a_queue_that_fails_after_the_commit_is_logged_not_raised(
+    db, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.TASKS = RQ
+    settings.RQ_QUEUES = {
+        "default": {"URL": f"redis://127.0.0.1:{free_port()}/0?socket_connect_timeout=1"}
+    }
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        enqueue_with_transaction(remember, number=9)
+    assert len(callbacks) == 1
+    assert "Error calling" in caplog.text and "ConnectionError" in caplog.text
 
 
 @pytest.mark.parametrize(
