@@ -200,7 +200,7 @@ CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "
 # (django-tasks-db), run by `manage.py db_worker`. `manage.py serve` starts the right one.
 # Both apps are installed either way, so the schema (their migrations) is the same.
 if REDIS_URL:
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    TASKS = {"default": {"BACKEND": "outcry.core.rq_backend.RQBackend", "QUEUES": ["default"]}}
     # django-rq reads only the URL of a queue (not CONNECTION_KWARGS), so the timeouts
     # go in its query string: enqueueing fails fast, like the cache, when Redis is down.
     # An rq worker raises its own read timeout above its blocking wait for jobs.

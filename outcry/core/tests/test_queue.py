@@ -2,7 +2,7 @@
 
 import pytest
 from django.db import transaction
-from django.tasks import task
+from django.tasks import Task, task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from outcry.core.queue import enqueue_with_transaction, worker_command
@@ -48,7 +48,13 @@ def test_a_task_queued_inside_a_transaction_is_django_tasks_dbs_own_row(db, sett
     assert row.run_after == get_date_max()
 
 
-RQ = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+RQ = {"default": {"BACKEND": "outcry.core.rq_backend.RQBackend", "QUEUES": ["default"]}}
+
+
+def test_with_the_queue_in_redis_tasks_are_djangos_own_task_objects(settings):
+    settings.TASKS = RQ
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:6379/0"}}
+    assert type(task()(remember.func)) is Task  # not the django-tasks backport's
 
 
 def test_on_redis_a_queue_that_fails_after_the_commit_is_logged_not_raised(

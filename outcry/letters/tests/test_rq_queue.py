@@ -48,7 +48,9 @@ def rq_queue(settings, tmp_path):
     redis = OwnRedis(tmp_path)
     redis.start()
     settings.RQ_QUEUES = {"default": {"URL": redis.url}}
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.TASKS = {
+        "default": {"BACKEND": "outcry.core.rq_backend.RQBackend", "QUEUES": ["default"]}
+    }
     yield redis
     redis.stop()
 
