@@ -909,7 +909,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--threads", type=int, default=None, help="threads per worker (default: serve's own)"
     )
-    parser.add_argument("--task-worker", action="store_true", help="run one db_worker too")
+    parser.add_argument(
+        "--task-worker",
+        action="store_true",
+        help="run one task worker too (db_worker; rqworker with --redis)",
+    )
     parser.add_argument(
         "--limits",
         action="store_true",

@@ -3,7 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlencode, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks_db",
+    "django_rq",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -168,6 +169,8 @@ DATABASES = {"default": env_database("DATABASE_URL", default=f"sqlite:///{VAR_DI
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# Seconds to wait for Redis before giving up (the cache and the task queue).
+REDIS_TIMEOUT = env_int("OUTCRY_REDIS_TIMEOUT", default=2, minimum=1)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -178,8 +181,8 @@ if REDIS_URL:
             # seconds (core.views.service_unavailable) instead of holding a web worker
             # until the proxy gives up. redis-py reconnects by itself once it is back.
             "OPTIONS": {
-                "socket_connect_timeout": env_int("OUTCRY_REDIS_TIMEOUT", default=2, minimum=1),
-                "socket_timeout": env_int("OUTCRY_REDIS_TIMEOUT", default=2, minimum=1),
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
             },
         }
     }
@@ -192,12 +195,27 @@ else:
 # needs). Fetching those from Redis cost 0.35 ms of CPU per request (bench/).
 CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
-    }
-}
+# Background tasks (docs/configuration.md, "Task queue"). With Redis, an RQ queue on it
+# (django-tasks-rq), run by `manage.py rqworker`; else rows in the database
+# (django-tasks-db), run by `manage.py db_worker`. `manage.py serve` starts the right one.
+# Both apps are installed either way, so the schema (their migrations) is the same.
+if REDIS_URL:
+    TASKS = {"default": {"BACKEND": "outcry.core.rq_backend.RQBackend", "QUEUES": ["default"]}}
+    # django-rq reads only the URL of a queue (not CONNECTION_KWARGS), so the timeouts
+    # go in its query string: enqueueing fails fast, like the cache, when Redis is down.
+    # An rq worker raises its own read timeout above its blocking wait for jobs.
+    _redis = urlparse(REDIS_URL)
+    _query = {
+        "socket_connect_timeout": str(REDIS_TIMEOUT),
+        "socket_timeout": str(REDIS_TIMEOUT),
+    } | dict(parse_qsl(_redis.query))
+    RQ_QUEUES = {"default": {"URL": _redis._replace(query=urlencode(_query)).geturl()}}
+    # Django tasks need django-tasks-rq's job class: the default for every rq command.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# No queue dashboard in the admin: `manage.py rqstats` shows the queue to operators.
+RQ_SHOW_ADMIN_LINK = False
 
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"

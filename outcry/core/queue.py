@@ -1,69 +1,69 @@
-"""Queue background work so it exists exactly when the caller's transaction commits."""
+"""Queue background work so it exists exactly when the caller's transaction commits.
 
-import logging
+Tasks go through Django's Tasks API to the backend settings.TASKS names: rows in the
+database (django-tasks-db, run by ``manage.py db_worker``) by default, or an RQ queue in
+Redis (django-tasks-rq, run by ``manage.py rqworker``) where REDIS_URL is set.
+"""
+
 from datetime import datetime
 from functools import partial
 
 from django.db import router, transaction
-from django.tasks import Task, TaskResultStatus
+from django.tasks import Task, TaskResultStatus, task_backends
 from django.utils import timezone
-from django.utils.json import normalize_json
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
-
-from outcry.core import rows
-
-logger = logging.getLogger("django.tasks")
+from django_tasks_rq import RQBackend
 
 
 def enqueue_with_transaction(task: Task, *, using: str = "default", **kwargs) -> None:
     """Queue *task* with *kwargs* as part of the current transaction on *using*.
 
     When tasks are rows in that same database (django-tasks-db, the default), the
-    row is written inside the transaction: it commits or rolls back with the
-    caller's rows, so a worker never sees work for a rolled-back action, and a
-    process dying just after the commit cannot drop the task (as it could between
-    a commit and an ``on_commit`` callback). It also saves a second write
-    transaction per action, which is most of the cost on SQLite.
+    task is queued at once: its backend writes the row with one ORM ``create`` on
+    the connection of *using*, so inside the caller's transaction it commits or
+    rolls back with the caller's rows. A worker never sees work for a rolled-back
+    action, and a process dying just after the commit cannot drop the task (as it
+    could between a commit and an ``on_commit`` callback).
 
-    Any other backend (Redis, or the immediate backend in tests) is queued by
-    ``transaction.on_commit``, so nothing is queued for a rolled-back action.
-    Outside a transaction both paths queue at once.
+    Any other backend (RQ on Redis, or the immediate backend in tests) is queued
+    by ``transaction.on_commit``, so nothing is queued for a rolled-back action.
+    On RQ, a Redis that fails between the commit and the callback loses the task:
+    the error is logged, not raised, so the caller's committed action is not
+    answered with an error page, and the sweeps that read the rows
+    (settings.PERIODIC_JOBS) queue the work again. Outside a transaction both
+    paths queue at once.
     """
-    backend = task.get_backend()
-    if isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == using:
-        _insert_task_row(backend, task, kwargs)
+    if uses_database_queue(task) and router.db_for_write(DBTaskResult) == using:
+        task.enqueue(**kwargs)
     else:
-        transaction.on_commit(partial(task.enqueue, **kwargs), using=using)
+        robust = isinstance(task.get_backend(), RQBackend)
+        transaction.on_commit(partial(task.enqueue, **kwargs), using=using, robust=robust)
 
 
-def _insert_task_row(backend: DatabaseBackend, task: Task, kwargs: dict) -> None:
-    """Write the row ``backend.enqueue(task, (), kwargs)`` writes, for a third of the CPU.
+def worker_command() -> list[str] | None:
+    """The ``manage.py`` command that runs the tasks of the default backend and queue.
 
-    The backend's own enqueue saves through the ORM and then builds a
-    TaskResult twice only to send the ``task_enqueued`` signal, whose one
-    receiver in Django writes a DEBUG log line; on the signing path that was a
-    sixth of a signature's cost. The row is the same (the same fields as
-    django-tasks-db's ``_task_to_db_task``, its pre_save handler still filling
-    ``run_after``), so its db_worker runs it like any other; the signal is not
-    sent and the log line comes from here.
+    None where no worker is needed (the immediate backend runs a task when it is
+    queued). An RQ worker runs each job in a fresh child process, with RQ's job
+    class for Django tasks, and also moves deferred tasks (retries, scheduled
+    deliveries) to the queue when they fall due (--with-scheduler: with several
+    workers, one at a time does it).
     """
-    backend.validate_task(task)
-    row = DBTaskResult(
-        id=backend._get_id(),
-        args_kwargs=normalize_json({"args": [], "kwargs": kwargs}),
-        priority=task.priority,
-        task_path=task.module_path,
-        queue_name=task.queue_name,
-        run_after=task.run_after,
-        backend_name=backend.alias,
-    )
-    rows.insert(row)
-    logger.debug("Task id=%s path=%s enqueued backend=%s", row.id, task.module_path, backend.alias)
+    backend = task_backends["default"]
+    if isinstance(backend, DatabaseBackend):
+        return ["db_worker", "--queue-name", "default"]
+    if isinstance(backend, RQBackend):
+        return ["rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", "default"]
+    return None
 
 
 def uses_database_queue(task: Task) -> bool:
-    """Whether *task* is queued as rows in this database (django-tasks-db)."""
+    """Whether *task* is queued as rows in this database (django-tasks-db).
+
+    If not (RQ on Redis), the queue cannot be asked which work is waiting: the
+    sweeps find lost work from outcry's own rows instead.
+    """
     return isinstance(task.get_backend(), DatabaseBackend)
 
 
@@ -73,9 +73,20 @@ def requeue_abandoned(task: Task, *, started_before: datetime) -> int:
     A worker killed mid-task leaves its row RUNNING forever, and django-tasks-db
     never hands it out again. Such a row (started before *started_before*, long
     past any honest run time) is marked FAILED and a fresh copy queued with the
-    same arguments. Only for the database backend; tasks must be idempotent,
-    since a worker that was merely slow may still finish the old one.
+    same arguments. Tasks must be idempotent, since a worker that was merely
+    slow may still finish the old one.
+
+    Only for the database backend; with any other it does nothing and returns 0.
+    On RQ a killed worker's job stays in RQ's registry of started jobs until the
+    worker's heartbeat lapses; the next worker to clean the registries then moves
+    it to RQ's registry of failed jobs (as rq.exceptions.AbandonedJobError), where
+    ``manage.py rqstats`` shows it, and never runs it again. The work is not lost:
+    each task's rows say what is left to do, and the sweeps that read them queue it
+    again (core.tasks.requeue_stale_emails, petitions' requeue_stale_confirmations,
+    letters' recover_deliveries).
     """
+    if not uses_database_queue(task):
+        return 0
     requeued = 0
     abandoned = DBTaskResult.objects.filter(
         task_path=task.module_path,

@@ -57,7 +57,12 @@ def requeue_stale_emails(*, now: datetime | None = None) -> int:
     - A row written by an older ``send_email`` task that never ran (queued
       without a due time for that long): given one, so a sender takes it.
     - With tasks in the database, a ``send_email`` task a killed worker left
-      RUNNING is queued again (core.queue.requeue_abandoned).
+      RUNNING is queued again (core.queue.requeue_abandoned). With tasks in
+      Redis, RQ moves such a task to its registry of failed jobs and never runs
+      it again: an email it had claimed is resumed by the first point, and a
+      signature's first confirmation it had not yet written is queued again by
+      petitions' requeue_stale_confirmations; a "you signed again" notice it had
+      not yet written is dropped.
     - Where no sender runs (OUTCRY_MAIL_SEND_ON_COMMIT: tests, development), the
       due rows (retries) are sent here.
     Idempotent; run_periodic runs it every OUTCRY_CONFIRMATION_SWEEP_SECONDS (two minutes).

@@ -120,11 +120,13 @@ def test_make_run_scale_serves_signs_on_postgres_and_redis_and_stops_on_ctrl_c(t
         )
         processes = descendants(make.pid)
         seen.update(processes)
-        commands = [command_of(pid) for pid in processes]
-        assert sum("db_worker" in c for c in commands) == 1
+        [serve] = [pid for pid in processes if "manage.py serve" in command_of(pid)]
+        # What serve started (an RQ worker's scheduler is a child of its own).
+        commands = [command_of(pid) for pid in children_of(serve)]
+        assert sum("rqworker" in c for c in commands) == 1  # the task queue is in Redis
+        assert not [c for c in commands if "db_worker" in c]
         assert sum("send_mail" in c for c in commands) == 1
         assert sum("run_periodic" in c for c in commands) == 1
-        [serve] = [pid for pid in processes if "manage.py serve" in command_of(pid)]
         [granian] = [pid for pid in children_of(serve) if "-m granian" in command_of(pid)]
         assert len(children_of(granian)) == 2  # the web workers
 

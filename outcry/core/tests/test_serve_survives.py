@@ -204,7 +204,7 @@ class Site:
             if "granian" in command:
                 kinds["web"].append(pid)
                 kinds["web workers"] += children_of(pid)
-            elif "db_worker" in command:
+            elif "db_worker" in command or "rqworker" in command:
                 kinds["task"].append(pid)
             elif "send_mail" in command:
                 kinds["sender"].append(pid)

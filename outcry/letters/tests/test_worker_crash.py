@@ -53,8 +53,9 @@ def database_url() -> str:
 
 
 def outcry_env(interfax, tmp_path) -> dict:
+    # No REDIS_URL: it would put the task queue in Redis, and db_worker reads the database.
     return {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key != "REDIS_URL"},
         "DATABASE_URL": database_url(),
         "OUTCRY_VAR_DIR": str(tmp_path / "var"),
         "OUTCRY_FAX_BACKEND": "interfax",

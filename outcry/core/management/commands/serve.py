@@ -10,7 +10,8 @@ is still running after OUTCRY_STOP_SECONDS is killed.
 
 The processes run in sessions of their own, so a signal to ``serve``'s process group
 (Ctrl-C in a terminal) reaches ``serve`` alone, and each process gets exactly one
-signal from it: django-tasks-db's worker takes a second signal as "abandon the task".
+signal from it: django-tasks-db's worker takes a second signal as "abandon the task",
+and an RQ worker as "kill the job in hand".
 """
 
 import ctypes
@@ -30,6 +31,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from outcry.core.env import env_int
+from outcry.core.queue import worker_command
 
 logger = logging.getLogger("outcry.serve")
 
@@ -295,11 +297,12 @@ class Command(BaseCommand):
             # Recounts and recovery of stranded work (settings.PERIODIC_JOBS).
             Program("periodic jobs (run_periodic)", [python, "manage.py", "run_periodic"]),
         ]
+        # db_worker for tasks in the database, rqworker for tasks in Redis (core.queue).
+        worker = worker_command()
+        if worker is None:  # tasks run where they are queued: no worker to start
+            task_workers = 0
         programs += [
-            Program(
-                f"task worker {number} (db_worker)",
-                [python, "manage.py", "db_worker", "--queue-name", "default"],
-            )
+            Program(f"task worker {number} ({worker[0]})", [python, "manage.py", *worker])
             for number in range(1, task_workers + 1)
         ]
         # Signatures acknowledged by the form are written by these, in batches
