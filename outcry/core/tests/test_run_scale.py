@@ -126,6 +126,7 @@ def test_make_run_scale_serves_signs_on_postgres_and_redis_and_stops_on_ctrl_c(t
         assert sum("rqworker" in c for c in commands) == 1  # the task queue is in Redis
         assert not [c for c in commands if "db_worker" in c]
         assert sum("send_mail" in c for c in commands) == 1
+        assert sum("process_intake" in c for c in commands) == 1
         assert sum("run_periodic" in c for c in commands) == 1
         [granian] = [pid for pid in children_of(serve) if "-m granian" in command_of(pid)]
         assert len(children_of(granian)) == 2  # the web workers
