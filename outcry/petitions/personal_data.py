@@ -8,13 +8,25 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from outcry.petitions.models import Signature
+from outcry.actions.models import Intake
+from outcry.petitions.models import Petition, Signature
+from outcry.petitions.services import SIGNATURE_INTAKE
 from outcry.supporters.models import Supporter
 from outcry.supporters.personal_data import PersonalData, title, when
 
 
+def waiting(supporter: Supporter) -> QuerySet:
+    """The supporter's signatures the form took that no worker has written yet (actions.intake).
+
+    By address, as typed (sign stores it normalised): they hold the name and
+    comment typed, and would create the supporter again after an erasure.
+    """
+    return Intake.objects.filter(kind=SIGNATURE_INTAKE, payload__email=supporter.email)
+
+
 def export_signatures(supporter: Supporter) -> list[dict[str, Any]]:
-    """The supporter's signatures with their petition and campaign (no tokens)."""
+    """The supporter's signatures with their petition and campaign (no tokens), then
+    those still waiting to be written."""
     language = supporter.language
     signatures = (
         Signature.objects.filter(supporter=supporter)
@@ -37,14 +49,41 @@ def export_signatures(supporter: Supporter) -> list[dict[str, Any]]:
             "language": signature.language,
         }
         for signature in signatures
+    ] + _export_waiting(supporter)
+
+
+def _export_waiting(supporter: Supporter) -> list[dict[str, Any]]:
+    language = supporter.language
+    typed = [row.payload for row in waiting(supporter).order_by("pk")]
+    petitions = Petition.objects.select_related("campaign").in_bulk(
+        {each["petition"] for each in typed}
+    )
+    return [
+        {
+            "petition": title(petition, language),
+            "petition_slug": petition.slug,
+            "campaign": title(petition.campaign, language),
+            "campaign_slug": petition.campaign.slug,
+            "signed_at": each["signed_at"],
+            "confirmed_at": None,
+            "name": each["name"],
+            "country": each["country"],
+            "comment": each["comment"],
+            "public_name": each["public_name"],
+            "language": each["language"],
+        }
+        for each in typed
+        if (petition := petitions.get(each["petition"])) is not None
     ]
 
 
 def erase_signatures(supporter: Supporter, now: datetime) -> None:
     """Confirmed signatures stay, so counts do not drop, but lose what they say of the signer.
 
-    Unconfirmed ones (never counted) are deleted.
+    Unconfirmed ones (never counted) are deleted, and so are those still waiting
+    in the intake (a worker would write them, and the person, back).
     """
+    waiting(supporter).delete()
     signatures = Signature.objects.filter(supporter=supporter)
     signatures.filter(confirmed_at__isnull=True).delete()
     signatures.update(name="", country="", comment="", public_name=Signature.PublicName.HIDDEN)
