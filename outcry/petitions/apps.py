@@ -39,5 +39,6 @@ class PetitionsConfig(AppConfig):
         intake.register(services.SIGNATURE_INTAKE, services.write_signatures)
         # A signer's copy of their data, its erasure and the retention period cover signatures.
         register_personal_data(personal_data.SIGNATURES)
+        register_personal_data(personal_data.WAITING_SIGNATURES)
         # Publishing a campaign checks its petitions' texts.
         checklist.register("petitions", services.publish_problems)

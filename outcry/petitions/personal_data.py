@@ -6,7 +6,8 @@ Registered with supporters.personal_data from PetitionsConfig.ready.
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.fields.json import KT
 
 from outcry.actions.models import Intake
 from outcry.petitions.models import Petition, Signature
@@ -25,8 +26,7 @@ def waiting(supporter: Supporter) -> QuerySet:
 
 
 def export_signatures(supporter: Supporter) -> list[dict[str, Any]]:
-    """The supporter's signatures with their petition and campaign (no tokens), then
-    those still waiting to be written."""
+    """The supporter's signatures with their petition and campaign (no tokens)."""
     language = supporter.language
     signatures = (
         Signature.objects.filter(supporter=supporter)
@@ -49,10 +49,11 @@ def export_signatures(supporter: Supporter) -> list[dict[str, Any]]:
             "language": signature.language,
         }
         for signature in signatures
-    ] + _export_waiting(supporter)
+    ]
 
 
-def _export_waiting(supporter: Supporter) -> list[dict[str, Any]]:
+def export_waiting(supporter: Supporter) -> list[dict[str, Any]]:
+    """The supporter's signatures the form took that are not written yet, as export_signatures."""
     language = supporter.language
     typed = [row.payload for row in waiting(supporter).order_by("pk")]
     petitions = Petition.objects.select_related("campaign").in_bulk(
@@ -80,10 +81,8 @@ def _export_waiting(supporter: Supporter) -> list[dict[str, Any]]:
 def erase_signatures(supporter: Supporter, now: datetime) -> None:
     """Confirmed signatures stay, so counts do not drop, but lose what they say of the signer.
 
-    Unconfirmed ones (never counted) are deleted, and so are those still waiting
-    in the intake (a worker would write them, and the person, back).
+    Unconfirmed ones (never counted) are deleted.
     """
-    waiting(supporter).delete()
     signatures = Signature.objects.filter(supporter=supporter)
     signatures.filter(confirmed_at__isnull=True).delete()
     signatures.update(name="", country="", comment="", public_name=Signature.PublicName.HIDDEN)
@@ -95,4 +94,29 @@ def signed_since(cutoff: datetime) -> QuerySet:
 
 SIGNATURES = PersonalData(
     key="signatures", export=export_signatures, erase=erase_signatures, active_since=signed_since
+)
+
+
+def erase_waiting(supporter: Supporter, now: datetime) -> None:
+    """Delete them: a worker would write them, and the erased person, back."""
+    waiting(supporter).delete()
+
+
+def waiting_since(cutoff: datetime) -> QuerySet:
+    """Supporters (as ``supporter``) with a signature waiting, taken since *cutoff*: the
+    retention job must not erase someone who has just signed and drop that signature."""
+    emails = (
+        Intake.objects.filter(kind=SIGNATURE_INTAKE, created_at__gte=cutoff)
+        .annotate(email=KT("payload__email"))
+        .values("email")
+    )
+    return Supporter.objects.alias(supporter=F("pk")).filter(email__in=emails)
+
+
+# Signatures the form took and the intake worker has not written yet (actions.intake).
+WAITING_SIGNATURES = PersonalData(
+    key="signatures_waiting",
+    export=export_waiting,
+    erase=erase_waiting,
+    active_since=waiting_since,
 )

@@ -3,14 +3,16 @@ shows it, and erasing them drops it before a worker can write it back."""
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django.core.management import call_command
 
 from outcry.actions.models import Intake
 from outcry.petitions.models import Signature
 from outcry.supporters import services
-from outcry.supporters.models import Supporter
+from outcry.supporters.models import Consent, Supporter
 from outcry.testing import make_campaign, make_organisation, make_petition, post_signature
 
 
@@ -42,10 +44,10 @@ def data_link(supporter: Supporter) -> str:
 def test_the_copy_of_ones_data_shows_a_signature_still_waiting(client, known_with_one_waiting):
     supporter = Supporter.objects.get(email="min@example.org")
     copy = json.loads(client.get(data_link(supporter) + "download/").content)
-    waiting = [row for row in copy["signatures"] if row["petition_slug"] == known_with_one_waiting.slug]
-    assert len(waiting) == 1
-    assert waiting[0]["comment"] == "Free them now."
-    assert waiting[0]["confirmed_at"] is None
+    [waiting] = copy["signatures_waiting"]
+    assert waiting["petition_slug"] == known_with_one_waiting.slug
+    assert waiting["comment"] == "Free them now."
+    assert waiting["confirmed_at"] is None
 
 
 def test_erasure_drops_a_waiting_signature_so_the_worker_cannot_bring_the_person_back(
@@ -58,3 +60,15 @@ def test_erasure_drops_a_waiting_signature_so_the_worker_cannot_bring_the_person
     assert not Intake.objects.exists()
     assert not Supporter.objects.filter(email="min@example.org").exists()
     assert not Signature.objects.filter(petition=known_with_one_waiting).exists()
+
+
+def test_the_retention_job_keeps_someone_whose_signature_waits(
+    client, known_with_one_waiting, settings
+):
+    settings.RETENTION_DAYS = 1
+    Supporter.objects.update(created_at=timezone.now() - timedelta(days=5))
+    Signature.objects.update(created_at=timezone.now() - timedelta(days=5), confirmed_at=None)
+    Consent.objects.all().delete()
+    assert list(services.inactive_supporters()) == []
+    Intake.objects.update(created_at=timezone.now() - timedelta(days=5))
+    assert [s.email for s in services.inactive_supporters()] == ["min@example.org"]
