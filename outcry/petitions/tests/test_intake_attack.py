@@ -35,9 +35,7 @@ def snapshot(petition) -> dict:
                 signature.flag,
                 signature.is_email_confirmed,
             )
-            for signature in Signature.objects.filter(petition=petition).select_related(
-                "supporter"
-            )
+            for signature in Signature.objects.filter(petition=petition).select_related("supporter")
         ),
         "supporters": sorted(Supporter.objects.values_list("email", "name")),
         "consents": sorted(
@@ -149,9 +147,7 @@ def test_an_older_form_written_after_a_newer_one_never_replaces_it(client, world
     # the older form may commit last; or an older row failed and is retried later.
     settings.INTAKE_INLINE = False
     petition = world["petition"]
-    post_signature(
-        client, petition, email="min@example.org", name="Stranger", comment="Not mine."
-    )
+    post_signature(client, petition, email="min@example.org", name="Stranger", comment="Not mine.")
     post_signature(client, petition, email="min@example.org", name="Min", comment="Mine.")
     older, newer = Intake.objects.order_by("pk")
     intake.process_batch(ids=[newer.pk])
@@ -159,3 +155,26 @@ def test_an_older_form_written_after_a_newer_one_never_replaces_it(client, world
 
     signature = Signature.objects.get(petition=petition, supporter__email="min@example.org")
     assert (signature.name, signature.comment) == ("Min", "Mine.")
+
+
+@pytest.mark.parametrize("change", ["close the petition", "close the campaign", "withdraw it"])
+def test_a_signature_acknowledged_before_a_petition_closed_is_written_after(
+    client, world, settings, change
+):
+    # The person was told to look in their inbox while it was open: it is kept.
+    settings.INTAKE_INLINE = False
+    petition = world["petition"]
+    assert post_signature(client, petition, email="late@example.org").status_code == 302
+    campaign = petition.campaign
+    if change == "close the petition":
+        petition.is_open = False
+        petition.save()
+    else:
+        campaign.status = "closed" if change == "close the campaign" else "draft"
+        campaign.save()
+    call_command("process_intake", "--once", stdout=io.StringIO())
+    assert Signature.objects.filter(petition=petition, supporter__email="late@example.org")
+    assert OutgoingEmail.objects.filter(to_address="late@example.org").count() == 1
+    # A new form is refused now, with the page saying so.
+    assert post_signature(client, petition, email="later@example.org").status_code in {404, 409}
+    assert not Intake.objects.exists()

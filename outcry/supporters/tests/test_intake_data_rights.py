@@ -6,8 +6,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from django.core.management import call_command
+from django.utils import timezone
 
 from outcry.actions.models import Intake
 from outcry.petitions.models import Signature
