@@ -178,3 +178,26 @@ def test_a_signature_acknowledged_before_a_petition_closed_is_written_after(
     # A new form is refused now, with the page saying so.
     assert post_signature(client, petition, email="later@example.org").status_code in {404, 409}
     assert not Intake.objects.exists()
+
+
+def test_an_oversized_or_malformed_form_never_reaches_the_intake(client, world, settings):
+    settings.INTAKE_INLINE = False
+    petition, lead = world["petition"], world["lead"]
+    refused = [
+        {"email": "big@example.org", "comment": "x" * 200_000},
+        {"email": "big@example.org", "name": "n" * 101},
+        {"email": "nul@example.org", "name": "Min\x00"},
+        {"email": "bad@example.org", "public_name": "everything"},
+        {"email": "bad@example.org", "country": "Narnia" * 20},
+        {"email": "x" * 250 + "@example.org"},
+    ]
+    for fields in refused:
+        assert post_signature(client, petition, **fields).status_code == 400, fields
+    assert not Intake.objects.exists()
+    # A forged consent value and repeated fields are read as the form reads them.
+    forged = {"email": "ok@example.org", f"consent_{lead.pk}": ["on", "off"], "consent_0": "on"}
+    assert post_signature(client, petition, **forged).status_code == 302
+    [row] = Intake.objects.all()
+    assert [pk for pk, _wording in row.payload["consents"]] == [lead.pk]
+    call_command("process_intake", "--once", stdout=io.StringIO())
+    assert Signature.objects.filter(supporter__email="ok@example.org").exists()
