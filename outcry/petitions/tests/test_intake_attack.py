@@ -11,6 +11,7 @@ from outcry.actions import intake
 from outcry.actions.models import Intake
 from outcry.core.models import OutgoingEmail
 from outcry.petitions.models import Signature
+from outcry.petitions.services import confirmation_url
 from outcry.supporters.models import Consent, Supporter
 from outcry.testing import (
     accept_partner,
@@ -18,6 +19,7 @@ from outcry.testing import (
     make_campaign,
     make_organisation,
     make_petition,
+    open_and_confirm,
     post_signature,
 )
 
@@ -201,3 +203,23 @@ def test_an_oversized_or_malformed_form_never_reaches_the_intake(client, world, 
     assert [pk for pk, _wording in row.payload["consents"]] == [lead.pk]
     call_command("process_intake", "--once", stdout=io.StringIO())
     assert Signature.objects.filter(supporter__email="ok@example.org").exists()
+
+
+def test_a_supporter_organisers_see_holds_the_name_and_country_its_owner_confirmed(client, world):
+    # Organisers of an organisation the owner agreed to hear from see the supporter row.
+    lead = world["lead"]
+    petition = world["petition"]
+    post_signature(client, petition, email="min@example.org", name="Stranger", country="KP")
+    post_signature(
+        client,
+        petition,
+        email="min@example.org",
+        name="Min",
+        country="KR",
+        **{f"consent_{lead.pk}": "on"},
+    )
+    signature = Signature.objects.get(petition=petition, supporter__email="min@example.org")
+    open_and_confirm(client, confirmation_url(signature).split("127.0.0.1:8000", 1)[1])
+    supporter = Supporter.objects.get(email="min@example.org")
+    assert supporter.consents.get(organisation=lead).is_active
+    assert (supporter.name, supporter.country) == ("Min", "KR")
