@@ -447,6 +447,7 @@ PERIODIC_JOBS = [
         env_int("OUTCRY_RECOUNT_SECONDS", default=600, minimum=1),
     ),
     ("outcry.supporters.services.anonymise_inactive_supporters", 600),
+    ("outcry.actions.intake.forget_failed", 3600),
     ("outcry.core.ratelimit.delete_expired_counters", 300),
 ]
 # A confirmation email (its task, or its ledger row) being sent for longer than this was

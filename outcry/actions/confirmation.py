@@ -61,9 +61,9 @@ class Kind:
       it); after Changed, ``page(..., pressed=False, changed=True)``;
     - *failed_template*: the page for a bad, expired or outdated link (context
       ``expired`` and ``outdated``);
-    - *details(row)*: what the action says of where its supporter is
-      (``{"country": ..., "postcode": ...}``), filled into the supporter's empty
-      fields once its owner confirmed it, never before (anyone can type an address).
+    - *details(row)*: what the action says of who and where its supporter is
+      (``{"name": ..., "country": ..., "postcode": ...}``), set on the supporter
+      once its owner confirmed it, never before (anyone can type an address).
     """
 
     name: str

@@ -28,6 +28,7 @@ processed right after it is written, in the same request.
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -155,6 +156,20 @@ def run(*, should_stop: Callable[[], bool], poll_seconds: float = 0.1) -> int:
         if done < settings.INTAKE_BATCH:
             time.sleep(poll_seconds)
     return processed
+
+
+def forget_failed(*, now=None) -> int:
+    """Delete rows that failed more than RETENTION_DAYS ago; return how many (run_periodic).
+
+    They hold what someone typed (a name, an address, a comment) and no supporter
+    row, so the retention of supporters' data (supporters.services) never reaches
+    them: an operator had that long to fix and retry them. 0 days keeps them all.
+    """
+    if not settings.RETENTION_DAYS:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_DAYS)
+    deleted, _ = Intake.objects.filter(failed_at__lt=cutoff).delete()
+    return deleted
 
 
 def _has_waiting() -> bool:

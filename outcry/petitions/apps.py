@@ -32,12 +32,13 @@ class PetitionsConfig(AppConfig):
                 page=views.confirmation_page,
                 failed_template="petitions/confirm_failed.html",
                 reads_form=True,
-                details=lambda signature: {"country": signature.country},
+                details=lambda signature: {"name": signature.name, "country": signature.country},
             )
         )
         # Signatures taken by the form are written in batches (actions/intake.py).
         intake.register(services.SIGNATURE_INTAKE, services.write_signatures)
         # A signer's copy of their data, its erasure and the retention period cover signatures.
         register_personal_data(personal_data.SIGNATURES)
+        register_personal_data(personal_data.WAITING_SIGNATURES)
         # Publishing a campaign checks its petitions' texts.
         checklist.register("petitions", services.publish_problems)

@@ -6,11 +6,23 @@ Registered with supporters.personal_data from PetitionsConfig.ready.
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.fields.json import KT
 
-from outcry.petitions.models import Signature
+from outcry.actions.models import Intake
+from outcry.petitions.models import Petition, Signature
+from outcry.petitions.services import SIGNATURE_INTAKE
 from outcry.supporters.models import Supporter
 from outcry.supporters.personal_data import PersonalData, title, when
+
+
+def waiting(supporter: Supporter) -> QuerySet:
+    """The supporter's signatures the form took that no worker has written yet (actions.intake).
+
+    By address, as typed (sign stores it normalised): they hold the name and
+    comment typed, and would create the supporter again after an erasure.
+    """
+    return Intake.objects.filter(kind=SIGNATURE_INTAKE, payload__email=supporter.email)
 
 
 def export_signatures(supporter: Supporter) -> list[dict[str, Any]]:
@@ -40,6 +52,32 @@ def export_signatures(supporter: Supporter) -> list[dict[str, Any]]:
     ]
 
 
+def export_waiting(supporter: Supporter) -> list[dict[str, Any]]:
+    """The supporter's signatures the form took that are not written yet, as export_signatures."""
+    language = supporter.language
+    typed = [row.payload for row in waiting(supporter).order_by("pk")]
+    petitions = Petition.objects.select_related("campaign").in_bulk(
+        {each["petition"] for each in typed}
+    )
+    return [
+        {
+            "petition": title(petition, language),
+            "petition_slug": petition.slug,
+            "campaign": title(petition.campaign, language),
+            "campaign_slug": petition.campaign.slug,
+            "signed_at": each["signed_at"],
+            "confirmed_at": None,
+            "name": each["name"],
+            "country": each["country"],
+            "comment": each["comment"],
+            "public_name": each["public_name"],
+            "language": each["language"],
+        }
+        for each in typed
+        if (petition := petitions.get(each["petition"])) is not None
+    ]
+
+
 def erase_signatures(supporter: Supporter, now: datetime) -> None:
     """Confirmed signatures stay, so counts do not drop, but lose what they say of the signer.
 
@@ -56,4 +94,29 @@ def signed_since(cutoff: datetime) -> QuerySet:
 
 SIGNATURES = PersonalData(
     key="signatures", export=export_signatures, erase=erase_signatures, active_since=signed_since
+)
+
+
+def erase_waiting(supporter: Supporter, now: datetime) -> None:
+    """Delete them: a worker would write them, and the erased person, back."""
+    waiting(supporter).delete()
+
+
+def waiting_since(cutoff: datetime) -> QuerySet:
+    """Supporters (as ``supporter``) with a signature waiting, taken since *cutoff*: the
+    retention job must not erase someone who has just signed and drop that signature."""
+    emails = (
+        Intake.objects.filter(kind=SIGNATURE_INTAKE, created_at__gte=cutoff)
+        .annotate(email=KT("payload__email"))
+        .values("email")
+    )
+    return Supporter.objects.alias(supporter=F("pk")).filter(email__in=emails)
+
+
+# Signatures the form took and the intake worker has not written yet (actions.intake).
+WAITING_SIGNATURES = PersonalData(
+    key="signatures_waiting",
+    export=export_waiting,
+    erase=erase_waiting,
+    active_since=waiting_since,
 )

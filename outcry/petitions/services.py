@@ -249,9 +249,11 @@ def _sign_one(each: dict, petition: Petition, organisations: dict) -> tuple[Sign
             if created
             else Signature.objects.filter(petition=petition, supporter=supporter).first()
         )
+        signed_at = datetime.fromisoformat(each["signed_at"])
         if existing is not None:
             renewed = not existing.is_email_confirmed and _renew(
                 existing,
+                signed_at=signed_at,
                 name=each["name"],
                 country=each["country"],
                 comment=each["comment"],
@@ -265,7 +267,6 @@ def _sign_one(each: dict, petition: Petition, organisations: dict) -> tuple[Sign
                 source=source_for(existing),
                 confirmation=_signed_again(existing),
             )
-        signed_at = datetime.fromisoformat(each["signed_at"])
         signature = Signature.objects.create(
             petition=petition,
             supporter=supporter,
@@ -313,18 +314,22 @@ def _sign_one(each: dict, petition: Petition, organisations: dict) -> tuple[Sign
     return existing, False
 
 
-def _renew(signature: Signature, **typed: str) -> bool:
+def _renew(signature: Signature, *, signed_at: datetime, **typed: str) -> bool:
     """Replace what *signature* holds by the newest form's *typed* fields, if still unconfirmed.
 
+    Never by a form typed before the one that made the signature (*signed_at*
+    against its created_at, which stays: the "again" email waits an hour from it):
+    two intake workers, or a failed row retried later, may write an older form
+    after a newer one, and the older must not win.
     Returns whether it did. One conditional UPDATE: it waits for a
     confirmation holding the row's lock, then finds the signature confirmed
     and changes nothing, so a confirmation and a replacement at the same moment
     never confirm words the owner did not see (confirm_signature checks, under
     that lock, that the signature is still what its link was emailed for).
     """
-    replaced = Signature.objects.filter(pk=signature.pk, email_confirmed_at__isnull=True).update(
-        **typed
-    )
+    replaced = Signature.objects.filter(
+        pk=signature.pk, email_confirmed_at__isnull=True, created_at__lte=signed_at
+    ).update(**typed)
     if replaced:
         for field_name, value in typed.items():
             setattr(signature, field_name, value)

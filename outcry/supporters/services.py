@@ -103,15 +103,17 @@ def record_new_consents(given: list[tuple[int, int, str, str, str]]) -> None:
     )
 
 
-def fill_in(supporter: Supporter, *, country: str = "", postcode: str = "") -> None:
-    """Fill the supporter's empty country and postcode from an action its owner confirmed.
+def fill_in(supporter: Supporter, *, name: str = "", country: str = "", postcode: str = "") -> None:
+    """Set the supporter's name, country and postcode to those of an action its owner confirmed.
 
     Never from a form nobody confirmed yet: a stranger typing someone's address
     must not place them in a country (an organiser's list, a mailing's segment).
+    And the confirmed ones replace what the supporter row holds: the first form
+    with an address created it, and anyone may have typed that one.
     """
     changed = []
-    for field, value in (("country", country), ("postcode", postcode)):
-        if value and not getattr(supporter, field):
+    for field, value in (("name", name), ("country", country), ("postcode", postcode)):
+        if value and getattr(supporter, field) != value:
             setattr(supporter, field, value)
             changed.append(field)
     if changed:

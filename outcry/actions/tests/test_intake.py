@@ -3,10 +3,12 @@ alone is kept for an operator, and the command says so."""
 
 import io
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from outcry.actions import intake
 from outcry.actions.models import Intake
@@ -125,3 +127,26 @@ def test_two_workers_at_once_write_each_signature_once(transactional_db, setting
     assert len(first_emails) == 600
     # Each address given twice got one "you had already signed" email (this hour's round).
     assert len(keys) - len(first_emails) == 12
+
+
+def test_a_failed_row_is_forgotten_after_the_retention_period_and_a_waiting_one_never(
+    db, worker_mode, settings
+):
+    # What a stranger typed (no supporter row) is kept no longer than supporters' data.
+    settings.RETENTION_DAYS = 30
+    petition = make_petition()
+    now = timezone.now()
+    old = Intake.objects.create(
+        kind="nobody.registered", payload={}, failed_at=now - timedelta(days=31), error="x"
+    )
+    recent = Intake.objects.create(
+        kind="nobody.registered", payload={}, failed_at=now - timedelta(days=29), error="x"
+    )
+    intake.submit(services.SIGNATURE_INTAKE, payload(petition, "waiting@example.org"))
+    Intake.objects.filter(failed_at__isnull=True).update(created_at=now - timedelta(days=90))
+    call_command("run_periodic", "--once", stdout=io.StringIO())
+    assert not Intake.objects.filter(pk=old.pk).exists()
+    assert Intake.objects.filter(pk=recent.pk).exists()
+    assert Intake.objects.filter(failed_at__isnull=True).count() == 1
+    settings.RETENTION_DAYS = 0
+    assert intake.forget_failed(now=now + timedelta(days=400)) == 0

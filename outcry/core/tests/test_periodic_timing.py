@@ -25,6 +25,7 @@ def test_the_sweeps_run_every_two_ten_and_five_minutes_unless_told_otherwise(mon
         "outcry.letters.confirmation.expire_unconfirmed_letters": 600,
         "outcry.events.rsvps.release_lapsed_holds": 300,
         "outcry.supporters.services.anonymise_inactive_supporters": 600,
+        "outcry.actions.intake.forget_failed": 3600,
         "outcry.core.ratelimit.delete_expired_counters": 300,
         "outcry.events.reminders.queue_reminders": 120,
         "outcry.events.hosting.forget_unconfirmed_proposals": 3600,
