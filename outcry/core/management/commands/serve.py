@@ -244,7 +244,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mail-senders",
             type=int,
-            help="Mail sender processes (default OUTCRY_MAIL_SENDERS, else 2).",
+            help="Mail sender processes (default OUTCRY_MAIL_SENDERS, else one per two cores).",
         )
 
     def handle(
