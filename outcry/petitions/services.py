@@ -202,25 +202,7 @@ def _sign_new(typed: list[dict], petitions: dict, organisations: dict) -> list[S
     supporters_made = supporters.create_supporters(typed)
     signatures = []
     for each, supporter in zip(typed, supporters_made, strict=True):
-        petition = petitions[each["petition"]]
-        signed_at = datetime.fromisoformat(each["signed_at"])
-        signatures.append(
-            Signature(
-                petition=petition,
-                supporter=supporter,
-                name=each["name"],
-                country=each["country"],
-                comment=each["comment"],
-                public_name=each["public_name"],
-                language=each["language"],
-                created_at=signed_at,
-                # Counted publicly only once its address is confirmed (confirm_signature),
-                # so the link always goes out, even where the petition counts at once.
-                confirmed_at=None if petition.needs_confirmation else signed_at,
-                flag=each["flag"],
-                flag_detail=each["flag_detail"],
-            )
-        )
+        signatures.append(_signature_from(each, petitions[each["petition"]], supporter))
     Signature.objects.bulk_create(signatures)
     consent.record_new(
         [
@@ -236,6 +218,26 @@ def _sign_new(typed: list[dict], petitions: dict, organisations: dict) -> list[S
         priority=engine.TRANSACTIONAL,
     )
     return signatures
+
+
+def _signature_from(each: dict, petition: Petition, supporter: Supporter) -> Signature:
+    """The new, unsaved signature a payload of sign() asks for."""
+    signed_at = datetime.fromisoformat(each["signed_at"])
+    return Signature(
+        petition=petition,
+        supporter=supporter,
+        name=each["name"],
+        country=each["country"],
+        comment=each["comment"],
+        public_name=each["public_name"],
+        language=each["language"],
+        created_at=signed_at,
+        # Counted publicly only once its address is confirmed (confirm_signature),
+        # so the link always goes out, even where the petition counts at once.
+        confirmed_at=None if petition.needs_confirmation else signed_at,
+        flag=each["flag"],
+        flag_detail=each["flag_detail"],
+    )
 
 
 def _sign_one(each: dict, petition: Petition, organisations: dict) -> tuple[Signature, bool]:
@@ -267,19 +269,8 @@ def _sign_one(each: dict, petition: Petition, organisations: dict) -> tuple[Sign
                 source=source_for(existing),
                 confirmation=_signed_again(existing),
             )
-        signature = Signature.objects.create(
-            petition=petition,
-            supporter=supporter,
-            name=each["name"],
-            country=each["country"],
-            comment=each["comment"],
-            public_name=each["public_name"],
-            language=language,
-            created_at=signed_at,
-            confirmed_at=None if petition.needs_confirmation else signed_at,
-            flag=each["flag"],
-            flag_detail=each["flag_detail"],
-        )
+        signature = _signature_from(each, petition, supporter)
+        signature.save(force_insert=True)
         return Written(
             row=signature,
             is_new=True,
