@@ -499,7 +499,9 @@ PREFERENCES_LINK_DAYS = env_int("OUTCRY_PREFERENCES_LINK_DAYS", default=60, mini
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"}
+    },
     "filters": {"one_line_warning": {"()": "outcry.core.logs.OneLineWarning"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},

@@ -150,7 +150,7 @@ def env_email(name: str, *, outbox_dir: Path) -> dict:
         raise ImproperlyConfigured(f"{name} has an invalid port: {raw!r}.") from None
     default_port = {"smtp": 25, "smtps": 465, "submission": 587}[url.scheme]
     return {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "BACKEND": "outcry.core.mail.SMTPBackend",
         "OPTIONS": {
             "host": url.hostname or "127.0.0.1",
             "port": port or default_port,

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from outcry.core.ledger import Email
 from outcry.core.mail import header_safe, render_message
-from outcry.core.mail.merge import Merge
+from outcry.core.mail.merge import Merge, kept_merge
 from outcry.core.text import render_markdown
 from outcry.mailings.models import Mailing, MailingRecipient, MailingText
 from outcry.mailings.services import from_header
@@ -121,28 +121,17 @@ def mailing_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], Email 
     return emails
 
 
-# The merges a sender made, kept for its next batches: a mailing's text is built once per
-# sender, not once per batch. Keyed by what the message is built from, so an edited text
-# or organisation name is built again; at most MERGES_KEPT (the oldest goes first).
-_merges: dict[tuple, Merge] = {}
-MERGES_KEPT = 16
-
-
 def merge_for(mailing: Mailing, text: MailingText) -> Merge:
+    """The Merge of *text*, kept by the sender while nothing it is built from changes."""
     organisation = mailing.organisation
     key = (
+        "mailing",
         (mailing.pk, text.pk, text.subject, text.body, organisation.pk, organisation.name),
         (organisation.name_in(text.language), settings.DEFAULT_FROM_EMAIL),
     )
-    merge = _merges.get(key)
-    if merge is None:
-        merge = Merge(
-            partial(_build_for_merge, mailing, text), fields=["unsubscribe", "preferences"]
-        )
-        _merges[key] = merge
-        while len(_merges) > MERGES_KEPT:
-            del _merges[next(iter(_merges))]
-    return merge
+    return kept_merge(
+        key, partial(_build_for_merge, mailing, text), fields=["unsubscribe", "preferences"]
+    )
 
 
 def _build_for_merge(mailing: Mailing, text: MailingText, values) -> EmailMultiAlternatives:

@@ -1,14 +1,17 @@
 """The emails petitions send a signer, rendered for the ledger (core.ledger.send_email)."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from outcry.campaigns.models import Organisation
 from outcry.core.ledger import Email, emailed_since
 from outcry.core.mail import render_message
+from outcry.core.mail.merge import kept_merge
 from outcry.petitions.models import Signature
 from outcry.petitions.services import (
     CONFIRMATION_PURPOSE,
@@ -55,11 +58,13 @@ def confirmation_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], E
     signature nor another email about it is less than an hour old. A few
     queries for the whole batch (the signatures with their petitions' and
     campaigns' texts, then the consents waiting for their links), plus one per
-    "signed again" email.
+    "signed again" email. Each kind of email (petition, language, round, what
+    waits) is built once per sender and filled in for each signer with their
+    address and link (``core.mail.merge``).
     """
     signatures = _signatures([subject_id for subject_id, _round in items])
     waiting = _waiting(list(signatures.values()))
-    now = timezone.now()
+    now, batch = timezone.now(), {}
     emails: dict[tuple[int, int], Email | None] = {}
     for subject_id, round_ in items:
         signature = signatures.get(subject_id)
@@ -67,7 +72,12 @@ def confirmation_emails(items: list[tuple[int, int]]) -> dict[tuple[int, int], E
             None
             if signature is None
             else _email(
-                signature, round_=round_, waiting=waiting.get(subject_id, []), decide=True, now=now
+                signature,
+                round_=round_,
+                waiting=waiting.get(subject_id, []),
+                decide=True,
+                now=now,
+                batch=batch,
             )
         )
     return emails
@@ -104,8 +114,17 @@ def _waiting(signatures: list[Signature]) -> dict[int, list[Organisation]]:
 
 
 def _email(
-    signature: Signature, *, round_: int, waiting: list[Organisation], decide: bool, now
+    signature: Signature,
+    *,
+    round_: int,
+    waiting: list[Organisation],
+    decide: bool,
+    now,
+    batch: dict | None = None,
 ) -> Email | None:
+    """The email about *signature*; *batch*: a dict the senders give for a whole batch, in
+    which what every email of a petition in a language says alike is kept, and then each
+    kind of email is built once and filled in per signer (``core.mail.merge``)."""
     signed_again = round_ != 0
     needs_link = not signature.is_email_confirmed or bool(waiting)
     if decide:
@@ -122,26 +141,71 @@ def _email(
         ):
             return None
     language = signature.language
-    petition_text = signature.petition.text_for(language)
-    campaign = signature.petition.campaign
+    if batch is None:
+        about = _about(signature.petition, language)
+    else:
+        about = batch.get((signature.petition_id, language))
+        if about is None:
+            about = batch[signature.petition_id, language] = _about(signature.petition, language)
+    petition_title, campaign_url, from_email = about
+    # What the templates read of the signature, and nothing else of it: a merged copy
+    # (below) is built from another signer's, and must differ from it only in the fields.
+    shown = (
+        ("language", language),
+        ("is_confirmed", signature.is_confirmed),
+        ("is_email_confirmed", signature.is_email_confirmed),
+        ("greeting_name", signature.greeting_name if signature.is_email_confirmed else ""),
+    )
+    context = (
+        ("signed_again", signed_again),
+        ("needs_link", needs_link),
+        ("petition_title", petition_title),
+        ("campaign_url", campaign_url),
+        ("days", settings.CONFIRMATION_MAX_AGE_DAYS),
+        (
+            "organisations",
+            ", ".join(organisation.name_in(language) for organisation in waiting),
+        ),
+    )
+    to = signature.supporter.email
+    values = {"to": to}
+    if needs_link:
+        values["confirm"] = confirmation_url(signature, waiting)
+    build = partial(_build, shown, context, from_email)
+    if batch is None:
+        return Email(to=to, message=build(values))
+    # The senders build one message per kind of email and fill in each copy (core.mail.merge).
+    key = (CONFIRMATION_PURPOSE, shown, context, from_email, settings.DEFAULT_FROM_EMAIL)
+    merge = kept_merge(key, build, fields=[name for name in values if name != "to"])
+    return Email(to=to, message=merge.message(values))
+
+
+def _about(petition, language: str) -> tuple[str, str, str]:
+    """What every confirmation email of *petition* in *language* says alike:
+    (the petition's title, the campaign's address, the From header)."""
+    petition_text = petition.text_for(language)
+    campaign = petition.campaign
     with translation.override(language):
         campaign_path = reverse("campaigns:detail", args=[campaign.slug])
+    return (
+        petition_text.title if petition_text else petition.slug,
+        f"{settings.BASE_URL}{campaign_path}",
+        campaign.sender(language),
+    )
+
+
+def _build(shown: tuple, context: tuple, from_email: str, values) -> EmailMultiAlternatives:
+    """The confirmation email of the signature *shown* to ``values["to"]``, the usual way."""
+    language = dict(shown)["language"]
     message = render_message(
         template="petitions/emails/confirm",
         context={
-            "signature": signature,
-            "signed_again": signed_again,
-            "needs_link": needs_link,
-            "petition_title": petition_text.title if petition_text else signature.petition.slug,
-            "confirm_url": confirmation_url(signature, waiting),
-            "campaign_url": f"{settings.BASE_URL}{campaign_path}",
-            "days": settings.CONFIRMATION_MAX_AGE_DAYS,
-            "organisations": ", ".join(
-                organisation.name_in(signature.language) for organisation in waiting
-            ),
+            "signature": dict(shown),
+            **dict(context),
+            "confirm_url": values.get("confirm", ""),
         },
-        to=signature.supporter.email,
+        to=values["to"],
         language=language,
     )
-    message.from_email = campaign.sender(language)
-    return Email(to=signature.supporter.email, message=message)
+    message.from_email = from_email
+    return message

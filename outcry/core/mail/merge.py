@@ -182,6 +182,30 @@ class Merge:
         return data
 
 
+# The merges a sender made, kept for its next batches: a text is built once per sender, not
+# once per batch. Keyed by everything the message is built from, so an edited text is built
+# again; at most MERGES_KEPT (the least recently used goes first).
+_merges: dict[tuple, Merge] = {}
+MERGES_KEPT = 64
+
+
+def kept_merge(
+    key: tuple, build: Callable[[Mapping[str, str]], EmailMultiAlternatives], fields: list[str]
+) -> Merge:
+    """The Merge kept under *key*, or a new one of *build* and *fields* (see Merge).
+
+    *key* must hold everything *build* renders other than *fields* and ``to``: two
+    recipients with the same key get the same message but for those values.
+    """
+    merge = _merges.pop(key, None)
+    if merge is None:
+        merge = Merge(build, fields=fields)
+    _merges[key] = merge  # the newest last
+    while len(_merges) > MERGES_KEPT:
+        del _merges[next(iter(_merges))]
+    return merge
+
+
 def base64_body(text: str) -> bytes:
     """*text* as a base64 body part, encoded as the email package does (CRLF lines, 76 wide)."""
     data = b"\r\n".join(text.encode().splitlines()) + b"\r\n"
