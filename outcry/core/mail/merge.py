@@ -27,6 +27,7 @@ import binascii
 import email.policy
 import re
 import secrets
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -184,8 +185,10 @@ class Merge:
 
 # The merges a sender made, kept for its next batches: a text is built once per sender, not
 # once per batch. Keyed by everything the message is built from, so an edited text is built
-# again; at most MERGES_KEPT (the least recently used goes first).
+# again; at most MERGES_KEPT (the least recently used goes first). Shared by the threads of a
+# process (MAIL_SEND_ON_COMMIT sends from web threads): changed under the lock only.
 _merges: dict[tuple, Merge] = {}
+_merges_lock = threading.Lock()
 MERGES_KEPT = 64
 
 
@@ -197,12 +200,17 @@ def kept_merge(
     *key* must hold everything *build* renders other than *fields* and ``to``: two
     recipients with the same key get the same message but for those values.
     """
-    merge = _merges.pop(key, None)
-    if merge is None:
-        merge = Merge(build, fields=fields)
-    _merges[key] = merge  # the newest last
-    while len(_merges) > MERGES_KEPT:
-        del _merges[next(iter(_merges))]
+    with _merges_lock:
+        merge = _merges.pop(key, None)
+        if merge is not None:
+            _merges[key] = merge  # the newest last
+            return merge
+    built = Merge(build, fields=fields)  # outside the lock: it takes milliseconds
+    with _merges_lock:
+        merge = _merges.pop(key, built)  # another thread's, if it kept one meanwhile
+        _merges[key] = merge
+        while len(_merges) > MERGES_KEPT:
+            del _merges[next(iter(_merges))]
     return merge
 
 
