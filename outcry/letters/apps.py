@@ -47,6 +47,9 @@ def register_confirmation() -> None:
             confirm=confirmation.confirm_letter,
             page=views.confirmation_page,
             failed_template="letters/letter_confirm_failed.html",
-            details=lambda letter: {"country": letter.sender_country},
+            details=lambda letter: {
+                "country": letter.sender_country,
+                "language": letter.writer_language,
+            },
         )
     )

@@ -32,7 +32,11 @@ class PetitionsConfig(AppConfig):
                 page=views.confirmation_page,
                 failed_template="petitions/confirm_failed.html",
                 reads_form=True,
-                details=lambda signature: {"name": signature.name, "country": signature.country},
+                details=lambda signature: {
+                    "name": signature.name,
+                    "country": signature.country,
+                    "language": signature.language,
+                },
             )
         )
         # Signatures taken by the form are written in batches (actions/intake.py).

@@ -172,7 +172,8 @@ def _email(
     if needs_link:
         values["confirm"] = confirmation_url(signature, waiting)
     build = partial(_build, shown, context, from_email)
-    if batch is None:
+    if batch is None or dict(shown)["greeting_name"]:
+        # An email that greets its reader by name is theirs alone: built as it is.
         return Email(to=to, message=build(values))
     # The senders build one message per kind of email and fill in each copy (core.mail.merge).
     key = (CONFIRMATION_PURPOSE, shown, context, from_email, settings.DEFAULT_FROM_EMAIL)

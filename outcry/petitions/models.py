@@ -160,6 +160,10 @@ class Signature(models.Model):
         _("confirmation token"), max_length=40, unique=True, default=new_token, editable=False
     )
     created_at = models.DateTimeField(_("signed"), default=timezone.now, db_index=True)
+    # When the form whose words the signature holds was typed, once a newer form replaced
+    # the first one's (empty: created_at). Forms may be written out of order (two intake
+    # workers, a failed row retried): only a newer one replaces the words.
+    typed_at = models.DateTimeField(_("words typed"), null=True, blank=True, editable=False)
     # When the signature counts for the organisers (at once where the petition
     # asks no confirmation); the public count waits for email_confirmed_at.
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -308,20 +308,26 @@ def _sign_one(each: dict, petition: Petition, organisations: dict) -> tuple[Sign
 def _renew(signature: Signature, *, signed_at: datetime, **typed: str) -> bool:
     """Replace what *signature* holds by the newest form's *typed* fields, if still unconfirmed.
 
-    Never by a form typed before the one that made the signature (*signed_at*
-    against its created_at, which stays: the "again" email waits an hour from it):
-    two intake workers, or a failed row retried later, may write an older form
-    after a newer one, and the older must not win.
+    Never by a form typed before the one whose words it holds (*signed_at* against
+    its typed_at, or its created_at, which stays: the "again" email waits an hour
+    from it): two intake workers, or a failed row retried later, may write an
+    older form after a newer one, and the older must not win.
     Returns whether it did. One conditional UPDATE: it waits for a
     confirmation holding the row's lock, then finds the signature confirmed
     and changes nothing, so a confirmation and a replacement at the same moment
     never confirm words the owner did not see (confirm_signature checks, under
     that lock, that the signature is still what its link was emailed for).
     """
-    replaced = Signature.objects.filter(
-        pk=signature.pk, email_confirmed_at__isnull=True, created_at__lte=signed_at
-    ).update(**typed)
+    newer_than_held = Q(typed_at__lte=signed_at) | Q(
+        typed_at__isnull=True, created_at__lte=signed_at
+    )
+    replaced = (
+        Signature.objects.filter(pk=signature.pk, email_confirmed_at__isnull=True)
+        .filter(newer_than_held)
+        .update(typed_at=signed_at, **typed)
+    )
     if replaced:
+        signature.typed_at = signed_at
         for field_name, value in typed.items():
             setattr(signature, field_name, value)
     return bool(replaced)

@@ -103,16 +103,32 @@ def record_new_consents(given: list[tuple[int, int, str, str, str]]) -> None:
     )
 
 
-def fill_in(supporter: Supporter, *, name: str = "", country: str = "", postcode: str = "") -> None:
-    """Set the supporter's name, country and postcode to those of an action its owner confirmed.
+def fill_in(
+    supporter: Supporter,
+    *,
+    name: str = "",
+    country: str = "",
+    postcode: str = "",
+    language: str = "",
+) -> None:
+    """Set the supporter's name, country, postcode and language to those of an action its
+    owner confirmed.
 
     Never from a form nobody confirmed yet: a stranger typing someone's address
-    must not place them in a country (an organiser's list, a mailing's segment).
-    And the confirmed ones replace what the supporter row holds: the first form
-    with an address created it, and anyone may have typed that one.
+    must not place them in a country (an organiser's list, a mailing's segment)
+    or have their mail written in another language. And the confirmed ones replace
+    what the supporter row holds: the first form with an address created it, and
+    anyone may have typed that one.
     """
+    if language not in dict(settings.LANGUAGES):
+        language = ""
     changed = []
-    for field, value in (("name", name), ("country", country), ("postcode", postcode)):
+    for field, value in (
+        ("name", name),
+        ("country", country),
+        ("postcode", postcode),
+        ("language", language),
+    ):
         if value and getattr(supporter, field) != value:
             setattr(supporter, field, value)
             changed.append(field)

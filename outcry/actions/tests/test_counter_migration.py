@@ -3,10 +3,11 @@
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from outcry.actions import counters
 from outcry.petitions.services import count_signatures, recount_signatures
-from outcry.testing import make_petition, make_signature
+from outcry.testing import make_petition, make_supporter
 
 BEFORE = [("petitions", "0005_merge_signature_names_and_flags"), ("actions", None)]
 
@@ -27,8 +28,14 @@ def leaves():
 def test_petition_counts_survive_the_move_of_their_shards_to_actions():
     old_apps = migrate(BEFORE)
     petition = make_petition()
-    for _ in range(3):
-        make_signature(petition=petition)
+    OldSignature, now = old_apps.get_model("petitions", "Signature"), timezone.now()
+    for _ in range(3):  # as the model was then
+        OldSignature.objects.create(
+            petition_id=petition.pk,
+            supporter_id=make_supporter().pk,
+            confirmed_at=now,
+            email_confirmed_at=now,
+        )
     OldShard = old_apps.get_model("petitions", "CounterShard")
     OldShard.objects.bulk_create(
         [OldShard(petition_id=petition.pk, shard=n, count=c) for n, c in ((0, 1), (5, 2))]

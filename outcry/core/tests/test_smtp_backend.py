@@ -23,7 +23,7 @@ def test_an_envelope_address_is_what_djangos_backend_makes_of_it(
     address,
     mail_server,  # noqa: F811 - the fixture imported above
 ):
-    ours = mailers.default
+    ours = mailers.default  # a new backend each time it is read
     djangos = super(SMTPBackend, mailers.default)
     assert ours.prep_address(address) == djangos.prep_address(address)
     assert ours.prep_address(address) == djangos.prep_address(address)  # kept: the same

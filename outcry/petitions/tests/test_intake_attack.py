@@ -159,6 +159,21 @@ def test_an_older_form_written_after_a_newer_one_never_replaces_it(client, world
     assert (signature.name, signature.comment) == ("Min", "Mine.")
 
 
+def test_of_three_forms_written_out_of_order_the_newest_wins(client, world, settings):
+    # The first makes the signature, the third replaces its words, and the second,
+    # written last, is older than the words held: it must not bring back older ones.
+    settings.INTAKE_INLINE = False
+    petition = world["petition"]
+    for name in ("First", "Second", "Third"):
+        post_signature(client, petition, email="min@example.org", name=name, comment=name)
+    first, second, third = Intake.objects.order_by("pk")
+    for row in (first, third, second):
+        intake.process_batch(ids=[row.pk])
+
+    signature = Signature.objects.get(petition=petition, supporter__email="min@example.org")
+    assert (signature.name, signature.comment) == ("Third", "Third")
+
+
 @pytest.mark.parametrize("change", ["close the petition", "close the campaign", "withdraw it"])
 def test_a_signature_acknowledged_before_a_petition_closed_is_written_after(
     client, world, settings, change

@@ -345,6 +345,22 @@ def test_a_returning_supporters_details_are_filled_in_once_confirmed_and_audited
     assert "KR" not in json.dumps(event.details)
 
 
+def test_the_language_a_supporter_is_written_in_is_the_one_they_confirmed_in(client, db):
+    # A stranger types Ann's address first, on the Korean page; Ann signs in English and
+    # confirms: her mail (mailings, her data link) is in English from then on.
+    petition, other = make_petition(), make_petition()
+    post_signature(Client(), petition, "ko", email="ann@example.org", country="KP")
+    post_signature(client, other, "en", email="ann@example.org", country="GB")
+    supporter = Supporter.objects.get(email="ann@example.org")
+    assert supporter.language == "ko"  # the first form's, until one is confirmed
+    signature = Signature.objects.get(petition=other)
+    open_and_confirm(client, confirmation_url(signature).split("127.0.0.1:8000", 1)[1])
+    supporter.refresh_from_db()
+    assert (supporter.language, supporter.country) == ("en", "GB")
+    (event,) = AuditEvent.objects.filter(action=services.DETAILS_CHANGED_ACTION)
+    assert sorted(event.details["fields"]) == ["country", "language"]
+
+
 def test_the_audit_log_cannot_be_edited(db):
     event = AuditEvent.objects.create(action="test")
     event.action = "changed"
