@@ -17,7 +17,7 @@ from django.utils.crypto import salted_hmac
 
 from outcry.actions import confirmation, counters, intake
 from outcry.actions import consents as consent
-from outcry.actions.services import Person, Written, take_action
+from outcry.actions.services import Person, Written, queue_confirmation, take_action
 from outcry.campaigns.checklist import missing_languages
 from outcry.campaigns.models import Campaign, Organisation
 from outcry.core import ratelimit
@@ -25,7 +25,7 @@ from outcry.core.audit import record_event
 from outcry.core.disposable import is_disposable
 from outcry.core.mail import engine
 from outcry.core.models import OutgoingEmail
-from outcry.core.queue import enqueue_with_transaction, uses_database_queue
+from outcry.core.queue import uses_database_queue
 from outcry.core.tasks import send_email
 from outcry.petitions.models import Petition, Signature, counter_key
 from outcry.petitions.tasks import CONFIRMATION_PURPOSE
@@ -89,8 +89,8 @@ def sign(
     same rows, in one transaction, ending with one queued email:
 
     - someone new: the supporter (if new), the signature with the name, country
-      and public choice typed now, the consents and the confirmation email
-      (see core.queue.enqueue_with_transaction), so an acknowledged signature
+      and public choice typed now, the consents and the confirmation email's
+      ledger row (core.mail.engine), so an acknowledged signature
       always has its email on the way. Where the petition asks no confirmation
       the signature counts at once for the organisers; the public count, the
       list and the consents wait for the link on every petition.
@@ -342,13 +342,14 @@ def _signed_again(signature: Signature) -> tuple:
 def queue_signed_again_email(*, signature: Signature) -> None:
     """Queue the email that tells *signature*'s owner their address signed again.
 
-    Inside the caller's transaction. The task's round is the current hour, part
-    of the ledger key, so a flood of signatures from one address sends at most
-    one such email an hour; emails.confirmation_email also skips it within an
-    hour of the signature or of the last email about it.
+    Inside the caller's transaction: its ledger row (core.mail.engine), as
+    take_action writes it, not a task, so no queue (RQ, a killed worker) can lose
+    it. Its round is the current hour, part of the ledger key, so a flood of
+    signatures from one address sends at most one such email an hour;
+    emails.confirmation_email also skips it within an hour of the signature or
+    of the last email about it.
     """
-    task, arguments = _signed_again(signature)
-    enqueue_with_transaction(task, **arguments)
+    queue_confirmation(_signed_again(signature), to=signature.supporter.email)
 
 
 def current_round() -> int:
