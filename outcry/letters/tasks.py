@@ -15,6 +15,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from outcry.core import ledger
+from outcry.core.queue import uses_database_queue
 from outcry.core.tasks import send_email
 from outcry.directory.models import Channel
 from outcry.letters import delivery as service
@@ -151,7 +152,37 @@ def recover_deliveries(*, stale_after: timedelta | None = None) -> Counter:
     for delivery in lost:
         deliver_letter.enqueue(delivery_id=delivery.pk, attempt=delivery.attempt_count + 1)
         counts["requeued"] += 1
+    counts["fax checked"] = recheck_faxes(now=now)
+    if not counts["fax checked"]:
+        del counts["fax checked"]
     return counts
+
+
+def recheck_faxes(*, now: datetime) -> int:
+    """Ask again how each fax still waiting for its provider's answer went; return how many.
+
+    With tasks in the database a status check is a row, and a check a killed
+    worker held is run again, so nothing is done. Any other queue (RQ on Redis)
+    loses the check a killed worker held, and with it the fax's later checks: a fax
+    sent within the checks' window (FAX_STATUS_FIRST_CHECK * 2**FAX_STATUS_CHECKS, about
+    34 hours), due its first check, and not
+    yet confirmed or failed gets one check of its own on each sweep (the last of a
+    series: it queues no more). A check is idempotent.
+    """
+    if settings.FAX_BACKEND != "interfax" or uses_database_queue(check_fax_status):
+        return 0
+    ids = list(
+        Delivery.objects.filter(
+            kind=Channel.Kind.FAX,
+            status=Delivery.Status.SENT,
+            confirmed_at__isnull=True,
+            sent_at__lte=now - FAX_STATUS_FIRST_CHECK,
+            sent_at__gte=now - FAX_STATUS_FIRST_CHECK * 2**FAX_STATUS_CHECKS,
+        ).values_list("pk", flat=True)
+    )
+    for delivery_id in ids:
+        check_fax_status.enqueue(delivery_id=delivery_id, check=FAX_STATUS_CHECKS)
+    return len(ids)
 
 
 def requeue_deliveries(*, deliveries: QuerySet[Delivery]) -> int:

@@ -13,7 +13,7 @@ from outcry.directory.testing import make_target
 from outcry.letters.channels.fax import check_fax_status
 from outcry.letters.delivery import deliver
 from outcry.letters.models import Delivery
-from outcry.letters.tasks import deliver_letter
+from outcry.letters.tasks import deliver_letter, recover_deliveries
 from outcry.letters.tests.delivery_helpers import make_letter, queue_delivery
 from outcry.petitions.tests.test_smtp import run_worker
 
@@ -201,3 +201,31 @@ def test_without_a_fax_service_the_delivery_fails_saying_so(settings):
     assert delivery.status == Delivery.Status.FAILED
     assert delivery.error_code == Delivery.Error.NOT_CONFIGURED
     assert "OUTCRY_FAX_BACKEND" in delivery.last_error
+
+
+@pytest.mark.django_db
+def test_a_fax_whose_status_checks_were_lost_is_checked_by_the_sweep(interfax, settings):
+    # With tasks outside the database (RQ), a killed worker loses the check it held and
+    # the checks it would have queued. (Here the immediate backend of tests: it runs a
+    # check at once and queues none for later, as if each later one were lost.)
+    sent, busy, fresh = queued_fax(), queued_fax(number="+8227380038"), queued_fax()
+    for delivery in (sent, busy):
+        deliver_letter.enqueue(delivery_id=delivery.pk)
+    interfax.faxes[0].status = 0
+    interfax.faxes[1].status = 3931
+    settings.FAX_BACKEND = "interfax"
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        deliver_letter.enqueue(delivery_id=fresh.pk)  # sent just now: its first check is due later
+        assert recover_deliveries()["fax checked"] == 2
+        assert "fax checked" not in recover_deliveries()  # settled: nothing more to ask
+    sent.refresh_from_db()
+    busy.refresh_from_db()
+    fresh.refresh_from_db()
+    assert sent.confirmed_at is not None and sent.status == Delivery.Status.SENT
+    assert busy.status == Delivery.Status.FAILED and "status 3931" in busy.last_error
+    assert fresh.status == Delivery.Status.SENT and fresh.confirmed_at is None
+    # With tasks in the database, each check is a row a killed worker's successor runs:
+    # the sweep leaves them to it.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        assert "fax checked" not in recover_deliveries()
