@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from outcry.actions.confirmation import Changed, InvalidConfirmation, kind_of
@@ -46,5 +47,11 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
         response.status_code = 409
         return response
     if confirmed and kind.details is not None:
-        fill_in(row.supporter, **kind.details(row))
+        details = kind.details(row)
+        if details.get("language") != get_language():
+            # The owner confirmed on a page in the link's language; a newer form in
+            # another language with the same words leaves the link valid (petitions
+            # do not digest the language), and its language is a stranger's choice.
+            details.pop("language", None)
+        fill_in(row.supporter, **details)
     return kind.page(request, row, code=code, pressed=pressed, confirmed=confirmed)

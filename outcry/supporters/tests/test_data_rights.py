@@ -387,3 +387,18 @@ def test_erasure_cancels_a_letter_waiting_for_its_writer_for_good(client, db):
     # An organiser queueing failed deliveries again does not send it without its writer.
     assert requeue_deliveries(deliveries=Delivery.objects.all()) == 0
     assert Delivery.objects.get().status == Delivery.Status.FAILED
+
+
+def test_a_strangers_form_in_another_language_is_not_confirmed_by_the_owners_link(client, db):
+    # Ann signs in English; before she presses her link a stranger types her address,
+    # name and country again on the Korean page: the same words keep her English link
+    # valid, and pressing it must not write her mail in the stranger's language.
+    petition = make_petition()
+    post_signature(client, petition, "en", email="ann@example.org", name="Ann", country="GB")
+    signature = Signature.objects.get(petition=petition)
+    link = confirmation_url(signature).split("127.0.0.1:8000", 1)[1]
+    post_signature(Client(), petition, "ko", email="ann@example.org", name="Ann", country="GB")
+    open_and_confirm(client, link)
+    signature.refresh_from_db()
+    assert signature.is_email_confirmed
+    assert Supporter.objects.get(email="ann@example.org").language == "en"
