@@ -41,6 +41,8 @@ def export_signatures(supporter: Supporter) -> list[dict[str, Any]]:
             "campaign": title(signature.petition.campaign, language),
             "campaign_slug": signature.petition.campaign.slug,
             "signed_at": when(signature.created_at),
+            # When the form whose words it holds was typed (a newer one replaces them).
+            "words_typed_at": when(signature.typed_at or signature.created_at),
             "confirmed_at": when(signature.confirmed_at),
             "name": signature.name,
             "country": signature.country,
@@ -66,6 +68,7 @@ def export_waiting(supporter: Supporter) -> list[dict[str, Any]]:
             "campaign": title(petition.campaign, language),
             "campaign_slug": petition.campaign.slug,
             "signed_at": each["signed_at"],
+            "words_typed_at": each["signed_at"],
             "confirmed_at": None,
             "name": each["name"],
             "country": each["country"],

@@ -72,3 +72,19 @@ def test_the_retention_job_keeps_someone_whose_signature_waits(
     assert list(services.inactive_supporters()) == []
     Intake.objects.update(created_at=timezone.now() - timedelta(days=5))
     assert [s.email for s in services.inactive_supporters()] == ["min@example.org"]
+
+
+def test_the_copy_of_ones_data_says_when_the_words_a_signature_holds_were_typed(client, db):
+    # Min signs, then signs again with other words before confirming: the signature
+    # holds the second form's words, and her copy says when she typed those (typed_at),
+    # not only when the first form was.
+    petition = make_petition()
+    post_signature(client, petition, email="min@example.org", comment="First.")
+    post_signature(client, petition, email="min@example.org", comment="Second.")
+    signature = Signature.objects.get(petition=petition)
+    assert signature.comment == "Second." and signature.typed_at > signature.created_at
+    supporter = Supporter.objects.get(email="min@example.org")
+    copy = json.loads(client.get(data_link(supporter) + "download/").content)
+    [held] = copy["signatures"]
+    assert held["comment"] == "Second."
+    assert held["words_typed_at"] == signature.typed_at.isoformat()
