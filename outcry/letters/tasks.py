@@ -178,6 +178,8 @@ def recheck_faxes(*, now: datetime) -> int:
             confirmed_at__isnull=True,
             sent_at__lte=now - FAX_STATUS_FIRST_CHECK,
             sent_at__gte=now - FAX_STATUS_FIRST_CHECK * 2**FAX_STATUS_CHECKS,
+            # InterFax's own id (a fax the email gateway sent has none to ask about).
+            provider_reference__regex=r"^[0-9]+$",
         ).values_list("pk", flat=True)
     )
     for delivery_id in ids:

@@ -229,3 +229,16 @@ def test_a_fax_whose_status_checks_were_lost_is_checked_by_the_sweep(interfax, s
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with time_machine.travel(timezone.now() + timedelta(minutes=10)):
         assert "fax checked" not in recover_deliveries()
+
+
+@pytest.mark.django_db
+def test_the_sweep_asks_interfax_only_about_faxes_interfax_sent(interfax, settings):
+    # A fax sent by the email gateway before the site moved to InterFax has no
+    # InterFax id: the sweep must not queue a check of it on every run for a day and a half.
+    delivery = queued_fax()
+    sent_at = timezone.now() - timedelta(hours=1)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.SENT, sent_at=sent_at, provider_reference="email:fax@example.org"
+    )
+    settings.FAX_BACKEND = "interfax"
+    assert "fax checked" not in recover_deliveries()
