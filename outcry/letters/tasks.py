@@ -152,9 +152,8 @@ def recover_deliveries(*, stale_after: timedelta | None = None) -> Counter:
     for delivery in lost:
         deliver_letter.enqueue(delivery_id=delivery.pk, attempt=delivery.attempt_count + 1)
         counts["requeued"] += 1
-    counts["fax checked"] = recheck_faxes(now=now)
-    if not counts["fax checked"]:
-        del counts["fax checked"]
+    if checked := recheck_faxes(now=now):
+        counts["fax checked"] = checked
     return counts
 
 

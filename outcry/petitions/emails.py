@@ -197,16 +197,16 @@ def _about(petition, language: str) -> tuple[str, str, str]:
 
 def _build(shown: tuple, context: tuple, from_email: str, values) -> EmailMultiAlternatives:
     """The confirmation email of the signature *shown* to ``values["to"]``, the usual way."""
-    language = dict(shown)["language"]
+    signature = dict(shown)
     message = render_message(
         template="petitions/emails/confirm",
         context={
-            "signature": dict(shown),
+            "signature": signature,
             **dict(context),
             "confirm_url": values.get("confirm", ""),
         },
         to=values["to"],
-        language=language,
+        language=signature["language"],
     )
     message.from_email = from_email
     return message
