@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that reads or writes the body; anonymous visitors' text only (BREACH).
     "outcry.site.middleware.SafeGZipMiddleware",
+    # A kept public page is answered here, before the rest (core.pagecache).
+    "outcry.site.middleware.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "outcry.core.middleware.RefuseNulMiddleware",
@@ -553,12 +555,8 @@ DELIVERY_RATE_PER_TARGET_HOUR = {
 }
 # A delivery left "sending" this long was interrupted (see recover_deliveries).
 DELIVERY_STALE_SECONDS = env_int("OUTCRY_DELIVERY_STALE_SECONDS", default=900, minimum=60)
-PERIODIC_JOBS.append(
-    (
-        "outcry.letters.tasks.recover_deliveries",
-        env_int("OUTCRY_DELIVERY_SWEEP_SECONDS", default=300, minimum=1),
-    )
-)
+DELIVERY_SWEEP_SECONDS = env_int("OUTCRY_DELIVERY_SWEEP_SECONDS", default=300, minimum=1)
+PERIODIC_JOBS.append(("outcry.letters.tasks.recover_deliveries", DELIVERY_SWEEP_SECONDS))
 # One network's share of each target's hourly limit, in per cent (at least one message an
 # hour): a flood from one network cannot hold up everyone else's letters.
 DELIVERY_NETWORK_SHARE_PERCENT = env_int(

@@ -75,12 +75,13 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _has_nul(request):
+        if has_nul(request):
             raise BadRequest("NUL character in the request")
         return self.get_response(request)
 
 
-def _has_nul(request) -> bool:
+def has_nul(request) -> bool:
+    """Whether a NUL character is in the path, the query, a cookie or a header."""
     # path_info and the query and form values are decoded: "%00" is a NUL here.
     if "\x00" in request.path_info:
         return True

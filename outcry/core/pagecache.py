@@ -35,10 +35,13 @@ PAGE_CACHE_SECONDS = 0 turns the page cache off (the tests' default).
 
 import re
 import secrets
+import struct
 import time
+import zlib
 from collections.abc import Callable
 from contextvars import ContextVar
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -47,7 +50,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_from_path
 
 # Random per process (the pages that hold it stay in this process): no text a
 # visitor or an organiser writes onto a page can ask for the reader's token.
@@ -58,6 +61,8 @@ VERSION_KEY = "content-version"
 VERSION_CHECK_SECONDS = 0.25
 # The request attribute the context processor reads (core.context_processors.site).
 RENDERING_FOR_CACHE = "outcry_for_page_cache"
+# The request attribute through which public_page hands a page it kept to the front.
+KEPT_FOR_FRONT = "outcry_page_kept"
 # A query string a cached page may have: a page number of a list, nothing else.
 PAGE_QUERY = re.compile(r"page=[0-9]{1,4}")
 LONGEST_PATH = 300
@@ -134,7 +139,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        key = _key(request)
+        key = _key(request, get_language())
         if key is None:
             return with_token(request, view(request, *args, **kwargs))
         local = caches["local"]
@@ -158,13 +163,17 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             and request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) == asked_for_token
         ):
             local.set(key, (response.content, dict(response.headers)), timeout=seconds)
+            # For the middleware in front (site.middleware.CachedPageMiddleware), which
+            # keeps it with the headers the rest of the middleware adds.
+            setattr(request, KEPT_FOR_FRONT, (key, response.content, time.time() + seconds))
         return with_token(request, response)
 
     return wrapped
 
 
-def _key(request: HttpRequest) -> str | None:
-    """The cache key of this request's page, or None when it must not come from the cache."""
+def _key(request: HttpRequest, language: str) -> str | None:
+    """The cache key of this request's page in *language*, or None when it must not come
+    from the cache."""
     if (
         not settings.PAGE_CACHE_SECONDS
         or request.method not in {"GET", "HEAD"}
@@ -178,7 +187,7 @@ def _key(request: HttpRequest) -> str | None:
     path = request.get_full_path()
     if len(path) > LONGEST_PATH:
         return None
-    return f"page:{version()}:{get_language()}:{path}"
+    return f"page:{version()}:{language}:{path}"
 
 
 def _may_keep(response: HttpResponse) -> bool:
@@ -203,3 +212,111 @@ def with_token(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     # The page now carries this visitor's CSRF token: shared caches must not keep it.
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+# ---------------------------------------------------------------- in front of the middleware
+#
+# site.middleware.CachedPageMiddleware answers a GET for a kept page before sessions,
+# the locale, CSRF checks, authentication and the URL resolver run: the answer they
+# would give is kept beside the page, with the headers they add, the first time a page
+# is kept. What is made again for each visitor: the CSRF token (Django's middleware
+# sets its cookie), the length, and the compression.
+
+FRONT_PREFIX = "front:"
+# Headers of the kept answer that each answer from the front makes again.
+REMADE_HEADERS = frozenset({"content-length", "content-encoding", "etag"})
+# RFC 1952's header: deflate, no flags, no time, no extra flags, unknown system.
+GZIP_HEADER = bytes((0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF))
+
+
+class FrontPage(NamedTuple):
+    parts: tuple[bytes, ...]  # the page's bytes around each CSRF placeholder
+    headers: dict[str, str]
+    deflated: tuple[bytes, ...] | None  # each part compressed on its own; None: never
+
+
+def front_key(request: HttpRequest) -> str | None:
+    """The key of a GET's page before LocaleMiddleware has run (the path's language)."""
+    if request.method != "GET":
+        return None
+    request.get_host()  # a Host not in ALLOWED_HOSTS is refused (400) as behind the front
+    language = get_language_from_path(request.path_info)
+    return _key(request, language) if language else None
+
+
+def keep_front(request: HttpRequest, key: str, response: HttpResponse, *, compress: bool) -> None:
+    """Keep *response* for the front if public_page kept its page under *key* in this request.
+
+    Only when the middleware behind added nothing that is this visitor's: no cookie
+    but the CSRF one, no Vary but Cookie (the session's and the CSRF cookie's), not
+    already compressed.
+    """
+    kept = getattr(request, KEPT_FOR_FRONT, None)
+    if kept is None or kept[0] != key:
+        return
+    _same_key, content, expires_at = kept
+    varies = {name.strip().lower() for name in response.get("Vary", "").split(",")} - {""}
+    seconds = expires_at - time.time()
+    if (
+        seconds <= 0
+        or response.status_code != 200
+        or response.streaming
+        or set(response.cookies) - {settings.CSRF_COOKIE_NAME}
+        or varies - {"cookie"}
+        or response.has_header("Content-Encoding")
+    ):
+        return
+    headers = {
+        name: value
+        for name, value in response.headers.items()
+        if name.lower() not in REMADE_HEADERS
+    }
+    parts = tuple(content.split(CSRF_PLACEHOLDER.encode()))
+    page = FrontPage(parts, headers, _deflate(parts) if compress else None)
+    caches["local"].set(FRONT_PREFIX + key, page, timeout=seconds)
+
+
+def front_page(key: str) -> FrontPage | None:
+    return caches["local"].get(FRONT_PREFIX + key)
+
+
+def front_answer(page: FrontPage, token: bytes, *, gzip: bool) -> HttpResponse:
+    """*page* with *token* in each placeholder, gzip-compressed if asked and kept so."""
+    if gzip and page.deflated is not None:
+        body = _gzip(page, token)
+    else:
+        gzip = False
+        body = token.join(page.parts)
+    response = HttpResponse(body, headers=page.headers)
+    response["Content-Length"] = str(len(body))
+    if gzip:
+        response["Content-Encoding"] = "gzip"
+    return response
+
+
+def _deflate(parts: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """Each part compressed on its own: a fully flushed deflate stream refers to nothing
+    before it, so the parts can be joined around blocks holding each visitor's token."""
+    last = len(parts) - 1
+    deflated = []
+    for number, part in enumerate(parts):
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+        end = zlib.Z_FINISH if number == last else zlib.Z_FULL_FLUSH
+        deflated.append(compressor.compress(part) + compressor.flush(end))
+    return tuple(deflated)
+
+
+def _gzip(page: FrontPage, token: bytes) -> bytes:
+    """The page as one gzip member: the kept compressed parts, the token stored between them.
+
+    The token is stored, not compressed: nothing on the page can be guessed against it
+    by the size of the answer (BREACH), and it costs no compression per visitor.
+    """
+    stored = zlib.compressobj(0, zlib.DEFLATED, -zlib.MAX_WBITS)
+    token_blocks = stored.compress(token) + stored.flush(zlib.Z_FULL_FLUSH)
+    crc = zlib.crc32(page.parts[0])
+    for part in page.parts[1:]:
+        crc = zlib.crc32(part, zlib.crc32(token, crc))
+    size = sum(map(len, page.parts)) + len(token) * (len(page.parts) - 1)
+    trailer = struct.pack("<2I", crc, size & 0xFFFFFFFF)
+    return b"".join((GZIP_HEADER, token_blocks.join(page.deflated), trailer))

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.tasks import task
 from django.utils import timezone
 
@@ -162,21 +162,27 @@ def recheck_faxes(*, now: datetime) -> int:
 
     With tasks in the database a status check is a row, and a check a killed
     worker held is run again, so nothing is done. Any other queue (RQ on Redis)
-    loses the check a killed worker held, and with it the fax's later checks: a fax
-    sent within the checks' window (FAX_STATUS_FIRST_CHECK * 2**FAX_STATUS_CHECKS, about
-    34 hours), due its first check, and not
-    yet confirmed or failed gets one check of its own on each sweep (the last of a
-    series: it queues no more). A check is idempotent.
+    loses the check a killed worker held, and with it the fax's later checks. So an
+    InterFax fax not yet confirmed or failed gets a check of its own (the last of a
+    series: it queues no more) from the first sweep after each time a check of the
+    series fell due: FAX_STATUS_FIRST_CHECK after it was sent, then twice as long each
+    time (2, 4, 8 … minutes, up to about 34 hours). About a dozen questions per
+    fax, as the series asks, rather than one every sweep for a day and a half.
+    A check is idempotent.
     """
     if settings.FAX_BACKEND != "interfax" or uses_database_queue(check_fax_status):
         return 0
+    sweep = timedelta(seconds=settings.DELIVERY_SWEEP_SECONDS)
+    due = Q()
+    for check in range(FAX_STATUS_CHECKS + 1):
+        fell_due_for = now - FAX_STATUS_FIRST_CHECK * 2**check  # a fax sent then
+        due |= Q(sent_at__lte=fell_due_for, sent_at__gt=fell_due_for - sweep)
     ids = list(
         Delivery.objects.filter(
+            due,
             kind=Channel.Kind.FAX,
             status=Delivery.Status.SENT,
             confirmed_at__isnull=True,
-            sent_at__lte=now - FAX_STATUS_FIRST_CHECK,
-            sent_at__gte=now - FAX_STATUS_FIRST_CHECK * 2**FAX_STATUS_CHECKS,
             # InterFax's own id (a fax the email gateway sent has none to ask about).
             provider_reference__regex=r"^[0-9]+$",
         ).values_list("pk", flat=True)

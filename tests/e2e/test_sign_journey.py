@@ -110,3 +110,24 @@ def test_signing_works_with_javascript_turned_off(demo, page_without_javascript)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your signature is confirmed")
     page.goto(demo.url + CAMPAIGN_PATH)
     expect_count(page, 1)
+
+
+def test_a_page_from_the_page_cache_arrives_compressed_and_its_form_signs(demo, page, settings):
+    """A surge's reads: the campaign page answered from the front of the middleware
+    (site.middleware.CachedPageMiddleware), gzip-compressed with this browser's token."""
+    settings.PAGE_CACHE_SECONDS = 30
+    page.goto(demo.url + CAMPAIGN_PATH)  # rendered and kept
+    answers = []
+    page.on("response", lambda response: answers.append(response))
+    page.reload()
+    [html] = [answer for answer in answers if answer.url == demo.url + CAMPAIGN_PATH]
+    assert html.all_headers()["content-encoding"] == "gzip"
+    assert int(html.all_headers()["content-length"]) < len(html.body()) / 2  # body() is inflated
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Stop the forced return of 31 North Korean refugees"
+    )
+    form = page.locator("form.sign")
+    form.get_by_role("textbox", name=starting("Your name")).fill("Min-jun Kim")
+    form.get_by_role("textbox", name=starting("Email address")).fill("min@example.org")
+    form.get_by_role("button", name="Sign the petition").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for signing")

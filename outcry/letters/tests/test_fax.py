@@ -13,7 +13,7 @@ from outcry.directory.testing import make_target
 from outcry.letters.channels.fax import check_fax_status
 from outcry.letters.delivery import deliver
 from outcry.letters.models import Delivery
-from outcry.letters.tasks import deliver_letter, recover_deliveries
+from outcry.letters.tasks import FAX_STATUS_CHECKS, deliver_letter, recover_deliveries
 from outcry.letters.tests.delivery_helpers import make_letter, queue_delivery
 from outcry.petitions.tests.test_smtp import run_worker
 
@@ -242,3 +242,29 @@ def test_the_sweep_asks_interfax_only_about_faxes_interfax_sent(interfax, settin
     )
     settings.FAX_BACKEND = "interfax"
     assert "fax checked" not in recover_deliveries()
+
+
+@pytest.mark.django_db
+def test_the_sweep_asks_about_a_fax_still_in_progress_a_dozen_times_not_every_sweep(
+    interfax, settings
+):
+    # RQ, say, lost the fax's own checks; InterFax goes on saying "in progress" for
+    # longer than the checks last. The sweep (every 5 minutes) asks on the series'
+    # schedule, then stops.
+    delivery = queued_fax()
+    deliver_letter.enqueue(delivery_id=delivery.pk)
+    interfax.faxes[0].status = -1  # in progress
+    settings.FAX_BACKEND = "interfax"
+    sent_at = Delivery.objects.get(pk=delivery.pk).sent_at
+    asked = []
+    for sweep in range(1, 36 * 12 + 1):  # a day and a half of sweeps
+        with time_machine.travel(sent_at + timedelta(minutes=5 * sweep, seconds=1)):
+            if recover_deliveries().get("fax checked"):
+                asked.append(sweep)
+    gets = [path for method, path in interfax.requests if method == "GET"]
+    assert len(gets) == len(asked)
+    assert 8 <= len(asked) <= FAX_STATUS_CHECKS + 1
+    # The first within minutes of sending, the last after a day or more.
+    assert asked[0] == 1 and asked[-1] * 5 >= 17 * 60
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT and delivery.confirmed_at is None
