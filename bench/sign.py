@@ -93,6 +93,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 COOKIE_RE = re.compile(rb"(?im)^set-cookie:\s*csrftoken=([^;\r\n]+)")
+GZIPPED_RE = re.compile(rb"(?im)^content-encoding:\s*gzip\s*$")
+BROWSER_ENCODING = "gzip, deflate, br"
 LENGTH_RE = re.compile(rb"(?im)^content-length:\s*(\d+)")
 LOCATION_RE = re.compile(rb"(?im)^location:\s*([^\r\n]+)")
 CHUNKED_RE = re.compile(rb"(?im)^transfer-encoding:\s*chunked")
@@ -156,11 +158,11 @@ class Connection:
             await self.reader.readexactly(2)
 
 
-def get_request(host: str, path: str, cookie: str | None) -> bytes:
+def get_request(host: str, path: str, cookie: str | None, encoding: str = "identity") -> bytes:
     cookie_line = f"Cookie: csrftoken={cookie}\r\n" if cookie else ""
     return (
         f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: outcry-bench\r\n"
-        f"Accept: text/html\r\nAccept-Encoding: identity\r\n{cookie_line}\r\n"
+        f"Accept: text/html\r\nAccept-Encoding: {encoding}\r\n{cookie_line}\r\n"
     ).encode()
 
 
@@ -413,12 +415,22 @@ async def pace(interval: float, due: float) -> float:
 
 
 async def page_client(
-    phase: Phase, host: str, port: int, deadline: float, interval: float = 0.0
+    phase: Phase,
+    host: str,
+    port: int,
+    deadline: float,
+    interval: float = 0.0,
+    encoding: str = "identity",
 ) -> None:
-    """GET the campaign page until *deadline*: back to back, or one every *interval* s."""
+    """GET the campaign page until *deadline*: back to back, or one every *interval* s.
+
+    *encoding* is the Accept-Encoding sent: ``identity``, or ``gzip, deflate, br`` as
+    browsers ask (an answer that is not gzip-compressed then counts as an error).
+    """
     connection = Connection(host, port)
     hostname = f"{host}:{port}"
-    request = get_request(hostname, CAMPAIGN_PATH, None)
+    request = get_request(hostname, CAMPAIGN_PATH, None, encoding)
+    compressed = encoding != "identity"
     due = time.perf_counter()
     try:
         while (started := time.perf_counter()) < deadline:
@@ -433,12 +445,15 @@ async def page_client(
                 phase.count(f"connection:{error}")
                 await asyncio.sleep(0.05)
                 continue
+            if compressed and status == 200 and not GZIPPED_RE.search(head):
+                phase.count("200 not compressed")
+                continue
             phase.count(str(status))
             if status == 200:
                 phase.latencies.append(time.perf_counter() - started)
             cookie = COOKIE_RE.search(head)
             if cookie is not None:  # a browser sends the cookie it was given
-                request = get_request(hostname, CAMPAIGN_PATH, cookie.group(1).decode())
+                request = get_request(hostname, CAMPAIGN_PATH, cookie.group(1).decode(), encoding)
     finally:
         connection.close()
 
@@ -565,12 +580,18 @@ async def load(args: argparse.Namespace, pgid: int, run: str) -> tuple[dict, Sig
     try:
         # A warm-up first (each worker thread opens its database connection and
         # fills its caches); it is not part of the figures.
-        for phase, seconds in (
-            (Phase("warm-up"), args.warmup_seconds),
-            (page := Phase("page"), args.page_seconds),
+        # Then the page as the bench has always asked for it (uncompressed), and as
+        # browsers do (gzip): compressed answers cost the server differently.
+        for phase, seconds, encoding in (
+            (Phase("warm-up"), args.warmup_seconds, "identity"),
+            (page := Phase("page"), args.page_seconds, "identity"),
+            (page_gzip := Phase("page-gzip"), args.page_seconds, BROWSER_ENCODING),
         ):
             deadline = time.perf_counter() + seconds
-            clients = [page_client(phase, host, port, deadline) for _ in range(args.page_clients)]
+            clients = [
+                page_client(phase, host, port, deadline, encoding=encoding)
+                for _ in range(args.page_clients)
+            ]
             await run_phase(phase, pgid, clients, seconds, services)
 
         sign = Phase("sign")
@@ -585,6 +606,7 @@ async def load(args: argparse.Namespace, pgid: int, run: str) -> tuple[dict, Sig
         await watcher
     figures = {
         "page": page.summary("200"),
+        "page_gzip": page_gzip.summary("200"),
         "sign": sign.summary("acknowledged"),
         "memory_peak": watch.peak,
         "memory_end": watch.last,
@@ -816,6 +838,7 @@ def cpu_line(phase: dict) -> str:
 
 def report(result: dict) -> str:
     page, sign, check = result["page"], result["sign"], result["integrity"]
+    gzipped = result["page_gzip"]
     memory = result["memory_peak"]
     lines = [
         f"outcry sign benchmark · {result['database']}"
@@ -826,6 +849,9 @@ def report(result: dict) -> str:
         f" {result['page_clients']} clients; p50 {page['latency_ms']['p50']} ms,"
         f" p99 {page['latency_ms']['p99']} ms; errors {page['errors'] or 'none'};"
         f" {cpu_line(page)}",
+        f"campaign page, gzip as browsers ask: {gzipped['per_second']:.0f} req/s;"
+        f" p50 {gzipped['latency_ms']['p50']} ms, p99 {gzipped['latency_ms']['p99']} ms;"
+        f" errors {gzipped['errors'] or 'none'}; {cpu_line(gzipped)}",
         f"signing: {sign['per_second']:.0f} acknowledged signatures/s over"
         f" {sign['seconds']:.0f} s, {result['clients']} clients ({sign['ok']} in all);"
         f" p50 {sign['latency_ms']['p50']} ms, p90 {sign['latency_ms']['p90']} ms,"
