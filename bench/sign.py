@@ -572,46 +572,71 @@ async def run_phase(
 
 
 async def load(args: argparse.Namespace, pgid: int, run: str) -> tuple[dict, Signing]:
+    """Warm up, then *args.rounds* rounds of pages, pages gzip-compressed and signing.
+
+    Each figure is the faster round's; the JSON keeps every round (``rounds``). On
+    a shared machine another tenant's work only ever slows a round down, and the
+    first minutes of a suite are the slowest: two rounds of the same work differed
+    by up to 40% (bench/README.md).
+    """
     host, port = "127.0.0.1", args.port
     watch = MemoryWatch(pgid)
     stop = asyncio.Event()
     watcher = asyncio.ensure_future(watch.run(stop))
     services = (args.postgres_name, bool(args.redis))
+    signing = Signing(budget=args.max_signatures)
+    rounds = []
     try:
         # A warm-up first (each worker thread opens its database connection and
         # fills its caches); it is not part of the figures.
-        # Then the page as the bench has always asked for it (uncompressed), and as
-        # browsers do (gzip): compressed answers cost the server differently.
-        for phase, seconds, encoding in (
-            (Phase("warm-up"), args.warmup_seconds, "identity"),
-            (page := Phase("page"), args.page_seconds, "identity"),
-            (page_gzip := Phase("page-gzip"), args.page_seconds, BROWSER_ENCODING),
-        ):
-            deadline = time.perf_counter() + seconds
-            clients = [
-                page_client(phase, host, port, deadline, encoding=encoding)
-                for _ in range(args.page_clients)
-            ]
-            await run_phase(phase, pgid, clients, seconds, services)
-
-        sign = Phase("sign")
-        signing = Signing(budget=args.max_signatures)
-        deadline = time.perf_counter() + args.sign_seconds
-        clients = [
-            sign_client(n, run, sign, signing, host, port, deadline) for n in range(args.clients)
-        ]
-        await run_phase(sign, pgid, clients, args.sign_seconds, services)
+        warm_up = Phase("warm-up")
+        deadline = time.perf_counter() + args.warmup_seconds
+        clients = [page_client(warm_up, host, port, deadline) for _ in range(args.page_clients)]
+        await run_phase(warm_up, pgid, clients, args.warmup_seconds, services)
+        for number in range(getattr(args, "rounds", 1)):
+            if getattr(args, "rounds", 1) > 1:
+                print(f"  round {number + 1} of {args.rounds}", flush=True)
+            rounds.append(await load_round(args, pgid, run, number, signing, services))
     finally:
         stop.set()
         await watcher
     figures = {
+        key: max((one[key] for one in rounds), key=lambda phase: phase["per_second"])
+        for key in ("page", "page_gzip", "sign")
+    }
+    figures |= {"rounds": rounds, "memory_peak": watch.peak, "memory_end": watch.last}
+    return figures, signing
+
+
+async def load_round(
+    args: argparse.Namespace, pgid: int, run: str, number: int, signing: Signing, services
+) -> dict:
+    """One round: the page as the bench has always asked for it (uncompressed), as
+    browsers do (gzip: compressed answers cost the server differently), then signing."""
+    host, port = "127.0.0.1", args.port
+    for phase, encoding in (
+        (page := Phase("page"), "identity"),
+        (page_gzip := Phase("page-gzip"), BROWSER_ENCODING),
+    ):
+        deadline = time.perf_counter() + args.page_seconds
+        clients = [
+            page_client(phase, host, port, deadline, encoding=encoding)
+            for _ in range(args.page_clients)
+        ]
+        await run_phase(phase, pgid, clients, args.page_seconds, services)
+    sign = Phase("sign")
+    deadline = time.perf_counter() + args.sign_seconds
+    first = number * args.clients  # each round's clients sign with addresses of their own
+    clients = [
+        sign_client(first + n, run, sign, signing, host, port, deadline)
+        for n in range(args.clients)
+    ]
+    await run_phase(sign, pgid, clients, args.sign_seconds, services)
+    return {
         "page": page.summary("200"),
         "page_gzip": page_gzip.summary("200"),
         "sign": sign.summary("acknowledged"),
-        "memory_peak": watch.peak,
-        "memory_end": watch.last,
     }
-    return figures, signing
 
 
 # ---------------------------------------------------------------- database and server
@@ -952,6 +977,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sign-seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--max-signatures", type=int, default=100_000)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="rounds of pages and signing; the faster counts"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and var/bench/")
     parser.add_argument("--no-record", action="store_true", help="write nothing to results/")
     return parser.parse_args(argv)

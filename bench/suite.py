@@ -233,6 +233,7 @@ def run_one(args, *, database: str, redis: str, clients: int, stored: int, limit
         sign_seconds=args.sign_seconds,
         clients=clients,
         max_signatures=args.max_signatures,
+        rounds=args.rounds,
     )
     env, kind, postgres_admin = signbench.bench_env(options, var_dir, run)
     label = f"{kind}{' + redis' if redis else ''}, {clients} clients, {stored:,} stored" + (
@@ -371,7 +372,8 @@ def table(result: dict) -> str:
         f" {result['revision']['commit']}{' (dirty)' if result['revision']['dirty'] else ''},"
         f" {result['machine']['cores']} x {result['machine']['cpu_model']};"
         f" phases {result['settings']['page_seconds']:g} s of pages,"
-        f" {result['settings']['sign_seconds']:g} s of signing;"
+        f" {result['settings']['sign_seconds']:g} s of signing"
+        f"{rounds_words(result['settings'].get('rounds', 1))};"
         f" figures in [results/{result['file']}](results/{result['file']}).",
         "",
         "| run | signing path | sig/s | sign p50 / p99 / max ms | errors | mail delay p50 / p99"
@@ -407,6 +409,10 @@ def table(result: dict) -> str:
             " compare the server CPU per request, or take it again on a quiet machine.",
         ]
     return "\n".join(lines)
+
+
+def rounds_words(rounds: int) -> str:
+    return f", each figure the faster of {rounds} rounds" if rounds > 1 else ""
 
 
 QUIET = 0.1  # cores of other jobs above which a run's figures are not comparable
@@ -525,6 +531,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--page-seconds", type=float, default=10.0)
     parser.add_argument("--sign-seconds", type=float, default=20.0)
     parser.add_argument("--max-signatures", type=int, default=1_000_000)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="rounds of pages and signing on each server; each figure is the faster round's",
+    )
     parser.add_argument("--drain-seconds", type=float, default=300.0)
     parser.add_argument("--port", type=int, default=8865)
     parser.add_argument("--smtp-port", type=int, default=8825)
