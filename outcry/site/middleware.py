@@ -42,13 +42,16 @@ COMPRESSED_TYPES = (
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
-def compressible(request, response) -> bool:
-    """Whether *response* to *request* may be compressed (see the module's docstring)."""
-    user = getattr(request, "user", None)
-    return (
-        (user is None or not user.is_authenticated)
-        and CARRY_COOKIE not in request.COOKIES
-        and response.get("Content-Type", "").startswith(COMPRESSED_TYPES)
+def compressed_for(request) -> bool:
+    """Whether answers to *request* may be compressed (see the module's docstring)."""
+    user = getattr(request, "user", None)  # none in front of AuthenticationMiddleware
+    return (user is None or not user.is_authenticated) and CARRY_COOKIE not in request.COOKIES
+
+
+def compressible(response) -> bool:
+    """Whether *response* is text worth compressing (GZipMiddleware's 200 bytes at least)."""
+    return response.get("Content-Type", "").startswith(COMPRESSED_TYPES) and (
+        response.streaming or len(response.content) >= 200
     )
 
 
@@ -56,7 +59,7 @@ class SafeGZipMiddleware(GZipMiddleware):
     """GZipMiddleware for anonymous visitors' text responses only (see the module's docstring)."""
 
     def process_response(self, request, response):
-        if not compressible(request, response):
+        if not (compressed_for(request) and compressible(response)):
             return response
         return super().process_response(request, response)
 
@@ -75,8 +78,9 @@ class CachedPageMiddleware:
 
     Compressed here, not by SafeGZipMiddleware: the page's parts were compressed
     once when kept, and only the token is added per answer (pagecache._gzip); the
-    same rules say when (``compressible``). The page comes from the front only for
-    a visitor without a session cookie, so never for a signed-in organiser.
+    same rules say when (``compressed_for``, ``compressible``). The page comes from
+    the front only for a visitor without a session cookie, so never for a signed-in
+    organiser.
     """
 
     def __init__(self, get_response):
@@ -91,14 +95,13 @@ class CachedPageMiddleware:
         if page is None:
             response = self.get_response(request)
             if key is not None:
-                compress = response.get("Content-Type", "").startswith(COMPRESSED_TYPES)
-                pagecache.keep_front(request, key, response, compress=compress)
+                pagecache.keep_front(request, key, response, compress=compressible(response))
             return response
         token = b""
         if len(page.parts) > 1:
             self.csrf.process_request(request)
             token = get_token(request).encode()
-        gzip = CARRY_COOKIE not in request.COOKIES and bool(
+        gzip = compressed_for(request) and bool(
             ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
         )
         response = self.csrf.process_response(
