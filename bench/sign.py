@@ -445,15 +445,15 @@ async def page_client(
                 phase.count(f"connection:{error}")
                 await asyncio.sleep(0.05)
                 continue
+            cookie = COOKIE_RE.search(head)
+            if cookie is not None:  # a browser sends the cookie it was given
+                request = get_request(hostname, CAMPAIGN_PATH, cookie.group(1).decode(), encoding)
             if compressed and status == 200 and not GZIPPED_RE.search(head):
                 phase.count("200 not compressed")
                 continue
             phase.count(str(status))
             if status == 200:
                 phase.latencies.append(time.perf_counter() - started)
-            cookie = COOKIE_RE.search(head)
-            if cookie is not None:  # a browser sends the cookie it was given
-                request = get_request(hostname, CAMPAIGN_PATH, cookie.group(1).decode(), encoding)
     finally:
         connection.close()
 
@@ -593,8 +593,8 @@ async def load(args: argparse.Namespace, pgid: int, run: str) -> tuple[dict, Sig
         deadline = time.perf_counter() + args.warmup_seconds
         clients = [page_client(warm_up, host, port, deadline) for _ in range(args.page_clients)]
         await run_phase(warm_up, pgid, clients, args.warmup_seconds, services)
-        for number in range(getattr(args, "rounds", 1)):
-            if getattr(args, "rounds", 1) > 1:
+        for number in range(args.rounds):
+            if args.rounds > 1:
                 print(f"  round {number + 1} of {args.rounds}", flush=True)
             rounds.append(await load_round(args, pgid, run, number, signing, services))
     finally:

@@ -223,7 +223,8 @@ def with_token(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 # sets its cookie), the length, and the compression.
 
 FRONT_PREFIX = "front:"
-# Headers of the kept answer that each answer from the front makes again.
+# Headers of the kept answer that are not kept: each answer from the front sets its own
+# length and encoding (an ETag, which no public page sets, would not match its bytes).
 REMADE_HEADERS = frozenset({"content-length", "content-encoding", "etag"})
 # RFC 1952's header: deflate, no flags, no time, no extra flags, unknown system.
 GZIP_HEADER = bytes((0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF))

@@ -28,7 +28,8 @@ logger = logging.getLogger("outcry.letters")
 # The ledger's purpose for letter confirmation emails, and the start of their keys.
 CONFIRMATION_PURPOSE = "letter-confirmation"
 # How long after a fax is accepted we first ask InterFax how it went, and how many
-# times we ask (the delay doubles: about 17 hours in all).
+# times we ask (each delay twice the last: 2, 6, 14 … minutes after sending, the tenth
+# check about 34 hours after it).
 FAX_STATUS_FIRST_CHECK = timedelta(minutes=2)
 FAX_STATUS_CHECKS = 10
 
@@ -164,11 +165,13 @@ def recheck_faxes(*, now: datetime) -> int:
     worker held is run again, so nothing is done. Any other queue (RQ on Redis)
     loses the check a killed worker held, and with it the fax's later checks. So an
     InterFax fax not yet confirmed or failed gets a check of its own (the last of a
-    series: it queues no more) from the first sweep after each time a check of the
-    series fell due: FAX_STATUS_FIRST_CHECK after it was sent, then twice as long each
-    time (2, 4, 8 … minutes, up to about 34 hours). About a dozen questions per
-    fax, as the series asks, rather than one every sweep for a day and a half.
-    A check is idempotent.
+    series: it queues no more) on a schedule that doubles as the series' does: from
+    the sweep in which it becomes FAX_STATUS_FIRST_CHECK * 2**k old (2, 4, 8 …
+    minutes, up to about 34 hours). With sweeps every 5 minutes that is about ten
+    questions per fax rather than one every sweep for a day and a half. The windows
+    assume sweeps DELIVERY_SWEEP_SECONDS apart: a late sweep misses a point (the next
+    one comes), a sweep run by hand in between may ask once more. A check is
+    idempotent.
     """
     if settings.FAX_BACKEND != "interfax" or uses_database_queue(check_fax_status):
         return 0

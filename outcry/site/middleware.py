@@ -13,7 +13,8 @@ compressed only when it can hold no such secret:
   that echo what the page was sent;
 - the CSRF token every form carries is not such a secret: Django masks it afresh
   for every response, so it is never twice the same text, and GZipMiddleware
-  adds random bytes to each compressed response on top.
+  adds random bytes to each compressed response on top; a page from the page
+  cache's front (CachedPageMiddleware) carries the token uncompressed instead.
 
 Only text is compressed (HTML, CSS, JSON, feeds, calendars): images are already
 compressed, and static files come compressed from WhiteNoise.
@@ -70,9 +71,10 @@ class CachedPageMiddleware:
     In a surge almost every request reads a page the cache already holds
     (core.pagecache); sessions, the locale, the CSRF check, authentication and the
     URL resolver then only cost time. Placed after SafeGZipMiddleware and before
-    SessionMiddleware: everything in front of it (security headers, static files,
-    the 503 page of an outage) runs as for any request. What the middleware behind
-    it adds to the kept page's answer is kept with it the first time
+    SessionMiddleware: everything in front of it (SecurityMiddleware, the permissions
+    policy, static files, the 503 page of an outage) runs as for any request. What
+    the middleware behind it adds to the kept page's answer (CSP, X-Frame-Options,
+    Content-Language, Vary) is kept with it the first time
     (pagecache.keep_front), and each visitor's answer gets their own CSRF token and
     cookie through Django's CSRF middleware, as the page rendered afresh would.
 
