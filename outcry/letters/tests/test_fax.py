@@ -245,7 +245,7 @@ def test_the_sweep_asks_interfax_only_about_faxes_interfax_sent(interfax, settin
 
 
 @pytest.mark.django_db
-def test_the_sweep_asks_about_a_fax_still_in_progress_a_dozen_times_not_every_sweep(
+def test_the_sweep_asks_about_a_fax_still_in_progress_about_ten_times_not_every_sweep(
     interfax, settings
 ):
     # RQ, say, lost the fax's own checks; InterFax goes on saying "in progress" for
