@@ -283,11 +283,8 @@ def front_page(key: str) -> FrontPage | None:
 
 def front_answer(page: FrontPage, token: bytes, *, gzip: bool) -> HttpResponse:
     """*page* with *token* in each placeholder, gzip-compressed if asked and kept so."""
-    if gzip and page.deflated is not None:
-        body = _gzip(page, token)
-    else:
-        gzip = False
-        body = token.join(page.parts)
+    gzip = gzip and page.deflated is not None
+    body = _gzip(page, token) if gzip else token.join(page.parts)
     response = HttpResponse(body, headers=page.headers)
     response["Content-Length"] = str(len(body))
     if gzip:
