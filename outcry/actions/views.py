@@ -49,9 +49,9 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
     if confirmed and kind.details is not None:
         details = kind.details(row)
         if details.get("language") != get_language():
-            # The owner confirmed on a page in the link's language; a newer form in
-            # another language with the same words leaves the link valid (petitions
-            # do not digest the language), and its language is a stranger's choice.
+            # The row's language may be a stranger's: a newer form in another language
+            # with the same words leaves a link valid. A kind that takes the language
+            # of the page pressed on (petitions.services.confirm_signature) passes here.
             details.pop("language", None)
         fill_in(row.supporter, **details)
     return kind.page(request, row, code=code, pressed=pressed, confirmed=confirmed)

@@ -515,7 +515,9 @@ def _is_outdated(signature: Signature, digest: str) -> bool:
     return bool(digest) and not hmac.compare_digest(digest, link_digest(signature))
 
 
-def confirm_signature(*, code: str, choices: Choices | None = None) -> tuple[Signature, bool]:
+def confirm_signature(
+    *, code: str, choices: Choices | None = None, language: str = ""
+) -> tuple[Signature, bool]:
     """Confirm the signature behind the link *code*; return it and whether this call confirmed it.
 
     Called when the supporter presses the button on the link's page, never on
@@ -525,6 +527,10 @@ def confirm_signature(*, code: str, choices: Choices | None = None) -> tuple[Sig
     confirmation.Changed when the signature changed since the page was shown
     (someone signed again with the address): the page is shown again. Without
     them (a page from before the choices) it confirms the signature as it is.
+    *language* is the language of the page the owner pressed on: the
+    signature's from then on. The one it held is the newest form's, and a
+    stranger's form in another language with the same words leaves the link
+    valid (the digest does not cover the language).
 
     The first confirmation sets email_confirmed_at (and confirmed_at unless the
     petition counted it at once), confirms the consents given with it and adds
@@ -557,6 +563,9 @@ def confirm_signature(*, code: str, choices: Choices | None = None) -> tuple[Sig
         # The address is proven: the signature may now be listed and counted publicly.
         signature.email_confirmed_at = now
         changed = ["email_confirmed_at"]
+        if language in dict(settings.LANGUAGES) and language != signature.language:
+            signature.language = language
+            changed.append("language")
         if signature.confirmed_at is None:  # else counted for organisers at once
             signature.confirmed_at = now
             changed.append("confirmed_at")

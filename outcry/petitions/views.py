@@ -261,8 +261,9 @@ def confirm_pressed(*, code: str, form: QueryDict) -> tuple[Signature, bool]:
     form without the digest of what was shown (a page from before the choices)
     confirms the signature as it is.
     """
+    language = get_language()  # the owner's, who pressed (services.confirm_signature)
     if "shown" not in form:
-        return services.confirm_signature(code=code)
+        return services.confirm_signature(code=code, language=language)
     signature = services.signature_to_confirm(code=code)
     if signature.is_email_confirmed:  # pressed twice
         return signature, False
@@ -280,6 +281,7 @@ def confirm_pressed(*, code: str, form: QueryDict) -> tuple[Signature, bool]:
             keep_comment=data["keep_comment"],
             consents=choices.kept_consents(),
         ),
+        language=language,
     )
 
 

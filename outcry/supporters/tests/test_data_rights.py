@@ -398,7 +398,24 @@ def test_a_strangers_form_in_another_language_is_not_confirmed_by_the_owners_lin
     signature = Signature.objects.get(petition=petition)
     link = confirmation_url(signature).split("127.0.0.1:8000", 1)[1]
     post_signature(Client(), petition, "ko", email="ann@example.org", name="Ann", country="GB")
+    signature.refresh_from_db()
+    assert signature.language == "ko"  # the newest form's, while it waits
     open_and_confirm(client, link)
     signature.refresh_from_db()
     assert signature.is_email_confirmed
+    assert signature.language == "en"  # the page she pressed on
     assert Supporter.objects.get(email="ann@example.org").language == "en"
+
+
+def test_the_owner_who_presses_on_a_page_in_another_language_is_written_in_it(client, db):
+    # Ann's link is English; she switches its page to Korean and presses there.
+    petition = make_petition()
+    post_signature(client, petition, "en", email="ann@example.org", name="Ann", country="GB")
+    signature = Signature.objects.get(petition=petition)
+    link = confirmation_url(signature).split("127.0.0.1:8000", 1)[1]
+    assert link.startswith("/en/")
+    open_and_confirm(client, "/ko/" + link.removeprefix("/en/"))
+    signature.refresh_from_db()
+    assert signature.is_email_confirmed
+    assert signature.language == "ko"
+    assert Supporter.objects.get(email="ann@example.org").language == "ko"
