@@ -50,11 +50,13 @@ def register(kind: str, processor: Processor) -> None:
     _processors[kind] = processor
 
 
-def submit(kind: str, payload: dict) -> None:
+def submit(kind: str, payload: dict, *, email: str = "") -> None:
     """Keep one acknowledged action of *kind*: one INSERT, committed when this returns.
 
-    *payload* must be plain JSON (ids, not objects). The caller may answer the
-    person as soon as this returns.
+    *payload* must be plain JSON (ids, not objects); *email* is the address of
+    whoever acted, normalised (supporters.models.normalise_email), by which a
+    supporter's data rights find the row. The caller may answer the person as
+    soon as this returns.
     """
     if kind not in _processors:
         raise LookupError(f"No intake processor for {kind!r}")
@@ -62,9 +64,9 @@ def submit(kind: str, payload: dict) -> None:
         # In a transaction so that it queues on the write lock (core/sqlite3) instead
         # of sleeping in SQLite's busy handler while a batch is being written.
         with transaction.atomic():
-            row = Intake.objects.create(kind=kind, payload=payload)
+            row = Intake.objects.create(kind=kind, payload=payload, email=email)
     else:
-        row = Intake.objects.create(kind=kind, payload=payload)
+        row = Intake.objects.create(kind=kind, payload=payload, email=email)
     if settings.INTAKE_INLINE:
         process_batch(ids=[row.pk])
 

@@ -40,11 +40,17 @@ class Intake(models.Model):
     either here or fully done, never both, whatever process dies when.
     *payload* is what the form gave, as JSON (ids, not objects), read by the
     processor registered for *kind*. A row its processor refuses even alone is
-    kept with *failed_at* and *error* for an operator, never dropped.
+    kept with *failed_at* and *error* for an operator, never dropped. *email*
+    is the address the action is by, normalised, so that a supporter's data
+    rights (a copy, an erasure) find their waiting actions through an index,
+    however many wait.
     """
 
     kind = models.CharField(_("kind"), max_length=40)
     payload = models.JSONField(_("what was typed"))
+    # A database default, so a web process of the release before (which does not
+    # write it) keeps working while an upgrade runs (docs/deploy.md).
+    email = models.EmailField(_("email"), max_length=254, blank=True, db_default="", db_index=True)
     created_at = models.DateTimeField(_("acknowledged"), default=timezone.now)
     failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)

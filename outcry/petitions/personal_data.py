@@ -19,10 +19,14 @@ from outcry.supporters.personal_data import PersonalData, title, when
 def waiting(supporter: Supporter) -> QuerySet:
     """The supporter's signatures the form took that no worker has written yet (actions.intake).
 
-    By address, as typed (sign stores it normalised): they hold the name and
-    comment typed, and would create the supporter again after an erasure.
+    By address (sign gives it, normalised, as the row's indexed email; a row
+    written by the release before has none, and is found by what was typed):
+    they hold the name and comment typed, and would create the supporter again
+    after an erasure.
     """
-    return Intake.objects.filter(kind=SIGNATURE_INTAKE, payload__email=supporter.email)
+    return Intake.objects.filter(kind=SIGNATURE_INTAKE).filter(
+        Q(email=supporter.email) | Q(email="", payload__email=supporter.email)
+    )
 
 
 def export_signatures(supporter: Supporter) -> list[dict[str, Any]]:
@@ -108,10 +112,11 @@ def erase_waiting(supporter: Supporter, now: datetime) -> None:
 def waiting_since(cutoff: datetime) -> QuerySet:
     """Supporters (as ``supporter``) with a signature waiting, taken since *cutoff*: the
     retention job must not erase someone who has just signed and drop that signature."""
+    waiting = Intake.objects.filter(kind=SIGNATURE_INTAKE, created_at__gte=cutoff)
     emails = (
-        Intake.objects.filter(kind=SIGNATURE_INTAKE, created_at__gte=cutoff)
-        .annotate(email=KT("payload__email"))
+        waiting.exclude(email="")
         .values("email")
+        .union(waiting.filter(email="").annotate(typed=KT("payload__email")).values("typed"))
     )
     return Supporter.objects.alias(supporter=F("pk")).filter(email__in=emails)
 

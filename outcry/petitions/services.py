@@ -135,7 +135,7 @@ def sign(
         "signed_at": timezone.now().isoformat(),
     }
     if later:
-        intake.submit(SIGNATURE_INTAKE, typed)
+        intake.submit(SIGNATURE_INTAKE, typed, email=typed["email"])
         return None, False
     [(signature, is_new)] = write_signatures([typed])
     return signature, is_new
