@@ -109,6 +109,17 @@ def erase_waiting(supporter: Supporter, now: datetime) -> None:
     waiting(supporter).delete()
 
 
+def lock_waiting(supporter: Supporter) -> None:
+    """Lock them, waiting for a worker that claimed them to finish (erasure, first).
+
+    A worker holds its batch's rows, then writes rows pointing at the supporter;
+    erasure locks the supporter, then deletes these. Taken the other way round
+    each would wait for the other. Once the worker's batch commits its rows are
+    gone, and erasure then finds the signatures it wrote.
+    """
+    list(waiting(supporter).select_for_update().values_list("pk", flat=True))
+
+
 def waiting_since(cutoff: datetime) -> QuerySet:
     """Supporters (as ``supporter``) with a signature waiting, taken since *cutoff*: the
     retention job must not erase someone who has just signed and drop that signature."""
@@ -127,4 +138,5 @@ WAITING_SIGNATURES = PersonalData(
     export=export_waiting,
     erase=erase_waiting,
     active_since=waiting_since,
+    lock_first=lock_waiting,
 )

@@ -37,6 +37,12 @@ class PersonalData:
     #: The rows that show activity since *cutoff* (a supporter with any is kept by the
     #: retention job); a queryset of a model with a ``supporter`` foreign key.
     active_since: Callable[[datetime], QuerySet]
+    #: Lock the supporter's rows that a worker locks *before* the supporter's row (a
+    #: waiting action: the worker claims it, then writes rows that point at the
+    #: supporter). Erasure calls it inside its transaction before it locks the
+    #: supporter's row, so both take their locks in one order and neither holds
+    #: what the other waits for (on PostgreSQL that would be a deadlock).
+    lock_first: Callable[[Supporter], None] | None = None
 
 
 _registry: dict[str, PersonalData] = {}

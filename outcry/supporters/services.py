@@ -347,7 +347,8 @@ def export_supporter_data(*, supporter: Supporter) -> dict[str, Any]:
 def erase_supporter(*, supporter_id: int, reason: str = "request", audit: bool = True) -> bool:
     """Anonymise the supporter *supporter_id*; return True if this call erased them.
 
-    In one transaction, with the supporter's row locked:
+    In one transaction, with the supporter's row locked (after what a worker
+    locks before it: PersonalData.lock_first):
     - the email becomes an address nothing can reach; name, country, postcode cleared;
     - each app's rows, by what it registered in personal_data: confirmed
       signatures stay, so public counts do not drop, but lose their comment and
@@ -362,6 +363,13 @@ def erase_supporter(*, supporter_id: int, reason: str = "request", audit: bool =
     """
     now = timezone.now()
     with transaction.atomic():
+        found = Supporter.objects.filter(pk=supporter_id).first()
+        if found is None or found.is_erased:
+            return False
+        # A worker writing this person's waiting action holds it, then needs their row.
+        for data in personal_data.registered():
+            if data.lock_first is not None:
+                data.lock_first(found)
         supporter = Supporter.objects.select_for_update().filter(pk=supporter_id).first()
         if supporter is None or supporter.is_erased:
             return False
