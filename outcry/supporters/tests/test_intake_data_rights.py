@@ -124,7 +124,7 @@ def test_an_erasure_while_a_worker_writes_the_persons_waiting_signature_both_fin
     def worker():
         try:
             outcome["worker"] = intake.process_batch()
-        except Exception as error:  # noqa: BLE001 - the test reports it
+        except Exception as error:
             outcome["worker"] = error
         finally:
             connection.close()
@@ -136,7 +136,7 @@ def test_an_erasure_while_a_worker_writes_the_persons_waiting_signature_both_fin
         assert claimed.wait(10)
         try:
             outcome["erasure"] = services.erase_supporter(supporter_id=supporter.pk)
-        except Exception as error:  # noqa: BLE001 - the test reports it
+        except Exception as error:
             outcome["erasure"] = error
         thread.join(30)
     finally:
