@@ -167,6 +167,9 @@ TEMPLATES = [
     },
 ]
 
+# Form fields through Jinja2 where Django ships its templates for it (core/renderer.py).
+FORM_RENDERER = "outcry.core.renderer.FormRenderer"
+
 DATABASES = {"default": env_database("DATABASE_URL", default=f"sqlite:///{VAR_DIR}/outcry.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

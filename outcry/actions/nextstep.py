@@ -24,6 +24,8 @@ Neither cookie is written anywhere on the server, and neither is read by a
 cached page: the campaign page is the same for everyone.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 from functools import cache
 
@@ -204,6 +206,15 @@ def done_here(request: HttpRequest) -> dict[str, list[int]]:
 def done_on_this_device(request: HttpRequest, kind: str) -> set[int]:
     """The ids of the actions of *kind* this browser took."""
     return set(done_here(request).get(kind, []))
+
+
+def cookie_variant(request: HttpRequest) -> str:
+    """What a thank-you page shows of this browser's cookies, as a short key for the page
+    cache (core.pagecache.public_page's *varies_by*): the actions it took and whether
+    it carries what it typed (never what it typed, which the page does not show)."""
+    done = sorted((kind, sorted(set(pks))) for kind, pks in done_here(request).items())
+    shown = json.dumps([done, bool(carried(request))], separators=(",", ":"))
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
 def carried(request: HttpRequest) -> dict[str, str]:

@@ -13,6 +13,8 @@ no visitor ever gets what was rendered for another:
   and never stored.
 - Only a 200 answer that sets no cookie, varies on no header and does not say
   ``private`` or ``no-store``; only its body and headers are kept, never cookies.
+  A page that reads cookies is kept only by what it shows of them (``varies_by``:
+  a thank-you page's next step), and may then vary on Cookie.
 - The CSRF token: rendered for the cache, ``{% csrf_token %}`` (and the campaign
   page's ``csrf_value``) writes CSRF_PLACEHOLDER, and each answer swaps in the
   visitor's own token. A view that asks for a real token itself (get_token) is
@@ -134,12 +136,22 @@ def shows_value_read_at(read_at: float) -> None:
         oldest[0] = read_at
 
 
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve *view*'s page from this process's cache when the rules above allow it."""
+def public_page(
+    view: Callable[..., HttpResponse], *, varies_by: Callable[[HttpRequest], str] | None = None
+) -> Callable[..., HttpResponse]:
+    """Serve *view*'s page from this process's cache when the rules above allow it.
+
+    *varies_by*: for a page that reads this browser's cookies (a thank-you page's
+    next step), what of them it shows, as a short string; pages are kept apart by
+    it, and such a page may say ``Vary: Cookie``. The page front never answers
+    these (its key has no such part), only this cache behind the middleware.
+    """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         key = _key(request, get_language())
+        if key is not None and varies_by is not None:
+            key = f"{key}:{varies_by(request)}"
         if key is None:
             return with_token(request, view(request, *args, **kwargs))
         local = caches["local"]
@@ -158,7 +170,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         seconds = settings.PAGE_CACHE_SECONDS - (time.time() - oldest[0])
         if (
             seconds > 0
-            and _may_keep(response)
+            and _may_keep(response, varies=varies_by is not None)
             # The view put a real token somewhere: that page is this visitor's only.
             and request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) == asked_for_token
         ):
@@ -190,13 +202,15 @@ def _key(request: HttpRequest, language: str) -> str | None:
     return f"page:{version()}:{language}:{path}"
 
 
-def _may_keep(response: HttpResponse) -> bool:
+def _may_keep(response: HttpResponse, *, varies: bool = False) -> bool:
+    """Whether *response* may be kept; *varies*: its key covers what it reads of cookies."""
     cache_control = response.get("Cache-Control", "")
+    vary = response.get("Vary", "")
     return (
         response.status_code == 200
         and not response.streaming
         and not response.cookies
-        and not response.has_header("Vary")
+        and (not vary or (varies and vary.strip().lower() == "cookie"))
         and "private" not in cache_control
         and "no-store" not in cache_control
     )

@@ -1,5 +1,6 @@
 """Cases in the admin: the lead writes them, partners read the public part, bad input refused."""
 
+import html
 from datetime import date, timedelta
 
 import pytest
@@ -98,7 +99,7 @@ def test_the_lead_adds_a_case_with_counts_and_a_protected_record(world):
             },
             "Give the case a public description in at least one language",
         ),
-        ({"counts-1-count": "7"}, "The counts add up to 11, more than the group&#x27;s 10 people."),
+        ({"counts-1-count": "7"}, "The counts add up to 11, more than the group's 10 people."),
         ({"group_size": "0"}, "Ensure this value is greater than or equal to 1."),
         ({"arrested_on": "2999-01-01"}, "This date is in the future"),
         ({"arrested_on": "2012-02-31"}, "Enter a valid date."),
@@ -136,7 +137,7 @@ def test_bad_case_input_is_refused_with_a_clear_message(world, changes, message)
     client = logged_in_client(world["organiser"])
     response = client.post(admin_url(Case, "add"), case_form(world["campaign"], **changes))
     assert response.status_code == 200
-    assert message in response.content.decode()
+    assert message in html.unescape(response.content.decode())
     assert not Case.objects.exists()
 
 
@@ -199,7 +200,7 @@ def test_bad_status_changes_are_refused_with_a_clear_message(world, changes, mes
     client = logged_in_client(world["organiser"])
     response = client.post(admin_url(StatusChange, "add"), change_form(case, **changes))
     assert response.status_code == 200
-    assert message in response.content.decode()
+    assert message in html.unescape(response.content.decode())
     assert not StatusChange.objects.exists() and not Source.objects.exists()
 
 
