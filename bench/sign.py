@@ -93,6 +93,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 COOKIE_RE = re.compile(rb"(?im)^set-cookie:\s*csrftoken=([^;\r\n]+)")
+# The cookies a signature's answer sets (actions.nextstep: what this browser did and typed).
+NEXT_STEP_COOKIES_RE = re.compile(rb"(?im)^set-cookie:\s*(outcry_(?:done|carry)=[^;\r\n]+)")
 GZIPPED_RE = re.compile(rb"(?im)^content-encoding:\s*gzip\s*$")
 BROWSER_ENCODING = "gzip, deflate, br"
 LENGTH_RE = re.compile(rb"(?im)^content-length:\s*(\d+)")
@@ -163,6 +165,13 @@ def get_request(host: str, path: str, cookie: str | None, encoding: str = "ident
     return (
         f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: outcry-bench\r\n"
         f"Accept: text/html\r\nAccept-Encoding: {encoding}\r\n{cookie_line}\r\n"
+    ).encode()
+
+
+def thanks_request(host: str, cookies: str) -> bytes:
+    return (
+        f"GET {THANKS} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: outcry-bench\r\n"
+        f"Cookie: {cookies}\r\nAccept-Encoding: identity\r\n\r\n"
     ).encode()
 
 
@@ -479,8 +488,13 @@ async def sign_client(
     port: int,
     deadline: float,
     interval: float = 0.0,
+    follow: bool = False,
 ) -> None:
-    """Sign until *deadline*, a new address each time: back to back, or every *interval* s."""
+    """Sign until *deadline*, a new address each time: back to back, or every *interval* s.
+
+    *follow*: as a browser does, GET the thank-you page after each acknowledgement,
+    with the cookies its answer set (a signature then costs the server both).
+    """
     connection = Connection(host, port)
     hostname = f"{host}:{port}"
     due = time.perf_counter()
@@ -530,6 +544,12 @@ async def sign_client(
                 phase.count("acknowledged")
                 signing.acknowledged.append(email)
                 signing.acknowledged_at[email] = time.time()
+                if follow:
+                    cookies = b"; ".join(NEXT_STEP_COOKIES_RE.findall(head)).decode()
+                    thanks = thanks_request(hostname, f"csrftoken={cookie_value}; {cookies}")
+                    status, _head, _body = await connection.send(thanks)
+                    if status != 200:
+                        phase.count(f"thanks:{status}")
             else:
                 phase.count(f"{status} {where.rsplit('?', 1)[-1]}".strip())
                 signing.refused.append(email)
@@ -628,7 +648,7 @@ async def load_round(
     deadline = time.perf_counter() + args.sign_seconds
     first = number * args.clients  # each round's clients sign with addresses of their own
     clients = [
-        sign_client(first + n, run, sign, signing, host, port, deadline)
+        sign_client(first + n, run, sign, signing, host, port, deadline, follow=args.follow)
         for n in range(args.clients)
     ]
     await run_phase(sign, pgid, clients, args.sign_seconds, services)
@@ -877,7 +897,8 @@ def report(result: dict) -> str:
         f"campaign page, gzip as browsers ask: {gzipped['per_second']:.0f} req/s;"
         f" p50 {gzipped['latency_ms']['p50']} ms, p99 {gzipped['latency_ms']['p99']} ms;"
         f" errors {gzipped['errors'] or 'none'}; {cpu_line(gzipped)}",
-        f"signing: {sign['per_second']:.0f} acknowledged signatures/s over"
+        f"signing{' (each followed by its thank-you page)' if result.get('follow') else ''}:"
+        f" {sign['per_second']:.0f} acknowledged signatures/s over"
         f" {sign['seconds']:.0f} s, {result['clients']} clients ({sign['ok']} in all);"
         f" p50 {sign['latency_ms']['p50']} ms, p90 {sign['latency_ms']['p90']} ms,"
         f" p99 {sign['latency_ms']['p99']} ms, max {sign['latency_ms']['max']} ms;"
@@ -977,6 +998,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sign-seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--max-signatures", type=int, default=100_000)
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="after each acknowledged signature GET the thank-you page, as browsers do",
+    )
     parser.add_argument(
         "--rounds", type=int, default=1, help="rounds of pages and signing; the faster counts"
     )
@@ -1109,6 +1135,7 @@ def run_bench(args: argparse.Namespace) -> int:
         "rate_limits": args.limits,
         "page_clients": args.page_clients,
         "clients": args.clients,
+        "follow": args.follow,
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

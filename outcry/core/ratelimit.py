@@ -279,6 +279,15 @@ SIGN = Policy(
         "Please wait a few minutes and try again."
     ),
 )
+# Forms refused as they came (a mistake in an address, a missing choice): counted
+# apart from signatures, so that someone who needs a few tries keeps their limit,
+# yet a flood of them stops costing the whole campaign page again for each one.
+SIGN_REFUSED = Policy(
+    name="petition-sign-refused",
+    bucket="sign-refused",
+    per_network="RATELIMIT_SIGN_PER_NETWORK",
+    message=SIGN.message,
+)
 LETTER = Policy(
     name="letter-send",
     bucket="letter",

@@ -108,11 +108,15 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         return render_campaign_page(request, campaign, forms={petition: form}, status=status)
 
     valid, message = screen_form(request, form)
+    network = network_key(request)
     if not valid:
+        # The campaign page again costs about 30 times a signature: past as many
+        # refused forms as signatures a network may send, it gets the short page.
+        if ratelimit.SIGN_REFUSED.count(network=network).network_over:
+            return limited(request, petition, ratelimit.RateLimited(ratelimit.SIGN_REFUSED))
         return again(message)
     data = form.cleaned_data
     email = data["email"]  # SignForm.clean_email returns it normalised
-    network = network_key(request)
     # The policy's limits and the flood count together: one statement where they
     # are kept in the database (each costs a write transaction on the busiest POST).
     counted = ratelimit.SIGN.count(

@@ -73,6 +73,26 @@ def test_one_network_is_told_to_wait_after_the_limit_and_others_are_not(petition
     assert Signature.objects.count() == 4
 
 
+def test_a_flood_of_refused_forms_gets_the_short_page_and_leaves_the_signing_limit(
+    petition, low_limits
+):
+    # Each refused form costs the whole campaign page again: past as many of them as
+    # signatures a network may send, the flood gets the short page instead. They are
+    # counted apart: the network's signatures are still taken.
+    client = from_address(ADDRESS)
+    refused = [post_signature(client, petition, email=f"not-an-address-{i}") for i in range(3)]
+    assert [response.status_code for response in refused] == [400, 400, 400]
+    assert "This does not look like an email address." in page_text(refused[0])
+    flood = post_signature(client, petition, email="still-not-an-address")
+    assert flood.status_code == 429
+    assert TOO_MANY in page_text(flood)
+    assert 'name="email"' not in flood.content.decode()  # not the form again
+    assert post_signature(client, petition, email="real@example.org").status_code == 302
+    elsewhere = post_signature(from_address("198.51.100.5"), petition, email="x")
+    assert elsewhere.status_code == 400
+    assert Signature.objects.count() == 1
+
+
 def test_the_limit_is_explained_in_korean_on_the_korean_page(petition, low_limits):
     client = from_address(ADDRESS)
     for i in range(3):
@@ -105,7 +125,7 @@ def test_an_ipv4_mapped_address_counts_with_its_ipv4_address(petition, low_limit
 
 def test_invalid_submissions_do_not_use_up_the_limit(petition, low_limits):
     client = from_address(ADDRESS)
-    for _ in range(5):
+    for _ in range(3):  # as many as it may sign (more: a flood, test above)
         assert post_signature(client, petition, email="not an address").status_code == 400
     assert post_signature(client, petition).status_code == 302
 
