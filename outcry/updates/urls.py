@@ -9,6 +9,6 @@ urlpatterns = [
     path("c/<slug:slug>/updates/<int:pk>/", public_page(views.update_detail), name="detail"),
     path("c/<slug:slug>/updates/feed/", public_page(views.feed), name="feed"),
     path("c/<slug:slug>/updates/subscribe/", views.subscribe, name="subscribe"),
-    path("c/<slug:slug>/updates/thanks/", views.thanks, name="thanks"),
+    path("c/<slug:slug>/updates/thanks/", public_page(views.thanks), name="thanks"),
     path("c/<slug:slug>/press/", public_page(views.press), name="press"),
 ]

@@ -1,6 +1,6 @@
-"""The thank-you page every signer's browser opens next is kept (core.pagecache) by
-what it shows of that browser's cookies, and never shows one browser what was
-rendered for another's."""
+"""The thank-you pages every signer's browser opens next (a petition's, a pledge's) are
+kept (core.pagecache) by what they show of that browser's cookies, and never show one
+browser what was rendered for another's."""
 
 import html
 
@@ -36,13 +36,18 @@ def signed(petition, email: str) -> Client:
     return browser
 
 
-def thanks(browser: Client, petition) -> tuple[str, int]:
-    """The thank-you page as *browser* gets it, and how many queries it cost."""
+def page_of(browser: Client, path: str) -> tuple[str, int]:
+    """The page at *path* as *browser* gets it, and how many queries it cost."""
     with CaptureQueriesContext(connection) as queries:
-        response = browser.get(thanks_path(petition))
+        response = browser.get(path)
     assert response.status_code == 200
     assert "Cookie" in response["Vary"]
     return html.unescape(response.content.decode()), len(queries)
+
+
+def thanks(browser: Client, petition) -> tuple[str, int]:
+    """The petition's thank-you page as *browser* gets it, and how many queries it cost."""
+    return page_of(browser, thanks_path(petition))
 
 
 def test_the_second_signers_thank_you_page_is_the_kept_one():
@@ -102,3 +107,29 @@ def test_an_edit_shows_on_the_next_thank_you_page():
     page, cost = thanks(browser, petition)
     assert cost > 0
     assert "Now write a letter" not in page
+
+
+def test_a_pledges_thank_you_page_is_kept_by_what_the_browser_did_too():
+    # After a pledge the petition is offered, unless this browser signed it.
+    with time_machine.travel(MARCH, tick=False):
+        campaign = make_campaign()
+        petition = make_petition(campaign=campaign)
+        pledge = make_pledge(campaign=campaign, kind=Pledge.Kind.BOYCOTT)
+        path = f"/en/c/{campaign.slug}/pledges/{pledge.pk}/thanks/"
+        signed_first = signed(petition, "both@example.org")
+        only_pledged = Client()
+        for browser, email in ((signed_first, "both@example.org"), (only_pledged, "p@x.org")):
+            assert post_pledge(browser, pledge, email=email)["Location"] == path
+        for _round in range(2):
+            assert "Now sign the petition" not in page_of(signed_first, path)[0]
+            page, cost = page_of(only_pledged, path)
+            assert "Now sign the petition" in page
+        assert cost == 0
+
+
+def test_the_updates_thank_you_page_is_kept():
+    campaign = make_campaign()
+    path = f"/en/c/{campaign.slug}/updates/thanks/"
+    first, cost = page_of(Client(), path)
+    assert cost > 0 and "inbox" in first
+    assert page_of(Client(), path) == (first, 0)
