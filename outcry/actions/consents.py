@@ -11,6 +11,7 @@ anyone can type anyone's address.
 from collections.abc import Iterable
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import get_language, gettext
 
 from outcry.campaigns.models import Campaign, Organisation
@@ -106,6 +107,21 @@ def waiting(*, supporter_id: int, source: str) -> list[Organisation]:
     )
 
 
-def confirm(*, supporter_id: int, source: str) -> int:
-    """Confirm the consents given with *source*; return how many changed. Idempotent."""
+def confirm(*, supporter_id: int, source: str, language: str = "") -> int:
+    """Confirm the consents given with *source*; return how many changed. Idempotent.
+
+    *language*: the language of the page its owner pressed on, whose words for each
+    consent (consent_wording) are what they agreed to and what is kept as its
+    evidence. The words held until then are the newest form's, which anyone may have
+    typed in another language.
+    """
+    if language:
+        with translation.override(language):
+            wordings = {
+                organisation.pk: consent_wording(organisation)
+                for organisation in waiting(supporter_id=supporter_id, source=source)
+            }
+        supporters.reword_consents(
+            supporter_id=supporter_id, source=source, wordings=wordings, language=language
+        )
     return supporters.confirm_consents(supporter_id=supporter_id, source=source)

@@ -528,9 +528,10 @@ def confirm_signature(
     (someone signed again with the address): the page is shown again. Without
     them (a page from before the choices) it confirms the signature as it is.
     *language* is the language of the page the owner pressed on: the
-    signature's from then on. The one it held is the newest form's, and a
-    stranger's form in another language with the same words leaves the link
-    valid (the digest does not cover the language).
+    signature's from then on, and the one its consents are recorded in, in
+    that page's words (actions.consents.confirm). The one it held is the
+    newest form's, and a stranger's form in another language with the same
+    words leaves the link valid (the digest does not cover the language).
 
     The first confirmation sets email_confirmed_at (and confirmed_at unless the
     petition counted it at once), confirms the consents given with it and adds
@@ -563,15 +564,19 @@ def confirm_signature(
         # The address is proven: the signature may now be listed and counted publicly.
         signature.email_confirmed_at = now
         changed = ["email_confirmed_at"]
-        if language in dict(settings.LANGUAGES) and language != signature.language:
+        if language not in dict(settings.LANGUAGES):
+            language = ""  # a command or an API: what the signature holds stays
+        if language and language != signature.language:
             signature.language = language
             changed.append("language")
         if signature.confirmed_at is None:  # else counted for organisers at once
             signature.confirmed_at = now
             changed.append("confirmed_at")
         signature.save(update_fields=changed)
-        # The consents given with it wait for this link.
-        consent.confirm(supporter_id=signature.supporter_id, source=source_for(signature))
+        # The consents given with it wait for this link, in the words of its page.
+        consent.confirm(
+            supporter_id=signature.supporter_id, source=source_for(signature), language=language
+        )
         if signature.removed_at is None:  # one removed as spam never counts
             counters.add(counter_key(signature.petition_id))
     return signature, True

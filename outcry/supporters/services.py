@@ -46,7 +46,12 @@ def get_or_create_supporter(
     created in bulk by create_supporters.)
     """
     email = normalise_email(email)
-    existing = Supporter.objects.filter(email=email).first()
+    with transaction.atomic():
+        # Locked (FOR NO KEY UPDATE: rows may still point at it) until the caller's
+        # transaction ends, so that an erasure of this person in progress is waited
+        # for; once it commits the row no longer has the address (PostgreSQL reads it
+        # again) and whoever acts now is someone new, never written onto the erased row.
+        existing = Supporter.objects.select_for_update(no_key=True).filter(email=email).first()
     if existing is not None:
         return existing, False
     supporter = Supporter(
@@ -183,6 +188,20 @@ def confirm_consents(*, supporter_id: int, source: str) -> int:
     return Consent.objects.filter(
         supporter_id=supporter_id, source=source, confirmed_at__isnull=True
     ).update(confirmed_at=timezone.now())
+
+
+def reword_consents(
+    *, supporter_id: int, source: str, wordings: dict[int, str], language: str
+) -> None:
+    """Set the words and language of the unconfirmed consents given with *source*:
+    *wordings* maps an organisation id to the words its owner is confirming."""
+    consents = Consent.objects.filter(
+        supporter_id=supporter_id, source=source, confirmed_at__isnull=True
+    )
+    for organisation_id, wording in wordings.items():
+        consents.filter(organisation_id=organisation_id).exclude(
+            wording=wording, language=language
+        ).update(wording=wording, language=language)
 
 
 def drop_unconfirmed_consents(
@@ -344,8 +363,18 @@ def export_supporter_data(*, supporter: Supporter) -> dict[str, Any]:
     }
 
 
-def erase_supporter(*, supporter_id: int, reason: str = "request", audit: bool = True) -> bool:
+def erase_supporter(
+    *,
+    supporter_id: int,
+    reason: str = "request",
+    audit: bool = True,
+    inactive_at: datetime | None = None,
+) -> bool:
     """Anonymise the supporter *supporter_id*; return True if this call erased them.
+
+    *inactive_at* (the retention job): only if they are still inactive at that
+    time (inactive_supporters), checked once their rows are locked: they may
+    have acted since the job listed them.
 
     In one transaction, with the supporter's row locked (after what a worker
     locks before it: PersonalData.lock_first):
@@ -372,6 +401,10 @@ def erase_supporter(*, supporter_id: int, reason: str = "request", audit: bool =
                 data.lock_first(found)
         supporter = Supporter.objects.select_for_update().filter(pk=supporter_id).first()
         if supporter is None or supporter.is_erased:
+            return False
+        if inactive_at is not None and not (
+            inactive_supporters(now=inactive_at).filter(pk=supporter_id).exists()
+        ):
             return False
         old_email = supporter.email
         placeholder = f"erased-{supporter.pk}@{ERASED_DOMAIN}"
@@ -441,6 +474,7 @@ def anonymise_inactive_supporters(
     """
     if not settings.RETENTION_DAYS:
         return 0
+    now = now or timezone.now()
     candidates = inactive_supporters(now=now).order_by("pk").values_list("pk", flat=True)
     if dry_run:
         return candidates.count()
@@ -449,7 +483,9 @@ def anonymise_inactive_supporters(
     erased: list[int] = []
     total = 0
     for supporter_id in list(candidates):
-        if erase_supporter(supporter_id=supporter_id, reason="retention", audit=False):
+        if erase_supporter(
+            supporter_id=supporter_id, reason="retention", audit=False, inactive_at=now
+        ):
             erased.append(supporter_id)
         if len(erased) >= AUDIT_BATCH:
             total += _record_retention(erased)

@@ -3,19 +3,13 @@ shows it, and erasing them drops it before a worker can write it back."""
 
 import io
 import json
-import threading
-import time
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test import Client
 from django.utils import timezone
 
-from outcry.actions import intake
 from outcry.actions.models import Intake
-from outcry.petitions import services as services_petitions
 from outcry.petitions.models import Signature
 from outcry.supporters import services
 from outcry.supporters.models import Consent, Supporter
@@ -101,49 +95,3 @@ def test_the_copy_of_ones_data_says_when_the_words_a_signature_holds_were_typed(
     [held] = copy["signatures"]
     assert held["comment"] == "Second."
     assert held["words_typed_at"] == signature.typed_at.isoformat()
-
-
-@pytest.mark.skipif(connection.vendor == "sqlite", reason="two writers at once: PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-def test_an_erasure_while_a_worker_writes_the_persons_waiting_signature_both_finish(settings):
-    # The worker holds Min's waiting row (claimed) and is about to write her
-    # signature, which needs her supporter row; her erasure starts meanwhile. Each
-    # must wait for the other at most, never hold what the other waits for.
-    first, second = make_petition(), make_petition()
-    post_signature(Client(), first, email="min@example.org")
-    settings.INTAKE_INLINE = False
-    post_signature(Client(), second, email="min@example.org", comment="Free them now.")
-    supporter = Supporter.objects.get(email="min@example.org")
-    claimed, outcome = threading.Event(), {}
-
-    def slow_write(typed):
-        claimed.set()
-        time.sleep(0.5)  # the erasure starts and waits on what it needs
-        return services_petitions.write_signatures(typed)
-
-    def worker():
-        try:
-            outcome["worker"] = intake.process_batch()
-        except Exception as error:
-            outcome["worker"] = error
-        finally:
-            connection.close()
-
-    intake.register(services_petitions.SIGNATURE_INTAKE, slow_write)
-    try:
-        thread = threading.Thread(target=worker)
-        thread.start()
-        assert claimed.wait(10)
-        try:
-            outcome["erasure"] = services.erase_supporter(supporter_id=supporter.pk)
-        except Exception as error:
-            outcome["erasure"] = error
-        thread.join(30)
-    finally:
-        intake.register(services_petitions.SIGNATURE_INTAKE, services_petitions.write_signatures)
-    assert outcome == {"worker": 1, "erasure": True}
-    assert not Intake.objects.exists()
-    supporter.refresh_from_db()
-    assert supporter.is_erased
-    # Written by the worker, then deleted by the erasure (never confirmed).
-    assert not Signature.objects.filter(supporter=supporter).exists()
