@@ -286,7 +286,10 @@ SIGN_REFUSED = Policy(
     name="petition-sign-refused",
     bucket="sign-refused",
     per_network="RATELIMIT_SIGN_PER_NETWORK",
-    message=SIGN.message,
+    message=_(
+        "Too many forms with mistakes have come from here in a short time. "
+        "Please wait a few minutes, then check yours and send it again."
+    ),
 )
 LETTER = Policy(
     name="letter-send",

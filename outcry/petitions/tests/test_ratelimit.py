@@ -85,8 +85,11 @@ def test_a_flood_of_refused_forms_gets_the_short_page_and_leaves_the_signing_lim
     assert "This does not look like an email address." in page_text(refused[0])
     flood = post_signature(client, petition, email="still-not-an-address")
     assert flood.status_code == 429
-    assert TOO_MANY in page_text(flood)
+    assert "Too many forms with mistakes have come from here" in page_text(flood)
     assert 'name="email"' not in flood.content.decode()  # not the form again
+    korean = post_signature(client, petition, language="ko", email="또 틀린 주소")
+    assert korean.status_code == 429
+    assert "잘못 작성된 양식이 너무 많이" in page_text(korean)
     assert post_signature(client, petition, email="real@example.org").status_code == 302
     elsewhere = post_signature(from_address("198.51.100.5"), petition, email="x")
     assert elsewhere.status_code == 400
