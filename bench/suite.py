@@ -234,6 +234,7 @@ def run_one(args, *, database: str, redis: str, clients: int, stored: int, limit
         clients=clients,
         max_signatures=args.max_signatures,
         rounds=args.rounds,
+        follow=False,  # signatures as the issue counts them: acknowledged, not followed
     )
     env, kind, postgres_admin = signbench.bench_env(options, var_dir, run)
     label = f"{kind}{' + redis' if redis else ''}, {clients} clients, {stored:,} stored" + (
