@@ -21,14 +21,17 @@ run at a time per machine: a second one started meanwhile refuses to run):
    and the form token), then POST the sign form with a fresh address each time
    for ``--sign-seconds`` (or until ``--max-signatures``). A signature is
    *acknowledged* when the answer is the 302 to ``…/thanks/`` (the one answer
-   every well-formed signature gets, new address or not).
+   every well-formed signature gets, new address or not). With ``--follow``
+   each acknowledgement is followed by a GET of the thank-you page, as browsers do.
    Throughout, the CPU time of the server's processes, of its PostgreSQL
    backends and Redis, of this client and of the rest of the machine is read
    from /proc, and the RSS and PSS of the granian processes sampled twice a
    second (peak kept).
 6. Stops the server (SIGTERM to its process group, SIGKILL after a grace period),
    then checks the database: every acknowledged address has exactly one
-   Supporter and one Signature, there are no rows nobody was told about, and
+   Supporter and one Signature, no signature of the bench petition and no
+   supporter with one of the bench's addresses exists that nobody was told
+   about (the demo has supporters of its own), and
    exactly one confirmation email (ledger row) per signature. Exits 1 on a mismatch.
 7. Prints the figures and writes them to ``bench/results/sign-<db>-<time>.json``
    plus one line in ``bench/results/README.md`` (``--no-record`` skips both).
@@ -769,7 +772,7 @@ def check_integrity(signing: Signing, run: str) -> dict:
     """Compare the rows in the database with what the clients were told.
 
     Of the supporters, only the bench's own (its clients' addresses, ``b<run>-…``)
-    are compared: the demo has a few of its own (pledges.demo).
+    are compared: the demo has a few of its own (pledges.demo, events.demo).
 
     Runs in this process through the Django ORM, with the bench environment,
     after the server has stopped (so nothing is still being written).
@@ -941,6 +944,7 @@ database/Redis and the client used meanwhile: a run taken while it was high is l
 def record(result: dict, stamp: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     limits = "-limits" if result.get("rate_limits") else ""
+    limits += "-follow" if result.get("follow") else ""
     name = f"sign-{result['database']}{'-redis' if result['redis'] else ''}{limits}-{stamp}.json"
     path = RESULTS / name
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
@@ -954,6 +958,7 @@ def record(result: dict, stamp: str) -> Path:
         f"| {result['started_at'][:16].replace('T', ' ')} | {result['revision']}"
         f" | {result['database']}{' + redis' if result['redis'] else ''}"
         f"{' (limits on)' if result.get('rate_limits') else ''}"
+        f"{' (thank-you page followed)' if result.get('follow') else ''}"
         f" | {result['workers']} x {result['threads']}"
         f" | {'on' if result['task_worker'] else 'off'} | {page['per_second']:.0f}"
         f" | {page['latency_ms']['p50']}/{page['latency_ms']['p99']}"

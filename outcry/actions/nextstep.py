@@ -20,8 +20,10 @@ next step is sharing, which every thank-you page shows:
   up: offering the petition or not by it would tell whoever typed an address
   whether its owner had signed.
 
-Neither cookie is written anywhere on the server, and neither is read by a
-cached page: the campaign page is the same for everyone.
+Neither cookie is written anywhere on the server. The campaign page, the same
+for everyone, reads neither; the thank-you pages are kept by what they show of
+the two (cookie_variant: the verified actions, and whether anything is carried),
+never by what was typed.
 """
 
 import hashlib

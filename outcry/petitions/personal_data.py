@@ -109,10 +109,11 @@ def erase_waiting(supporter: Supporter, now: datetime) -> None:
     and the erased person, back.
 
     Not the ones taken after it, nor those a worker claimed since erasure locked
-    the rest (lock_waiting): they were typed after the erasure began, and waiting
-    for them here while the worker waits for the supporter's row would be a
-    deadlock. The worker writes them once the erasure has committed, as someone
-    new (supporters.services.get_or_create_supporter), as any form typed after it.
+    the rest (lock_waiting): they reached the database after the erasure took the
+    person's waiting rows, and waiting for them here while the worker waits for
+    the supporter's row would be a deadlock. The worker writes them once the
+    erasure has committed, as someone new (supporters.services
+    .get_or_create_supporter), as any form typed after it.
     """
     before = waiting(supporter).filter(created_at__lte=now)
     mine = list(before.select_for_update(skip_locked=True).values_list("pk", flat=True))
