@@ -46,7 +46,9 @@ def get_or_create_supporter(
     created in bulk by create_supporters.)
     """
     email = normalise_email(email)
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction (every action's): one only where
+    # there is none, which a lock needs.
+    with transaction.atomic(savepoint=False):
         # Locked (FOR NO KEY UPDATE: rows may still point at it) until the caller's
         # transaction ends, so that an erasure of this person in progress is waited
         # for; once it commits the row no longer has the address (PostgreSQL reads it
